@@ -1,0 +1,32 @@
+# datahamn: one profile (release) for everything, so a cold CI run builds RocksDB once.
+CARGO ?= cargo
+PROFILE := --release
+BIN := target/release/datahamn
+
+.PHONY: run build test check fmt clippy openapi clean
+
+## Build, then serve on the embedded store (./var), publishing datasets/ on first start.
+run: build
+	$(BIN) serve
+
+build:
+	$(CARGO) build $(PROFILE) --locked
+
+## Everything CI checks: formatting, lints, unit, golden and integration tests.
+test: check
+	$(CARGO) test $(PROFILE) --locked
+
+check: fmt clippy
+
+fmt:
+	$(CARGO) fmt --all -- --check
+
+clippy:
+	$(CARGO) clippy $(PROFILE) --locked --all-targets -- -D warnings
+
+## Regenerate the committed OpenAPI document.
+openapi: build
+	$(BIN) openapi --output openapi/openapi.json
+
+clean:
+	rm -rf var

@@ -1,0 +1,559 @@
+//! Catalog: dataset metadata, version records and the platform's reference resources
+//! (municipalities, counties, organisations), and their RDF form in the catalog graph.
+//!
+//! The catalog graph is the source of truth for what is published: [`dataset_quads`] and
+//! [`version_quads`] write it, [`read`] reads it back. Pure: no files, no store.
+
+use crate::ingest::Report;
+use crate::profile::{self, Localized};
+use crate::reference::{self, OrganisationKind};
+use crate::vocab::{Iris, iri, ns};
+use oxigraph::model::vocab::{rdf, xsd};
+use oxigraph::model::{GraphName, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// Keywords per language.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct Keywords {
+    #[serde(default)]
+    pub sv: Vec<String>,
+    #[serde(default)]
+    pub en: Vec<String>,
+}
+
+/// A dataset's metadata, as a steward declares it.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetMeta {
+    /// URL-safe id, e.g. `harryda-badplatser`.
+    pub id: String,
+    /// The profile its CSV follows.
+    pub profile: String,
+    /// The publishing organisation: a municipality code or an agency id.
+    pub publisher: String,
+    pub title: Localized,
+    pub description: Localized,
+    /// The licence, as a URL.
+    pub license: String,
+    /// The national specification the data conforms to.
+    pub conforms_to: Option<String>,
+    #[serde(default)]
+    pub keywords: Keywords,
+    /// DCAT themes (EU data-theme IRIs).
+    #[serde(default)]
+    pub themes: Vec<String>,
+    pub contact_email: String,
+    pub landing_page: Option<String>,
+    /// True for made-up example data.
+    #[serde(default)]
+    pub example: bool,
+    /// Publish the valid rows of a file that has errors, listing the skipped rows.
+    #[serde(default)]
+    pub publish_valid_rows: bool,
+    /// Where the data comes from.
+    pub provenance: Option<String>,
+}
+
+/// An error in dataset metadata.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{field}: {message}")]
+pub struct MetaError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn is_dataset_id(id: &str) -> bool {
+    (2..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+}
+
+impl DatasetMeta {
+    /// Parses a `dataset.toml`.
+    pub fn from_toml(text: &str) -> Result<Self, MetaError> {
+        let meta: Self = toml::from_str(text).map_err(|e| MetaError {
+            field: "dataset.toml",
+            message: e.to_string(),
+        })?;
+        meta.check()?;
+        Ok(meta)
+    }
+
+    /// Checks every field a publish depends on.
+    pub fn check(&self) -> Result<(), MetaError> {
+        let err = |field, message: &str| {
+            Err(MetaError {
+                field,
+                message: message.to_owned(),
+            })
+        };
+        if !is_dataset_id(&self.id) {
+            return err("id", "use 2-64 lower-case letters, digits and hyphens");
+        }
+        if profile::get(&self.profile).is_none() {
+            return err("profile", "unknown profile");
+        }
+        if reference::organisation(&self.publisher).is_none() {
+            return err("publisher", "unknown organisation (use a municipality code)");
+        }
+        if self.title.sv.trim().is_empty() || self.title.en.trim().is_empty() {
+            return err("title", "give a title in Swedish and English");
+        }
+        if self.description.sv.trim().is_empty() || self.description.en.trim().is_empty() {
+            return err("description", "give a description in Swedish and English");
+        }
+        for (field, url) in [
+            ("license", Some(&self.license)),
+            ("conforms_to", self.conforms_to.as_ref()),
+            ("landing_page", self.landing_page.as_ref()),
+        ] {
+            if let Some(url) = url
+                && (!(url.starts_with("http://") || url.starts_with("https://"))
+                    || NamedNode::new(url).is_err())
+            {
+                return err(field, "must be an absolute http(s) URL");
+            }
+        }
+        for theme in &self.themes {
+            if NamedNode::new(theme).is_err() {
+                return err("themes", "themes must be IRIs");
+            }
+        }
+        if !self.contact_email.contains('@') || self.contact_email.contains(char::is_whitespace) {
+            return err("contact_email", "must be an e-mail address");
+        }
+        Ok(())
+    }
+
+    /// The municipality code items default to: the publisher's, when it is a municipality.
+    pub fn default_municipality(&self) -> Option<String> {
+        reference::organisation(&self.publisher).and_then(|o| o.municipality_code.clone())
+    }
+}
+
+/// A published version of a dataset.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct VersionRecord {
+    /// 1, 2, 3, … per dataset.
+    pub number: u64,
+    /// When it was published (RFC 3339, UTC).
+    pub issued: String,
+    /// Data rows in the file.
+    pub row_count: u64,
+    /// Items published.
+    pub item_count: u64,
+    /// Rows not published because of errors (only when valid rows alone were published).
+    pub skipped_row_count: u64,
+    /// SHA-256 of the source file, hex.
+    pub checksum: String,
+    /// The validation report of the file.
+    #[schema(value_type = Object)]
+    pub report: Report,
+}
+
+/// A dataset as the catalog graph records it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DatasetRecord {
+    pub meta: DatasetMeta,
+    pub versions: Vec<VersionRecord>,
+}
+
+impl DatasetRecord {
+    /// The current version: the highest number.
+    pub fn current(&self) -> Option<&VersionRecord> {
+        self.versions.iter().max_by_key(|v| v.number)
+    }
+}
+
+struct T;
+impl T {
+    fn dcat(l: &str) -> NamedNode {
+        iri(ns::DCAT, l)
+    }
+    fn dct(l: &str) -> NamedNode {
+        iri(ns::DCT, l)
+    }
+}
+
+fn lang(s: &str, tag: &str) -> Term {
+    Literal::new_language_tagged_literal_unchecked(s, tag).into()
+}
+
+fn plain(s: &str) -> Term {
+    Literal::new_simple_literal(s).into()
+}
+
+fn typed(s: impl Into<String>, dt: oxigraph::model::NamedNodeRef<'_>) -> Term {
+    Literal::new_typed_literal(s, dt).into()
+}
+
+struct Writer {
+    graph: GraphName,
+    quads: Vec<Quad>,
+}
+
+impl Writer {
+    fn add(&mut self, s: &NamedNode, p: NamedNode, o: impl Into<Term>) {
+        self.quads
+            .push(Quad::new(s.clone(), p, o.into(), self.graph.clone()));
+    }
+}
+
+/// The quads describing a dataset (not its versions), in the catalog graph.
+pub fn dataset_quads(iris: &Iris, meta: &DatasetMeta) -> Vec<Quad> {
+    let mut w = Writer {
+        graph: iris.catalog_graph().into(),
+        quads: Vec::new(),
+    };
+    let ds = iris.dataset(&meta.id);
+    w.add(&ds, rdf::TYPE.into_owned(), T::dcat("Dataset"));
+    w.add(&ds, T::dct("identifier"), plain(&meta.id));
+    w.add(&ds, T::dct("title"), lang(&meta.title.sv, "sv"));
+    w.add(&ds, T::dct("title"), lang(&meta.title.en, "en"));
+    w.add(&ds, T::dct("description"), lang(&meta.description.sv, "sv"));
+    w.add(&ds, T::dct("description"), lang(&meta.description.en, "en"));
+    w.add(&ds, T::dct("publisher"), iris.organisation(&meta.publisher));
+    w.add(&ds, T::dct("license"), NamedNode::new_unchecked(&meta.license));
+    if let Some(c) = &meta.conforms_to {
+        w.add(&ds, T::dct("conformsTo"), NamedNode::new_unchecked(c));
+    }
+    for k in &meta.keywords.sv {
+        w.add(&ds, T::dcat("keyword"), lang(k, "sv"));
+    }
+    for k in &meta.keywords.en {
+        w.add(&ds, T::dcat("keyword"), lang(k, "en"));
+    }
+    for t in &meta.themes {
+        w.add(&ds, T::dcat("theme"), NamedNode::new_unchecked(t));
+    }
+    let contact = Iris::item_part(&ds, "contact");
+    w.add(&ds, T::dcat("contactPoint"), contact.clone());
+    w.add(&contact, rdf::TYPE.into_owned(), iri(ns::VCARD, "Organization"));
+    let org_name = reference::organisation(&meta.publisher)
+        .map(|o| o.name.clone())
+        .unwrap_or_default();
+    w.add(&contact, iri(ns::VCARD, "fn"), plain(&org_name));
+    w.add(
+        &contact,
+        iri(ns::VCARD, "hasEmail"),
+        NamedNode::new_unchecked(format!("mailto:{}", meta.contact_email)),
+    );
+    if let Some(page) = &meta.landing_page {
+        w.add(&ds, T::dcat("landingPage"), NamedNode::new_unchecked(page));
+    }
+    w.add(&ds, iris.dh("profile"), iris.profile(&meta.profile));
+    w.add(
+        &ds,
+        iris.dh("exampleData"),
+        typed(meta.example.to_string(), xsd::BOOLEAN),
+    );
+    w.add(
+        &ds,
+        iris.dh("publishValidRows"),
+        typed(meta.publish_valid_rows.to_string(), xsd::BOOLEAN),
+    );
+    if let Some(p) = &meta.provenance {
+        let node = Iris::item_part(&ds, "provenance");
+        w.add(&ds, T::dct("provenance"), node.clone());
+        w.add(&node, rdf::TYPE.into_owned(), T::dct("ProvenanceStatement"));
+        w.add(&node, iri(ns::RDFS, "label"), plain(p));
+    }
+    w.quads
+}
+
+/// The quads recording a version, in the catalog graph.
+pub fn version_quads(iris: &Iris, dataset: &str, v: &VersionRecord) -> Vec<Quad> {
+    let mut w = Writer {
+        graph: iris.catalog_graph().into(),
+        quads: Vec::new(),
+    };
+    let ds = iris.dataset(dataset);
+    let version = iris.version(dataset, v.number);
+    w.add(&ds, T::dcat("hasVersion"), version.clone());
+    w.add(&version, rdf::TYPE.into_owned(), iris.dh("Version"));
+    w.add(&version, T::dcat("isVersionOf"), ds.clone());
+    w.add(&version, T::dcat("version"), plain(&v.number.to_string()));
+    w.add(
+        &version,
+        iris.dh("versionNumber"),
+        typed(v.number.to_string(), xsd::INTEGER),
+    );
+    w.add(&version, T::dct("issued"), typed(&v.issued, xsd::DATE_TIME));
+    w.add(
+        &version,
+        iris.dh("rowCount"),
+        typed(v.row_count.to_string(), xsd::INTEGER),
+    );
+    w.add(
+        &version,
+        iris.dh("itemCount"),
+        typed(v.item_count.to_string(), xsd::INTEGER),
+    );
+    w.add(
+        &version,
+        iris.dh("skippedRowCount"),
+        typed(v.skipped_row_count.to_string(), xsd::INTEGER),
+    );
+    w.add(&version, iris.dh("sourceChecksum"), plain(&v.checksum));
+    let report = serde_json::to_string(&v.report).unwrap_or_default();
+    w.add(
+        &version,
+        iris.dh("report"),
+        typed(report, iri(ns::RDF, "JSON").as_ref()),
+    );
+    w.quads
+}
+
+/// The quad pointing a dataset at its current version.
+pub fn current_version_quad(iris: &Iris, dataset: &str, number: u64) -> Quad {
+    Quad::new(
+        iris.dataset(dataset),
+        T::dcat("hasCurrentVersion"),
+        iris.version(dataset, number),
+        iris.catalog_graph(),
+    )
+}
+
+/// Municipalities, counties and organisations, in the catalog graph.
+pub fn reference_quads(iris: &Iris) -> Vec<Quad> {
+    let mut w = Writer {
+        graph: iris.catalog_graph().into(),
+        quads: Vec::new(),
+    };
+    let mut counties = BTreeMap::new();
+    for m in reference::municipalities() {
+        let node = iris.municipality(&m.code);
+        w.add(&node, rdf::TYPE.into_owned(), iris.dh("Municipality"));
+        w.add(&node, iri(ns::SCHEMA, "name"), lang(&m.name, "sv"));
+        w.add(&node, iri(ns::RDFS, "label"), lang(&m.name, "sv"));
+        w.add(&node, iris.dh("municipalityCode"), plain(&m.code));
+        w.add(&node, iris.dh("county"), iris.county(&m.county_code));
+        counties.insert(m.county_code.clone(), m.county_name.clone());
+    }
+    for (code, name) in counties {
+        let node = iris.county(&code);
+        w.add(&node, rdf::TYPE.into_owned(), iris.dh("County"));
+        w.add(&node, iri(ns::SCHEMA, "name"), lang(&name, "sv"));
+        w.add(&node, iri(ns::RDFS, "label"), lang(&name, "sv"));
+        w.add(&node, iris.dh("countyCode"), plain(&code));
+    }
+    for o in reference::organisations() {
+        let node = iris.organisation(&o.id);
+        w.add(&node, rdf::TYPE.into_owned(), iri(ns::FOAF, "Organization"));
+        w.add(&node, rdf::TYPE.into_owned(), iri(ns::CV, "PublicOrganisation"));
+        w.add(&node, iri(ns::FOAF, "name"), lang(&o.name, "sv"));
+        w.add(&node, iri(ns::SKOS, "prefLabel"), lang(&o.name, "sv"));
+        w.add(
+            &node,
+            T::dct("type"),
+            NamedNode::new_unchecked(match o.kind {
+                OrganisationKind::Municipality => "http://purl.org/adms/publishertype/LocalAuthority",
+                OrganisationKind::Agency => "http://purl.org/adms/publishertype/NationalAuthority",
+            }),
+        );
+        if let Some(number) = &o.organisation_number {
+            w.add(&node, T::dct("identifier"), plain(number));
+            w.add(
+                &node,
+                iri(ns::OWL, "sameAs"),
+                NamedNode::new_unchecked(format!(
+                    "http://dataportal.se/organisation/SE{}",
+                    number.replace('-', "")
+                )),
+            );
+        }
+        if let Some(code) = &o.municipality_code {
+            w.add(&node, T::dct("spatial"), iris.municipality(code));
+        }
+    }
+    w.quads
+}
+
+/// Reads every dataset and its versions back from the catalog graph's quads.
+pub fn read(iris: &Iris, quads: &[Quad]) -> Vec<DatasetRecord> {
+    let mut by_subject: HashMap<&str, Vec<(&str, &Term)>> = HashMap::new();
+    for q in quads {
+        if let NamedOrBlankNode::NamedNode(s) = &q.subject {
+            by_subject
+                .entry(s.as_str())
+                .or_default()
+                .push((q.predicate.as_str(), &q.object));
+        }
+    }
+    let values = |s: &str, p: &NamedNode| -> Vec<&Term> {
+        by_subject
+            .get(s)
+            .map(|v| {
+                v.iter()
+                    .filter(|(pp, _)| *pp == p.as_str())
+                    .map(|(_, o)| *o)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let text = |t: &Term| -> String {
+        match t {
+            Term::Literal(l) => l.value().to_owned(),
+            Term::NamedNode(n) => n.as_str().to_owned(),
+            _ => String::new(),
+        }
+    };
+    let first = |s: &str, p: &NamedNode| values(s, p).first().map(|t| text(t));
+    let by_lang = |s: &str, p: &NamedNode, tag: &str| -> Vec<String> {
+        values(s, p)
+            .into_iter()
+            .filter_map(|t| match t {
+                Term::Literal(l) if l.language() == Some(tag) => Some(l.value().to_owned()),
+                _ => None,
+            })
+            .collect()
+    };
+    let localized = |s: &str, p: &NamedNode| {
+        Localized::new(
+            by_lang(s, p, "sv").into_iter().next().unwrap_or_default(),
+            by_lang(s, p, "en").into_iter().next().unwrap_or_default(),
+        )
+    };
+    let dataset_prefix = format!("{}/dataset/", iris.base());
+    let org_prefix = format!("{}/organisation/", iris.base());
+    let profile_prefix = format!("{}/def/profile/", iris.base());
+    let dcat_dataset = T::dcat("Dataset");
+    let mut out = Vec::new();
+    for (subject, pairs) in &by_subject {
+        let Some(id) = subject.strip_prefix(&dataset_prefix) else {
+            continue;
+        };
+        if id.contains(['/', '#'])
+            || !pairs.iter().any(|(p, o)| {
+                *p == rdf::TYPE.as_str() && matches!(o, Term::NamedNode(n) if *n == dcat_dataset)
+            })
+        {
+            continue;
+        }
+        let contact = format!("{subject}#contact");
+        let provenance = format!("{subject}#provenance");
+        let flag = |p: &str| first(subject, &iris.dh(p)).is_some_and(|v| v == "true");
+        let meta = DatasetMeta {
+            id: id.to_owned(),
+            profile: first(subject, &iris.dh("profile"))
+                .and_then(|p| p.strip_prefix(&profile_prefix).map(str::to_owned))
+                .unwrap_or_default(),
+            publisher: first(subject, &T::dct("publisher"))
+                .and_then(|p| p.strip_prefix(&org_prefix).map(str::to_owned))
+                .unwrap_or_default(),
+            title: localized(subject, &T::dct("title")),
+            description: localized(subject, &T::dct("description")),
+            license: first(subject, &T::dct("license")).unwrap_or_default(),
+            conforms_to: first(subject, &T::dct("conformsTo")),
+            keywords: Keywords {
+                sv: by_lang(subject, &T::dcat("keyword"), "sv"),
+                en: by_lang(subject, &T::dcat("keyword"), "en"),
+            },
+            themes: {
+                let mut t: Vec<String> = values(subject, &T::dcat("theme")).into_iter().map(text).collect();
+                t.sort();
+                t
+            },
+            contact_email: first(&contact, &iri(ns::VCARD, "hasEmail"))
+                .map(|m| m.trim_start_matches("mailto:").to_owned())
+                .unwrap_or_default(),
+            landing_page: first(subject, &T::dcat("landingPage")),
+            example: flag("exampleData"),
+            publish_valid_rows: flag("publishValidRows"),
+            provenance: first(&provenance, &iri(ns::RDFS, "label")),
+        };
+        let mut versions = Vec::new();
+        for v in values(subject, &T::dcat("hasVersion")) {
+            let v = text(v);
+            let Some((_, number)) = iris.parse_version(&v) else {
+                continue;
+            };
+            let count = |p: &str| first(&v, &iris.dh(p)).and_then(|n| n.parse().ok()).unwrap_or(0);
+            versions.push(VersionRecord {
+                number,
+                issued: first(&v, &T::dct("issued")).unwrap_or_default(),
+                row_count: count("rowCount"),
+                item_count: count("itemCount"),
+                skipped_row_count: count("skippedRowCount"),
+                checksum: first(&v, &iris.dh("sourceChecksum")).unwrap_or_default(),
+                report: first(&v, &iris.dh("report"))
+                    .and_then(|r| serde_json::from_str(&r).ok())
+                    .unwrap_or_default(),
+            });
+        }
+        versions.sort_by_key(|v| v.number);
+        out.push(DatasetRecord { meta, versions });
+    }
+    out.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta() -> DatasetMeta {
+        DatasetMeta::from_toml(include_str!("../../datasets/harryda-badplatser/dataset.toml")).unwrap()
+    }
+
+    #[test]
+    fn shipped_metadata_is_valid() {
+        for dir in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/datasets")).unwrap() {
+            let path = dir.unwrap().path().join("dataset.toml");
+            let text = std::fs::read_to_string(&path).unwrap();
+            let meta = DatasetMeta::from_toml(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+            assert_eq!(
+                Some(meta.id.as_str()),
+                path.parent().unwrap().file_name().unwrap().to_str()
+            );
+            if meta.example {
+                assert!(meta.title.sv.contains("exempeldata") && meta.title.en.contains("example data"));
+            }
+        }
+    }
+
+    #[test]
+    fn rejects_bad_metadata() {
+        let mut m = meta();
+        m.id = "Bad Id".into();
+        assert_eq!(m.check().unwrap_err().field, "id");
+        let mut m = meta();
+        m.publisher = "9999".into();
+        assert_eq!(m.check().unwrap_err().field, "publisher");
+        let mut m = meta();
+        m.license = "cc0".into();
+        assert_eq!(m.check().unwrap_err().field, "license");
+    }
+
+    #[test]
+    fn metadata_and_versions_round_trip_through_rdf() {
+        let iris = Iris::new("http://example.org");
+        let m = meta();
+        let v = VersionRecord {
+            number: 2,
+            issued: "2026-11-21T10:00:00Z".into(),
+            row_count: 9,
+            item_count: 9,
+            skipped_row_count: 0,
+            checksum: "ab".into(),
+            report: Report {
+                valid: true,
+                profile: "bathing-sites".into(),
+                ..Report::default()
+            },
+        };
+        let mut quads = dataset_quads(&iris, &m);
+        quads.extend(version_quads(&iris, &m.id, &v));
+        quads.extend(reference_quads(&iris));
+        let read = read(&iris, &quads);
+        assert_eq!(read.len(), 1);
+        let mut expected = m.clone();
+        expected.themes.sort();
+        assert_eq!(read[0].meta, expected);
+        assert_eq!(read[0].versions, vec![v]);
+    }
+}

@@ -1,0 +1,160 @@
+//! The HTTP layer: everything actix-web. Routes, extractor configuration, content negotiation,
+//! the OpenAPI document and the mapping of errors to problem responses. Handlers are thin: they
+//! parse the request, call the [`crate::service`] layer and render the answer.
+
+pub mod negotiate;
+pub mod openapi;
+mod routes;
+pub mod views;
+
+use crate::error::{ApiError, Code};
+use crate::service::Platform;
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::Server;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::middleware::{Compress, ErrorHandlerResponse, ErrorHandlers, Logger};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use serde::Serialize;
+use std::net::TcpListener;
+use std::sync::Arc;
+
+/// Shared state of every handler.
+pub type State = web::Data<Platform>;
+
+/// The largest request body accepted (SPARQL queries).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Registers every route and the extractor error handlers.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::QueryConfig::default().error_handler(|err, _| {
+        ApiError::new(Code::InvalidParameter, format!("Invalid query parameters: {err}")).into()
+    }))
+    .app_data(
+        web::PathConfig::default().error_handler(|err, _| {
+            ApiError::new(Code::InvalidParameter, format!("Invalid path: {err}")).into()
+        }),
+    )
+    .app_data(
+        web::FormConfig::default()
+            .limit(MAX_BODY_BYTES)
+            .error_handler(|err, _| {
+                ApiError::new(Code::InvalidBody, format!("Invalid form body: {err}")).into()
+            }),
+    )
+    .app_data(web::PayloadConfig::default().limit(MAX_BODY_BYTES))
+    .app_data(
+        web::JsonConfig::default()
+            .limit(MAX_BODY_BYTES)
+            .error_handler(|err, _| {
+                ApiError::new(Code::InvalidBody, format!("Invalid JSON body: {err}")).into()
+            }),
+    );
+    routes::configure(cfg);
+}
+
+/// Starts the server on a bound listener. The returned future runs until the server stops.
+pub fn start(platform: Arc<Platform>, listener: TcpListener) -> std::io::Result<Server> {
+    let state = web::Data::from(platform);
+    Ok(HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .wrap(ErrorHandlers::new().default_handler(into_problem))
+            .wrap(Compress::default())
+            .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+            .configure(configure)
+            .default_service(web::to(not_found))
+    })
+    .listen(listener)?
+    .run())
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(
+        Code::NotFound,
+        format!("Nothing lives at {}. GET / lists what does.", req.path()),
+    ))
+}
+
+/// A 405 problem with the `Allow` header.
+pub fn method_not_allowed(allow: &'static str) -> ApiError {
+    ApiError::new(
+        Code::MethodNotAllowed,
+        format!("This resource allows only {allow}."),
+    )
+    .with_allow(allow)
+}
+
+/// A resource answering GET and HEAD with `handler`, and 405 otherwise.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! get_resource {
+    ($path:expr, $handler:expr) => {
+        actix_web::web::resource($path)
+            .route(actix_web::web::get().to($handler))
+            .route(actix_web::web::head().to($handler))
+            .default_service(actix_web::web::to(|| async {
+                Err::<actix_web::HttpResponse, _>($crate::http::method_not_allowed("GET, HEAD"))
+            }))
+    };
+}
+
+/// A JSON response, after checking that the client accepts JSON.
+pub fn json<T: Serialize>(req: &HttpRequest, body: &T) -> Result<HttpResponse, ApiError> {
+    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    if negotiate::best(accept, &["application/json"]).is_none() {
+        return Err(ApiError::new(
+            Code::NotAcceptable,
+            "This resource is available as application/json only.",
+        ));
+    }
+    let bytes = serde_json::to_vec(body).map_err(|e| ApiError::internal(&e))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::VARY, "Accept, Accept-Encoding"))
+        .body(bytes))
+}
+
+/// Turns any error response that is not yet a problem document (actix's own rejections: an
+/// oversized body, a broken payload) into one, so every error has the same envelope.
+fn into_problem<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(crate::error::PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let code = match status {
+        StatusCode::NOT_FOUND => Code::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => Code::MethodNotAllowed,
+        StatusCode::NOT_ACCEPTABLE => Code::NotAcceptable,
+        StatusCode::PAYLOAD_TOO_LARGE => Code::PayloadTooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => Code::UnsupportedMediaType,
+        StatusCode::SERVICE_UNAVAILABLE => Code::ServiceUnavailable,
+        s if s.is_client_error() => Code::InvalidBody,
+        _ => Code::Internal,
+    };
+    let detail = match code {
+        Code::PayloadTooLarge => format!("The request body is larger than {MAX_BODY_BYTES} bytes."),
+        Code::Internal => {
+            "An unexpected error occurred. It has been logged; please try again later.".to_owned()
+        }
+        _ => format!(
+            "The request was rejected: {}.",
+            status.canonical_reason().unwrap_or("error")
+        ),
+    };
+    let problem = ApiError::new(code, detail);
+    let (req, _) = res.into_parts();
+    let response: HttpResponse<BoxBody> = actix_web::ResponseError::error_response(&problem);
+    let res = ServiceResponse::new(req, response).map_into_right_body();
+    Ok(ErrorHandlerResponse::Response(res))
+}
+
+#[doc(hidden)]
+pub type ProblemBody<B> = EitherBody<B, BoxBody>;

@@ -1,0 +1,88 @@
+//! Datasets: the list, one dataset with its report, and a dataset's items.
+
+use super::items::{PageParams, parse_limit};
+use crate::error::ApiError;
+use crate::http::views::{DatasetDetail, DatasetList, DatasetView, ItemPage};
+use crate::http::{State, json};
+use crate::service::ServiceError;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+/// Every published dataset.
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets",
+    tag = "datasets",
+    responses(
+        (status = 200, description = "The datasets", body = DatasetList),
+        (status = 406, description = "JSON is not acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_datasets(req: HttpRequest, state: State) -> Result<HttpResponse, ApiError> {
+    let model = state.model();
+    let datasets = model
+        .datasets()
+        .map(|d| DatasetView::new(state.iris(), &d.record, d.items.len()))
+        .collect();
+    json(&req, &DatasetList { datasets })
+}
+
+/// One dataset, with the validation report of its current version.
+///
+/// The report lists what was detected in the file, how its columns were mapped, and every row
+/// that was not published, with the reason.
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{id}",
+    tag = "datasets",
+    params(("id" = String, Path, description = "Dataset id", example = "harryda-badplatser")),
+    responses(
+        (status = 200, description = "The dataset", body = DatasetDetail),
+        (status = 404, description = "No such dataset", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "JSON is not acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_dataset(
+    req: HttpRequest,
+    state: State,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let model = state.model();
+    let d = model
+        .dataset(&id)
+        .ok_or_else(|| ServiceError::DatasetNotFound(id.to_string()))?;
+    json(
+        &req,
+        &DatasetDetail {
+            dataset: DatasetView::new(state.iris(), &d.record, d.items.len()),
+            report: d.record.current().map(|v| v.report.clone()),
+        },
+    )
+}
+
+/// The items of one dataset.
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{id}/items",
+    tag = "datasets",
+    params(("id" = String, Path, description = "Dataset id", example = "harryda-badplatser"), PageParams),
+    responses(
+        (status = 200, description = "A page of items", body = ItemPage),
+        (status = 400, description = "A parameter is invalid", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such dataset", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "JSON is not acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_dataset_items(
+    req: HttpRequest,
+    state: State,
+    id: web::Path<String>,
+    params: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = parse_limit(params.limit.as_deref())?;
+    let page = state
+        .model()
+        .dataset_items(&id, params.cursor.as_deref(), limit)
+        .ok_or_else(|| ServiceError::DatasetNotFound(id.to_string()))?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    json(&req, &ItemPage::new(page, limit, req.path(), &pairs))
+}

@@ -1,0 +1,93 @@
+//! The landing page, health, the OpenAPI document and problem-type documentation.
+
+use crate::error::{ApiError, Code};
+use crate::http::views::{Health, Landing, ProblemType};
+use crate::http::{State, json, openapi};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Map, Value};
+
+/// Where to start: links to everything the API offers.
+#[utoipa::path(
+    get,
+    path = "/",
+    tag = "meta",
+    responses((status = 200, description = "Links to the API's parts", body = Landing))
+)]
+pub async fn get_landing(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let mut links = Map::new();
+    for (name, href) in [
+        ("datasets", "/api/v1/datasets"),
+        ("bathing_sites", "/api/v1/bathing-sites"),
+        ("swimming_pools", "/api/v1/swimming-pools"),
+        ("public_services", "/api/v1/public-services"),
+        ("sparql", "/sparql"),
+        ("openapi", "/openapi.json"),
+        ("health", "/healthz"),
+    ] {
+        links.insert(name.into(), Value::String(href.into()));
+    }
+    json(
+        &req,
+        &Landing {
+            title: "datahamn".into(),
+            description: "Öppna data från svenska kommuner: badplatser, bad och kommunala tjänster. / Open data from Swedish municipalities: bath sites, pools and municipal services.".into(),
+            links,
+        },
+    )
+}
+
+/// Health: 200 once the service is ready to serve.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "meta",
+    responses((status = 200, description = "Ready", body = Health))
+)]
+pub async fn get_health(req: HttpRequest, state: State) -> Result<HttpResponse, ApiError> {
+    let model = state.model();
+    let datasets = model.datasets().count();
+    let items = model.datasets().map(|d| d.items.len()).sum();
+    json(
+        &req,
+        &Health {
+            status: "ok".into(),
+            datasets,
+            items,
+        },
+    )
+}
+
+/// This OpenAPI 3.1 document.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "meta",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json"))
+)]
+pub async fn get_openapi(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    json(&req, &openapi::document())
+}
+
+/// Documentation of one error code.
+#[utoipa::path(
+    get,
+    path = "/problems/{code}",
+    tag = "meta",
+    params(("code" = String, Path, description = "An error code", example = "dataset_not_found")),
+    responses(
+        (status = 200, description = "The problem type", body = ProblemType),
+        (status = 404, description = "No such code", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_problem_type(req: HttpRequest, code: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let found = Code::from_name(&code)
+        .ok_or_else(|| ApiError::new(Code::NotFound, format!("There is no error code `{code}`.")))?;
+    json(
+        &req,
+        &ProblemType {
+            code: found,
+            title: found.title().into(),
+            status: found.status().as_u16(),
+        },
+    )
+}

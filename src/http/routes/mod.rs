@@ -1,0 +1,41 @@
+//! The route table: one place that lists every URL datahamn serves.
+
+pub mod datasets;
+pub mod items;
+pub mod meta;
+pub mod sparql;
+
+use crate::get_resource;
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(get_resource!("/", meta::get_landing))
+        .service(get_resource!("/healthz", meta::get_health))
+        .service(get_resource!("/openapi.json", meta::get_openapi))
+        .service(get_resource!("/problems/{code}", meta::get_problem_type))
+        .service(get_resource!("/api/v1/datasets", datasets::list_datasets))
+        .service(get_resource!("/api/v1/datasets/{id}", datasets::get_dataset))
+        .service(get_resource!(
+            "/api/v1/datasets/{id}/items",
+            datasets::list_dataset_items
+        ))
+        .service(get_resource!("/api/v1/bathing-sites", items::list_bathing_sites))
+        .service(get_resource!(
+            "/api/v1/swimming-pools",
+            items::list_swimming_pools
+        ))
+        .service(get_resource!(
+            "/api/v1/public-services",
+            items::list_public_services
+        ))
+        .service(get_resource!("/api/v1/items/{id}", items::get_item))
+        .service(
+            web::resource("/sparql")
+                .route(web::get().to(sparql::query_sparql_get))
+                .route(web::head().to(sparql::query_sparql_get))
+                .route(web::post().to(sparql::query_sparql_post))
+                .default_service(web::to(|| async {
+                    Err::<actix_web::HttpResponse, _>(crate::http::method_not_allowed("GET, HEAD, POST"))
+                })),
+        );
+}

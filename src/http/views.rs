@@ -1,0 +1,214 @@
+//! JSON representations of domain objects, as the REST API serves them.
+
+use crate::catalog::{DatasetRecord, Keywords, VersionRecord};
+use crate::mapping::ItemView;
+use crate::profile::Localized;
+use crate::reference;
+use crate::service::Page;
+use crate::vocab::Iris;
+use serde::Serialize;
+use std::sync::Arc;
+
+/// A publishing organisation.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PublisherView {
+    /// Municipality code or agency id.
+    #[schema(example = "1401")]
+    pub id: String,
+    #[schema(example = "Härryda kommun")]
+    pub name: String,
+    /// Swedish organisation number, when known.
+    #[schema(example = "212000-1264")]
+    pub organisation_number: Option<String>,
+    pub uri: String,
+}
+
+/// A version of a dataset, without its report.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct VersionSummary {
+    pub number: u64,
+    /// RFC 3339, UTC.
+    pub issued: String,
+    pub row_count: u64,
+    pub item_count: u64,
+    pub skipped_row_count: u64,
+    /// SHA-256 of the source file.
+    pub checksum: String,
+    /// The version's URI; also the name of the graph that holds its data in SPARQL.
+    pub uri: String,
+}
+
+impl VersionSummary {
+    fn new(iris: &Iris, dataset: &str, v: &VersionRecord) -> Self {
+        Self {
+            number: v.number,
+            issued: v.issued.clone(),
+            row_count: v.row_count,
+            item_count: v.item_count,
+            skipped_row_count: v.skipped_row_count,
+            checksum: v.checksum.clone(),
+            uri: iris.version(dataset, v.number).into_string(),
+        }
+    }
+}
+
+/// Links from a dataset.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DatasetLinks {
+    /// This dataset in the REST API.
+    #[serde(rename = "self")]
+    pub self_: String,
+    /// Its items.
+    pub items: String,
+    /// The typed collection its items belong to.
+    pub collection: String,
+}
+
+/// A dataset and its current version.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DatasetView {
+    #[schema(example = "harryda-badplatser")]
+    pub id: String,
+    /// The dataset's stable URI.
+    pub uri: String,
+    pub title: Localized,
+    pub description: Localized,
+    /// The profile its CSV follows.
+    #[schema(example = "bathing-sites")]
+    pub profile: String,
+    pub publisher: PublisherView,
+    /// Licence URL.
+    pub license: String,
+    /// The national specification it conforms to.
+    pub conforms_to: Option<String>,
+    pub keywords: Keywords,
+    pub themes: Vec<String>,
+    pub contact_email: String,
+    pub landing_page: Option<String>,
+    /// True for made-up example data.
+    pub example_data: bool,
+    pub provenance: Option<String>,
+    /// Items in the current version.
+    pub item_count: usize,
+    pub current_version: Option<VersionSummary>,
+    pub links: DatasetLinks,
+}
+
+/// A dataset with the validation report of its current version.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DatasetDetail {
+    #[serde(flatten)]
+    pub dataset: DatasetView,
+    /// The report of the current version: what was detected and mapped, and every row that was
+    /// not published, with why.
+    #[schema(value_type = Option<Object>)]
+    pub report: Option<crate::ingest::Report>,
+}
+
+/// Where the collection of a profile lives.
+pub fn collection_path(profile: &str) -> String {
+    format!("/api/v1/{profile}")
+}
+
+impl DatasetView {
+    pub fn new(iris: &Iris, record: &DatasetRecord, item_count: usize) -> Self {
+        let m = &record.meta;
+        let org = reference::organisation(&m.publisher);
+        Self {
+            id: m.id.clone(),
+            uri: iris.dataset(&m.id).into_string(),
+            title: m.title.clone(),
+            description: m.description.clone(),
+            profile: m.profile.clone(),
+            publisher: PublisherView {
+                id: m.publisher.clone(),
+                name: org.map(|o| o.name.clone()).unwrap_or_default(),
+                organisation_number: org.and_then(|o| o.organisation_number.clone()),
+                uri: iris.organisation(&m.publisher).into_string(),
+            },
+            license: m.license.clone(),
+            conforms_to: m.conforms_to.clone(),
+            keywords: m.keywords.clone(),
+            themes: m.themes.clone(),
+            contact_email: m.contact_email.clone(),
+            landing_page: m.landing_page.clone(),
+            example_data: m.example,
+            provenance: m.provenance.clone(),
+            item_count,
+            current_version: record.current().map(|v| VersionSummary::new(iris, &m.id, v)),
+            links: DatasetLinks {
+                self_: format!("/api/v1/datasets/{}", m.id),
+                items: format!("/api/v1/datasets/{}/items", m.id),
+                collection: collection_path(&m.profile),
+            },
+        }
+    }
+}
+
+/// The list of datasets.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DatasetList {
+    pub datasets: Vec<DatasetView>,
+}
+
+/// One page of items.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ItemPage {
+    #[schema(value_type = Vec<ItemView>)]
+    pub items: Vec<Arc<ItemView>>,
+    /// The page size used (the requested `limit`, clamped to 1-1000).
+    pub limit: usize,
+    /// The cursor for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+    /// The URL of the next page; absent on the last page.
+    pub next: Option<String>,
+}
+
+impl ItemPage {
+    /// `path_and_query` is the request path with its query string minus `cursor`.
+    pub fn new(page: Page, limit: usize, base_path: &str, query: &[(String, String)]) -> Self {
+        let next = page.next_cursor.as_ref().map(|cursor| {
+            let mut pairs: Vec<(String, String)> =
+                query.iter().filter(|(k, _)| k != "cursor").cloned().collect();
+            pairs.push(("cursor".into(), cursor.clone()));
+            let encoded = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+            format!("{base_path}?{encoded}")
+        });
+        Self {
+            items: page.items,
+            limit,
+            next_cursor: page.next_cursor,
+            next,
+        }
+    }
+}
+
+/// Health of the service.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: String,
+    /// Published datasets.
+    pub datasets: usize,
+    /// Published items.
+    pub items: usize,
+}
+
+/// The landing page of the API.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Landing {
+    pub title: String,
+    pub description: String,
+    /// Named links: `datasets`, `bathing_sites`, `swimming_pools`, `public_services`, `sparql`,
+    /// `openapi`, `health`.
+    #[schema(value_type = Object)]
+    pub links: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Documentation of an error code.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProblemType {
+    pub code: crate::error::Code,
+    pub title: String,
+    pub status: u16,
+}

@@ -1,0 +1,241 @@
+//! The validation report: what was detected, how columns were mapped, and every issue with its
+//! row (as a spreadsheet shows it: the header is row 1), column, raw value, stable code and a
+//! message in Swedish and English that says how to fix it.
+//!
+//! Codes follow Frictionless Data's names where one exists (`type-error`, `missing-cell`, ...).
+
+use crate::profile::Localized;
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+
+/// How many issues of each severity the report lists in detail; counts stay exact.
+pub const DEFAULT_ISSUE_LIMIT: usize = 1000;
+
+/// Issue codes. Stable: clients and stewards' tooling match on them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum IssueCode {
+    /// The file is empty.
+    EmptyFile,
+    /// The file is not text in a supported encoding.
+    EncodingError,
+    /// The file could not be read as CSV.
+    FormatError,
+    /// A header cell is empty while its column holds values.
+    BlankLabel,
+    /// Two header cells name the same profile column.
+    DuplicateLabel,
+    /// Required columns are missing from the header.
+    MissingRequiredColumn,
+    /// A column the profile does not know; its values are kept with the row.
+    UnknownColumn,
+    /// A row has fewer cells than the header.
+    MissingCell,
+    /// A row has more cells than the header.
+    ExtraCell,
+    /// A row with no values at all; skipped.
+    BlankRow,
+    /// A required value is empty.
+    MissingValue,
+    /// A value does not have the column's type.
+    TypeError,
+    /// A value has the right type but is out of range.
+    ConstraintError,
+    /// Two rows have the same id.
+    UniqueError,
+    /// The municipality code is not one of Sweden's 290.
+    UnknownMunicipality,
+    /// No municipality: the file has none and the dataset's publisher is not a municipality.
+    MissingMunicipality,
+    /// Ids were derived because the id column is missing or empty.
+    DerivedId,
+    /// A row was not published because it has errors and valid rows only were published.
+    SkippedRow,
+}
+
+/// Error or warning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One finding.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Issue {
+    pub code: IssueCode,
+    pub severity: Severity,
+    /// Row number as a spreadsheet shows it (the header is row 1); absent for file-level issues.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<u64>,
+    /// The column's header as written in the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    /// The raw value (at most 200 characters).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// What is wrong and how to fix it.
+    pub message: Localized,
+}
+
+impl Issue {
+    pub fn error(code: IssueCode, message: Localized) -> Self {
+        Self {
+            code,
+            severity: Severity::Error,
+            row: None,
+            column: None,
+            value: None,
+            message,
+        }
+    }
+
+    pub fn warning(code: IssueCode, message: Localized) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..Self::error(code, message)
+        }
+    }
+
+    pub fn at_row(mut self, row: u64) -> Self {
+        self.row = Some(row);
+        self
+    }
+
+    pub fn in_column(mut self, column: &str) -> Self {
+        self.column = Some(column.to_owned());
+        self
+    }
+
+    pub fn with_value(mut self, value: &str) -> Self {
+        let mut v: String = value.chars().take(200).collect();
+        if v.len() < value.len() {
+            v.push('…');
+        }
+        self.value = Some(v);
+        self
+    }
+}
+
+/// What was detected about the file.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Dialect {
+    /// `UTF-8`.
+    pub encoding: String,
+    /// Whether the file starts with a byte-order mark.
+    pub bom: bool,
+    /// The field delimiter: `,`, `;` or a tab.
+    pub delimiter: String,
+    /// `CRLF` or `LF`.
+    pub line_terminator: String,
+}
+
+/// How one header cell was mapped.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ColumnMapping {
+    /// 1-based column position (A = 1).
+    pub position: usize,
+    /// The header as written in the file.
+    pub header: String,
+    /// The profile column it maps to; absent for unknown columns.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+}
+
+/// Row counts. Exact, even when the issue lists are capped.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RowCounts {
+    /// Data rows read (blank rows excluded).
+    pub total: u64,
+    /// Rows without errors.
+    pub valid: u64,
+    /// Rows with at least one error.
+    pub invalid: u64,
+    /// Blank rows skipped.
+    pub blank: u64,
+}
+
+/// The validation report.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Report {
+    /// True when the file has no errors and can be published as it is.
+    pub valid: bool,
+    /// The profile the file was checked against.
+    pub profile: String,
+    pub dialect: Dialect,
+    pub columns: Vec<ColumnMapping>,
+    pub rows: RowCounts,
+    /// Total number of errors, including those left out of `errors`.
+    pub error_count: u64,
+    /// Total number of warnings, including those left out of `warnings`.
+    pub warning_count: u64,
+    /// True when `errors` or `warnings` were capped.
+    pub truncated: bool,
+    pub errors: Vec<Issue>,
+    pub warnings: Vec<Issue>,
+}
+
+impl Report {
+    /// Adds an issue, keeping counts exact and lists capped at `limit`.
+    pub fn push(&mut self, issue: Issue, limit: usize) {
+        let (count, list) = match issue.severity {
+            Severity::Error => (&mut self.error_count, &mut self.errors),
+            Severity::Warning => (&mut self.warning_count, &mut self.warnings),
+        };
+        *count += 1;
+        if list.len() < limit {
+            list.push(issue);
+        } else {
+            self.truncated = true;
+        }
+    }
+
+    /// A readable form for the terminal, in English.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{}: {} rows, {} valid, {} with errors; {} errors, {} warnings",
+            if self.valid { "VALID" } else { "INVALID" },
+            self.rows.total,
+            self.rows.valid,
+            self.rows.invalid,
+            self.error_count,
+            self.warning_count
+        );
+        let _ = writeln!(
+            out,
+            "dialect: {}{}, delimiter {:?}, {}",
+            self.dialect.encoding,
+            if self.dialect.bom { " with BOM" } else { "" },
+            self.dialect.delimiter,
+            self.dialect.line_terminator
+        );
+        for issue in self.errors.iter().chain(&self.warnings) {
+            let place = match (&issue.row, &issue.column) {
+                (Some(r), Some(c)) => format!("row {r}, column {c}"),
+                (Some(r), None) => format!("row {r}"),
+                (None, Some(c)) => format!("column {c}"),
+                (None, None) => "file".to_owned(),
+            };
+            let _ = writeln!(
+                out,
+                "{:7} {place} [{}]: {}",
+                match issue.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                },
+                serde_json::to_value(issue.code)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                issue.message.en
+            );
+        }
+        if self.truncated {
+            let _ = writeln!(out, "(the lists are capped; the counts above are exact)");
+        }
+        out
+    }
+}

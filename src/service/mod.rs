@@ -1,0 +1,324 @@
+//! The service layer: the only layer HTTP handlers (and the CLI) call.
+//!
+//! It owns publishing (check → map → one atomic store commit → the read model), the in-memory
+//! read model that serves the REST API, and SPARQL over the published graphs. It speaks in domain
+//! types and [`ServiceError`]; the HTTP layer turns those into responses.
+
+mod read_model;
+pub mod sparql;
+pub mod time;
+
+use crate::catalog::{self, DatasetMeta, DatasetRecord, VersionRecord};
+use crate::error::{ApiError, Code};
+use crate::ingest::{self, CheckOptions, IssueCode, Report};
+use crate::mapping::{self, ItemView, MapContext};
+use crate::profile;
+use crate::store::{QueryScope, Store, StoreError};
+use crate::vocab::Iris;
+pub use read_model::{CollectionQuery, Page, ReadModel};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// What went wrong in a service call.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("no dataset `{0}`")]
+    DatasetNotFound(String),
+    #[error("no item `{0}`")]
+    ItemNotFound(String),
+    #[error("invalid dataset metadata: {0}")]
+    Metadata(#[from] catalog::MetaError),
+    #[error("the file has {} errors", .0.error_count)]
+    Invalid(Box<Report>),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::DatasetNotFound(id) => {
+                ApiError::new(Code::DatasetNotFound, format!("There is no dataset `{id}`. GET /api/v1/datasets lists them."))
+            }
+            ServiceError::ItemNotFound(id) => {
+                ApiError::new(Code::ItemNotFound, format!("There is no item `{id}`. Item ids look like `harryda-badplatser:frokens-udde`."))
+            }
+            ServiceError::Metadata(m) => ApiError::new(Code::InvalidBody, m.to_string()),
+            ServiceError::Invalid(report) => ApiError::new(
+                Code::ValidationFailed,
+                format!(
+                    "The file has {} errors and was not published; the report says where and how to fix them.",
+                    report.error_count
+                ),
+            )
+            .with_details(serde_json::to_value(&*report).unwrap_or_default()),
+            ServiceError::Store(e) => ApiError::internal(&e),
+            ServiceError::Io(e) => ApiError::internal(&e),
+        }
+    }
+}
+
+/// The result of a publish.
+#[derive(Clone, Debug)]
+pub struct Published {
+    pub dataset: String,
+    pub version: VersionRecord,
+}
+
+/// What became of one dataset folder: published, or the folder and why not.
+pub type DirectoryOutcome = Result<Published, (PathBuf, ServiceError)>;
+
+/// The platform: the store, the IRIs and the read model.
+pub struct Platform {
+    iris: Iris,
+    store: Store,
+    model: RwLock<Arc<ReadModel>>,
+    /// Serialises publishes, so version numbers never race.
+    publishing: Mutex<()>,
+}
+
+impl Platform {
+    /// Opens the platform over a store and loads the read model from it.
+    pub fn open(store: Store, base_url: &str) -> Result<Self, ServiceError> {
+        let platform = Self {
+            iris: Iris::new(base_url),
+            store,
+            model: RwLock::new(Arc::new(ReadModel::default())),
+            publishing: Mutex::new(()),
+        };
+        platform.recover()?;
+        platform.reload()?;
+        Ok(platform)
+    }
+
+    /// The IRIs under this platform's base URL.
+    pub fn iris(&self) -> &Iris {
+        &self.iris
+    }
+
+    /// The current read model. Cheap; the snapshot stays consistent while the caller holds it.
+    pub fn model(&self) -> Arc<ReadModel> {
+        self.model
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Whether anything was ever published.
+    pub fn is_empty(&self) -> Result<bool, ServiceError> {
+        Ok(self.store.graph_is_empty(&self.iris.catalog_graph())?)
+    }
+
+    /// Publishes every `datasets/<id>/` (a `dataset.toml` and a `data.csv`) in name order, and the
+    /// reference data. Used on first start with an empty store. Returns what was published and,
+    /// for datasets that could not be published, why.
+    pub fn publish_directory(&self, dir: &Path) -> Result<Vec<DirectoryOutcome>, ServiceError> {
+        self.store.load_atomic(catalog::reference_quads(&self.iris))?;
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.join("dataset.toml").is_file())
+            .collect();
+        dirs.sort();
+        let mut out = Vec::new();
+        for path in dirs {
+            let result = (|| {
+                let meta = DatasetMeta::from_toml(&std::fs::read_to_string(path.join("dataset.toml"))?)?;
+                let bytes = std::fs::read(path.join("data.csv"))?;
+                self.publish(&meta, &bytes)
+            })();
+            out.push(result.map_err(|e| (path, e)));
+        }
+        Ok(out)
+    }
+
+    /// Checks a file against the dataset's profile and, when it may be published, publishes it
+    /// as the dataset's next version in one atomic commit.
+    ///
+    /// A file with errors is refused with its report, unless the dataset publishes valid rows
+    /// only; then the skipped rows are listed in the report.
+    pub fn publish(&self, meta: &DatasetMeta, bytes: &[u8]) -> Result<Published, ServiceError> {
+        meta.check()?;
+        let profile = profile::get(&meta.profile).ok_or_else(|| {
+            ServiceError::Metadata(catalog::MetaError {
+                field: "profile",
+                message: "unknown profile".into(),
+            })
+        })?;
+        let _guard = self
+            .publishing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut checked = ingest::check(
+            bytes,
+            profile,
+            &CheckOptions {
+                default_municipality: meta.default_municipality(),
+                ..CheckOptions::default()
+            },
+        );
+        let publishable = checked.report.valid
+            || (meta.publish_valid_rows && !checked.rows.is_empty() && !has_file_errors(&checked.report));
+        if !publishable {
+            return Err(ServiceError::Invalid(Box::new(checked.report)));
+        }
+        let skipped = checked.invalid_rows.len() as u64;
+        for row in &checked.invalid_rows {
+            checked.report.push(
+                ingest::Issue::warning(
+                    IssueCode::SkippedRow,
+                    crate::profile::Localized::new(
+                        "Raden publicerades inte eftersom den har fel (se felen för raden).",
+                        "The row was not published because it has errors (see the errors for the row).",
+                    ),
+                )
+                .at_row(*row),
+                ingest::report::DEFAULT_ISSUE_LIMIT,
+            );
+        }
+        let model = self.model();
+        let existing = model.dataset(&meta.id);
+        let number = existing
+            .and_then(|d| d.record.current())
+            .map_or(1, |v| v.number + 1);
+        let graph = self.iris.version(&meta.id, number);
+        let mut quads = mapping::map_rows(
+            profile,
+            &MapContext {
+                iris: &self.iris,
+                dataset: &meta.id,
+                graph: &graph,
+            },
+            &checked.rows,
+        );
+        let version = VersionRecord {
+            number,
+            issued: time::now_rfc3339(),
+            row_count: checked.report.rows.total,
+            item_count: checked.rows.len() as u64,
+            skipped_row_count: skipped,
+            checksum: Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect(),
+            report: checked.report,
+        };
+        if existing.is_none() {
+            quads.extend(catalog::dataset_quads(&self.iris, meta));
+        }
+        quads.extend(catalog::version_quads(&self.iris, &meta.id, &version));
+        self.store.load_atomic(quads)?;
+        self.point_to(&meta.id, number)?;
+        self.reload_dataset(&meta.id)?;
+        tracing::info!(dataset = %meta.id, version = number, items = version.item_count, skipped, "published");
+        Ok(Published {
+            dataset: meta.id.clone(),
+            version,
+        })
+    }
+
+    fn point_to(&self, dataset: &str, number: u64) -> Result<(), ServiceError> {
+        let pointer = catalog::current_version_quad(&self.iris, dataset, number);
+        let predicate = pointer.predicate.clone();
+        self.store.replace(
+            &self.iris.catalog_graph(),
+            &[(self.iris.dataset(dataset), predicate)],
+            &[pointer],
+        )?;
+        Ok(())
+    }
+
+    /// After a crash: drops version graphs that have no version record (a load that never
+    /// committed cannot leave any, but an older layout or manual edits might), and points every
+    /// dataset at its newest version.
+    fn recover(&self) -> Result<(), ServiceError> {
+        let records = catalog::read(&self.iris, &self.store.graph_quads(&self.iris.catalog_graph())?);
+        for graph in self.store.named_graphs()? {
+            if let Some((dataset, number)) = self.iris.parse_version(graph.as_str()) {
+                let known = records
+                    .iter()
+                    .any(|r| r.meta.id == dataset && r.versions.iter().any(|v| v.number == number));
+                if !known {
+                    tracing::warn!(graph = %graph, "dropping an orphaned version graph");
+                    self.store.drop_graph(&graph)?;
+                }
+            }
+        }
+        for record in &records {
+            if let Some(current) = record.current() {
+                let pointer = catalog::current_version_quad(&self.iris, &record.meta.id, current.number);
+                if !self.store.contains(&pointer)? {
+                    self.point_to(&record.meta.id, current.number)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Rebuilds the whole read model from the store.
+    fn reload(&self) -> Result<(), ServiceError> {
+        let records = catalog::read(&self.iris, &self.store.graph_quads(&self.iris.catalog_graph())?);
+        let mut model = ReadModel::default();
+        for record in records {
+            let items = self.load_items(&record)?;
+            model.insert(record, items);
+        }
+        *self
+            .model
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(model);
+        Ok(())
+    }
+
+    fn reload_dataset(&self, id: &str) -> Result<(), ServiceError> {
+        let records = catalog::read(&self.iris, &self.store.graph_quads(&self.iris.catalog_graph())?);
+        let record = records
+            .into_iter()
+            .find(|r| r.meta.id == id)
+            .ok_or_else(|| ServiceError::DatasetNotFound(id.to_owned()))?;
+        let items = self.load_items(&record)?;
+        let mut lock = self
+            .model
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut model = (**lock).clone();
+        model.insert(record, items);
+        *lock = Arc::new(model);
+        Ok(())
+    }
+
+    fn load_items(&self, record: &DatasetRecord) -> Result<Vec<ItemView>, ServiceError> {
+        let (Some(current), Some(profile)) = (record.current(), profile::get(&record.meta.profile)) else {
+            return Ok(Vec::new());
+        };
+        let quads = self
+            .store
+            .graph_quads(&self.iris.version(&record.meta.id, current.number))?;
+        Ok(mapping::project(profile, &self.iris, &record.meta.id, &quads))
+    }
+
+    /// The graphs queries see by default: every dataset's current version, and the catalog.
+    pub fn query_scope(&self) -> QueryScope {
+        let model = self.model();
+        let mut graphs: Vec<_> = model
+            .datasets()
+            .filter_map(|d| {
+                d.record
+                    .current()
+                    .map(|v| self.iris.version(&d.record.meta.id, v.number))
+            })
+            .collect();
+        graphs.push(self.iris.catalog_graph());
+        QueryScope {
+            default_graphs: graphs.clone(),
+            named_graphs: graphs,
+        }
+    }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+fn has_file_errors(report: &Report) -> bool {
+    report.errors.iter().any(|i| i.row.is_none())
+}

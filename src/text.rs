@@ -1,0 +1,92 @@
+//! Small text helpers shared by ingest, mapping and search: folding for comparisons and slugs
+//! for identifiers. Pure functions, no allocation beyond their result.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Folds text for comparison: Unicode NFD, combining marks removed, lower case.
+///
+/// ```
+/// assert_eq!(datahamn::text::fold("Härryda ÖSTRA"), "harryda ostra");
+/// ```
+pub fn fold(s: &str) -> String {
+    s.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Folds a column header into a key: [`fold`], then every run of characters that are not ASCII
+/// letters or digits becomes one `_`, trimmed at both ends.
+///
+/// ```
+/// assert_eq!(datahamn::text::header_key(" Längd (m) "), "langd_m");
+/// assert_eq!(datahamn::text::header_key("E-post"), "e_post");
+/// ```
+pub fn header_key(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending = false;
+    for c in fold(s).chars() {
+        if c.is_ascii_alphanumeric() {
+            if pending && !out.is_empty() {
+                out.push('_');
+            }
+            pending = false;
+            out.push(c);
+        } else {
+            pending = true;
+        }
+    }
+    out
+}
+
+/// Turns a free-text value into a URI-safe identifier: diacritics folded, case kept, every run of
+/// characters outside `[A-Za-z0-9._~-]` replaced by one `-`, trimmed of `-`.
+///
+/// ```
+/// assert_eq!(datahamn::text::slug("Säteriet/Hästviken"), "Sateriet-Hastviken");
+/// assert_eq!(datahamn::text::slug("1477-Hattarevik"), "1477-Hattarevik");
+/// ```
+pub fn slug(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending = false;
+    for c in s.nfd().filter(|c| !is_combining_mark(*c)) {
+        if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '~' | '-') {
+            if pending && !out.is_empty() {
+                out.push('-');
+            }
+            pending = false;
+            out.push(c);
+        } else {
+            pending = true;
+        }
+    }
+    let trimmed = out.trim_matches('-');
+    trimmed.to_owned()
+}
+
+/// Lower-case slug, for derived identifiers.
+pub fn lower_slug(s: &str) -> String {
+    slug(s).to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_keys_match_swedish_variants() {
+        assert_eq!(header_key("Beskrivning"), "beskrivning");
+        assert_eq!(header_key("Öppettider"), "oppettider");
+        assert_eq!(header_key("\u{feff}place_id"), "place_id");
+        assert_eq!(header_key("  Kommun kod "), "kommun_kod");
+    }
+
+    #[test]
+    fn slugs_are_uri_safe() {
+        assert_eq!(slug("Västra Nedsjön"), "Vastra-Nedsjon");
+        assert_eq!(slug("  a  b  "), "a-b");
+        assert_eq!(slug("///"), "");
+        assert_eq!(lower_slug("Frökens udde"), "frokens-udde");
+    }
+}

@@ -1,0 +1,163 @@
+//! Test harness: a real datahamn server on 127.0.0.1 over a temporary store, with the
+//! repository's datasets published, and a small HTTP client.
+
+#![allow(dead_code)]
+
+use datahamn::service::Platform;
+use datahamn::store::Store;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+pub struct TestServer {
+    pub base: String,
+    pub platform: Arc<Platform>,
+    _dir: tempfile::TempDir,
+}
+
+pub fn repo_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// Starts a server over a fresh store with `datasets/` published.
+pub fn start() -> TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    let platform = Platform::open(store, &base).unwrap();
+    for outcome in platform.publish_directory(&repo_path("datasets")).unwrap() {
+        if let Err((path, e)) = outcome {
+            panic!("{} was not published: {e:?}", path.display());
+        }
+    }
+    let platform = Arc::new(platform);
+    let serving = platform.clone();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            datahamn::http::start(serving, listener).unwrap().await.unwrap();
+        });
+    });
+    let server = TestServer {
+        base,
+        platform,
+        _dir: dir,
+    };
+    for _ in 0..200 {
+        if server.get("/healthz").status == 200 {
+            return server;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    panic!("the server did not become ready");
+}
+
+/// One server shared by the read-only tests.
+pub fn shared() -> &'static TestServer {
+    static SERVER: OnceLock<TestServer> = OnceLock::new();
+    SERVER.get_or_init(start)
+}
+
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// Asserts an RFC 9457 problem with this status and code.
+    pub fn assert_problem(&self, status: u16, code: &str) -> serde_json::Value {
+        assert_eq!(self.status, status, "{}", self.body);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "{}",
+            self.body
+        );
+        let p = self.json();
+        assert_eq!(p["code"], code, "{p}");
+        assert_eq!(p["status"], status);
+        assert!(p["type"].as_str().unwrap().ends_with(code));
+        assert!(!p["detail"].as_str().unwrap().is_empty());
+        p
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent()
+}
+
+fn read(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Response {
+    let mut response = result.unwrap();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+        .collect();
+    Response {
+        status: response.status().as_u16(),
+        headers,
+        body: response.body_mut().read_to_string().unwrap_or_default(),
+    }
+}
+
+impl TestServer {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        read(agent().get(self.url(path)).call())
+    }
+
+    pub fn get_accept(&self, path: &str, accept: &str) -> Response {
+        read(agent().get(self.url(path)).header("Accept", accept).call())
+    }
+
+    pub fn post(&self, path: &str, content_type: &str, body: &str) -> Response {
+        read(
+            agent()
+                .post(self.url(path))
+                .header("Content-Type", content_type)
+                .send(body),
+        )
+    }
+
+    pub fn post_accept(&self, path: &str, content_type: &str, accept: &str, body: &str) -> Response {
+        read(
+            agent()
+                .post(self.url(path))
+                .header("Content-Type", content_type)
+                .header("Accept", accept)
+                .send(body),
+        )
+    }
+
+    pub fn request(&self, method: &str, path: &str) -> Response {
+        let req = ureq::http::Request::builder()
+            .method(method)
+            .uri(self.url(path))
+            .body(())
+            .unwrap();
+        read(agent().run(req))
+    }
+}
+
+/// URL-encodes a query parameter value.
+pub fn enc(s: &str) -> String {
+    serde_urlencoded::to_string([("q", s)]).unwrap()[2..].to_owned()
+}

@@ -1,0 +1,5 @@
+mod errors;
+mod openapi;
+mod process;
+mod rest;
+mod sparql;

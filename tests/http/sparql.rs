@@ -1,0 +1,210 @@
+//! The SPARQL endpoint: SPARQL 1.1 Protocol cases for a read-only endpoint (after the W3C
+//! protocol test manifest) and agreement with the REST API.
+
+use crate::common::{enc, shared};
+use std::collections::BTreeSet;
+
+const HARRYDA: &str = "PREFIX schema: <https://schema.org/>
+SELECT ?site ?name ?lat ?lon WHERE {
+  ?site a schema:Beach ; schema:name ?name ; schema:geo [ schema:latitude ?lat ; schema:longitude ?lon ] ;
+        <BASE/def/municipalityCode> \"1401\" .
+} ORDER BY ?name";
+
+fn harryda_query() -> String {
+    HARRYDA.replace("BASE", &shared().base)
+}
+
+#[test]
+fn select_returns_the_same_sites_as_rest() {
+    let r = shared().get(&format!("/sparql?query={}", enc(&harryda_query())));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.header("content-type")
+            .unwrap()
+            .starts_with("application/sparql-results+json")
+    );
+    let results = r.json();
+    let bindings = results["results"]["bindings"].as_array().unwrap();
+    let sparql: BTreeSet<(String, String)> = bindings
+        .iter()
+        .map(|b| {
+            (
+                b["site"]["value"].as_str().unwrap().to_owned(),
+                b["name"]["value"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let rest = shared().get("/api/v1/bathing-sites?municipality=1401").json();
+    let rest: BTreeSet<(String, String)> = rest["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["uri"].as_str().unwrap().to_owned(),
+                i["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(bindings.len(), rest.len());
+    assert_eq!(sparql, rest);
+    // Härryda's nine sites, plus the bathing waters HaV lists in Härryda.
+    assert!(rest.iter().any(|(_, name)| name == "Frökens udde") && rest.len() > 9);
+}
+
+#[test]
+fn query_by_get_form_post_and_direct_post() {
+    let s = shared();
+    for r in [
+        s.get("/sparql?query=ASK%20%7B%7D"),
+        s.post(
+            "/sparql",
+            "application/x-www-form-urlencoded",
+            "query=ASK%20%7B%7D",
+        ),
+        s.post("/sparql", "application/sparql-query", "ASK {}"),
+        s.post("/sparql", "application/sparql-query; charset=utf-8", "ASK {}"),
+    ] {
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.json()["boolean"], true);
+    }
+}
+
+#[test]
+fn result_formats_by_accept() {
+    let s = shared();
+    let q = "/sparql?query=SELECT%20(1%20AS%20%3Fvalue)%20%7B%7D";
+    for (accept, expected) in [
+        (
+            "application/sparql-results+json",
+            "application/sparql-results+json",
+        ),
+        ("application/sparql-results+xml", "application/sparql-results+xml"),
+        ("text/csv", "text/csv"),
+        ("text/tab-separated-values", "text/tab-separated-values"),
+        ("*/*", "application/sparql-results+json"),
+        ("application/json", "application/sparql-results+json"),
+    ] {
+        let r = s.get_accept(q, accept);
+        assert_eq!(r.status, 200, "{accept}: {}", r.body);
+        assert!(
+            r.header("content-type").unwrap().starts_with(expected),
+            "{accept}"
+        );
+    }
+    let construct = format!(
+        "/sparql?query={}",
+        enc("CONSTRUCT { <http://e/s> <http://e/p> 1 } WHERE {}")
+    );
+    for (accept, expected) in [
+        ("text/turtle", "text/turtle"),
+        ("application/n-triples", "application/n-triples"),
+        ("application/rdf+xml", "application/rdf+xml"),
+        ("application/ld+json", "application/ld+json"),
+        ("", "text/turtle"),
+    ] {
+        let r = if accept.is_empty() {
+            s.get(&construct)
+        } else {
+            s.get_accept(&construct, accept)
+        };
+        assert_eq!(r.status, 200, "{accept}: {}", r.body);
+        assert!(
+            r.header("content-type").unwrap().starts_with(expected),
+            "{accept}"
+        );
+    }
+    s.get_accept(q, "image/png").assert_problem(406, "not_acceptable");
+}
+
+#[test]
+fn protocol_errors() {
+    let s = shared();
+    s.get("/sparql?query=ASK%20%7B")
+        .assert_problem(400, "sparql_syntax");
+    s.get("/sparql").assert_problem(400, "sparql_missing_query");
+    s.get("/sparql?query=ASK%7B%7D&query=ASK%7B%7D")
+        .assert_problem(400, "sparql_multiple_queries");
+    s.post("/sparql", "text/plain", "ASK {}")
+        .assert_problem(415, "unsupported_media_type");
+    s.post("/sparql", "", "ASK {}")
+        .assert_problem(415, "unsupported_media_type");
+    s.post("/sparql", "application/sparql-query; charset=UTF-16", "ASK {}")
+        .assert_problem(415, "unsupported_media_type");
+}
+
+#[test]
+fn extra_client_parameters_are_ignored() {
+    let r = shared().get("/sparql?query=ASK%20%7B%7D&format=json&output=json&results=json");
+    assert_eq!(r.status, 200);
+}
+
+#[test]
+fn updates_are_refused_and_change_nothing() {
+    let s = shared();
+    let count = || {
+        s.get(&format!(
+            "/sparql?query={}",
+            enc("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
+        ))
+        .json()["results"]["bindings"][0]["n"]["value"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let before = count();
+    let update = "INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }";
+    s.get(&format!("/sparql?update={}", enc(update)))
+        .assert_problem(400, "sparql_update_not_allowed");
+    s.get(&format!("/sparql?query={}", enc(update)))
+        .assert_problem(400, "sparql_update_not_allowed");
+    s.post(
+        "/sparql",
+        "application/x-www-form-urlencoded",
+        &format!("update={}", enc(update)),
+    )
+    .assert_problem(400, "sparql_update_not_allowed");
+    s.post("/sparql", "application/sparql-update", update)
+        .assert_problem(400, "sparql_update_not_allowed");
+    assert_eq!(count(), before);
+}
+
+#[test]
+fn the_default_graph_is_the_union_of_datasets_and_each_is_named() {
+    let s = shared();
+    let q = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g";
+    let r = s.get(&format!("/sparql?query={}", enc(q))).json();
+    let graphs: BTreeSet<String> = r["results"]["bindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["g"]["value"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        graphs.len(),
+        7,
+        "six dataset versions and the catalog: {graphs:?}"
+    );
+    assert!(graphs.contains(&format!("{}/dataset/harryda-badplatser/version/1", s.base)));
+    let q = "SELECT (COUNT(?s) AS ?n) WHERE { ?s a <https://schema.org/Beach> }".to_owned();
+    let r = s.get(&format!("/sparql?query={}", enc(&q))).json();
+    assert_eq!(r["results"]["bindings"][0]["n"]["value"], "2693");
+    let only_harryda = s.get(&format!(
+        "/sparql?query={}&default-graph-uri={}",
+        enc(&q),
+        enc(&format!("{}/dataset/harryda-badplatser/version/1", s.base))
+    ));
+    assert_eq!(only_harryda.json()["results"]["bindings"][0]["n"]["value"], "9");
+}
+
+#[test]
+fn same_kind_same_shape_across_municipalities() {
+    let q = "SELECT ?code (COUNT(DISTINCT ?p) AS ?n) WHERE {
+        ?s a <https://schema.org/PublicSwimmingPool> ; ?p ?o ; <BASE/def/municipalityCode> ?code
+    } GROUP BY ?code ORDER BY ?code"
+        .replace("BASE", &shared().base);
+    let r = shared().get(&format!("/sparql?query={}", enc(&q))).json();
+    let rows = r["results"]["bindings"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["n"]["value"], rows[1]["n"]["value"], "{rows:?}");
+}
