@@ -2,11 +2,10 @@
 //!
 //! The one place where sophia's term model meets oxigraph's: quads cross as N-Quads text, so
 //! the two models never share a signature. Used to compare RDF by meaning rather than by
-//! serialisation (golden fixtures) and to give a version's data a content hash.
+//! serialisation (the golden mapping fixtures).
 
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::model::Quad;
-use sha2::{Digest, Sha256};
 use sophia::api::prelude::*;
 use sophia::api::quad::Spog;
 use sophia::api::term::SimpleTerm;
@@ -42,16 +41,6 @@ pub fn canonicalize_nquads(nquads: &str) -> Result<String, CanonError> {
 /// The canonical N-Quads of oxigraph quads.
 pub fn canonicalize(quads: &[Quad]) -> Result<String, CanonError> {
     canonicalize_nquads(&to_nquads(quads))
-}
-
-/// SHA-256 (hex) of the canonical form: equal for equal RDF, whatever the order or blank node
-/// labels.
-pub fn content_hash(quads: &[Quad]) -> Result<String, CanonError> {
-    let text = canonicalize(quads)?;
-    Ok(Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
 }
 
 #[cfg(test)]

@@ -55,12 +55,7 @@ fn serve(args: &ServeArgs) -> Result<(), String> {
                 .map_err(|e| e.to_string())?
             {
                 match outcome {
-                    Ok(p) => tracing::info!(
-                        dataset = %p.dataset,
-                        items = p.version.item_count,
-                        skipped = p.version.skipped_row_count,
-                        "published"
-                    ),
+                    Ok(_) => {}
                     Err((path, datahamn::service::ServiceError::Invalid(report))) => tracing::error!(
                         dataset = %path.display(),
                         "not published:\n{}",

@@ -63,8 +63,8 @@ impl CheckedRow {
 pub struct Checked {
     pub rows: Vec<CheckedRow>,
     pub report: Report,
-    /// Spreadsheet row numbers of rows that have errors.
-    pub invalid_rows: Vec<u64>,
+    /// Rows that have errors: the spreadsheet row number, and the row's name or id when known.
+    pub invalid_rows: Vec<(u64, Option<String>)>,
 }
 
 fn decode(bytes: &[u8]) -> Result<(&str, bool), Issue> {
@@ -341,7 +341,7 @@ pub fn check(bytes: &[u8], profile: &Profile, options: &CheckOptions) -> Checked
                 );
                 report.rows.total += 1;
                 report.rows.invalid += 1;
-                invalid_rows.push(row);
+                invalid_rows.push((row, None));
                 continue;
             }
         };
@@ -505,9 +505,12 @@ pub fn check(bytes: &[u8], profile: &Profile, options: &CheckOptions) -> Checked
                 None => (lower_slug(&text_of(name_column).unwrap_or_default()), true),
             },
         };
+        let label = text_of(name_column)
+            .or_else(|| text_of(id_column))
+            .or_else(|| text_of(link_key_column));
         if report.error_count > errors_before {
             report.rows.invalid += 1;
-            invalid_rows.push(row);
+            invalid_rows.push((row, label));
             continue;
         }
         if local_id.is_empty() {
@@ -523,7 +526,7 @@ pub fn check(bytes: &[u8], profile: &Profile, options: &CheckOptions) -> Checked
                 limit,
             );
             report.rows.invalid += 1;
-            invalid_rows.push(row);
+            invalid_rows.push((row, label));
             continue;
         }
         if derived {
@@ -588,7 +591,12 @@ fn header_for(map: &HeaderMap, target: usize) -> Option<&str> {
 
 /// Makes ids unique: derived ids that collide get a short content hash; given ids that collide
 /// are an error naming every row involved.
-fn resolve_ids(rows: &mut Vec<CheckedRow>, report: &mut Report, invalid: &mut Vec<u64>, limit: usize) {
+fn resolve_ids(
+    rows: &mut Vec<CheckedRow>,
+    report: &mut Report,
+    invalid: &mut Vec<(u64, Option<String>)>,
+    limit: usize,
+) {
     let mut counts: HashMap<String, usize> = HashMap::new();
     for r in rows.iter() {
         *counts.entry(r.local_id.to_lowercase()).or_default() += 1;
@@ -625,7 +633,7 @@ fn resolve_ids(rows: &mut Vec<CheckedRow>, report: &mut Report, invalid: &mut Ve
                 limit,
             );
             drop[*i] = true;
-            invalid.push(rows[*i].row);
+            invalid.push((rows[*i].row, Some(id.clone())));
         }
     }
     let mut i = 0;

@@ -165,18 +165,19 @@ impl Platform {
             return Err(ServiceError::Invalid(Box::new(checked.report)));
         }
         let skipped = checked.invalid_rows.len() as u64;
-        for row in &checked.invalid_rows {
-            checked.report.push(
-                ingest::Issue::warning(
-                    IssueCode::SkippedRow,
-                    crate::profile::Localized::new(
-                        "Raden publicerades inte eftersom den har fel (se felen för raden).",
-                        "The row was not published because it has errors (see the errors for the row).",
-                    ),
-                )
-                .at_row(*row),
-                ingest::report::DEFAULT_ISSUE_LIMIT,
-            );
+        for (row, label) in &checked.invalid_rows {
+            let mut issue = ingest::Issue::warning(
+                IssueCode::SkippedRow,
+                crate::profile::Localized::new(
+                    "Raden publicerades inte eftersom den har fel (se felen för raden).",
+                    "The row was not published because it has errors (see the errors for the row).",
+                ),
+            )
+            .at_row(*row);
+            if let Some(label) = label {
+                issue = issue.with_value(label);
+            }
+            checked.report.push(issue, ingest::report::DEFAULT_ISSUE_LIMIT);
         }
         let model = self.model();
         let existing = model.dataset(&meta.id);

@@ -74,6 +74,14 @@ fn the_national_list_publishes_every_bathing_water_with_coordinates() {
         .map(|w| w["row"].as_u64().unwrap())
         .collect();
     assert_eq!(skipped, [248, 612, 2030]);
+    let names: Vec<&str> = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["code"] == "skipped-row")
+        .map(|w| w["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Munkholmsbadet", "Uskavigården", "Gamla färjeläget Oknö"]);
     let errors = report["errors"].as_array().unwrap();
     assert!(errors.iter().all(|e| e["code"] == "missing-value"));
     assert!(
