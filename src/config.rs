@@ -1,6 +1,7 @@
 //! Command-line and environment configuration: one struct per command, each option with a flag,
 //! a `DATAHAMN_*` environment variable and a default.
 
+use crate::ingest::coords::Crs;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -18,8 +19,87 @@ pub enum Command {
     /// Serve the REST API, SPARQL and the OpenAPI document over the embedded store. On first
     /// start with an empty store, publishes every dataset under the datasets directory.
     Serve(ServeArgs),
+    /// Check a CSV file against a profile and print the report. Exit code 0 when the file can be
+    /// published, 1 when it has errors, 2 for usage errors.
+    Validate(ValidateArgs),
+    /// Check a CSV file and publish it as a dataset's next version in the store a server uses.
+    /// Same exit codes as `validate`.
+    Ingest(IngestArgs),
     /// Print the OpenAPI document (or write it to a file).
     Openapi(OpenapiArgs),
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ValidateArgs {
+    /// The CSV file.
+    pub file: PathBuf,
+    /// The profile to check against: bathing-sites, swimming-pools or public-services.
+    #[arg(long, value_parser = profile_id)]
+    pub profile: String,
+    /// The file's coordinate system, e.g. EPSG:3007; without it, it is told by magnitude.
+    #[arg(long, value_parser = crs)]
+    pub crs: Option<Crs>,
+    /// Municipality code the rows belong to when the file has no municipality column.
+    #[arg(long)]
+    pub org: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct IngestArgs {
+    /// The CSV file.
+    pub file: PathBuf,
+    /// The dataset id, e.g. harryda-badplatser.
+    #[arg(long)]
+    pub dataset: String,
+    /// The publishing municipality's code (or organisation id).
+    #[arg(long)]
+    pub org: String,
+    /// The profile: bathing-sites, swimming-pools or public-services.
+    #[arg(long, value_parser = profile_id)]
+    pub profile: String,
+    /// The file's coordinate system, e.g. EPSG:3007; without it, it is told by magnitude.
+    #[arg(long, value_parser = crs)]
+    pub crs: Option<Crs>,
+    /// Publish the valid rows of a file with errors; the skipped rows are listed in the report.
+    #[arg(long)]
+    pub valid_rows_only: bool,
+    /// Directory of the embedded store.
+    #[arg(long, env = "DATAHAMN_DATA_DIR", default_value = "./var")]
+    pub data_dir: PathBuf,
+    /// Public base URL items are minted under; must match the server's.
+    #[arg(long, env = "DATAHAMN_BASE_URL", default_value = "http://127.0.0.1:8080")]
+    pub base_url: String,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+}
+
+fn profile_id(s: &str) -> Result<String, String> {
+    match crate::profile::get(s) {
+        Some(p) => Ok(p.id.clone()),
+        None => Err(format!(
+            "unknown profile; use one of: {}",
+            crate::profile::all()
+                .iter()
+                .map(|p| p.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+fn crs(s: &str) -> Result<Crs, String> {
+    Crs::parse(s).ok_or_else(|| {
+        "unsupported coordinate system; use EPSG:4326, EPSG:3006, EPSG:3007-3018 or EPSG:3021".to_owned()
+    })
 }
 
 #[derive(Debug, Clone, Args)]
@@ -31,6 +111,7 @@ pub struct ServeArgs {
     #[arg(long, env = "DATAHAMN_DATA_DIR", default_value = "./var")]
     pub data_dir: PathBuf,
     /// Public base URL that item URIs are minted under; defaults to http://<listen address>.
+    /// The first base URL a data directory is used with is recorded, and must be kept.
     #[arg(long, env = "DATAHAMN_BASE_URL")]
     pub base_url: Option<String>,
     /// Datasets to publish on first start (each a folder with dataset.toml and data.csv).

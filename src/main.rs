@@ -1,12 +1,22 @@
 //! The `datahamn` binary: parses the command line, sets up logging and runs a command.
 
 use clap::Parser;
-use datahamn::config::{Cli, Command, ServeArgs};
-use datahamn::service::Platform;
-use datahamn::store::Store;
+use datahamn::catalog::DatasetMeta;
+use datahamn::config::{Cli, Command, IngestArgs, ReportFormat, ServeArgs, ValidateArgs};
+use datahamn::ingest::{self, CheckOptions, Report};
+use datahamn::profile::{self, Localized};
+use datahamn::reference;
+use datahamn::service::{self, Mode, PublishOptions, ServiceError, Stage};
+use std::io::IsTerminal;
 use std::net::TcpListener;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
+
+/// Exit code for a file with errors.
+const INVALID: u8 = 1;
+/// Exit code for usage and environment errors.
+const USAGE: u8 = 2;
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -19,10 +29,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => serve(&args),
+        Command::Validate(args) => validate(&args),
+        Command::Ingest(args) => ingest(&args),
         Command::Openapi(args) => {
             let text = datahamn::http::openapi::document_json();
             match args.output {
-                Some(path) => std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display())),
+                Some(path) => {
+                    std::fs::write(&path, text).map_err(|e| (USAGE, format!("{}: {e}", path.display())))
+                }
                 None => {
                     print!("{text}");
                     Ok(())
@@ -32,31 +46,160 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("datahamn: {message}");
-            ExitCode::FAILURE
+        Err((code, message)) => {
+            if !message.is_empty() {
+                eprintln!("datahamn: {message}");
+            }
+            ExitCode::from(code)
         }
     }
 }
 
-fn serve(args: &ServeArgs) -> Result<(), String> {
-    std::fs::create_dir_all(&args.data_dir)
-        .map_err(|e| format!("cannot create {}: {e}", args.data_dir.display()))?;
-    let store_dir = args.data_dir.join("store");
-    let store = Store::open(&store_dir)
-        .map_err(|e| format!("cannot open the store in {}: {e}", store_dir.display()))?;
+type CliResult = Result<(), (u8, String)>;
+
+fn usage(message: impl Into<String>) -> (u8, String) {
+    (USAGE, message.into())
+}
+
+fn print_report(report: &Report, format: ReportFormat) {
+    match format {
+        ReportFormat::Text => print!("{}", report.to_text()),
+        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(report).unwrap_or_default()),
+    }
+}
+
+fn read_file(path: &std::path::Path) -> Result<Vec<u8>, (u8, String)> {
+    std::fs::read(path).map_err(|e| usage(format!("cannot read {}: {e}", path.display())))
+}
+
+fn validate(args: &ValidateArgs) -> CliResult {
+    let bytes = read_file(&args.file)?;
+    let profile = profile::get(&args.profile).ok_or_else(|| usage("unknown profile"))?;
+    let default_municipality = match &args.org {
+        Some(org) => Some(
+            reference::organisation(org)
+                .ok_or_else(|| usage(format!("unknown organisation `{org}`")))?
+                .municipality_code
+                .clone()
+                .unwrap_or_default(),
+        )
+        .filter(|c| !c.is_empty()),
+        None => None,
+    };
+    let checked = ingest::check(
+        &bytes,
+        profile,
+        &CheckOptions {
+            default_municipality,
+            crs: args.crs,
+            ..CheckOptions::default()
+        },
+    );
+    print_report(&checked.report, args.format);
+    if checked.report.valid {
+        Ok(())
+    } else {
+        Err((INVALID, String::new()))
+    }
+}
+
+fn ingest(args: &IngestArgs) -> CliResult {
+    let bytes = read_file(&args.file)?;
+    let organisation = reference::organisation(&args.org)
+        .ok_or_else(|| usage(format!("unknown organisation `{}`", args.org)))?;
+    let profile = profile::get(&args.profile).ok_or_else(|| usage("unknown profile"))?;
+    let platform = service::open_data_dir(&args.data_dir, &args.base_url, Mode::Publish).map_err(usage)?;
+    let meta = match platform.dataset_meta(&args.dataset) {
+        Some(meta) => {
+            if meta.publisher != organisation.id || meta.profile != profile.id {
+                return Err(usage(format!(
+                    "dataset `{}` is published by {} with the profile {}; use those",
+                    meta.id, meta.publisher, meta.profile
+                )));
+            }
+            meta
+        }
+        None => DatasetMeta {
+            id: args.dataset.clone(),
+            profile: profile.id.clone(),
+            publisher: organisation.id.clone(),
+            title: Localized::new(
+                format!("{}: {}", profile.title.sv, organisation.name),
+                format!("{}: {}", profile.title.en, organisation.name),
+            ),
+            description: profile.description.clone(),
+            license: "http://creativecommons.org/publicdomain/zero/1.0/".to_owned(),
+            conforms_to: profile.conforms_to.clone(),
+            keywords: Default::default(),
+            themes: Vec::new(),
+            contact_email: String::new(),
+            landing_page: None,
+            example: false,
+            publish_valid_rows: false,
+            provenance: None,
+        },
+    };
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar
+    });
+    let progress = |stage: Stage| {
+        if let Some(bar) = &bar {
+            bar.set_message(match stage {
+                Stage::Checking { bytes } => format!("checking {:.1} MB", bytes as f64 / 1e6),
+                Stage::Mapping { rows } => format!("mapping {rows} rows"),
+                Stage::Loading { quads } => format!("loading {quads} triples"),
+            });
+        }
+    };
+    let options = PublishOptions {
+        valid_rows_only: args.valid_rows_only,
+        crs: args.crs,
+    };
+    let outcome = platform.publish_with(&meta, &bytes, &options, &progress);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    match outcome {
+        Ok(published) => {
+            print_report(&published.version.report, args.format);
+            eprintln!(
+                "published {} version {}: {} items ({} rows skipped)",
+                published.dataset,
+                published.version.number,
+                published.version.item_count,
+                published.version.skipped_row_count
+            );
+            Ok(())
+        }
+        Err(ServiceError::Invalid(report)) => {
+            print_report(&report, args.format);
+            Err((
+                INVALID,
+                "not published: the file has errors (add --valid-rows-only to publish the valid rows)".into(),
+            ))
+        }
+        Err(e) => Err(usage(e.to_string())),
+    }
+}
+
+fn serve(args: &ServeArgs) -> CliResult {
     let base_url = args.base_url();
-    let platform = Platform::open(store, &base_url).map_err(|e| e.to_string())?;
-    if platform.is_empty().map_err(|e| e.to_string())? {
+    let platform = service::open_data_dir(&args.data_dir, &base_url, Mode::Serve).map_err(usage)?;
+    if !platform.is_bootstrapped().map_err(|e| usage(e.to_string()))? {
         if args.datasets_dir.is_dir() {
-            tracing::info!(dir = %args.datasets_dir.display(), "empty store: publishing the datasets");
-            for outcome in platform
+            tracing::info!(dir = %args.datasets_dir.display(), "first start: publishing the datasets");
+            let outcomes = platform
                 .publish_directory(&args.datasets_dir)
-                .map_err(|e| e.to_string())?
-            {
+                .map_err(|e| usage(e.to_string()))?;
+            for outcome in outcomes {
                 match outcome {
                     Ok(_) => {}
-                    Err((path, datahamn::service::ServiceError::Invalid(report))) => tracing::error!(
+                    Err((path, ServiceError::AlreadyPublished(id))) => {
+                        tracing::info!(dataset = %path.display(), "`{id}` is already in the store; kept as it is")
+                    }
+                    Err((path, ServiceError::Invalid(report))) => tracing::error!(
                         dataset = %path.display(),
                         "not published:\n{}",
                         report.to_text()
@@ -68,11 +211,11 @@ fn serve(args: &ServeArgs) -> Result<(), String> {
             tracing::warn!(dir = %args.datasets_dir.display(), "no datasets directory; starting empty");
         }
     }
-    let listener =
-        TcpListener::bind(args.listen).map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let listener = TcpListener::bind(args.listen)
+        .map_err(|e| usage(format!("cannot listen on {}: {e}", args.listen)))?;
     tracing::info!(listen = %args.listen, base_url = %base_url, "serving");
     let platform = Arc::new(platform);
     actix_web::rt::System::new()
         .block_on(async move { datahamn::http::start(platform, listener)?.await })
-        .map_err(|e| e.to_string())
+        .map_err(|e| usage(e.to_string()))
 }

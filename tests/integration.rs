@@ -1,4 +1,5 @@
-//! One integration test binary (one link step); each area is a module under `tests/http/`.
+//! One integration test binary (one link step); each area is a module.
 
+mod cli;
 mod common;
 mod http;

@@ -43,6 +43,8 @@ pub struct DatasetMeta {
     /// DCAT themes (EU data-theme IRIs).
     #[serde(default)]
     pub themes: Vec<String>,
+    /// Where to ask about the data; may be empty.
+    #[serde(default)]
     pub contact_email: String,
     pub landing_page: Option<String>,
     /// True for made-up example data.
@@ -123,7 +125,9 @@ impl DatasetMeta {
                 return err("themes", "themes must be IRIs");
             }
         }
-        if !self.contact_email.contains('@') || self.contact_email.contains(char::is_whitespace) {
+        if !self.contact_email.is_empty()
+            && (!self.contact_email.contains('@') || self.contact_email.contains(char::is_whitespace))
+        {
             return err("contact_email", "must be an e-mail address");
         }
         Ok(())
@@ -237,11 +241,13 @@ pub fn dataset_quads(iris: &Iris, meta: &DatasetMeta) -> Vec<Quad> {
         .map(|o| o.name.clone())
         .unwrap_or_default();
     w.add(&contact, iri(ns::VCARD, "fn"), plain(&org_name));
-    w.add(
-        &contact,
-        iri(ns::VCARD, "hasEmail"),
-        NamedNode::new_unchecked(format!("mailto:{}", meta.contact_email)),
-    );
+    if !meta.contact_email.is_empty() {
+        w.add(
+            &contact,
+            iri(ns::VCARD, "hasEmail"),
+            NamedNode::new_unchecked(format!("mailto:{}", meta.contact_email)),
+        );
+    }
     if let Some(page) = &meta.landing_page {
         w.add(&ds, T::dcat("landingPage"), NamedNode::new_unchecked(page));
     }

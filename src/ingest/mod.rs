@@ -4,14 +4,17 @@
 //! parsing, item identity and the validation [`Report`]. Pure: it takes bytes and a profile and
 //! returns checked rows and a report; it never touches the store or the network.
 
+pub mod coords;
 pub mod report;
 pub mod value;
 
 use crate::profile::{ColumnType, Localized, Profile, Role};
 use crate::text::{header_key, lower_slug, slug};
+use coords::{Converter, Crs, Guess};
 use report::{ColumnMapping, DEFAULT_ISSUE_LIMIT, Dialect};
 pub use report::{Issue, IssueCode, Report, Severity};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::HashMap;
 pub use value::Value;
 
@@ -23,6 +26,8 @@ pub struct CheckOptions {
     pub default_municipality: Option<String>,
     /// How many issues of each severity to list in detail.
     pub issue_limit: usize,
+    /// The coordinate system the steward declares; without it, it is told by magnitude.
+    pub crs: Option<Crs>,
 }
 
 impl Default for CheckOptions {
@@ -30,6 +35,7 @@ impl Default for CheckOptions {
         Self {
             default_municipality: None,
             issue_limit: DEFAULT_ISSUE_LIMIT,
+            crs: None,
         }
     }
 }
@@ -67,12 +73,94 @@ pub struct Checked {
     pub invalid_rows: Vec<(u64, Option<String>)>,
 }
 
-fn decode(bytes: &[u8]) -> Result<(&str, bool), Issue> {
-    let (body, bom) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        Some(rest) => (rest, true),
-        None => (bytes, false),
-    };
-    if body.iter().all(|b| b.is_ascii_whitespace()) {
+/// The decoded text of a file, and what was detected.
+struct Decoded<'a> {
+    text: Cow<'a, str>,
+    encoding: &'static str,
+    bom: bool,
+    /// False when the encoding was guessed from too little evidence.
+    confident: bool,
+}
+
+fn not_text(what_sv: &str, what_en: &str) -> Issue {
+    Issue::error(
+        IssueCode::EncodingError,
+        Localized::new(
+            format!(
+                "Filen är inte en CSV-fil utan {what_sv}. Öppna den i Excel eller ett GIS-verktyg och spara som \"CSV UTF-8 (kommaavgränsad)\"."
+            ),
+            format!(
+                "The file is not a CSV file but {what_en}. Open it in Excel or a GIS tool and save it as \"CSV UTF-8 (comma delimited)\"."
+            ),
+        ),
+    )
+}
+
+/// Detects the encoding (BOM, valid UTF-8, else chardetng's guess among legacy encodings, in
+/// practice Windows-1252 for Swedish files) and decodes. Refuses binary files.
+fn decode(bytes: &[u8]) -> Result<Decoded<'_>, Issue> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Err(not_text(
+            "ett Excel- eller zip-arkiv",
+            "an Excel workbook or zip archive",
+        ));
+    }
+    if bytes.starts_with(b"%PDF") {
+        return Err(not_text("en PDF", "a PDF"));
+    }
+    if bytes.starts_with(b"\xD0\xCF\x11\xE0") {
+        return Err(not_text("en äldre Excel-fil (.xls)", "an old Excel file (.xls)"));
+    }
+    if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
+        if had_errors {
+            return Err(Issue::error(
+                IssueCode::EncodingError,
+                Localized::new(
+                    format!(
+                        "Filen börjar med en byte-order-mark för {} men innehåller ogiltiga tecken. Spara om den som \"CSV UTF-8\".",
+                        encoding.name()
+                    ),
+                    format!(
+                        "The file starts with a {} byte-order mark but holds invalid characters. Save it again as \"CSV UTF-8\".",
+                        encoding.name()
+                    ),
+                ),
+            ));
+        }
+        return checked_text(Decoded {
+            text,
+            encoding: encoding.name(),
+            bom: true,
+            confident: true,
+        });
+    }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return checked_text(Decoded {
+            text: Cow::Borrowed(text),
+            encoding: "UTF-8",
+            bom: false,
+            confident: true,
+        });
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(bytes, true);
+    let encoding = detector.guess(Some(b"se"), chardetng::Utf8Detection::Deny);
+    let (text, _, _) = encoding.decode(bytes);
+    // Confident when there is enough evidence and it reads as Swedish.
+    let non_ascii: Vec<char> = text.chars().filter(|c| !c.is_ascii()).take(10_000).collect();
+    let swedish = non_ascii.iter().filter(|c| "åäöÅÄÖéÉüÜ".contains(**c)).count();
+    let confident = non_ascii.len() >= 3 && swedish * 10 >= non_ascii.len() * 8;
+    checked_text(Decoded {
+        text,
+        encoding: encoding.name(),
+        bom: false,
+        confident,
+    })
+}
+
+fn checked_text(decoded: Decoded<'_>) -> Result<Decoded<'_>, Issue> {
+    if decoded.text.trim().is_empty() {
         return Err(Issue::error(
             IssueCode::EmptyFile,
             Localized::new(
@@ -81,31 +169,19 @@ fn decode(bytes: &[u8]) -> Result<(&str, bool), Issue> {
             ),
         ));
     }
-    if body.contains(&0) {
-        return Err(Issue::error(
-            IssueCode::EncodingError,
-            Localized::new(
-                "Filen är inte en textfil (den innehåller binära data). Spara som CSV (kommaavgränsad) i UTF-8.",
-                "The file is not a text file (it contains binary data). Save it as CSV (comma separated) in UTF-8.",
-            ),
+    let controls = decoded
+        .text
+        .chars()
+        .take(65_536)
+        .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        .count();
+    if controls > 0 {
+        return Err(not_text(
+            "binära data (styrtecken)",
+            "binary data (control characters)",
         ));
     }
-    match std::str::from_utf8(body) {
-        Ok(text) => Ok((text, bom)),
-        Err(e) => Err(Issue::error(
-            IssueCode::EncodingError,
-            Localized::new(
-                format!(
-                    "Filen är inte giltig UTF-8 (byte {}). Spara som \"CSV UTF-8\" i Excel.",
-                    e.valid_up_to() + 1
-                ),
-                format!(
-                    "The file is not valid UTF-8 (byte {}). Save it as \"CSV UTF-8\" in Excel.",
-                    e.valid_up_to() + 1
-                ),
-            ),
-        )),
-    }
+    Ok(decoded)
 }
 
 /// Picks the delimiter that splits the header line into the most cells, preferring `,` on ties.
@@ -259,14 +335,27 @@ pub fn check(bytes: &[u8], profile: &Profile, options: &CheckOptions) -> Checked
             invalid_rows: Vec::new(),
         }
     };
-    let (text, bom) = match decode(bytes) {
+    let decoded = match decode(bytes) {
         Ok(t) => t,
         Err(issue) => return fail(report, issue),
     };
+    let text: &str = &decoded.text;
     let delimiter = detect_delimiter(text);
+    if !decoded.confident {
+        report.push(
+            Issue::warning(
+                IssueCode::EncodingGuessed,
+                Localized::new(
+                    format!("Filen är inte UTF-8; teckenkodningen gissades till {} utifrån för få tecken. Kontrollera å, ä och ö i rapporten, eller spara som \"CSV UTF-8\".", decoded.encoding),
+                    format!("The file is not UTF-8; its encoding was guessed as {} from too few characters. Check å, ä and ö below, or save as \"CSV UTF-8\".", decoded.encoding),
+                ),
+            ),
+            limit,
+        );
+    }
     report.dialect = Dialect {
-        encoding: "UTF-8".to_owned(),
-        bom,
+        encoding: decoded.encoding.to_owned(),
+        bom: decoded.bom,
         delimiter: match delimiter {
             b'\t' => "\t".to_owned(),
             d => (d as char).to_string(),
@@ -279,8 +368,15 @@ pub fn check(bytes: &[u8], profile: &Profile, options: &CheckOptions) -> Checked
         .has_headers(false)
         .from_reader(text.as_bytes());
     let mut records = reader.records();
+    // Spreadsheet rows: a record's first line, less the line breaks inside quoted cells before it
+    // (a spreadsheet shows such a cell in one row), counting the empty lines a reader skips.
+    let mut embedded_breaks = 0u64;
+    let breaks_in = |r: &csv::StringRecord| r.iter().map(|f| f.matches('\n').count() as u64).sum::<u64>();
     let headers: Vec<String> = match records.next() {
-        Some(Ok(r)) => r.iter().map(|h| h.trim().to_owned()).collect(),
+        Some(Ok(r)) => {
+            embedded_breaks += breaks_in(&r);
+            r.iter().map(|h| h.trim().to_owned()).collect()
+        }
         Some(Err(e)) => {
             return fail(
                 report,
@@ -318,16 +414,42 @@ pub fn check(bytes: &[u8], profile: &Profile, options: &CheckOptions) -> Checked
     let link_key_column = index_of_role(profile, Role::LinkKey);
     let name_column = index_of_role(profile, Role::Name);
     let municipality_column = index_of_role(profile, Role::Municipality);
+    let lat_column = index_of_role(profile, Role::Latitude);
+    let lon_column = index_of_role(profile, Role::Longitude);
+    let axes_ambiguous = [lat_column, lon_column].iter().any(|c| {
+        c.and_then(|c| header_for(&map, c))
+            .is_some_and(|h| coords::AXIS_KEYS.contains(&header_key(h).as_str()))
+    });
+    let converter = match Converter::new() {
+        Ok(c) => c,
+        Err(e) => {
+            return fail(
+                report,
+                Issue::error(
+                    IssueCode::UnknownCrs,
+                    Localized::new(e.to_string(), e.to_string()),
+                ),
+            );
+        }
+    };
     let mut rows = Vec::new();
     let mut invalid_rows = Vec::new();
     let mut derived_ids = 0u64;
-    let mut record_index = 0u64;
+    let mut row = 1u64;
+    let mut lines = LineCounter::new(text);
     for record in records {
-        record_index += 1;
-        let row = record_index + 1;
         let record = match record {
-            Ok(r) => r,
+            Ok(r) => {
+                row = r.position().map_or(row + 1, |p| {
+                    lines.line_at(p.byte()).saturating_sub(embedded_breaks)
+                });
+                embedded_breaks += breaks_in(&r);
+                r
+            }
             Err(e) => {
+                row = e.position().map_or(row + 1, |p| {
+                    lines.line_at(p.byte()).saturating_sub(embedded_breaks)
+                });
                 report.push(
                     Issue::error(
                         IssueCode::FormatError,
@@ -471,6 +593,26 @@ pub fn check(bytes: &[u8], profile: &Profile, options: &CheckOptions) -> Checked
                 );
             }
         }
+        if let (Some(lat_i), Some(lon_i)) = (lat_column, lon_column) {
+            let a = take_coordinate(&mut values, lat_i);
+            let b = take_coordinate(&mut values, lon_i);
+            if let (Some(a), Some(b)) = (a, b) {
+                match resolve_position(a, b, options.crs, axes_ambiguous, &converter) {
+                    Ok(p) => {
+                        *report.coordinate_systems.entry(p.crs.to_string()).or_default() += 1;
+                        values.push((lat_i, Value::Coordinate(p.lat, p.lat_text)));
+                        values.push((lon_i, Value::Coordinate(p.lon, p.lon_text)));
+                    }
+                    Err((code, message, value)) => report.push(
+                        Issue::error(code, message)
+                            .at_row(row)
+                            .in_column(header_for(&map, lat_i).unwrap_or("latitude"))
+                            .with_value(&value),
+                        limit,
+                    ),
+                }
+            }
+        }
         let municipality = municipality_column
             .and_then(|c| values.iter().find(|(t, _)| *t == c))
             .and_then(|(_, v)| match v {
@@ -551,6 +693,37 @@ pub fn check(bytes: &[u8], profile: &Profile, options: &CheckOptions) -> Checked
         });
     }
     resolve_ids(&mut rows, &mut report, &mut invalid_rows, limit);
+    if report.rows.total == 0 {
+        report.push(
+            Issue::error(
+                IssueCode::EmptyFile,
+                Localized::new(
+                    "Filen har en rubrikrad men inga rader med data. Publicering skulle tömma datamängden; exportera tabellen igen med data.",
+                    "The file has a header row but no data rows. Publishing it would empty the dataset; export the table again with its data.",
+                ),
+            ),
+            limit,
+        );
+    }
+    let converted: Vec<String> = report
+        .coordinate_systems
+        .iter()
+        .filter(|(crs, _)| !crs.starts_with("EPSG:4326"))
+        .map(|(crs, n)| format!("{crs}: {n}"))
+        .collect();
+    if !converted.is_empty() {
+        let list = converted.join(", ");
+        report.push(
+            Issue::warning(
+                IssueCode::ConvertedCoordinates,
+                Localized::new(
+                    format!("Koordinaterna räknades om till WGS84 från {list} rader. Kontrollera några punkter på en karta."),
+                    format!("Coordinates were converted to WGS84 from {list} rows. Check a few points on a map."),
+                ),
+            ),
+            limit,
+        );
+    }
     if derived_ids > 0 {
         let source = if link_key_column.is_some_and(|c| map.targets.contains(&Some(c))) {
             ("badvatten-id eller namn", "bathing-water id or name")
@@ -587,6 +760,189 @@ fn header_for(map: &HeaderMap, target: usize) -> Option<&str> {
         .iter()
         .position(|t| *t == Some(target))
         .map(|p| map.headers[p].as_str())
+}
+
+/// Physical line numbers of byte offsets, for offsets that only move forward.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            bytes: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line of the first byte at or after `offset` that is not a line break: where a
+    /// record reported at `offset` really starts.
+    fn line_at(&mut self, offset: u64) -> u64 {
+        let mut target = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        while target < self.bytes.len() && matches!(self.bytes[target], b'\r' | b'\n') {
+            target += 1;
+        }
+        if target >= self.offset {
+            self.line += self.bytes[self.offset..target]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u64;
+            self.offset = target;
+        }
+        self.line
+    }
+}
+
+fn take_coordinate(values: &mut Vec<(usize, Value)>, column: usize) -> Option<(f64, String)> {
+    let i = values.iter().position(|(c, _)| *c == column)?;
+    match values.remove(i).1 {
+        Value::Coordinate(n, text) => Some((n, text)),
+        other => {
+            values.push((column, other));
+            None
+        }
+    }
+}
+
+/// A position resolved to WGS84.
+struct Position {
+    lat: f64,
+    lat_text: String,
+    lon: f64,
+    lon_text: String,
+    crs: Crs,
+}
+
+type PositionError = (IssueCode, Localized, String);
+
+/// Resolves the two numbers of a row's latitude and longitude columns (`a`, `b`) to WGS84.
+fn resolve_position(
+    a: (f64, String),
+    b: (f64, String),
+    declared: Option<Crs>,
+    axes_ambiguous: bool,
+    converter: &Converter,
+) -> Result<Position, PositionError> {
+    let pair = format!("{}, {}", a.1, b.1);
+    let degrees = a.0.abs() <= 180.0 && b.0.abs() <= 180.0;
+    let outside = |lat: f64, lon: f64, pair: &str| -> PositionError {
+        if lat == 0.0 && lon == 0.0 {
+            return (
+                IssueCode::OutsideSweden,
+                Localized::new(
+                    "Positionen 0, 0 ligger i Guineabukten och är troligen en platshållare för en saknad position. Fyll i den riktiga positionen.",
+                    "The position 0, 0 lies in the Gulf of Guinea and is probably a placeholder for a missing position. Fill in the real position.",
+                ),
+                pair.to_owned(),
+            );
+        }
+        (
+            IssueCode::OutsideSweden,
+            Localized::new(
+                format!(
+                    "Punkten ({lat:.5} N, {lon:.5} E) ligger utanför Sverige. Kontrollera koordinaterna och att de är i WGS84 (eller ange rätt koordinatsystem)."
+                ),
+                format!(
+                    "The point ({lat:.5} N, {lon:.5} E) lies outside Sweden. Check the coordinates and that they are WGS84 (or declare the right coordinate system)."
+                ),
+            ),
+            pair.to_owned(),
+        )
+    };
+    if degrees && matches!(declared, None | Some(Crs::Wgs84)) {
+        let (lat, lon, lat_text, lon_text) = if axes_ambiguous && b.0 > a.0 {
+            (b.0, a.0, b.1, a.1)
+        } else {
+            (a.0, b.0, a.1, b.1)
+        };
+        if !axes_ambiguous && !coords::in_sweden(lat, lon) && coords::in_sweden(lon, lat) {
+            return Err((
+                IssueCode::SwappedCoordinates,
+                Localized::new(
+                    "Latitud och longitud verkar ha bytt plats: latituden ska vara 55-69 och longituden 11-24 i Sverige. Byt plats på värdena.",
+                    "Latitude and longitude look swapped: in Sweden latitude is 55-69 and longitude 11-24. Swap the values.",
+                ),
+                pair,
+            ));
+        }
+        if !coords::in_sweden(lat, lon) {
+            return Err(outside(lat, lon, &pair));
+        }
+        return Ok(Position {
+            lat,
+            lat_text,
+            lon,
+            lon_text,
+            crs: Crs::Wgs84,
+        });
+    }
+    let (crs, northing, easting) = match (declared, coords::guess(a.0, b.0)) {
+        (Some(Crs::Wgs84), _) => {
+            return Err((
+                IssueCode::UnknownCrs,
+                Localized::new(
+                    "Koordinaterna är inte grader i WGS84 som angivet. Ange rätt koordinatsystem (t.ex. --crs EPSG:3006).",
+                    "The coordinates are not WGS84 degrees as declared. Declare the right system (e.g. --crs EPSG:3006).",
+                ),
+                pair,
+            ));
+        }
+        (Some(crs), _) => (crs, a.0.max(b.0), a.0.min(b.0)),
+        (
+            None,
+            Guess::Grid {
+                crs,
+                northing,
+                easting,
+            },
+        ) => (crs, northing, easting),
+        (None, Guess::LocalZone { .. }) => {
+            return Err((
+                IssueCode::UnknownCrs,
+                Localized::new(
+                    "Koordinaterna ser ut att vara i en lokal SWEREF 99-zon, men zonen går inte att avgöra från värdena. Ange den (t.ex. EPSG:3007 för SWEREF 99 12 00, Göteborg) eller räkna om till WGS84.",
+                    "The coordinates look like a local SWEREF 99 zone, but the zone cannot be told from the values. Declare it (e.g. EPSG:3007 for SWEREF 99 12 00, Göteborg) or convert to WGS84.",
+                ),
+                pair,
+            ));
+        }
+        (None, _) => {
+            return Err((
+                IssueCode::UnknownCrs,
+                Localized::new(
+                    "Koordinaterna passar inget känt system: WGS84 (grader), SWEREF 99 TM eller RT90 (meter). Kontrollera värdena.",
+                    "The coordinates fit no known system: WGS84 (degrees), SWEREF 99 TM or RT90 (metres). Check the values.",
+                ),
+                pair,
+            ));
+        }
+    };
+    let (lat, lon) = converter.to_wgs84(crs, northing, easting).map_err(|e| {
+        (
+            IssueCode::UnknownCrs,
+            Localized::new(e.to_string(), e.to_string()),
+            pair.clone(),
+        )
+    })?;
+    if !coords::in_sweden(lat, lon) {
+        return Err(outside(lat, lon, &pair));
+    }
+    Ok(Position {
+        lat,
+        lat_text: trim_decimal(format!("{lat:.7}")),
+        lon,
+        lon_text: trim_decimal(format!("{lon:.7}")),
+        crs,
+    })
+}
+
+fn trim_decimal(s: String) -> String {
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 /// Makes ids unique: derived ids that collide get a short content hash; given ids that collide
@@ -658,3 +1014,6 @@ pub fn is_numeric(kind: ColumnType) -> bool {
         ColumnType::Integer | ColumnType::Decimal | ColumnType::Latitude | ColumnType::Longitude
     )
 }
+
+#[cfg(test)]
+mod tests;

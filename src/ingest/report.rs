@@ -19,6 +19,8 @@ pub enum IssueCode {
     EmptyFile,
     /// The file is not text in a supported encoding.
     EncodingError,
+    /// The file is not UTF-8 and its encoding was guessed from little evidence.
+    EncodingGuessed,
     /// The file could not be read as CSV.
     FormatError,
     /// A header cell is empty while its column holds values.
@@ -47,6 +49,14 @@ pub enum IssueCode {
     UnknownMunicipality,
     /// No municipality: the file has none and the dataset's publisher is not a municipality.
     MissingMunicipality,
+    /// Latitude and longitude are in each other's columns.
+    SwappedCoordinates,
+    /// The position lies outside Sweden.
+    OutsideSweden,
+    /// The coordinates are in no system datahamn recognises, or in a local zone not declared.
+    UnknownCrs,
+    /// Coordinates were converted to WGS84 from another system.
+    ConvertedCoordinates,
     /// Ids were derived because the id column is missing or empty.
     DerivedId,
     /// A row was not published because it has errors and valid rows only were published.
@@ -121,7 +131,7 @@ impl Issue {
 /// What was detected about the file.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Dialect {
-    /// `UTF-8`.
+    /// The detected encoding: `UTF-8`, `windows-1252` (which also reads ISO-8859-1), `UTF-16LE`.
     pub encoding: String,
     /// Whether the file starts with a byte-order mark.
     pub bom: bool,
@@ -166,6 +176,10 @@ pub struct Report {
     pub dialect: Dialect,
     pub columns: Vec<ColumnMapping>,
     pub rows: RowCounts,
+    /// Rows per coordinate system found (e.g. `EPSG:3006 (SWEREF 99 TM)`); all are published
+    /// in WGS84.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub coordinate_systems: std::collections::BTreeMap<String, u64>,
     /// Total number of errors, including those left out of `errors`.
     pub error_count: u64,
     /// Total number of warnings, including those left out of `warnings`.

@@ -357,30 +357,16 @@ pub fn parse(column: &Column, raw: &str) -> Result<Value, ValueError> {
             )),
         },
         ColumnType::Latitude | ColumnType::Longitude => {
+            // Ranges and systems are checked per row, with both numbers at hand (see `coords`).
             let Some(text) = parse_decimal(v) else {
                 return Err(type_error(
-                    "Koordinaten ska vara ett decimaltal i WGS84, t.ex. 57.665 (latitud) eller 12.142 (longitud).",
-                    "The coordinate must be a WGS84 decimal number, e.g. 57.665 (latitude) or 12.142 (longitude).",
+                    "Koordinaten ska vara ett tal: WGS84-grader (57,665) eller meter i SWEREF 99 / RT90 (6580821).",
+                    "The coordinate must be a number: WGS84 degrees (57.665) or metres in SWEREF 99 / RT90 (6580821).",
                 ));
             };
             let n: f64 = text
                 .parse()
                 .map_err(|_| type_error("Ogiltigt tal.", "Invalid number."))?;
-            let (lo, hi) = if column.kind == ColumnType::Latitude {
-                (-90.0, 90.0)
-            } else {
-                (-180.0, 180.0)
-            };
-            if !(lo..=hi).contains(&n) {
-                return Err(constraint_error(
-                    format!(
-                        "Koordinaten måste ligga mellan {lo} och {hi} grader. Är det SWEREF 99-koordinater? Räkna om till WGS84."
-                    ),
-                    format!(
-                        "The coordinate must lie between {lo} and {hi} degrees. Are these SWEREF 99 coordinates? Convert them to WGS84."
-                    ),
-                ));
-            }
             Ok(Value::Coordinate(n, text))
         }
         ColumnType::Enum => {

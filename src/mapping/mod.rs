@@ -11,6 +11,8 @@
 //!   `{item}#{node}` (address, channel, contact point);
 //! * each facility as `schema:amenityFeature` → `{item}#feature-{column}`, a
 //!   `schema:LocationFeatureSpecification` with `schema:propertyID` set to the OpenStreetMap key;
+//! * cells of columns the profile does not know, kept as one JSON object under
+//!   `dh:extraColumns` (their header → value);
 //! * the position both as `schema:geo` → `{item}#geo` and GeoSPARQL `geo:hasGeometry` →
 //!   `{item}#geometry` with a WKT point (longitude first).
 
@@ -39,6 +41,7 @@ struct Terms {
     nodes: Vec<(String, NamedNode, NamedNode)>,
     in_dataset: NamedNode,
     municipality_code: NamedNode,
+    extra_columns: NamedNode,
     amenity_feature: NamedNode,
     feature_class: NamedNode,
     name: NamedNode,
@@ -80,6 +83,7 @@ impl Terms {
                 .collect(),
             in_dataset: iri(ns::VOID, "inDataset"),
             municipality_code: iris.dh("municipalityCode"),
+            extra_columns: iris.dh("extraColumns"),
             amenity_feature: iri(ns::SCHEMA, "amenityFeature"),
             feature_class: iri(ns::SCHEMA, "LocationFeatureSpecification"),
             name: iri(ns::SCHEMA, "name"),
@@ -271,6 +275,22 @@ pub fn map_rows(profile: &Profile, ctx: &MapContext<'_>, rows: &[CheckedRow]) ->
                     add(&subject, p, lit.clone().into());
                 }
             }
+        }
+        if !row.extra.is_empty() {
+            let object: serde_json::Map<String, serde_json::Value> = row
+                .extra
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect();
+            add(
+                &item,
+                &terms.extra_columns,
+                Literal::new_typed_literal(
+                    serde_json::Value::Object(object).to_string(),
+                    iri(ns::RDF, "JSON"),
+                )
+                .into(),
+            );
         }
         if let (Some(lat), Some(lon)) = (lat, lon) {
             let geo = Iris::item_part(&item, "geo");

@@ -68,6 +68,10 @@ pub struct ItemView {
     /// (booleans, numbers, strings, arrays of language codes).
     #[schema(value_type = Object)]
     pub properties: Map<String, Json>,
+    /// Cells of columns the profile does not know, by their header in the file.
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    #[schema(value_type = Object)]
+    pub extra_columns: Map<String, Json>,
 }
 
 fn literal_value(term: &Term) -> Option<&str> {
@@ -130,6 +134,7 @@ pub fn project(profile: &Profile, iris: &Iris, dataset: &str, quads: &[Quad]) ->
     let latitude = iri(ns::SCHEMA, "latitude");
     let longitude = iri(ns::SCHEMA, "longitude");
     let code_property = iris.dh("municipalityCode");
+    let extra_property = iris.dh("extraColumns");
     let first = |subject: &str, predicate: &str| -> Option<&Term> {
         by_subject
             .get(subject)?
@@ -176,6 +181,10 @@ pub fn project(profile: &Profile, iris: &Iris, dataset: &str, quads: &[Quad]) ->
             ),
             updated: None,
             properties: Map::new(),
+            extra_columns: first(subject, extra_property.as_str())
+                .and_then(literal_value)
+                .and_then(|j| serde_json::from_str(j).ok())
+                .unwrap_or_default(),
         };
         let geo_node = format!("{subject}#geo");
         if first(subject, geo.as_str()).is_some() {

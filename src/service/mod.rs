@@ -13,6 +13,7 @@ use crate::error::{ApiError, Code};
 use crate::ingest::{self, CheckOptions, IssueCode, Report};
 use crate::mapping::{self, ItemView, MapContext};
 use crate::profile;
+use crate::reference;
 use crate::store::{QueryScope, Store, StoreError};
 use crate::vocab::Iris;
 pub use read_model::{CollectionQuery, Page, ReadModel};
@@ -35,6 +36,8 @@ pub enum ServiceError {
     Invalid(Box<Report>),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("dataset `{0}` is already published")]
+    AlreadyPublished(String),
 }
 
 impl From<ServiceError> for ApiError {
@@ -47,6 +50,7 @@ impl From<ServiceError> for ApiError {
                 ApiError::new(Code::ItemNotFound, format!("There is no item `{id}`. Item ids look like `harryda-badplatser:frokens-udde`."))
             }
             ServiceError::Metadata(m) => ApiError::new(Code::InvalidBody, m.to_string()),
+            ServiceError::AlreadyPublished(id) => ApiError::new(Code::InvalidBody, format!("Dataset `{id}` is already published.")),
             ServiceError::Invalid(report) => ApiError::new(
                 Code::ValidationFailed,
                 format!(
@@ -68,6 +72,23 @@ pub struct Published {
     pub version: VersionRecord,
 }
 
+/// How to publish.
+#[derive(Clone, Debug, Default)]
+pub struct PublishOptions {
+    /// Publish the valid rows of a file with errors, listing the skipped rows in the report.
+    pub valid_rows_only: bool,
+    /// The coordinate system of the file, when the steward declares it.
+    pub crs: Option<crate::ingest::coords::Crs>,
+}
+
+/// A stage of a publish, for progress display.
+#[derive(Clone, Copy, Debug)]
+pub enum Stage {
+    Checking { bytes: u64 },
+    Mapping { rows: u64 },
+    Loading { quads: u64 },
+}
+
 /// What became of one dataset folder: published, or the folder and why not.
 pub type DirectoryOutcome = Result<Published, (PathBuf, ServiceError)>;
 
@@ -78,20 +99,87 @@ pub struct Platform {
     model: RwLock<Arc<ReadModel>>,
     /// Serialises publishes, so version numbers never race.
     publishing: Mutex<()>,
+    mode: Mode,
+}
+
+/// What the platform is opened for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Serving: the read model holds every current item.
+    Serve,
+    /// Publishing from the command line: the read model holds dataset records only, so opening
+    /// a large store does not read every item back.
+    Publish,
+}
+
+/// The file in a data directory that records the base URL its store was published under.
+const DATA_DIR_CONFIG: &str = "datahamn.toml";
+
+/// Opens the platform in a data directory: the store in `store/`, and the base URL recorded in
+/// `datahamn.toml` on first use. A different base URL later is refused, since every URI in the
+/// store was minted under the first.
+pub fn open_data_dir(dir: &Path, base_url: &str, mode: Mode) -> Result<Platform, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let base_url = base_url.trim_end_matches('/');
+    let config = dir.join(DATA_DIR_CONFIG);
+    match std::fs::read_to_string(&config) {
+        Ok(text) => {
+            let recorded = text
+                .lines()
+                .find_map(|l| l.strip_prefix("base_url = "))
+                .map(|v| v.trim().trim_matches('"').to_owned())
+                .unwrap_or_default();
+            if recorded != base_url {
+                return Err(format!(
+                    "the store in {} was published under the base URL {recorded}, not {base_url}; pass --base-url {recorded} (or DATAHAMN_BASE_URL), or use a new data directory",
+                    dir.display()
+                ));
+            }
+        }
+        Err(_) => std::fs::write(
+            &config,
+            format!("# Written by datahamn on first use.\nbase_url = \"{base_url}\"\n"),
+        )
+        .map_err(|e| format!("cannot write {}: {e}", config.display()))?,
+    }
+    let store_dir = dir.join("store");
+    let store = Store::open(&store_dir).map_err(|e| {
+        let text = e.to_string();
+        if text.contains("LOCK") || text.contains("lock") {
+            format!(
+                "the store in {} is in use by another datahamn process (a running server?); stop it first",
+                store_dir.display()
+            )
+        } else {
+            format!("cannot open the store in {}: {text}", store_dir.display())
+        }
+    })?;
+    Platform::open_with(store, base_url, mode).map_err(|e| e.to_string())
 }
 
 impl Platform {
     /// Opens the platform over a store and loads the read model from it.
     pub fn open(store: Store, base_url: &str) -> Result<Self, ServiceError> {
+        Self::open_with(store, base_url, Mode::Serve)
+    }
+
+    /// Opens the platform in a [`Mode`].
+    pub fn open_with(store: Store, base_url: &str, mode: Mode) -> Result<Self, ServiceError> {
         let platform = Self {
             iris: Iris::new(base_url),
             store,
             model: RwLock::new(Arc::new(ReadModel::default())),
             publishing: Mutex::new(()),
+            mode,
         };
         platform.recover()?;
         platform.reload()?;
         Ok(platform)
+    }
+
+    /// A dataset's recorded metadata, when it has been published before.
+    pub fn dataset_meta(&self, id: &str) -> Option<DatasetMeta> {
+        self.model().dataset(id).map(|d| d.record.meta.clone())
     }
 
     /// The IRIs under this platform's base URL.
@@ -107,14 +195,23 @@ impl Platform {
             .clone()
     }
 
-    /// Whether anything was ever published.
-    pub fn is_empty(&self) -> Result<bool, ServiceError> {
-        Ok(self.store.graph_is_empty(&self.iris.catalog_graph())?)
+    /// Whether the platform was set up: reference data written and `datasets/` published once.
+    /// Publishing from the command line alone does not count.
+    pub fn is_bootstrapped(&self) -> Result<bool, ServiceError> {
+        let first = &reference::municipalities()[0];
+        Ok(!self
+            .store
+            .objects(
+                &self.iris.municipality(&first.code),
+                &oxigraph::model::vocab::rdf::TYPE.into_owned(),
+                &self.iris.catalog_graph(),
+            )?
+            .is_empty())
     }
 
-    /// Publishes every `datasets/<id>/` (a `dataset.toml` and a `data.csv`) in name order, and the
-    /// reference data. Used on first start with an empty store. Returns what was published and,
-    /// for datasets that could not be published, why.
+    /// Writes the reference data and publishes every `datasets/<id>/` (a `dataset.toml` and a
+    /// `data.csv`) in name order, except datasets the store already has. Used on first start.
+    /// Returns what was published and, for datasets that could not be published, why.
     pub fn publish_directory(&self, dir: &Path) -> Result<Vec<DirectoryOutcome>, ServiceError> {
         self.store.load_atomic(catalog::reference_quads(&self.iris))?;
         let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)?
@@ -126,6 +223,9 @@ impl Platform {
         for path in dirs {
             let result = (|| {
                 let meta = DatasetMeta::from_toml(&std::fs::read_to_string(path.join("dataset.toml"))?)?;
+                if let Some(existing) = self.model().dataset(&meta.id) {
+                    return Err(ServiceError::AlreadyPublished(existing.record.meta.id.clone()));
+                }
                 let bytes = std::fs::read(path.join("data.csv"))?;
                 self.publish(&meta, &bytes)
             })();
@@ -140,6 +240,17 @@ impl Platform {
     /// A file with errors is refused with its report, unless the dataset publishes valid rows
     /// only; then the skipped rows are listed in the report.
     pub fn publish(&self, meta: &DatasetMeta, bytes: &[u8]) -> Result<Published, ServiceError> {
+        self.publish_with(meta, bytes, &PublishOptions::default(), &|_| {})
+    }
+
+    /// [`Platform::publish`] with options, reporting each stage to `progress`.
+    pub fn publish_with(
+        &self,
+        meta: &DatasetMeta,
+        bytes: &[u8],
+        options: &PublishOptions,
+        progress: &dyn Fn(Stage),
+    ) -> Result<Published, ServiceError> {
         meta.check()?;
         let profile = profile::get(&meta.profile).ok_or_else(|| {
             ServiceError::Metadata(catalog::MetaError {
@@ -151,16 +262,22 @@ impl Platform {
             .publishing
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let started = std::time::Instant::now();
+        progress(Stage::Checking {
+            bytes: bytes.len() as u64,
+        });
         let mut checked = ingest::check(
             bytes,
             profile,
             &CheckOptions {
                 default_municipality: meta.default_municipality(),
+                crs: options.crs,
                 ..CheckOptions::default()
             },
         );
+        let valid_rows_only = options.valid_rows_only || meta.publish_valid_rows;
         let publishable = checked.report.valid
-            || (meta.publish_valid_rows && !checked.rows.is_empty() && !has_file_errors(&checked.report));
+            || (valid_rows_only && !checked.rows.is_empty() && !has_file_errors(&checked.report));
         if !publishable {
             return Err(ServiceError::Invalid(Box::new(checked.report)));
         }
@@ -185,6 +302,10 @@ impl Platform {
             .and_then(|d| d.record.current())
             .map_or(1, |v| v.number + 1);
         let graph = self.iris.version(&meta.id, number);
+        tracing::debug!(elapsed = ?started.elapsed(), "checked");
+        progress(Stage::Mapping {
+            rows: checked.rows.len() as u64,
+        });
         let mut quads = mapping::map_rows(
             profile,
             &MapContext {
@@ -207,9 +328,19 @@ impl Platform {
             quads.extend(catalog::dataset_quads(&self.iris, meta));
         }
         quads.extend(catalog::version_quads(&self.iris, &meta.id, &version));
+        tracing::debug!(elapsed = ?started.elapsed(), quads = quads.len(), "mapped");
+        let items = match self.mode {
+            Mode::Serve => mapping::project(profile, &self.iris, &meta.id, &quads),
+            Mode::Publish => Vec::new(),
+        };
+        progress(Stage::Loading {
+            quads: quads.len() as u64,
+        });
         self.store.load_atomic(quads)?;
+        tracing::debug!(elapsed = ?started.elapsed(), "loaded");
         self.point_to(&meta.id, number)?;
-        self.reload_dataset(&meta.id)?;
+        self.refresh_dataset(&meta.id, items)?;
+        tracing::debug!(elapsed = ?started.elapsed(), "read model rebuilt");
         tracing::info!(dataset = %meta.id, version = number, items = version.item_count, skipped, "published");
         Ok(Published {
             dataset: meta.id.clone(),
@@ -270,13 +401,14 @@ impl Platform {
         Ok(())
     }
 
-    fn reload_dataset(&self, id: &str) -> Result<(), ServiceError> {
+    /// Replaces one dataset in the read model with its freshly published items (projected from
+    /// the quads just committed, so nothing is read back from the store).
+    fn refresh_dataset(&self, id: &str, items: Vec<ItemView>) -> Result<(), ServiceError> {
         let records = catalog::read(&self.iris, &self.store.graph_quads(&self.iris.catalog_graph())?);
         let record = records
             .into_iter()
             .find(|r| r.meta.id == id)
             .ok_or_else(|| ServiceError::DatasetNotFound(id.to_owned()))?;
-        let items = self.load_items(&record)?;
         let mut lock = self
             .model
             .write()
@@ -291,10 +423,17 @@ impl Platform {
         let (Some(current), Some(profile)) = (record.current(), profile::get(&record.meta.profile)) else {
             return Ok(Vec::new());
         };
+        if self.mode == Mode::Publish {
+            return Ok(Vec::new());
+        }
+        let started = std::time::Instant::now();
         let quads = self
             .store
             .graph_quads(&self.iris.version(&record.meta.id, current.number))?;
-        Ok(mapping::project(profile, &self.iris, &record.meta.id, &quads))
+        tracing::debug!(elapsed = ?started.elapsed(), quads = quads.len(), "read version graph");
+        let items = mapping::project(profile, &self.iris, &record.meta.id, &quads);
+        tracing::debug!(elapsed = ?started.elapsed(), items = items.len(), "projected");
+        Ok(items)
     }
 
     /// The graphs queries see by default: every dataset's current version, and the catalog.

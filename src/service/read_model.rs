@@ -162,6 +162,7 @@ mod tests {
             municipality: MunicipalityRef::from_code(code),
             updated: None,
             properties: Default::default(),
+            extra_columns: Default::default(),
         }
     }
 

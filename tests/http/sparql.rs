@@ -188,7 +188,7 @@ fn the_default_graph_is_the_union_of_datasets_and_each_is_named() {
     assert!(graphs.contains(&format!("{}/dataset/harryda-badplatser/version/1", s.base)));
     let q = "SELECT (COUNT(?s) AS ?n) WHERE { ?s a <https://schema.org/Beach> }".to_owned();
     let r = s.get(&format!("/sparql?query={}", enc(&q))).json();
-    assert_eq!(r["results"]["bindings"][0]["n"]["value"], "2693");
+    assert_eq!(r["results"]["bindings"][0]["n"]["value"], "2677");
     let only_harryda = s.get(&format!(
         "/sparql?query={}&default-graph-uri={}",
         enc(&q),

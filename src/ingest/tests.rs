@@ -1,0 +1,175 @@
+//! Golden fixtures: `tests/fixtures/ingest/<case>/` holds `case.toml` (profile, and optionally
+//! org and crs), `input.csv` and `expected.json` (the report, and the id, municipality and
+//! position of every checked row). Set `DATAHAMN_BLESS=1` to write missing expectations.
+
+use super::*;
+use crate::profile;
+use serde::Deserialize;
+use serde_json::json;
+use std::path::Path;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    profile: String,
+    org: Option<String>,
+    crs: Option<String>,
+}
+
+fn run(dir: &Path) -> serde_json::Value {
+    let case: Case = toml::from_str(&std::fs::read_to_string(dir.join("case.toml")).unwrap()).unwrap();
+    let bytes = std::fs::read(dir.join("input.csv")).unwrap();
+    let checked = check(
+        &bytes,
+        profile::get(&case.profile).unwrap(),
+        &CheckOptions {
+            default_municipality: case
+                .org
+                .and_then(|o| crate::reference::organisation(&o)?.municipality_code.clone()),
+            crs: case.crs.map(|c| Crs::parse(&c).unwrap()),
+            ..CheckOptions::default()
+        },
+    );
+    let lat = profile::get(&case.profile)
+        .unwrap()
+        .columns
+        .iter()
+        .position(|c| c.role == Some(Role::Latitude));
+    let lon = profile::get(&case.profile)
+        .unwrap()
+        .columns
+        .iter()
+        .position(|c| c.role == Some(Role::Longitude));
+    let coordinate = |row: &CheckedRow, c: Option<usize>| match c.and_then(|c| row.value(c)) {
+        Some(Value::Coordinate(_, text)) => json!(text),
+        _ => json!(null),
+    };
+    let rows: Vec<_> = checked
+        .rows
+        .iter()
+        .map(|r| {
+            json!({
+                "row": r.row,
+                "id": r.local_id,
+                "municipality": r.municipality,
+                "latitude": coordinate(r, lat),
+                "longitude": coordinate(r, lon),
+                "extra": r.extra,
+            })
+        })
+        .collect();
+    json!({ "report": checked.report, "rows": rows, "invalid_rows": checked.invalid_rows })
+}
+
+#[test]
+fn fixture_corpus_behaves_as_expected() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ingest");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    dirs.sort();
+    let mut failures = Vec::new();
+    for dir in &dirs {
+        let actual = run(dir);
+        let path = dir.join("expected.json");
+        if !path.exists() && std::env::var_os("DATAHAMN_BLESS").is_some() {
+            std::fs::write(&path, serde_json::to_string_pretty(&actual).unwrap() + "\n").unwrap();
+        }
+        let expected: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(&path)
+                .unwrap_or_else(|_| panic!("{} has no expected.json", dir.display())),
+        )
+        .unwrap();
+        if actual != expected {
+            failures.push(format!(
+                "{}:\n{}",
+                dir.display(),
+                serde_json::to_string_pretty(&actual).unwrap()
+            ));
+        }
+    }
+    assert!(dirs.len() >= 20, "the corpus has {} cases", dirs.len());
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn every_issue_names_row_column_value_and_a_fix_in_both_languages() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ingest");
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let dir = entry.unwrap().path();
+        let result = run(&dir);
+        for issue in result["report"]["errors"].as_array().unwrap() {
+            let sv = issue["message"]["sv"].as_str().unwrap();
+            let en = issue["message"]["en"].as_str().unwrap();
+            assert!(sv.len() > 15 && en.len() > 15, "{}: {issue}", dir.display());
+            assert_ne!(sv, en, "{}: {issue}", dir.display());
+            let row_level = !matches!(
+                issue["code"].as_str().unwrap(),
+                "empty-file"
+                    | "encoding-error"
+                    | "missing-required-column"
+                    | "duplicate-label"
+                    | "format-error"
+            );
+            if row_level {
+                assert!(issue["row"].as_u64().unwrap() >= 2, "{}: {issue}", dir.display());
+            }
+            if issue["code"] == "type-error" || issue["code"] == "constraint-error" {
+                assert!(
+                    issue["column"].is_string() && issue["value"].is_string(),
+                    "{}: {issue}",
+                    dir.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_real_samples_check_cleanly_or_with_named_rows() {
+    let harryda =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/harryda-badplatser/data.csv"))
+            .unwrap();
+    let checked = check(
+        &harryda,
+        profile::get("bathing-sites").unwrap(),
+        &CheckOptions {
+            default_municipality: Some("1401".into()),
+            ..CheckOptions::default()
+        },
+    );
+    assert!(checked.report.valid, "{}", checked.report.to_text());
+    assert_eq!(checked.rows.len(), 9);
+    let hav =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/hav-badvatten/data.csv")).unwrap();
+    let checked = check(
+        &hav,
+        profile::get("bathing-sites").unwrap(),
+        &CheckOptions::default(),
+    );
+    assert_eq!(checked.rows.len(), 2668);
+    assert_eq!(checked.invalid_rows.len(), 19);
+    assert_eq!(checked.report.rows.total, 2687);
+}
+
+#[test]
+fn issue_lists_are_capped_but_counts_exact() {
+    let mut csv = String::from("name,latitude,longitude\n");
+    for i in 0..50 {
+        csv.push_str(&format!("Bad {i},abc,12.2\n"));
+    }
+    let checked = check(
+        csv.as_bytes(),
+        profile::get("bathing-sites").unwrap(),
+        &CheckOptions {
+            default_municipality: Some("1401".into()),
+            issue_limit: 10,
+            ..CheckOptions::default()
+        },
+    );
+    assert_eq!(checked.report.error_count, 50);
+    assert_eq!(checked.report.errors.len(), 10);
+    assert!(checked.report.truncated);
+    assert_eq!(checked.report.rows.invalid, 50);
+}

@@ -1,0 +1,118 @@
+//! `kill -9` at any moment of a publish leaves the old or the new version, never a mix.
+
+use datahamn::service;
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+const BASE: &str = "http://127.0.0.1:8080";
+
+/// A deterministic bath-site file of `rows` rows (a simple LCG; no randomness between runs).
+fn bath_sites(rows: usize, tag: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(rows * 120);
+    writeln!(
+        out,
+        "place_id,name,latitude,longitude,toilet,shower,description,watertype"
+    )
+    .unwrap();
+    let mut x: u64 = 42;
+    for i in 0..rows {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let lat = 55.5 + (x >> 40) as f64 / (1u64 << 24) as f64 * 13.0;
+        let lon = 11.5 + (x >> 16 & 0xff_ffff) as f64 / (1u64 << 24) as f64 * 12.0;
+        writeln!(
+            out,
+            "{tag}-{i},\"Badplats {i}, {tag}\",{lat:.6},{lon:.6},{},{},Sandstrand med brygga,lake",
+            i % 2 == 0,
+            i % 3 == 0
+        )
+        .unwrap();
+    }
+    out
+}
+
+fn ingest(data_dir: &std::path::Path, file: &std::path::Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_datahamn"))
+        .args(["ingest"])
+        .arg(file)
+        .args([
+            "--dataset",
+            "crash",
+            "--org",
+            "1401",
+            "--profile",
+            "bathing-sites",
+            "--base-url",
+            BASE,
+        ])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env("DATAHAMN_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Opens the store as a server would and checks that what it serves is one whole version.
+fn assert_whole_version(data_dir: &std::path::Path, sizes: &[(u64, usize)]) -> u64 {
+    let platform = service::open_data_dir(data_dir, BASE, service::Mode::Serve).unwrap();
+    let model = platform.model();
+    let dataset = model.dataset("crash").expect("version 1 is always there");
+    let current = dataset.record.current().unwrap();
+    let expected = sizes
+        .iter()
+        .find(|(v, _)| *v == current.number)
+        .map(|(_, n)| *n)
+        .unwrap_or_else(|| panic!("unexpected version {}", current.number));
+    assert_eq!(
+        dataset.items.len(),
+        expected,
+        "version {} is incomplete",
+        current.number
+    );
+    assert_eq!(current.item_count as usize, expected);
+    current.number
+}
+
+#[test]
+fn kill_9_mid_publish_leaves_old_or_new() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("var");
+    let small = dir.path().join("small.csv");
+    let big = dir.path().join("big.csv");
+    std::fs::write(&small, bath_sites(50, "a")).unwrap();
+    std::fs::write(&big, bath_sites(60_000, "b")).unwrap();
+
+    assert!(ingest(&data_dir, &small).wait().unwrap().success());
+    let mut versions_seen = vec![1];
+    let mut sizes = vec![(1, 50)];
+    for (attempt, delay_ms) in [150u64, 400, 800, 1_300, 2_000, 3_000].into_iter().enumerate() {
+        let mut child = ingest(&data_dir, &big);
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let finished = child.try_wait().unwrap().is_some();
+        child.kill().ok();
+        child.wait().unwrap();
+        // A publish that completed before the kill is the next version.
+        let next = *versions_seen.last().unwrap() + 1;
+        sizes.push((next, 60_000));
+        let version = assert_whole_version(&data_dir, &sizes);
+        assert!(
+            version == *versions_seen.last().unwrap() || version == next,
+            "attempt {attempt}"
+        );
+        if version == next {
+            versions_seen.push(next);
+        } else {
+            sizes.pop();
+            assert!(!finished, "a publish that exited normally must be visible");
+        }
+    }
+    let mut child = ingest(&data_dir, &big);
+    assert!(child.wait().unwrap().success());
+    let next = *versions_seen.last().unwrap() + 1;
+    sizes.push((next, 60_000));
+    assert_eq!(assert_whole_version(&data_dir, &sizes), next);
+}

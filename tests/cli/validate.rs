@@ -1,0 +1,168 @@
+use crate::common::repo_path;
+use std::process::Command;
+
+fn datahamn(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_datahamn"))
+        .args(args)
+        .env("DATAHAMN_LOG", "warn")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn fixture(case: &str) -> String {
+    repo_path(&format!("tests/fixtures/ingest/{case}/input.csv"))
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn validate_exit_codes() {
+    let (code, out, _) = datahamn(&[
+        "validate",
+        &fixture("windows-1252-semicolon-decimal-comma"),
+        "--profile",
+        "bathing-sites",
+        "--org",
+        "1401",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("VALID"));
+    assert!(out.contains("windows-1252"));
+
+    let (code, out, _) = datahamn(&[
+        "validate",
+        &fixture("bad-values"),
+        "--profile",
+        "bathing-sites",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["errors"][0]["row"], 2);
+
+    let (code, _, err) = datahamn(&["validate", "/nonexistent.csv", "--profile", "bathing-sites"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read"));
+    let (code, _, err) = datahamn(&["validate", &fixture("bad-values"), "--profile", "nope"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("bathing-sites"), "{err}");
+    let (code, _, _) = datahamn(&[
+        "validate",
+        &fixture("bad-values"),
+        "--profile",
+        "bathing-sites",
+        "--crs",
+        "EPSG:3857",
+    ]);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn declared_local_zone_is_used() {
+    let file = fixture("local-zone-undeclared");
+    let (code, _, _) = datahamn(&["validate", &file, "--profile", "bathing-sites", "--org", "0180"]);
+    assert_eq!(code, 1);
+    let (code, out, _) = datahamn(&[
+        "validate",
+        &file,
+        "--profile",
+        "bathing-sites",
+        "--org",
+        "0180",
+        "--crs",
+        "EPSG:3011",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("SWEREF 99 18 00"));
+}
+
+#[test]
+fn the_real_samples_ingest() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().to_string_lossy().into_owned();
+    for (file, dataset, org) in [
+        ("datasets/harryda-badplatser/data.csv", "harryda", "1401"),
+        ("datasets/hav-badvatten/data.csv", "hav", "hav"),
+    ] {
+        let path = repo_path(file).to_string_lossy().into_owned();
+        let mut args = vec![
+            "ingest",
+            &path,
+            "--dataset",
+            dataset,
+            "--org",
+            org,
+            "--profile",
+            "bathing-sites",
+            "--data-dir",
+            &data_dir,
+        ];
+        let (code, out, err) = datahamn(&args);
+        if dataset == "hav" {
+            assert_eq!(code, 1, "HaV's list has rows without a valid position: {err}");
+            args.push("--valid-rows-only");
+            let (code, out, err) = datahamn(&args);
+            assert_eq!(code, 0, "{out}{err}");
+            assert!(err.contains("2668 items (19 rows skipped)"), "{err}");
+        } else {
+            assert_eq!(code, 0, "{out}{err}");
+            assert!(err.contains("published harryda version 1: 9 items"), "{err}");
+        }
+    }
+    // The same file again is a new version with the same URIs.
+    let path = repo_path("datasets/harryda-badplatser/data.csv")
+        .to_string_lossy()
+        .into_owned();
+    let (code, _, err) = datahamn(&[
+        "ingest",
+        &path,
+        "--dataset",
+        "harryda",
+        "--org",
+        "1401",
+        "--profile",
+        "bathing-sites",
+        "--data-dir",
+        &data_dir,
+    ]);
+    assert_eq!(code, 0);
+    assert!(err.contains("version 2: 9 items"), "{err}");
+    // Another municipality cannot take the dataset over, and the base URL cannot change.
+    let (code, _, err) = datahamn(&[
+        "ingest",
+        &path,
+        "--dataset",
+        "harryda",
+        "--org",
+        "1480",
+        "--profile",
+        "bathing-sites",
+        "--data-dir",
+        &data_dir,
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("published by 1401"), "{err}");
+    let (code, _, err) = datahamn(&[
+        "ingest",
+        &path,
+        "--dataset",
+        "harryda",
+        "--org",
+        "1401",
+        "--profile",
+        "bathing-sites",
+        "--data-dir",
+        &data_dir,
+        "--base-url",
+        "https://other.example",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("base URL"), "{err}");
+}
