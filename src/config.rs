@@ -25,8 +25,38 @@ pub enum Command {
     /// Check a CSV file and publish it as a dataset's next version in the store a server uses.
     /// Same exit codes as `validate`.
     Ingest(IngestArgs),
+    /// Map a CSV file to RDF (N-Quads, in the graph of the dataset's first version) without a
+    /// store: for inspecting a mapping, or loading elsewhere. Same exit codes as `validate`.
+    Convert(ConvertArgs),
     /// Print the OpenAPI document (or write it to a file).
     Openapi(OpenapiArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ConvertArgs {
+    /// The CSV file.
+    pub file: PathBuf,
+    /// The dataset id the items are minted under.
+    #[arg(long)]
+    pub dataset: String,
+    /// The publishing municipality's code (or organisation id).
+    #[arg(long)]
+    pub org: String,
+    /// The profile: bathing-sites, swimming-pools or public-services.
+    #[arg(long, value_parser = profile_id)]
+    pub profile: String,
+    /// The file's coordinate system, e.g. EPSG:3007.
+    #[arg(long, value_parser = crs)]
+    pub crs: Option<Crs>,
+    /// Public base URL items are minted under.
+    #[arg(long, env = "DATAHAMN_BASE_URL", default_value = "http://127.0.0.1:8080")]
+    pub base_url: String,
+    /// Write N-Quads here instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Map the valid rows of a file with errors.
+    #[arg(long)]
+    pub valid_rows_only: bool,
 }
 
 /// Report formats.

@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use datahamn::catalog::DatasetMeta;
-use datahamn::config::{Cli, Command, IngestArgs, ReportFormat, ServeArgs, ValidateArgs};
+use datahamn::config::{Cli, Command, ConvertArgs, IngestArgs, ReportFormat, ServeArgs, ValidateArgs};
 use datahamn::ingest::{self, CheckOptions, Report};
 use datahamn::profile::{self, Localized};
 use datahamn::reference;
@@ -31,6 +31,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve(&args),
         Command::Validate(args) => validate(&args),
         Command::Ingest(args) => ingest(&args),
+        Command::Convert(args) => convert(&args),
         Command::Openapi(args) => {
             let text = datahamn::http::openapi::document_json();
             match args.output {
@@ -182,6 +183,52 @@ fn ingest(args: &IngestArgs) -> CliResult {
         }
         Err(e) => Err(usage(e.to_string())),
     }
+}
+
+fn convert(args: &ConvertArgs) -> CliResult {
+    let bytes = read_file(&args.file)?;
+    let organisation = reference::organisation(&args.org)
+        .ok_or_else(|| usage(format!("unknown organisation `{}`", args.org)))?;
+    let profile = profile::get(&args.profile).ok_or_else(|| usage("unknown profile"))?;
+    let checked = ingest::check(
+        &bytes,
+        profile,
+        &CheckOptions {
+            default_municipality: organisation.municipality_code.clone(),
+            crs: args.crs,
+            ..CheckOptions::default()
+        },
+    );
+    if !checked.report.valid && !(args.valid_rows_only && !checked.rows.is_empty()) {
+        eprint!("{}", checked.report.to_text());
+        return Err((
+            INVALID,
+            "not converted: the file has errors (add --valid-rows-only to map the valid rows)".into(),
+        ));
+    }
+    let iris = datahamn::vocab::Iris::new(&args.base_url);
+    let graph = iris.version(&args.dataset, 1);
+    let context = datahamn::mapping::MapContext {
+        iris: &iris,
+        dataset: &args.dataset,
+        graph: &graph,
+    };
+    let sink: Box<dyn std::io::Write> = match &args.output {
+        Some(path) => Box::new(
+            std::fs::File::create(path)
+                .map_err(|e| usage(format!("cannot write {}: {e}", path.display())))?,
+        ),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut writer = oxigraph::io::RdfSerializer::from_format(oxigraph::io::RdfFormat::NQuads)
+        .for_writer(std::io::BufWriter::new(sink));
+    for chunk in checked.rows.chunks(10_000) {
+        for quad in datahamn::mapping::map_rows(profile, &context, chunk) {
+            writer.serialize_quad(&quad).map_err(|e| usage(e.to_string()))?;
+        }
+    }
+    writer.finish().map_err(|e| usage(e.to_string()))?;
+    Ok(())
 }
 
 fn serve(args: &ServeArgs) -> CliResult {
