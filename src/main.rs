@@ -199,7 +199,8 @@ fn convert(args: &ConvertArgs) -> CliResult {
             ..CheckOptions::default()
         },
     );
-    if !checked.report.valid && !(args.valid_rows_only && !checked.rows.is_empty()) {
+    let publishable = checked.report.valid || (args.valid_rows_only && !checked.rows.is_empty());
+    if !publishable {
         eprint!("{}", checked.report.to_text());
         return Err((
             INVALID,
