@@ -149,8 +149,7 @@ fn ingest(args: &IngestArgs) -> CliResult {
         if let Some(bar) = &bar {
             bar.set_message(match stage {
                 Stage::Checking { bytes } => format!("checking {:.1} MB", bytes as f64 / 1e6),
-                Stage::Mapping { rows } => format!("mapping {rows} rows"),
-                Stage::Loading { quads } => format!("loading {quads} triples"),
+                Stage::Loading { rows } => format!("mapping and loading {rows} rows"),
             });
         }
     };

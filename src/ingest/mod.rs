@@ -47,7 +47,8 @@ pub struct CheckedRow {
     pub row: u64,
     /// The URI-safe id within the dataset.
     pub local_id: String,
-    /// For ids derived from other values: the row content that disambiguates equal ids.
+    /// For ids derived from other values: a short hash of the row's content that tells equal
+    /// derived ids apart.
     pub id_derived: Option<String>,
     /// The municipality code the item belongs to.
     pub municipality: String,
@@ -321,6 +322,45 @@ pub fn column_letter(index: usize) -> String {
 
 /// Checks a file against a profile.
 pub fn check(bytes: &[u8], profile: &Profile, options: &CheckOptions) -> Checked {
+    check_with(bytes, profile, options, &mut KeepRows)
+}
+
+/// Where checked rows go while a file is read.
+pub trait RowSink {
+    /// Receives each row that passed its own checks (before ids are made unique across the
+    /// file); returns what [`Checked::rows`] should keep of it, if anything.
+    fn row(&mut self, row: CheckedRow) -> Option<CheckedRow>;
+}
+
+/// Keeps every row whole: [`check`].
+pub struct KeepRows;
+
+impl RowSink for KeepRows {
+    fn row(&mut self, row: CheckedRow) -> Option<CheckedRow> {
+        Some(row)
+    }
+}
+
+/// Keeps each row's number, id and municipality but drops its values: the first pass over a
+/// large file, which settles the report and every id in little memory.
+pub struct KeepIds;
+
+impl RowSink for KeepIds {
+    fn row(&mut self, mut row: CheckedRow) -> Option<CheckedRow> {
+        row.values = Vec::new();
+        row.extra = Vec::new();
+        Some(row)
+    }
+}
+
+/// Checks a file, handing each row to `sink`. The report and ids are final only when the sink
+/// keeps the rows (ids are made unique across the kept rows).
+pub fn check_with(
+    bytes: &[u8],
+    profile: &Profile,
+    options: &CheckOptions,
+    sink: &mut dyn RowSink,
+) -> Checked {
     let limit = options.issue_limit;
     let mut report = Report {
         profile: profile.id.clone(),
@@ -674,23 +714,28 @@ pub fn check(bytes: &[u8], profile: &Profile, options: &CheckOptions) -> Checked
         if derived {
             derived_ids += 1;
         }
-        let disambiguator = format!(
-            "{}|{}",
-            text_of(name_column).unwrap_or_default(),
-            values
-                .iter()
-                .map(|(i, v)| format!("{i}={v:?}"))
-                .collect::<Vec<_>>()
-                .join("|")
-        );
-        rows.push(CheckedRow {
+        let disambiguator = derived.then(|| {
+            short_hash(&format!(
+                "{}|{}",
+                text_of(name_column).unwrap_or_default(),
+                values
+                    .iter()
+                    .map(|(i, v)| format!("{i}={v:?}"))
+                    .collect::<Vec<_>>()
+                    .join("|")
+            ))
+        });
+        let checked_row = CheckedRow {
             row,
             local_id,
-            id_derived: derived.then_some(disambiguator),
+            id_derived: disambiguator,
             municipality: municipality.unwrap_or_default(),
             values,
             extra,
-        });
+        };
+        if let Some(kept) = sink.row(checked_row) {
+            rows.push(kept);
+        }
     }
     resolve_ids(&mut rows, &mut report, &mut invalid_rows, limit);
     if report.rows.total == 0 {
@@ -958,10 +1003,10 @@ fn resolve_ids(
         *counts.entry(r.local_id.to_lowercase()).or_default() += 1;
     }
     for r in rows.iter_mut() {
-        if let Some(content) = &r.id_derived
+        if let Some(hash) = &r.id_derived
             && counts[&r.local_id.to_lowercase()] > 1
         {
-            r.local_id = format!("{}-{}", r.local_id, short_hash(content));
+            r.local_id = format!("{}-{hash}", r.local_id);
         }
     }
     let mut by_id: HashMap<String, Vec<usize>> = HashMap::new();

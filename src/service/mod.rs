@@ -18,6 +18,7 @@ use crate::store::{QueryScope, Store, StoreError};
 use crate::vocab::Iris;
 pub use read_model::{CollectionQuery, Page, ReadModel};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -85,8 +86,41 @@ pub struct PublishOptions {
 #[derive(Clone, Copy, Debug)]
 pub enum Stage {
     Checking { bytes: u64 },
-    Mapping { rows: u64 },
-    Loading { quads: u64 },
+    Loading { rows: u64 },
+}
+
+/// The second pass of a publish: maps each valid row under its final id and streams its quads
+/// into the atomic load (and, when serving, projects its item view).
+struct MapIntoLoad<'a, 'l> {
+    profile: &'a profile::Profile,
+    context: MapContext<'a>,
+    final_ids: &'a HashMap<u64, String>,
+    load: &'a mut crate::store::AtomicLoad<'l>,
+    items: Option<Vec<ItemView>>,
+    error: Option<StoreError>,
+}
+
+impl ingest::RowSink for MapIntoLoad<'_, '_> {
+    fn row(&mut self, mut row: ingest::CheckedRow) -> Option<ingest::CheckedRow> {
+        if self.error.is_some() {
+            return None;
+        }
+        let id = self.final_ids.get(&row.row)?;
+        row.local_id.clone_from(id);
+        let quads = mapping::map_rows(self.profile, &self.context, std::slice::from_ref(&row));
+        if let Some(items) = &mut self.items {
+            items.extend(mapping::project(
+                self.profile,
+                self.context.iris,
+                self.context.dataset,
+                &quads,
+            ));
+        }
+        if let Err(e) = self.load.add(quads) {
+            self.error = Some(e);
+        }
+        None
+    }
 }
 
 /// What became of one dataset folder: published, or the folder and why not.
@@ -266,15 +300,14 @@ impl Platform {
         progress(Stage::Checking {
             bytes: bytes.len() as u64,
         });
-        let mut checked = ingest::check(
-            bytes,
-            profile,
-            &CheckOptions {
-                default_municipality: meta.default_municipality(),
-                crs: options.crs,
-                ..CheckOptions::default()
-            },
-        );
+        // Pass 1 settles the report and every id, keeping no values: a large file is never
+        // held in memory as rows or quads.
+        let check_options = CheckOptions {
+            default_municipality: meta.default_municipality(),
+            crs: options.crs,
+            ..CheckOptions::default()
+        };
+        let mut checked = ingest::check_with(bytes, profile, &check_options, &mut ingest::KeepIds);
         let valid_rows_only = options.valid_rows_only || meta.publish_valid_rows;
         let publishable = checked.report.valid
             || (valid_rows_only && !checked.rows.is_empty() && !has_file_errors(&checked.report));
@@ -303,40 +336,47 @@ impl Platform {
             .map_or(1, |v| v.number + 1);
         let graph = self.iris.version(&meta.id, number);
         tracing::debug!(elapsed = ?started.elapsed(), "checked");
-        progress(Stage::Mapping {
-            rows: checked.rows.len() as u64,
-        });
-        let mut quads = mapping::map_rows(
+        let item_count = checked.rows.len() as u64;
+        progress(Stage::Loading { rows: item_count });
+
+        // Pass 2 maps each valid row under its final id and streams the quads into one atomic load.
+        let final_ids: HashMap<u64, String> = checked.rows.drain(..).map(|r| (r.row, r.local_id)).collect();
+        let mut load = self.store.begin_load()?;
+        let mut sink = MapIntoLoad {
             profile,
-            &MapContext {
+            context: MapContext {
                 iris: &self.iris,
                 dataset: &meta.id,
                 graph: &graph,
             },
-            &checked.rows,
-        );
+            final_ids: &final_ids,
+            load: &mut load,
+            items: match self.mode {
+                Mode::Serve => Some(Vec::with_capacity(final_ids.len())),
+                Mode::Publish => None,
+            },
+            error: None,
+        };
+        ingest::check_with(bytes, profile, &check_options, &mut sink);
+        let items = sink.items.take().unwrap_or_default();
+        if let Some(e) = sink.error.take() {
+            return Err(e.into());
+        }
         let version = VersionRecord {
             number,
             issued: time::now_rfc3339(),
             row_count: checked.report.rows.total,
-            item_count: checked.rows.len() as u64,
+            item_count,
             skipped_row_count: skipped,
             checksum: Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect(),
             report: checked.report,
         };
         if existing.is_none() {
-            quads.extend(catalog::dataset_quads(&self.iris, meta));
+            load.add(catalog::dataset_quads(&self.iris, meta))?;
         }
-        quads.extend(catalog::version_quads(&self.iris, &meta.id, &version));
-        tracing::debug!(elapsed = ?started.elapsed(), quads = quads.len(), "mapped");
-        let items = match self.mode {
-            Mode::Serve => mapping::project(profile, &self.iris, &meta.id, &quads),
-            Mode::Publish => Vec::new(),
-        };
-        progress(Stage::Loading {
-            quads: quads.len() as u64,
-        });
-        self.store.load_atomic(quads)?;
+        load.add(catalog::version_quads(&self.iris, &meta.id, &version))?;
+        tracing::debug!(elapsed = ?started.elapsed(), "mapped");
+        load.commit()?;
         tracing::debug!(elapsed = ?started.elapsed(), "loaded");
         self.point_to(&meta.id, number)?;
         self.refresh_dataset(&meta.id, items)?;

@@ -48,7 +48,8 @@ impl ReadModel {
                 self.items.remove(&item.id);
             }
         }
-        let items: Vec<Arc<ItemView>> = items.into_iter().map(Arc::new).collect();
+        let mut items: Vec<Arc<ItemView>> = items.into_iter().map(Arc::new).collect();
+        items.sort_by(|a, b| a.id.cmp(&b.id));
         for item in &items {
             self.items.insert(item.id.clone(), item.clone());
         }

@@ -41,6 +41,48 @@ pub struct QueryScope {
     pub named_graphs: Vec<NamedNode>,
 }
 
+/// Memory the bulk loader may use for its sort buffers, in MB.
+const LOAD_MEMORY_MB: usize = 512;
+/// Quads handed to the bulk loader at a time.
+const LOAD_CHUNK: usize = 200_000;
+
+/// An atomic load in progress: quads streamed in with [`AtomicLoad::add`] become visible all at
+/// once at [`AtomicLoad::commit`]. Dropping it without a commit (or a crash) leaves the store as
+/// it was. Holds the store's writer lock.
+pub struct AtomicLoad<'a> {
+    loader: oxigraph::store::BulkLoader<'a>,
+    buffer: Vec<Quad>,
+    _guard: std::sync::MutexGuard<'a, ()>,
+}
+
+impl AtomicLoad<'_> {
+    /// Adds quads; they are handed to the bulk loader in large chunks.
+    pub fn add(&mut self, quads: impl IntoIterator<Item = Quad>) -> Result<(), StoreError> {
+        for quad in quads {
+            self.buffer.push(quad);
+            if self.buffer.len() >= LOAD_CHUNK {
+                self.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), StoreError> {
+        let chunk = std::mem::replace(&mut self.buffer, Vec::with_capacity(LOAD_CHUNK));
+        self.loader.load_quads(chunk)?;
+        Ok(())
+    }
+
+    /// Makes everything added visible, atomically.
+    pub fn commit(mut self) -> Result<(), StoreError> {
+        if !self.buffer.is_empty() {
+            self.flush()?;
+        }
+        self.loader.commit()?;
+        Ok(())
+    }
+}
+
 /// The embedded RDF store.
 pub struct Store {
     inner: Oxigraph,
@@ -93,15 +135,24 @@ impl Store {
     ///
     /// Nothing is visible until the commit, and a crash before it leaves nothing behind.
     pub fn load_atomic(&self, quads: Vec<Quad>) -> Result<(), StoreError> {
-        let _guard = self.lock();
-        let mut loader = self
+        let mut load = self.begin_load()?;
+        load.add(quads)?;
+        load.commit()
+    }
+
+    /// Starts an atomic load that quads can be streamed into; see [`AtomicLoad`].
+    pub fn begin_load(&self) -> Result<AtomicLoad<'_>, StoreError> {
+        let guard = self.lock();
+        let loader = self
             .inner
             .bulk_loader()
             .with_num_threads(2)
-            .with_max_memory_size_in_megabytes(512);
-        loader.load_quads(quads)?;
-        loader.commit()?;
-        Ok(())
+            .with_max_memory_size_in_megabytes(LOAD_MEMORY_MB);
+        Ok(AtomicLoad {
+            loader,
+            buffer: Vec::with_capacity(LOAD_CHUNK),
+            _guard: guard,
+        })
     }
 
     /// In one transaction: removes every quad with one of the given (subject, predicate) pairs in
