@@ -32,11 +32,12 @@ pub enum Command {
     Openapi(OpenapiArgs),
 }
 
+/// The file and where it goes: shared by `ingest` and `convert`.
 #[derive(Debug, Clone, Args)]
-pub struct ConvertArgs {
+pub struct SourceArgs {
     /// The CSV file.
     pub file: PathBuf,
-    /// The dataset id the items are minted under.
+    /// The dataset id, e.g. harryda-badplatser.
     #[arg(long)]
     pub dataset: String,
     /// The publishing municipality's code (or organisation id).
@@ -45,18 +46,24 @@ pub struct ConvertArgs {
     /// The profile: bathing-sites, swimming-pools or public-services.
     #[arg(long, value_parser = profile_id)]
     pub profile: String,
-    /// The file's coordinate system, e.g. EPSG:3007.
+    /// The file's coordinate system, e.g. EPSG:3007; without it, it is told by magnitude.
     #[arg(long, value_parser = crs)]
     pub crs: Option<Crs>,
-    /// Public base URL items are minted under.
+    /// Use the valid rows of a file with errors; the skipped rows are listed in the report.
+    #[arg(long)]
+    pub valid_rows_only: bool,
+    /// Public base URL items are minted under; must match the server's.
     #[arg(long, env = "DATAHAMN_BASE_URL", default_value = "http://127.0.0.1:8080")]
     pub base_url: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ConvertArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// Write N-Quads here instead of standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
-    /// Map the valid rows of a file with errors.
-    #[arg(long)]
-    pub valid_rows_only: bool,
 }
 
 /// Report formats.
@@ -85,29 +92,11 @@ pub struct ValidateArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct IngestArgs {
-    /// The CSV file.
-    pub file: PathBuf,
-    /// The dataset id, e.g. harryda-badplatser.
-    #[arg(long)]
-    pub dataset: String,
-    /// The publishing municipality's code (or organisation id).
-    #[arg(long)]
-    pub org: String,
-    /// The profile: bathing-sites, swimming-pools or public-services.
-    #[arg(long, value_parser = profile_id)]
-    pub profile: String,
-    /// The file's coordinate system, e.g. EPSG:3007; without it, it is told by magnitude.
-    #[arg(long, value_parser = crs)]
-    pub crs: Option<Crs>,
-    /// Publish the valid rows of a file with errors; the skipped rows are listed in the report.
-    #[arg(long)]
-    pub valid_rows_only: bool,
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// Directory of the embedded store.
     #[arg(long, env = "DATAHAMN_DATA_DIR", default_value = "./var")]
     pub data_dir: PathBuf,
-    /// Public base URL items are minted under; must match the server's.
-    #[arg(long, env = "DATAHAMN_BASE_URL", default_value = "http://127.0.0.1:8080")]
-    pub base_url: String,
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,
 }

@@ -2,7 +2,9 @@
 
 use clap::Parser;
 use datahamn::catalog::DatasetMeta;
-use datahamn::config::{Cli, Command, ConvertArgs, IngestArgs, ReportFormat, ServeArgs, ValidateArgs};
+use datahamn::config::{
+    Cli, Command, ConvertArgs, IngestArgs, ReportFormat, ServeArgs, SourceArgs, ValidateArgs,
+};
 use datahamn::ingest::{self, CheckOptions, Report};
 use datahamn::profile::{self, Localized};
 use datahamn::reference;
@@ -104,13 +106,29 @@ fn validate(args: &ValidateArgs) -> CliResult {
     }
 }
 
+/// The file, organisation and profile a source names, checked.
+fn resolve_source(
+    source: &SourceArgs,
+) -> Result<
+    (
+        Vec<u8>,
+        &'static reference::Organisation,
+        &'static profile::Profile,
+    ),
+    (u8, String),
+> {
+    let bytes = read_file(&source.file)?;
+    let organisation = reference::organisation(&source.org)
+        .ok_or_else(|| usage(format!("unknown organisation `{}`", source.org)))?;
+    let profile = profile::get(&source.profile).ok_or_else(|| usage("unknown profile"))?;
+    Ok((bytes, organisation, profile))
+}
+
 fn ingest(args: &IngestArgs) -> CliResult {
-    let bytes = read_file(&args.file)?;
-    let organisation = reference::organisation(&args.org)
-        .ok_or_else(|| usage(format!("unknown organisation `{}`", args.org)))?;
-    let profile = profile::get(&args.profile).ok_or_else(|| usage("unknown profile"))?;
-    let platform = service::open_data_dir(&args.data_dir, &args.base_url, Mode::Publish).map_err(usage)?;
-    let meta = match platform.dataset_meta(&args.dataset) {
+    let source = &args.source;
+    let (bytes, organisation, profile) = resolve_source(source)?;
+    let platform = service::open_data_dir(&args.data_dir, &source.base_url, Mode::Publish).map_err(usage)?;
+    let meta = match platform.dataset_meta(&source.dataset) {
         Some(meta) => {
             if meta.publisher != organisation.id || meta.profile != profile.id {
                 return Err(usage(format!(
@@ -121,7 +139,7 @@ fn ingest(args: &IngestArgs) -> CliResult {
             meta
         }
         None => DatasetMeta {
-            id: args.dataset.clone(),
+            id: source.dataset.clone(),
             profile: profile.id.clone(),
             publisher: organisation.id.clone(),
             title: Localized::new(
@@ -154,8 +172,8 @@ fn ingest(args: &IngestArgs) -> CliResult {
         }
     };
     let options = PublishOptions {
-        valid_rows_only: args.valid_rows_only,
-        crs: args.crs,
+        valid_rows_only: source.valid_rows_only,
+        crs: source.crs,
     };
     let outcome = platform.publish_with(&meta, &bytes, &options, &progress);
     if let Some(bar) = bar {
@@ -185,20 +203,18 @@ fn ingest(args: &IngestArgs) -> CliResult {
 }
 
 fn convert(args: &ConvertArgs) -> CliResult {
-    let bytes = read_file(&args.file)?;
-    let organisation = reference::organisation(&args.org)
-        .ok_or_else(|| usage(format!("unknown organisation `{}`", args.org)))?;
-    let profile = profile::get(&args.profile).ok_or_else(|| usage("unknown profile"))?;
+    let source = &args.source;
+    let (bytes, organisation, profile) = resolve_source(source)?;
     let checked = ingest::check(
         &bytes,
         profile,
         &CheckOptions {
             default_municipality: organisation.municipality_code.clone(),
-            crs: args.crs,
+            crs: source.crs,
             ..CheckOptions::default()
         },
     );
-    let publishable = checked.report.valid || (args.valid_rows_only && !checked.rows.is_empty());
+    let publishable = checked.report.valid || (source.valid_rows_only && !checked.rows.is_empty());
     if !publishable {
         eprint!("{}", checked.report.to_text());
         return Err((
@@ -206,11 +222,11 @@ fn convert(args: &ConvertArgs) -> CliResult {
             "not converted: the file has errors (add --valid-rows-only to map the valid rows)".into(),
         ));
     }
-    let iris = datahamn::vocab::Iris::new(&args.base_url);
-    let graph = iris.version(&args.dataset, 1);
+    let iris = datahamn::vocab::Iris::new(&source.base_url);
+    let graph = iris.version(&source.dataset, 1);
     let context = datahamn::mapping::MapContext {
         iris: &iris,
-        dataset: &args.dataset,
+        dataset: &source.dataset,
         graph: &graph,
     };
     let sink: Box<dyn std::io::Write> = match &args.output {
