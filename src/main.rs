@@ -205,15 +205,12 @@ fn ingest(args: &IngestArgs) -> CliResult {
 fn convert(args: &ConvertArgs) -> CliResult {
     let source = &args.source;
     let (bytes, organisation, profile) = resolve_source(source)?;
-    let checked = ingest::check(
-        &bytes,
-        profile,
-        &CheckOptions {
-            default_municipality: organisation.municipality_code.clone(),
-            crs: source.crs,
-            ..CheckOptions::default()
-        },
-    );
+    let options = CheckOptions {
+        default_municipality: organisation.municipality_code.clone(),
+        crs: source.crs,
+        ..CheckOptions::default()
+    };
+    let checked = ingest::check_with(&bytes, profile, &options, &mut ingest::KeepIds);
     let publishable = checked.report.valid || (source.valid_rows_only && !checked.rows.is_empty());
     if !publishable {
         eprint!("{}", checked.report.to_text());
@@ -238,10 +235,26 @@ fn convert(args: &ConvertArgs) -> CliResult {
     };
     let mut writer = oxigraph::io::RdfSerializer::from_format(oxigraph::io::RdfFormat::NQuads)
         .for_writer(std::io::BufWriter::new(sink));
-    for chunk in checked.rows.chunks(10_000) {
-        for quad in datahamn::mapping::map_rows(profile, &context, chunk) {
-            writer.serialize_quad(&quad).map_err(|e| usage(e.to_string()))?;
-        }
+    let mut failure = None;
+    ingest::for_each_final_row(
+        &bytes,
+        profile,
+        &options,
+        &ingest::final_ids(&checked),
+        &mut |row| {
+            if failure.is_some() {
+                return;
+            }
+            for quad in datahamn::mapping::map_rows(profile, &context, std::slice::from_ref(&row)) {
+                if let Err(e) = writer.serialize_quad(&quad) {
+                    failure = Some(e);
+                    return;
+                }
+            }
+        },
+    );
+    if let Some(e) = failure {
+        return Err(usage(format!("cannot write the N-Quads: {e}")));
     }
     writer.finish().map_err(|e| usage(e.to_string()))?;
     Ok(())

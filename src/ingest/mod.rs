@@ -353,6 +353,36 @@ impl RowSink for KeepIds {
     }
 }
 
+/// The final id of every valid row of a first pass ([`KeepIds`]), by spreadsheet row.
+pub fn final_ids(plan: &Checked) -> HashMap<u64, String> {
+    plan.rows.iter().map(|r| (r.row, r.local_id.clone())).collect()
+}
+
+/// The second pass of a two-pass read: reads the file again and hands each row that `final_ids`
+/// (from the first pass) keeps to `each`, under its final id. Rows are never collected.
+pub fn for_each_final_row(
+    bytes: &[u8],
+    profile: &Profile,
+    options: &CheckOptions,
+    final_ids: &HashMap<u64, String>,
+    each: &mut dyn FnMut(CheckedRow),
+) {
+    struct Final<'a> {
+        ids: &'a HashMap<u64, String>,
+        each: &'a mut dyn FnMut(CheckedRow),
+    }
+    impl RowSink for Final<'_> {
+        fn row(&mut self, mut row: CheckedRow) -> Option<CheckedRow> {
+            if let Some(id) = self.ids.get(&row.row) {
+                row.local_id.clone_from(id);
+                (self.each)(row);
+            }
+            None
+        }
+    }
+    check_with(bytes, profile, options, &mut Final { ids: final_ids, each });
+}
+
 /// Checks a file, handing each row to `sink`. The report and ids are final only when the sink
 /// keeps the rows (ids are made unique across the kept rows).
 pub fn check_with(

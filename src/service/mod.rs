@@ -18,7 +18,6 @@ use crate::store::{QueryScope, Store, StoreError};
 use crate::vocab::Iris;
 pub use read_model::{CollectionQuery, Page, ReadModel};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -87,40 +86,6 @@ pub struct PublishOptions {
 pub enum Stage {
     Checking { bytes: u64 },
     Loading { rows: u64 },
-}
-
-/// The second pass of a publish: maps each valid row under its final id and streams its quads
-/// into the atomic load (and, when serving, projects its item view).
-struct MapIntoLoad<'a, 'l> {
-    profile: &'a profile::Profile,
-    context: MapContext<'a>,
-    final_ids: &'a HashMap<u64, String>,
-    load: &'a mut crate::store::AtomicLoad<'l>,
-    items: Option<Vec<ItemView>>,
-    error: Option<StoreError>,
-}
-
-impl ingest::RowSink for MapIntoLoad<'_, '_> {
-    fn row(&mut self, mut row: ingest::CheckedRow) -> Option<ingest::CheckedRow> {
-        if self.error.is_some() {
-            return None;
-        }
-        let id = self.final_ids.get(&row.row)?;
-        row.local_id.clone_from(id);
-        let quads = mapping::map_rows(self.profile, &self.context, std::slice::from_ref(&row));
-        if let Some(items) = &mut self.items {
-            items.extend(mapping::project(
-                self.profile,
-                self.context.iris,
-                self.context.dataset,
-                &quads,
-            ));
-        }
-        if let Err(e) = self.load.add(quads) {
-            self.error = Some(e);
-        }
-        None
-    }
 }
 
 /// What became of one dataset folder: published, or the folder and why not.
@@ -340,26 +305,29 @@ impl Platform {
         progress(Stage::Loading { rows: item_count });
 
         // Pass 2 maps each valid row under its final id and streams the quads into one atomic load.
-        let final_ids: HashMap<u64, String> = checked.rows.drain(..).map(|r| (r.row, r.local_id)).collect();
+        let final_ids = ingest::final_ids(&checked);
+        checked.rows = Vec::new();
         let mut load = self.store.begin_load()?;
-        let mut sink = MapIntoLoad {
-            profile,
-            context: MapContext {
-                iris: &self.iris,
-                dataset: &meta.id,
-                graph: &graph,
-            },
-            final_ids: &final_ids,
-            load: &mut load,
-            items: match self.mode {
-                Mode::Serve => Some(Vec::with_capacity(final_ids.len())),
-                Mode::Publish => None,
-            },
-            error: None,
+        let context = MapContext {
+            iris: &self.iris,
+            dataset: &meta.id,
+            graph: &graph,
         };
-        ingest::check_with(bytes, profile, &check_options, &mut sink);
-        let items = sink.items.take().unwrap_or_default();
-        if let Some(e) = sink.error.take() {
+        let mut items = Vec::new();
+        let mut failure = None;
+        ingest::for_each_final_row(bytes, profile, &check_options, &final_ids, &mut |row| {
+            if failure.is_some() {
+                return;
+            }
+            let quads = mapping::map_rows(profile, &context, std::slice::from_ref(&row));
+            if self.mode == Mode::Serve {
+                items.extend(mapping::project(profile, &self.iris, &meta.id, &quads));
+            }
+            if let Err(e) = load.add(quads) {
+                failure = Some(e);
+            }
+        });
+        if let Some(e) = failure {
             return Err(e.into());
         }
         let version = VersionRecord {
