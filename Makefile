@@ -3,7 +3,7 @@ CARGO ?= cargo
 PROFILE := --release
 BIN := target/release/datahamn
 
-.PHONY: run build test check fmt clippy openapi clean
+.PHONY: run build test check fmt clippy openapi bench clean
 
 ## Build, then serve on the embedded store (./var), publishing datasets/ on first start.
 run: build
@@ -27,6 +27,10 @@ clippy:
 ## Regenerate the committed OpenAPI document.
 openapi: build
 	$(BIN) openapi --output openapi/openapi.json
+
+## The ingest benchmark against morph-kgc + oxigraph load (not part of `test`; ~25 min).
+bench: build
+	bash bench/run.sh
 
 clean:
 	rm -rf var

@@ -39,6 +39,10 @@ def fmt(x, spec=".2f"):
     return "–" if x is None else format(x, spec)
 
 
+def times(x, spec=".2f"):
+    return "–" if x is None else format(x, spec) + "×"
+
+
 def human(n):
     if n is None:
         return "–"
@@ -108,9 +112,9 @@ def main(path):
             return "–" if value is None else ("yes" if ok(value) else "NO")
 
         out.append(
-            f"| {size:,} | {fmt(a_wall[0], '.1f')}× [{fmt(a_wall[1], '.1f')}×] | {fmt(a_cpu[0], '.1f')}× [{fmt(a_cpu[1], '.1f')}×] | "
+            f"| {size:,} | {times(a_wall[0], '.1f')} [{times(a_wall[1], '.1f')}] | {times(a_cpu[0], '.1f')} [{times(a_cpu[1], '.1f')}] | "
             f"{verdict(a_wall[0], lambda v: v >= TARGET_SPEEDUP)} | "
-            f"{fmt(b_wall[0])}× [{fmt(b_wall[1])}×] | {fmt(b_cpu[0])}× [{fmt(b_cpu[1])}×] | "
+            f"{times(b_wall[0])} [{times(b_wall[1])}] | {times(b_cpu[0])} [{times(b_cpu[1])}] | "
             f"{verdict(b_wall[0], lambda v: v <= TARGET_SLOWDOWN)} | {fmt(rss, '.0f')} | "
             f"{verdict(rss, lambda v: v < TARGET_RSS_MB) if size >= 1_000_000 else '(1M only)'} |"
         )
