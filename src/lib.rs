@@ -30,6 +30,7 @@ pub mod http;
 pub mod ingest;
 pub mod mapping;
 pub mod profile;
+pub mod rdf;
 pub mod reference;
 pub mod service;
 pub mod store;

@@ -6,12 +6,13 @@
 
 use crate::ingest::Report;
 use crate::profile::{self, Localized};
+use crate::rdf::{SubjectIndex, text as term_text};
 use crate::reference::{self, OrganisationKind};
 use crate::vocab::{Iris, iri, ns};
 use oxigraph::model::vocab::{rdf, xsd};
-use oxigraph::model::{GraphName, Literal, NamedNode, NamedOrBlankNode, Quad, Term};
+use oxigraph::model::{GraphName, Literal, NamedNode, Quad, Term};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Keywords per language.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -381,33 +382,9 @@ pub fn reference_quads(iris: &Iris) -> Vec<Quad> {
 
 /// Reads every dataset and its versions back from the catalog graph's quads.
 pub fn read(iris: &Iris, quads: &[Quad]) -> Vec<DatasetRecord> {
-    let mut by_subject: HashMap<&str, Vec<(&str, &Term)>> = HashMap::new();
-    for q in quads {
-        if let NamedOrBlankNode::NamedNode(s) = &q.subject {
-            by_subject
-                .entry(s.as_str())
-                .or_default()
-                .push((q.predicate.as_str(), &q.object));
-        }
-    }
-    let values = |s: &str, p: &NamedNode| -> Vec<&Term> {
-        by_subject
-            .get(s)
-            .map(|v| {
-                v.iter()
-                    .filter(|(pp, _)| *pp == p.as_str())
-                    .map(|(_, o)| *o)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let text = |t: &Term| -> String {
-        match t {
-            Term::Literal(l) => l.value().to_owned(),
-            Term::NamedNode(n) => n.as_str().to_owned(),
-            _ => String::new(),
-        }
-    };
+    let index = SubjectIndex::new(quads);
+    let values = |s: &str, p: &NamedNode| -> Vec<&Term> { index.all(s, p.as_str()) };
+    let text = |t: &Term| -> String { term_text(t).unwrap_or_default().to_owned() };
     let first = |s: &str, p: &NamedNode| values(s, p).first().map(|t| text(t));
     let by_lang = |s: &str, p: &NamedNode, tag: &str| -> Vec<String> {
         values(s, p)
@@ -429,7 +406,7 @@ pub fn read(iris: &Iris, quads: &[Quad]) -> Vec<DatasetRecord> {
     let profile_prefix = format!("{}/def/profile/", iris.base());
     let dcat_dataset = T::dcat("Dataset");
     let mut out = Vec::new();
-    for (subject, pairs) in &by_subject {
+    for (subject, pairs) in index.subjects() {
         let Some(id) = subject.strip_prefix(&dataset_prefix) else {
             continue;
         };

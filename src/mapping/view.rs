@@ -2,13 +2,13 @@
 //! the dataset's profile.
 
 use crate::profile::{ColumnType, Profile, Role};
+use crate::rdf::{SubjectIndex, text};
 use crate::reference;
 use crate::vocab::{Iris, iri, ns};
 use oxigraph::model::vocab::rdf;
-use oxigraph::model::{NamedOrBlankNode, Quad, Term};
+use oxigraph::model::{Quad, Term};
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
-use std::collections::HashMap;
 
 /// A municipality as items refer to it.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
@@ -74,16 +74,8 @@ pub struct ItemView {
     pub extra_columns: Map<String, Json>,
 }
 
-fn literal_value(term: &Term) -> Option<&str> {
-    match term {
-        Term::Literal(l) => Some(l.value()),
-        Term::NamedNode(n) => Some(n.as_str()),
-        _ => None,
-    }
-}
-
 fn to_json(kind: ColumnType, term: &Term) -> Option<Json> {
-    let text = literal_value(term)?;
+    let text = text(term)?;
     Some(match kind {
         ColumnType::Integer => text.parse::<i64>().map(Json::from).ok()?,
         ColumnType::Decimal | ColumnType::Latitude | ColumnType::Longitude => {
@@ -116,15 +108,7 @@ fn language_code(iri: &str) -> Option<String> {
 
 /// Projects the quads of one dataset version onto item views, in item id order.
 pub fn project(profile: &Profile, iris: &Iris, dataset: &str, quads: &[Quad]) -> Vec<ItemView> {
-    let mut by_subject: HashMap<&str, Vec<(&str, &Term)>> = HashMap::new();
-    for q in quads {
-        if let NamedOrBlankNode::NamedNode(s) = &q.subject {
-            by_subject
-                .entry(s.as_str())
-                .or_default()
-                .push((q.predicate.as_str(), &q.object));
-        }
-    }
+    let index = SubjectIndex::new(quads);
     let Some(class) = profile.classes.first().and_then(|c| iris.expand(c)) else {
         return Vec::new();
     };
@@ -135,26 +119,10 @@ pub fn project(profile: &Profile, iris: &Iris, dataset: &str, quads: &[Quad]) ->
     let longitude = iri(ns::SCHEMA, "longitude");
     let code_property = iris.dh("municipalityCode");
     let extra_property = iris.dh("extraColumns");
-    let first = |subject: &str, predicate: &str| -> Option<&Term> {
-        by_subject
-            .get(subject)?
-            .iter()
-            .find(|(p, _)| *p == predicate)
-            .map(|(_, o)| *o)
-    };
-    let all = |subject: &str, predicate: &str| -> Vec<&Term> {
-        by_subject
-            .get(subject)
-            .map(|v| {
-                v.iter()
-                    .filter(|(p, _)| *p == predicate)
-                    .map(|(_, o)| *o)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let first = |subject: &str, predicate: &str| index.first(subject, predicate);
+    let all = |subject: &str, predicate: &str| index.all(subject, predicate);
     let mut items = Vec::new();
-    for (subject, pairs) in &by_subject {
+    for (subject, pairs) in index.subjects() {
         let Some(local) = subject.strip_prefix(&item_prefix) else {
             continue;
         };
@@ -167,7 +135,7 @@ pub fn project(profile: &Profile, iris: &Iris, dataset: &str, quads: &[Quad]) ->
         }
         let mut view = ItemView {
             id: format!("{dataset}:{local}"),
-            uri: (*subject).to_owned(),
+            uri: subject.to_owned(),
             kind: profile.item_kind.clone(),
             dataset: dataset.to_owned(),
             name: String::new(),
@@ -176,23 +144,23 @@ pub fn project(profile: &Profile, iris: &Iris, dataset: &str, quads: &[Quad]) ->
             longitude: None,
             municipality: MunicipalityRef::from_code(
                 first(subject, code_property.as_str())
-                    .and_then(literal_value)
+                    .and_then(text)
                     .unwrap_or_default(),
             ),
             updated: None,
             properties: Map::new(),
             extra_columns: first(subject, extra_property.as_str())
-                .and_then(literal_value)
+                .and_then(text)
                 .and_then(|j| serde_json::from_str(j).ok())
                 .unwrap_or_default(),
         };
         let geo_node = format!("{subject}#geo");
         if first(subject, geo.as_str()).is_some() {
             view.latitude = first(&geo_node, latitude.as_str())
-                .and_then(literal_value)
+                .and_then(text)
                 .and_then(|v| v.parse().ok());
             view.longitude = first(&geo_node, longitude.as_str())
-                .and_then(literal_value)
+                .and_then(text)
                 .and_then(|v| v.parse().ok());
         }
         for column in &profile.columns {
@@ -210,7 +178,7 @@ pub fn project(profile: &Profile, iris: &Iris, dataset: &str, quads: &[Quad]) ->
                 };
                 let holder = match &column.node {
                     Some(node) => format!("{subject}#{node}"),
-                    None => (*subject).to_owned(),
+                    None => subject.to_owned(),
                 };
                 if column.kind == ColumnType::Language {
                     let codes: Vec<Json> = all(&holder, p.as_str())
