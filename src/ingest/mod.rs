@@ -223,7 +223,7 @@ fn map_header(profile: &Profile, headers: &[String], report: &mut Report, limit:
     let mut seen: HashMap<usize, usize> = HashMap::new();
     for (pos, header) in headers.iter().enumerate() {
         let key = header_key(header);
-        let target = keys.get(&key).copied();
+        let target = candidate_keys(header).iter().find_map(|k| keys.get(k).copied());
         let mut mapped = target;
         if let Some(t) = target {
             if let Some(first) = seen.get(&t) {
@@ -305,6 +305,94 @@ fn map_header(profile: &Profile, headers: &[String], report: &mut Report, limit:
         targets,
         headers: headers.to_vec(),
     }
+}
+
+/// Words in headers that name a unit or a coordinate system rather than the column.
+const UNIT_TOKENS: &[&str] = &[
+    "wgs84",
+    "wgs",
+    "84",
+    "sweref99tm",
+    "sweref99",
+    "sweref",
+    "99",
+    "tm",
+    "rt90",
+    "rt",
+    "90",
+    "epsg",
+    "3006",
+    "4326",
+    "3021",
+    "m",
+    "meter",
+    "grader",
+    "deg",
+    "dd",
+];
+
+/// The keys a header may match, best first: the whole header; without parenthesised parts
+/// (`Latitud (WGS84)`); without unit and system words (`E_SWEREF99TM`, `lat_wgs84`).
+fn candidate_keys(header: &str) -> Vec<String> {
+    let mut out = vec![header_key(header)];
+    let mut plain = String::with_capacity(header.len());
+    let mut depth = 0usize;
+    for c in header.chars() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    out.push(header_key(&plain));
+    let stripped: Vec<&str> = out[1]
+        .split('_')
+        .filter(|t| !UNIT_TOKENS.contains(t) && !t.bytes().all(|b| b.is_ascii_digit()))
+        .collect();
+    if !stripped.is_empty() {
+        out.push(stripped.join("_"));
+    }
+    out.dedup();
+    out.retain(|k| !k.is_empty());
+    out
+}
+
+/// A coordinate system named in a coordinate column's header (`N (SWEREF 99 TM)`,
+/// `lat_wgs84`, `X RT90`, `E SWEREF 99 12 00`).
+fn header_crs(header: &str) -> Option<Crs> {
+    let folded: String = crate::text::fold(header)
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    if folded.contains("rt90") {
+        return Some(Crs::Rt90);
+    }
+    if folded.contains("wgs84") {
+        return Some(Crs::Wgs84);
+    }
+    let rest = folded.split_once("sweref99")?.1;
+    if rest.starts_with("tm") {
+        return Some(Crs::Sweref99Tm);
+    }
+    let zones = [
+        ("1200", 3007),
+        ("1330", 3008),
+        ("1500", 3009),
+        ("1630", 3010),
+        ("1800", 3011),
+        ("1415", 3012),
+        ("1545", 3013),
+        ("1715", 3014),
+        ("1845", 3015),
+        ("2015", 3016),
+        ("2145", 3017),
+        ("2315", 3018),
+    ];
+    zones
+        .iter()
+        .find(|(digits, _)| rest.starts_with(digits))
+        .and_then(|(_, code)| Crs::from_epsg(*code))
 }
 
 /// Spreadsheet column letters: 0 → A, 26 → AA.
@@ -487,8 +575,18 @@ pub fn check_with(
     let lat_column = index_of_role(profile, Role::Latitude);
     let lon_column = index_of_role(profile, Role::Longitude);
     let axes_ambiguous = [lat_column, lon_column].iter().any(|c| {
-        c.and_then(|c| header_for(&map, c))
-            .is_some_and(|h| coords::AXIS_KEYS.contains(&header_key(h).as_str()))
+        c.and_then(|c| header_for(&map, c)).is_some_and(|h| {
+            candidate_keys(h)
+                .iter()
+                .any(|k| coords::AXIS_KEYS.contains(&k.as_str()))
+        })
+    });
+    // A system the steward declares wins; else one the coordinate headers name.
+    let declared_crs = options.crs.or_else(|| {
+        [lat_column, lon_column]
+            .iter()
+            .filter_map(|c| c.and_then(|c| header_for(&map, c)))
+            .find_map(header_crs)
     });
     let converter = match Converter::new() {
         Ok(c) => c,
@@ -667,7 +765,7 @@ pub fn check_with(
             let a = take_coordinate(&mut values, lat_i);
             let b = take_coordinate(&mut values, lon_i);
             if let (Some(a), Some(b)) = (a, b) {
-                match resolve_position(a, b, options.crs, axes_ambiguous, &converter) {
+                match resolve_position(a, b, declared_crs, axes_ambiguous, &converter) {
                     Ok(p) => {
                         *report.coordinate_systems.entry(p.crs.to_string()).or_default() += 1;
                         values.push((lat_i, Value::Coordinate(p.lat, p.lat_text)));

@@ -93,8 +93,10 @@ pub fn parse_decimal(raw: &str) -> Option<String> {
 /// Parses a boolean in the forms Swedish files use.
 pub fn parse_boolean(raw: &str) -> Option<bool> {
     match fold(raw.trim()).as_str() {
-        "true" | "yes" | "y" | "ja" | "j" | "1" | "x" | "sant" => Some(true),
-        "false" | "no" | "n" | "nej" | "0" | "falskt" => Some(false),
+        "true" | "yes" | "y" | "ja" | "j" | "1" | "x" | "sant" | "finns" => Some(true),
+        "false" | "no" | "n" | "nej" | "0" | "falskt" | "saknas" | "finns ej" | "finns inte" | "ej" => {
+            Some(false)
+        }
         _ => None,
     }
 }
@@ -103,6 +105,9 @@ pub fn parse_boolean(raw: &str) -> Option<bool> {
 /// first, as Swedish writes it), optionally followed by a time that is dropped.
 pub fn parse_date(raw: &str) -> Option<String> {
     let raw = raw.trim();
+    if let Some(date) = parse_written_date(raw) {
+        return Some(date);
+    }
     let date_part = raw.split(['T', ' ']).next().unwrap_or(raw);
     let (y, m, d) = if date_part.len() == 8 && date_part.bytes().all(|b| b.is_ascii_digit()) {
         (
@@ -150,6 +155,51 @@ pub fn parse_date(raw: &str) -> Option<String> {
         return None;
     }
     Some(format!("{y:04}-{m:02}-{d:02}"))
+}
+
+/// `1 juni 2023`, `1 jun 2023`, `June 1, 2023`.
+fn parse_written_date(raw: &str) -> Option<String> {
+    const MONTHS: [(&str, &str); 12] = [
+        ("jan", "01"),
+        ("feb", "02"),
+        ("mar", "03"),
+        ("apr", "04"),
+        ("maj", "05"),
+        ("jun", "06"),
+        ("jul", "07"),
+        ("aug", "08"),
+        ("sep", "09"),
+        ("okt", "10"),
+        ("nov", "11"),
+        ("dec", "12"),
+    ];
+    let folded = fold(raw).replace(',', " ").replace('.', " ");
+    let words: Vec<&str> = folded.split_whitespace().collect();
+    if words.len() != 3 {
+        return None;
+    }
+    let month_of = |w: &str| {
+        let w = if w.starts_with("may") {
+            "maj"
+        } else if w.starts_with("oct") {
+            "okt"
+        } else {
+            w
+        };
+        MONTHS
+            .iter()
+            .find(|(m, _)| w.len() >= 3 && w.starts_with(m))
+            .map(|(_, n)| *n)
+    };
+    let (day, month, year) = if let Some(m) = month_of(words[1]) {
+        (words[0], m, words[2])
+    } else {
+        (words[1], month_of(words[0])?, words[2])
+    };
+    if day.is_empty() || !day.bytes().all(|b| b.is_ascii_digit()) || year.len() != 4 {
+        return None;
+    }
+    parse_date(&format!("{year}-{month}-{:0>2}", day))
 }
 
 fn parse_url(raw: &str) -> Option<String> {
@@ -421,6 +471,8 @@ mod tests {
         for t in ["true", "Y", "ja", "JA", "1", "x", "yes"] {
             assert_eq!(parse_boolean(t), Some(true), "{t}");
         }
+        assert_eq!(parse_boolean("Finns"), Some(true));
+        assert_eq!(parse_boolean("Saknas"), Some(false));
         for f in ["false", "N", "nej", "0", "no"] {
             assert_eq!(parse_boolean(f), Some(false), "{f}");
         }
@@ -435,6 +487,10 @@ mod tests {
         assert_eq!(parse_date("20230601").as_deref(), Some("2023-06-01"));
         assert_eq!(parse_date("2023-06-01 12:00").as_deref(), Some("2023-06-01"));
         assert_eq!(parse_date("2023-02-30"), None);
+        assert_eq!(parse_date("1 juni 2023").as_deref(), Some("2023-06-01"));
+        assert_eq!(parse_date("12 okt. 2024").as_deref(), Some("2024-10-12"));
+        assert_eq!(parse_date("June 1, 2023").as_deref(), Some("2023-06-01"));
+        assert_eq!(parse_date("31 juni 2023"), None);
         assert_eq!(parse_date("juni"), None);
     }
 
