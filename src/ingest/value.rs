@@ -173,7 +173,7 @@ fn parse_written_date(raw: &str) -> Option<String> {
         ("nov", "11"),
         ("dec", "12"),
     ];
-    let folded = fold(raw).replace(',', " ").replace('.', " ");
+    let folded = fold(raw).replace([',', '.'], " ");
     let words: Vec<&str> = folded.split_whitespace().collect();
     if words.len() != 3 {
         return None;
