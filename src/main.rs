@@ -235,24 +235,23 @@ fn convert(args: &ConvertArgs) -> CliResult {
     };
     let mut writer = oxigraph::io::RdfSerializer::from_format(oxigraph::io::RdfFormat::NQuads)
         .for_writer(std::io::BufWriter::new(sink));
+    let mapper = datahamn::mapping::Mapper::new(profile, &context);
+    let mut quads = Vec::with_capacity(48);
     let mut failure = None;
-    ingest::for_each_final_row(
-        &bytes,
-        profile,
-        &options,
-        &ingest::final_ids(&checked),
-        &mut |row| {
-            if failure.is_some() {
+    let final_ids = ingest::final_ids(&checked);
+    ingest::for_each_final_row(&bytes, profile, &options, &final_ids, &mut |row| {
+        if failure.is_some() {
+            return;
+        }
+        quads.clear();
+        mapper.map_row(&row, &mut quads);
+        for quad in &quads {
+            if let Err(e) = writer.serialize_quad(quad) {
+                failure = Some(e);
                 return;
             }
-            for quad in datahamn::mapping::map_rows(profile, &context, std::slice::from_ref(&row)) {
-                if let Err(e) = writer.serialize_quad(&quad) {
-                    failure = Some(e);
-                    return;
-                }
-            }
-        },
-    );
+        }
+    });
     if let Some(e) = failure {
         return Err(usage(format!("cannot write the N-Quads: {e}")));
     }

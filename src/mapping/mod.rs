@@ -193,11 +193,38 @@ pub fn language_authority(code: &str) -> Option<&'static str> {
 
 /// Maps checked rows to quads in `ctx.graph`.
 pub fn map_rows(profile: &Profile, ctx: &MapContext<'_>, rows: &[CheckedRow]) -> Vec<Quad> {
-    let terms = Terms::new(profile, ctx.iris);
-    let graph = GraphName::NamedNode(ctx.graph.clone());
-    let dataset = ctx.iris.dataset(ctx.dataset);
+    let mapper = Mapper::new(profile, ctx);
     let mut quads = Vec::with_capacity(rows.len() * 24);
     for row in rows {
+        mapper.map_row(row, &mut quads);
+    }
+    quads
+}
+
+/// Maps rows one at a time with the profile's terms expanded once: for streaming.
+pub struct Mapper<'a> {
+    profile: &'a Profile,
+    ctx: &'a MapContext<'a>,
+    terms: Terms,
+    graph: GraphName,
+    dataset: NamedNode,
+}
+
+impl<'a> Mapper<'a> {
+    pub fn new(profile: &'a Profile, ctx: &'a MapContext<'a>) -> Self {
+        Self {
+            profile,
+            ctx,
+            terms: Terms::new(profile, ctx.iris),
+            graph: GraphName::NamedNode(ctx.graph.clone()),
+            dataset: ctx.iris.dataset(ctx.dataset),
+        }
+    }
+
+    /// Appends the quads of one row to `quads`.
+    pub fn map_row(&self, row: &CheckedRow, quads: &mut Vec<Quad>) {
+        let (profile, ctx, terms, graph, dataset) =
+            (self.profile, self.ctx, &self.terms, &self.graph, &self.dataset);
         let item = ctx.iris.item(ctx.dataset, &row.local_id);
         let mut add = |s: &NamedNode, p: &NamedNode, o: Term| {
             quads.push(Quad::new(s.clone(), p.clone(), o, graph.clone()));
@@ -316,7 +343,6 @@ pub fn map_rows(profile: &Profile, ctx: &MapContext<'_>, rows: &[CheckedRow]) ->
             );
         }
     }
-    quads
 }
 
 /// Whether a column's JSON value is a number.

@@ -313,13 +313,15 @@ impl Platform {
             dataset: &meta.id,
             graph: &graph,
         };
+        let mapper = mapping::Mapper::new(profile, &context);
         let mut items = Vec::new();
         let mut failure = None;
         ingest::for_each_final_row(bytes, profile, &check_options, &final_ids, &mut |row| {
             if failure.is_some() {
                 return;
             }
-            let quads = mapping::map_rows(profile, &context, std::slice::from_ref(&row));
+            let mut quads = Vec::with_capacity(48);
+            mapper.map_row(&row, &mut quads);
             if self.mode == Mode::Serve {
                 items.extend(mapping::project(profile, &self.iris, &meta.id, &quads));
             }
