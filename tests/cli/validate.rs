@@ -120,49 +120,20 @@ fn the_real_samples_ingest() {
     let path = repo_path("datasets/harryda-badplatser/data.csv")
         .to_string_lossy()
         .into_owned();
-    let (code, _, err) = datahamn(&[
-        "ingest",
-        &path,
-        "--dataset",
-        "harryda",
-        "--org",
-        "1401",
-        "--profile",
-        "bathing-sites",
-        "--data-dir",
-        &data_dir,
-    ]);
+    let harryda = |org: &str, extra: &[&str]| {
+        let mut args = vec!["ingest", &path, "--dataset", "harryda", "--org", org];
+        args.extend(["--profile", "bathing-sites", "--data-dir", &data_dir]);
+        args.extend(extra);
+        datahamn(&args)
+    };
+    let (code, _, err) = harryda("1401", &[]);
     assert_eq!(code, 0);
     assert!(err.contains("version 2: 9 items"), "{err}");
     // Another municipality cannot take the dataset over, and the base URL cannot change.
-    let (code, _, err) = datahamn(&[
-        "ingest",
-        &path,
-        "--dataset",
-        "harryda",
-        "--org",
-        "1480",
-        "--profile",
-        "bathing-sites",
-        "--data-dir",
-        &data_dir,
-    ]);
+    let (code, _, err) = harryda("1480", &[]);
     assert_eq!(code, 2);
     assert!(err.contains("published by 1401"), "{err}");
-    let (code, _, err) = datahamn(&[
-        "ingest",
-        &path,
-        "--dataset",
-        "harryda",
-        "--org",
-        "1401",
-        "--profile",
-        "bathing-sites",
-        "--data-dir",
-        &data_dir,
-        "--base-url",
-        "https://other.example",
-    ]);
+    let (code, _, err) = harryda("1401", &["--base-url", "https://other.example"]);
     assert_eq!(code, 2);
     assert!(err.contains("base URL"), "{err}");
 }
