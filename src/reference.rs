@@ -129,11 +129,6 @@ pub fn municipality(code: &str) -> Option<&'static Municipality> {
     r.by_code.get(code).map(|i| &r.municipalities[*i])
 }
 
-/// Whether a county code exists.
-pub fn county_exists(code: &str) -> bool {
-    municipalities().iter().any(|m| m.county_code == code)
-}
-
 /// Every organisation: one per municipality, then agencies.
 pub fn organisations() -> &'static [Organisation] {
     &reference().organisations

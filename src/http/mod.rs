@@ -9,7 +9,7 @@ pub mod views;
 
 use crate::error::{ApiError, Code};
 use crate::service::Platform;
-use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::Server;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
@@ -155,6 +155,3 @@ fn into_problem<B: MessageBody + 'static>(
     let res = ServiceResponse::new(req, response).map_into_right_body();
     Ok(ErrorHandlerResponse::Response(res))
 }
-
-#[doc(hidden)]
-pub type ProblemBody<B> = EitherBody<B, BoxBody>;

@@ -8,7 +8,7 @@ pub mod coords;
 pub mod report;
 pub mod value;
 
-use crate::profile::{ColumnType, Localized, Profile, Role};
+use crate::profile::{Localized, Profile, Role};
 use crate::text::{header_key, lower_slug, slug};
 use coords::{Converter, Crs, Guess};
 use report::{ColumnMapping, DEFAULT_ISSUE_LIMIT, Dialect};
@@ -1178,14 +1178,6 @@ fn resolve_ids(
 pub fn short_hash(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
     digest.iter().take(3).map(|b| format!("{b:02x}")).collect()
-}
-
-/// Whether a column's values are numbers in JSON.
-pub fn is_numeric(kind: ColumnType) -> bool {
-    matches!(
-        kind,
-        ColumnType::Integer | ColumnType::Decimal | ColumnType::Latitude | ColumnType::Longitude
-    )
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@
 mod view;
 
 use crate::ingest::{CheckedRow, Value};
-use crate::profile::{Column, ColumnType, MunicipalityTarget, Profile, Role};
+use crate::profile::{Column, MunicipalityTarget, Profile, Role};
 use crate::vocab::{Iris, iri, ns};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{GraphName, Literal, NamedNode, Quad, Term};
@@ -343,11 +343,6 @@ impl<'a> Mapper<'a> {
             );
         }
     }
-}
-
-/// Whether a column's JSON value is a number.
-pub fn json_is_number(kind: ColumnType) -> bool {
-    crate::ingest::is_numeric(kind)
 }
 
 #[cfg(test)]
