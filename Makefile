@@ -3,7 +3,7 @@ CARGO ?= cargo
 PROFILE := --release
 BIN := target/release/datahamn
 
-.PHONY: run build test check fmt clippy openapi bench clean
+.PHONY: run build test check fmt clippy conformance openapi bench clean
 
 ## Build, then serve on the embedded store (./var), publishing datasets/ on first start.
 run: build
@@ -12,9 +12,15 @@ run: build
 build:
 	$(CARGO) build $(PROFILE) --locked
 
-## Everything CI checks: formatting, lints, unit, golden and integration tests.
+## Everything CI checks: formatting, lints, unit, golden and integration tests, then the
+## external suites (Schemathesis on the OpenAPI document, ogctests on OGC API Features).
 test: check
 	$(CARGO) test $(PROFILE) --locked
+	$(MAKE) conformance
+
+## Schemathesis and ogctests against a fresh server (tools installed into .venv-conformance).
+conformance: build
+	bash tests/conformance/run.sh
 
 check: fmt clippy
 

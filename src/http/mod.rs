@@ -2,8 +2,11 @@
 //! the OpenAPI document and the mapping of errors to problem responses. Handlers are thin: they
 //! parse the request, call the [`crate::service`] layer and render the answer.
 
+pub mod caching;
 pub mod negotiate;
 pub mod openapi;
+pub mod params;
+pub mod render;
 mod routes;
 pub mod views;
 
@@ -14,7 +17,7 @@ use actix_web::dev::Server;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
-use actix_web::middleware::{Compress, ErrorHandlerResponse, ErrorHandlers, Logger};
+use actix_web::middleware::{Compress, ErrorHandlerResponse, ErrorHandlers, Logger, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use serde::Serialize;
 use std::net::TcpListener;
@@ -57,17 +60,39 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Starts the server on a bound listener. The returned future runs until the server stops.
 pub fn start(platform: Arc<Platform>, listener: TcpListener) -> std::io::Result<Server> {
     let state = web::Data::from(platform);
+    caching::init();
     Ok(HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .wrap(ErrorHandlers::new().default_handler(into_problem))
+            .wrap(from_fn(caching::conditional))
             .wrap(Compress::default())
+            .wrap(cors())
             .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
             .configure(configure)
             .default_service(web::to(not_found))
     })
     .listen(listener)?
     .run())
+}
+
+/// CORS: any origin may read the API (it is open data, and no request carries credentials).
+fn cors() -> actix_cors::Cors {
+    actix_cors::Cors::default()
+        .allow_any_origin()
+        .send_wildcard()
+        .allowed_methods(["GET", "HEAD", "POST", "OPTIONS"])
+        .allow_any_header()
+        .expose_headers([
+            header::ETAG,
+            header::LAST_MODIFIED,
+            header::LINK,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::ALLOW,
+            header::CONTENT_LENGTH,
+        ])
+        .max_age(86_400)
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {

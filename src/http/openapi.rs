@@ -2,12 +2,18 @@
 //! `openapi/openapi.json`; `make openapi` regenerates it and a test fails when it is stale.
 
 use crate::error::{Code, Problem};
-use crate::http::routes::{datasets, items, meta, sparql};
+use crate::http::params::{
+    DEFAULT_LIMIT, DEFAULT_RADIUS_M, MAX_Q_CHARS, MAX_RADIUS_M, grammar, property_filters,
+};
+use crate::http::render::Link;
+use crate::http::routes::{datasets, items, meta, ogc, sparql};
 use crate::http::views;
-use crate::mapping::{ItemView, MunicipalityRef};
-use crate::profile::Localized;
+use crate::mapping::{ItemLinks, ItemView, MunicipalityRef};
+use crate::profile::{self, ColumnType, Localized, Profile};
+use crate::reference;
+use serde_json::{Value as Json, json};
+use std::sync::OnceLock;
 use utoipa::OpenApi;
-use utoipa::openapi::{OpenApi as Document, extensions::ExtensionsBuilder};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,16 +29,25 @@ use utoipa::openapi::{OpenApi as Document, extensions::ExtensionsBuilder};
         meta::get_problem_type,
         datasets::list_datasets,
         datasets::get_dataset,
-        datasets::list_dataset_items,
+        items::list_dataset_items,
         items::list_bathing_sites,
         items::list_swimming_pools,
         items::list_public_services,
         items::get_item,
+        ogc::landing,
+        ogc::api_definition,
+        ogc::conformance,
+        ogc::collections,
+        ogc::collection,
+        ogc::items,
+        ogc::feature,
         sparql::query_sparql_get,
         sparql::query_sparql_post,
     ),
     components(schemas(
-        Problem, Code, ItemView, MunicipalityRef, Localized,
+        Problem, Code, ItemView, ItemLinks, MunicipalityRef, Localized, Link,
+        views::ListedItem, ogc::OgcLanding, ogc::Conformance, ogc::Collections, ogc::CollectionInfo,
+        ogc::Extent, ogc::SpatialExtent, ogc::TemporalExtent,
         views::DatasetView, views::DatasetDetail, views::DatasetList, views::ItemPage,
         views::PublisherView, views::VersionSummary, views::DatasetLinks, views::Health,
         views::Landing, views::ProblemType,
@@ -41,36 +56,463 @@ use utoipa::openapi::{OpenApi as Document, extensions::ExtensionsBuilder};
         (name = "collections", description = "Items of one kind across every municipality"),
         (name = "datasets", description = "Published datasets and their items"),
         (name = "items", description = "Single items by stable id"),
+        (name = "ogc", description = "OGC API – Features Part 1 (Core, GeoJSON) over the same collections"),
         (name = "sparql", description = "SPARQL 1.1 Protocol (read-only)"),
         (name = "meta", description = "Landing page, health, this document, error codes"),
     )
 )]
 struct ApiDoc;
 
-/// The OpenAPI document.
-pub fn document() -> Document {
-    let mut doc = ApiDoc::openapi();
-    let codes: Vec<serde_json::Value> = Code::ALL
+/// The OpenAPI 3.1 document, built once.
+pub fn document() -> &'static Json {
+    static DOC: OnceLock<Json> = OnceLock::new();
+    DOC.get_or_init(build)
+}
+
+fn build() -> Json {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    let codes: Vec<Json> = Code::ALL
         .iter()
-        .map(|c| {
-            serde_json::json!({
-                "code": c.as_str(),
-                "status": c.status().as_u16(),
-                "title": c.title(),
-            })
-        })
+        .map(|c| json!({"code": c.as_str(), "status": c.status().as_u16(), "title": c.title()}))
         .collect();
-    doc.extensions = Some(
-        ExtensionsBuilder::new()
-            .add("x-error-codes", serde_json::Value::Array(codes))
-            .build(),
+    doc["x-error-codes"] = Json::Array(codes);
+    let profiles: Vec<&Profile> = ["bathing-sites", "swimming-pools", "public-services"]
+        .iter()
+        .filter_map(|id| profile::get(id))
+        .collect();
+    for p in &profiles {
+        add_filters(&mut doc, &format!("/api/v1/{}", p.id), &[p]);
+    }
+    add_filters(&mut doc, "/api/v1/datasets/{id}/items", &profiles);
+    add_filters(&mut doc, "/ogc/collections/{collectionId}/items", &profiles);
+    add_reference_schemas(&mut doc);
+    let lists = [
+        "/api/v1/bathing-sites",
+        "/api/v1/swimming-pools",
+        "/api/v1/public-services",
+        "/api/v1/datasets/{id}/items",
+        "/ogc/collections/{collectionId}/items",
+    ];
+    for path in lists {
+        exact_parameters(&mut doc, path, &[]);
+    }
+    exact_parameters(
+        &mut doc,
+        "/api/v1/items/{id}",
+        &[(
+            "format",
+            json!({"type": "string", "enum": ["json", "geojson", "jsonld"]}),
+        )],
     );
+    for path in [
+        "/ogc",
+        "/ogc/conformance",
+        "/ogc/collections",
+        "/ogc/collections/{collectionId}",
+    ] {
+        exact_parameters(
+            &mut doc,
+            path,
+            &[("f", json!({"type": "string", "enum": ["json"]}))],
+        );
+    }
+    exact_parameters(&mut doc, "/ogc/collections/{collectionId}/items/{featureId}", &[]);
+    // JSON-LD documents are objects or arrays, as the serialiser writes them.
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for item in paths.values_mut() {
+            if let Some(ld) = item["get"]["responses"]["200"]["content"].get_mut("application/ld+json") {
+                ld["schema"] =
+                    json!({"description": "JSON-LD 1.1: the items' RDF, as the SPARQL endpoint holds it."});
+            }
+        }
+    }
     doc
+}
+
+/// The municipality and county codes, as schemas the list parameters refer to.
+fn add_reference_schemas(doc: &mut Json) {
+    let municipalities: Vec<&str> = reference::municipalities()
+        .iter()
+        .map(|m| m.code.as_str())
+        .collect();
+    let mut counties: Vec<&str> = reference::municipalities()
+        .iter()
+        .map(|m| m.county_code.as_str())
+        .collect();
+    counties.sort_unstable();
+    counties.dedup();
+    let schemas = &mut doc["components"]["schemas"];
+    schemas["MunicipalityCode"] = json!({
+        "type": "string",
+        "description": "A Swedish municipality code (kommunkod, SCB): four digits.",
+        "enum": municipalities,
+        "example": "1401",
+    });
+    schemas["CountyCode"] = json!({
+        "type": "string",
+        "description": "A Swedish county code (länskod, SCB): two digits.",
+        "enum": counties,
+        "example": "14",
+    });
+}
+
+/// Gives the list parameters schemas that say exactly what the parser accepts (the patterns of
+/// [`grammar`]), so generated clients and property-based tests agree with the server.
+fn exact_parameters(doc: &mut Json, path: &str, extra: &[(&str, Json)]) {
+    let Some(params) = doc["paths"][path]["get"]["parameters"].as_array_mut() else {
+        return;
+    };
+    let list_of = |items: Json| json!({"type": "array", "items": items});
+    let schema = |name: &str| -> Option<(Json, bool)> {
+        Some(match name {
+            "municipality" => (
+                list_of(json!({"$ref": "#/components/schemas/MunicipalityCode"})),
+                true,
+            ),
+            "county" => (list_of(json!({"$ref": "#/components/schemas/CountyCode"})), true),
+            "dataset" => (list_of(json!({"type": "string"})), true),
+            "q" => (json!({"type": "string", "maxLength": MAX_Q_CHARS}), false),
+            "bbox" => (json!({"type": "string", "pattern": grammar::BBOX}), false),
+            "near" => (json!({"type": "string", "pattern": grammar::NEAR}), false),
+            "radius" => (
+                json!({"type": "number", "exclusiveMinimum": 0, "maximum": MAX_RADIUS_M, "default": DEFAULT_RADIUS_M}),
+                false,
+            ),
+            "updated_since" => (json!({"type": "string", "pattern": grammar::INSTANT}), false),
+            "datetime" => (json!({"type": "string", "pattern": grammar::DATETIME}), false),
+            "cursor" => (json!({"type": "string", "pattern": grammar::CURSOR}), false),
+            "limit" => (
+                json!({"type": "integer", "minimum": 1, "default": DEFAULT_LIMIT}),
+                false,
+            ),
+            "count" => (json!({"type": "boolean", "default": false}), false),
+            "format" => (
+                json!({"type": "string", "enum": ["json", "geojson", "csv", "jsonld"]}),
+                false,
+            ),
+            "f" => (json!({"type": "string", "enum": ["json", "geojson"]}), false),
+            _ => return None,
+        })
+    };
+    for param in params.iter_mut() {
+        let Some(name) = param["name"].as_str().map(str::to_owned) else {
+            continue;
+        };
+        if param["in"] != json!("query") {
+            continue;
+        }
+        let found = extra
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, s)| (s.clone(), false))
+            .or_else(|| schema(&name));
+        let Some((schema, is_list)) = found else { continue };
+        param["schema"] = schema;
+        if is_list {
+            param["style"] = json!("form");
+            param["explode"] = json!(false);
+        }
+    }
+}
+
+/// Adds the profiles' property filters (facilities, enums) to a list operation.
+fn add_filters(doc: &mut Json, path: &str, profiles: &[&Profile]) {
+    let Some(params) = doc["paths"][path]["get"]["parameters"].as_array_mut() else {
+        return;
+    };
+    let several = profiles.len() > 1;
+    for p in profiles {
+        for col in property_filters(p) {
+            if params.iter().any(|x| x["name"] == json!(col.name)) {
+                continue;
+            }
+            let enum_list =
+                |values: Json| json!({"type": "array", "items": {"type": "string", "enum": values}});
+            let (schema, what) = match col.kind {
+                ColumnType::Boolean => (
+                    json!({"type": "boolean"}),
+                    format!(
+                        "`true`: only items that have it; `false`: only items that do not ({}).",
+                        col.label.sv
+                    ),
+                ),
+                ColumnType::Access => (
+                    enum_list(json!(["true", "false", "limited"])),
+                    format!(
+                        "`true`, `false` or `limited`; comma separated for several ({}).",
+                        col.label.sv
+                    ),
+                ),
+                _ => (
+                    enum_list(json!(col.values)),
+                    format!(
+                        "One of {}; comma separated for several ({}).",
+                        col.values.join(", "),
+                        col.label.sv
+                    ),
+                ),
+            };
+            let scope = if several {
+                format!(" Items of `{}`.", p.id)
+            } else {
+                String::new()
+            };
+            let mut param = json!({
+                "name": col.name,
+                "in": "query",
+                "required": false,
+                "description": format!("{}: {what}{scope}", col.label.en),
+                "schema": schema,
+            });
+            if col.kind != ColumnType::Boolean {
+                param["style"] = json!("form");
+                param["explode"] = json!(false);
+            }
+            params.push(param);
+        }
+    }
+}
+
+/// The document written down to OpenAPI 3.0.3, for clients that read only 3.0 (the OGC API
+/// Features `oas30` conformance class).
+pub fn document_v30() -> Json {
+    let mut doc = document().clone();
+    doc["openapi"] = json!("3.0.3");
+    if let Some(license) = doc["info"]["license"].as_object_mut() {
+        license.remove("identifier");
+    }
+    if let Some(o) = doc.as_object_mut() {
+        o.remove("jsonSchemaDialect");
+        o.remove("webhooks");
+    }
+    downgrade(&mut doc);
+    doc
+}
+
+/// The API definition of OGC API Features (`/ogc/api`): the `/ogc` operations of
+/// [`document_v30`], relative to the server URL `/ogc`, with one items path per collection (as
+/// OGC clients look them up) and the standard `bbox`, `limit` and `datetime` definitions.
+pub fn ogc_document() -> &'static Json {
+    static DOC: OnceLock<Json> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let mut doc = document_v30();
+        let paths = doc["paths"].as_object().cloned().unwrap_or_default();
+        let mut ogc = serde_json::Map::new();
+        for (path, item) in paths {
+            let Some(rest) = path.strip_prefix("/ogc") else { continue };
+            let rest = if rest.is_empty() { "/" } else { rest };
+            if !rest.starts_with("/collections/{collectionId}/") {
+                ogc.insert(rest.to_owned(), item);
+                continue;
+            }
+            for id in crate::http::routes::ogc::COLLECTIONS {
+                let mut item = item.clone();
+                if let Some(params) = item["get"]["parameters"].as_array_mut() {
+                    params.retain(|p| p["name"] != json!("collectionId"));
+                    for p in params.iter_mut() {
+                        match p["name"].as_str() {
+                            Some("bbox") => {
+                                p["schema"] = json!({"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}});
+                                p["style"] = json!("form");
+                                p["explode"] = json!(false);
+                            }
+                            Some("limit") => {
+                                p["schema"] = json!({"type": "integer", "minimum": 1, "default": DEFAULT_LIMIT});
+                                p["style"] = json!("form");
+                                p["explode"] = json!(false);
+                            }
+                            Some("datetime") => {
+                                p["schema"] = json!({"type": "string"});
+                                p["style"] = json!("form");
+                                p["explode"] = json!(false);
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                ogc.insert(rest.replace("{collectionId}", id), item);
+            }
+        }
+        doc["paths"] = Json::Object(ogc);
+        doc["servers"] = json!([{"url": "/ogc", "description": "OGC API – Features"}]);
+        doc["info"]["title"] = json!("datahamn: OGC API – Features");
+        if let Some(o) = doc.as_object_mut() {
+            o.remove("x-error-codes");
+            o.remove("tags");
+        }
+        doc
+    })
+}
+
+/// Rewrites JSON Schema 2020-12 constructs that OpenAPI 3.0 lacks.
+fn downgrade(v: &mut Json) {
+    match v {
+        Json::Array(a) => a.iter_mut().for_each(downgrade),
+        Json::Object(o) => {
+            for value in o.values_mut() {
+                downgrade(value);
+            }
+            // `type: [T, "null"]` → `type: T, nullable: true`.
+            if let Some(Json::Array(types)) = o.get("type").cloned() {
+                let rest: Vec<Json> = types.iter().filter(|t| *t != "null").cloned().collect();
+                if rest.len() < types.len() {
+                    o.insert("nullable".into(), json!(true));
+                }
+                match rest.as_slice() {
+                    [one] => {
+                        o.insert("type".into(), one.clone());
+                    }
+                    [] => {
+                        o.remove("type");
+                    }
+                    many => {
+                        o.remove("type");
+                        o.insert(
+                            "anyOf".into(),
+                            Json::Array(many.iter().map(|t| json!({"type": t})).collect()),
+                        );
+                    }
+                }
+            }
+            if o.get("type") == Some(&json!("null")) {
+                o.remove("type");
+                o.insert("nullable".into(), json!(true));
+            }
+            // `oneOf: [{type: null}, X]` → X, nullable.
+            for key in ["oneOf", "anyOf"] {
+                let Some(Json::Array(options)) = o.get(key).cloned() else {
+                    continue;
+                };
+                let rest: Vec<Json> = options
+                    .iter()
+                    .filter(|x| {
+                        !(x.get("nullable") == Some(&json!(true))
+                            && x.as_object().is_some_and(|m| m.len() == 1))
+                    })
+                    .cloned()
+                    .collect();
+                if rest.len() == options.len() {
+                    continue;
+                }
+                o.remove(key);
+                o.insert("nullable".into(), json!(true));
+                match rest.as_slice() {
+                    [Json::Object(one)] if one.contains_key("$ref") => {
+                        o.insert("allOf".into(), json!([one]));
+                    }
+                    [Json::Object(one)] => {
+                        for (k, x) in one {
+                            o.entry(k.clone()).or_insert_with(|| x.clone());
+                        }
+                    }
+                    _ => {
+                        o.insert(key.into(), Json::Array(rest));
+                    }
+                }
+            }
+            if let Some(Json::Array(examples)) = o.remove("examples")
+                && let Some(first) = examples.into_iter().next()
+            {
+                o.entry("example").or_insert(first);
+            }
+            if let Some(c) = o.remove("const") {
+                o.insert("enum".into(), json!([c]));
+            }
+            if let Some(Json::Number(n)) = o.get("exclusiveMinimum").cloned() {
+                o.insert("minimum".into(), Json::Number(n));
+                o.insert("exclusiveMinimum".into(), json!(true));
+            }
+            if let Some(Json::Number(n)) = o.get("exclusiveMaximum").cloned() {
+                o.insert("maximum".into(), Json::Number(n));
+                o.insert("exclusiveMaximum".into(), json!(true));
+            }
+            for key in [
+                "contentMediaType",
+                "contentEncoding",
+                "$schema",
+                "propertyNames",
+                "prefixItems",
+                "$defs",
+            ] {
+                o.remove(key);
+            }
+            // A reference has no siblings in 3.0.
+            if o.contains_key("$ref") && o.len() > 1 {
+                let reference = o.remove("$ref").unwrap_or_default();
+                o.insert("allOf".into(), json!([{"$ref": reference}]));
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The document as pretty JSON with a trailing newline, as committed.
 pub fn document_json() -> String {
-    let mut text = serde_json::to_string_pretty(&document()).unwrap_or_default();
+    let mut text = serde_json::to_string_pretty(document()).unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn walk<'a>(v: &'a Json, out: &mut Vec<&'a Json>) {
+        out.push(v);
+        match v {
+            Json::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            Json::Object(o) => o.values().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn facility_filters_are_documented_per_collection() {
+        let doc = document();
+        let names = |path: &str| -> Vec<String> {
+            doc["paths"][path]["get"]["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["name"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let sites = names("/api/v1/bathing-sites");
+        for n in [
+            "municipality",
+            "county",
+            "q",
+            "bbox",
+            "near",
+            "radius",
+            "updated_since",
+            "limit",
+            "cursor",
+            "count",
+            "format",
+            "toilet",
+            "wheelchair",
+            "watertype",
+        ] {
+            assert!(sites.contains(&n.to_owned()), "{n}");
+        }
+        assert!(names("/api/v1/swimming-pools").contains(&"sauna".to_owned()));
+        assert!(!names("/api/v1/swimming-pools").contains(&"toilet".to_owned()));
+        assert!(names("/ogc/collections/{collectionId}/items").contains(&"toilet".to_owned()));
+    }
+
+    #[test]
+    fn the_30_document_has_no_31_constructs() {
+        let doc = document_v30();
+        assert_eq!(doc["openapi"], json!("3.0.3"));
+        let mut all = Vec::new();
+        walk(&doc, &mut all);
+        for v in all {
+            if let Json::Object(o) = v {
+                assert!(!matches!(o.get("type"), Some(Json::Array(_))), "{v}");
+                assert_ne!(o.get("type"), Some(&json!("null")), "{v}");
+                assert!(!o.contains_key("const"));
+            }
+        }
+    }
 }

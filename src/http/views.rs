@@ -4,10 +4,8 @@ use crate::catalog::{DatasetRecord, Keywords, VersionRecord};
 use crate::mapping::ItemView;
 use crate::profile::Localized;
 use crate::reference;
-use crate::service::Page;
 use crate::vocab::Iris;
 use serde::Serialize;
-use std::sync::Arc;
 
 /// A publishing organisation.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -151,36 +149,30 @@ pub struct DatasetList {
     pub datasets: Vec<DatasetView>,
 }
 
+/// An item in a list: the item, and its distance for `near` queries.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ListedItem {
+    /// Metres from the `near` point (only with `near`).
+    #[schema(example = 1234.5)]
+    pub distance_m: Option<f64>,
+    #[serde(flatten)]
+    pub item: ItemView,
+}
+
 /// One page of items.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ItemPage {
-    #[schema(value_type = Vec<ItemView>)]
-    pub items: Vec<Arc<ItemView>>,
+    pub items: Vec<ListedItem>,
     /// The page size used (the requested `limit`, clamped to 1-1000).
     pub limit: usize,
     /// The cursor for the next page; absent on the last page.
     pub next_cursor: Option<String>,
-    /// The URL of the next page; absent on the last page.
+    /// The URL of the next page (also in the `Link` header); absent on the last page.
     pub next: Option<String>,
-}
-
-impl ItemPage {
-    /// `path_and_query` is the request path with its query string minus `cursor`.
-    pub fn new(page: Page, limit: usize, base_path: &str, query: &[(String, String)]) -> Self {
-        let next = page.next_cursor.as_ref().map(|cursor| {
-            let mut pairs: Vec<(String, String)> =
-                query.iter().filter(|(k, _)| k != "cursor").cloned().collect();
-            pairs.push(("cursor".into(), cursor.clone()));
-            let encoded = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-            format!("{base_path}?{encoded}")
-        });
-        Self {
-            items: page.items,
-            limit,
-            next_cursor: page.next_cursor,
-            next,
-        }
-    }
+    /// The number of matching items; only with `count=true`.
+    pub total: Option<usize>,
+    /// How the request was read, when that differs from what was asked (a clamped `limit`).
+    pub notices: Option<Vec<String>>,
 }
 
 /// Health of the service.

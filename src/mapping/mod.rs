@@ -23,7 +23,7 @@ use crate::profile::{Column, MunicipalityTarget, Profile, Role};
 use crate::vocab::{Iris, iri, ns};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{GraphName, Literal, NamedNode, Quad, Term};
-pub use view::{ItemView, MunicipalityRef, project};
+pub use view::{ItemLinks, ItemView, MunicipalityRef, project};
 
 /// What a mapping needs to know besides the profile and the rows.
 pub struct MapContext<'a> {

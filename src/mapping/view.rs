@@ -32,6 +32,23 @@ impl MunicipalityRef {
     }
 }
 
+/// Where an item lives on the web. Absolute URLs under the platform's base URL.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ItemLinks {
+    /// This item in the REST API.
+    #[serde(rename = "self")]
+    #[schema(example = "http://127.0.0.1:8080/api/v1/items/harryda-badplatser:frokens-udde")]
+    pub self_: String,
+    /// The item as a GeoJSON feature in OGC API Features.
+    pub feature: String,
+    /// The dataset it is published in.
+    #[schema(example = "http://127.0.0.1:8080/api/v1/datasets/harryda-badplatser")]
+    pub dataset: String,
+    /// Its Linked Data URI: the RDF description, also what SPARQL queries name it by.
+    #[schema(example = "http://127.0.0.1:8080/id/harryda-badplatser/frokens-udde")]
+    pub linked_data: String,
+}
+
 /// One published item: a bath site, a pool or a service.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ItemView {
@@ -61,8 +78,10 @@ pub struct ItemView {
     #[schema(example = 12.14254534196957)]
     pub longitude: Option<f64>,
     pub municipality: MunicipalityRef,
-    /// Date of the item's last update, as given by the publisher.
+    /// When the item was last updated: the publisher's date (`2024-06-01`) when the file gives
+    /// one, otherwise when the dataset version holding it was published (RFC 3339, UTC).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "2024-06-01")]
     pub updated: Option<String>,
     /// Every other column of the profile that has a value, keyed by column name, typed
     /// (booleans, numbers, strings, arrays of language codes).
@@ -72,6 +91,8 @@ pub struct ItemView {
     #[serde(skip_serializing_if = "Map::is_empty")]
     #[schema(value_type = Object)]
     pub extra_columns: Map<String, Json>,
+    /// Links to the item's other representations and to its dataset.
+    pub links: ItemLinks,
 }
 
 fn to_json(kind: ColumnType, term: &Term) -> Option<Json> {
@@ -153,6 +174,7 @@ pub fn project(profile: &Profile, iris: &Iris, dataset: &str, quads: &[Quad]) ->
                 .and_then(text)
                 .and_then(|j| serde_json::from_str(j).ok())
                 .unwrap_or_default(),
+            links: ItemLinks::default(),
         };
         let geo_node = format!("{subject}#geo");
         if first(subject, geo.as_str()).is_some() {

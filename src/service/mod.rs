@@ -5,6 +5,7 @@
 //! types and [`ServiceError`]; the HTTP layer turns those into responses.
 
 mod read_model;
+pub mod search;
 pub mod sparql;
 pub mod time;
 
@@ -16,8 +17,11 @@ use crate::profile;
 use crate::reference;
 use crate::store::{QueryScope, Store, StoreError};
 use crate::vocab::Iris;
-pub use read_model::{CollectionQuery, Page, ReadModel};
+use oxigraph::model::NamedNode;
+pub use read_model::{Collection, DatasetState, Entry, ReadModel};
+pub use search::{BBox, CollectionQuery, Hit, Near, Page, PropertyFilter, SearchError};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -38,6 +42,8 @@ pub enum ServiceError {
     Io(#[from] std::io::Error),
     #[error("dataset `{0}` is already published")]
     AlreadyPublished(String),
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl From<ServiceError> for ApiError {
@@ -61,6 +67,7 @@ impl From<ServiceError> for ApiError {
             .with_details(serde_json::to_value(&*report).unwrap_or_default()),
             ServiceError::Store(e) => ApiError::internal(&e),
             ServiceError::Io(e) => ApiError::internal(&e),
+            e @ ServiceError::Internal(_) => ApiError::internal(&e),
         }
     }
 }
@@ -399,11 +406,12 @@ impl Platform {
     /// Rebuilds the whole read model from the store.
     fn reload(&self) -> Result<(), ServiceError> {
         let records = catalog::read(&self.iris, &self.store.graph_quads(&self.iris.catalog_graph())?);
-        let mut model = ReadModel::default();
+        let mut datasets = Vec::with_capacity(records.len());
         for record in records {
             let items = self.load_items(&record)?;
-            model.insert(record, items);
+            datasets.push((record, items));
         }
+        let model = ReadModel::build(&self.iris, datasets);
         *self
             .model
             .write()
@@ -423,9 +431,7 @@ impl Platform {
             .model
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut model = (**lock).clone();
-        model.insert(record, items);
-        *lock = Arc::new(model);
+        *lock = Arc::new(lock.with_dataset(&self.iris, record, items));
         Ok(())
     }
 
@@ -444,6 +450,46 @@ impl Platform {
         let items = mapping::project(profile, &self.iris, &record.meta.id, &quads);
         tracing::debug!(elapsed = ?started.elapsed(), items = items.len(), "projected");
         Ok(items)
+    }
+
+    /// The RDF of some current items, as JSON-LD (without graph names): each item and its nodes
+    /// (position, address, amenity features), exactly as the SPARQL endpoint holds them.
+    pub fn describe_items_jsonld(&self, items: &[&ItemView]) -> Result<Vec<u8>, ServiceError> {
+        use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfSerializer};
+        let model = self.model();
+        let mut by_graph: BTreeMap<NamedNode, Vec<NamedNode>> = BTreeMap::new();
+        for item in items {
+            let Some(version) = model.dataset(&item.dataset).and_then(|d| d.record.current()) else {
+                continue;
+            };
+            let (Ok(subject), graph) = (
+                NamedNode::new(item.uri.clone()),
+                self.iris.version(&item.dataset, version.number),
+            ) else {
+                continue;
+            };
+            by_graph.entry(graph).or_default().push(subject);
+        }
+        let mut serializer = RdfSerializer::from_format(RdfFormat::JsonLd {
+            profile: JsonLdProfileSet::empty(),
+        });
+        for (prefix, ns) in crate::vocab::PREFIXES {
+            serializer = serializer
+                .with_prefix(*prefix, *ns)
+                .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        }
+        serializer = serializer
+            .with_prefix("dh", self.iris.dh_namespace())
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let mut writer = serializer.for_writer(Vec::new());
+        for (graph, subjects) in by_graph {
+            for quad in self.store.describe(&subjects, &graph)? {
+                writer
+                    .serialize_triple(oxigraph::model::TripleRef::from(quad.as_ref()))
+                    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            }
+        }
+        writer.finish().map_err(|e| ServiceError::Internal(e.to_string()))
     }
 
     /// The graphs queries see by default: every dataset's current version, and the catalog.

@@ -1,17 +1,142 @@
-//! The read model: every dataset's record and current items in memory, indexed for the REST
-//! API. Rebuilt from the store at start and after each publish; a reader holds one immutable
-//! snapshot, so a page never mixes two versions.
+//! The read model: every dataset's record and current items in memory, indexed for the REST and
+//! OGC APIs. Built from the store at start and swapped after each publish; a reader holds one
+//! immutable snapshot, so a page never mixes two versions.
+//!
+//! Each item is kept as its view, its JSON (rendered once, so a page is assembled by copying
+//! bytes) and the folded text and timestamps the filters compare. Each typed collection (and each
+//! dataset) has indexes by municipality, by dataset and by latitude; [`super::search`] evaluates
+//! queries over them.
 
 use crate::catalog::DatasetRecord;
-use crate::mapping::ItemView;
+use crate::mapping::{ItemLinks, ItemView};
+use crate::reference;
+use crate::service::search::BBox;
+use crate::service::time::parse_instant;
+use crate::text::fold;
+use crate::vocab::Iris;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-/// One dataset and its current items, in id order.
+/// One item as the read model keeps it.
+#[derive(Debug)]
+pub struct Entry {
+    pub view: ItemView,
+    /// The view as JSON, rendered once.
+    pub json: Box<[u8]>,
+    /// Name and description, folded (see [`fold`]) for text search.
+    pub(crate) folded: String,
+    /// `updated` as seconds since the epoch.
+    pub(crate) updated_at: Option<i64>,
+    /// The two-digit county code of the item's municipality.
+    pub(crate) county: &'static str,
+}
+
+impl Entry {
+    /// Completes a projected view (links, `updated` fallback) and renders it.
+    /// `collection` is the id of the typed collection (the profile id, `bathing-sites`).
+    pub fn new(mut view: ItemView, iris: &Iris, version_issued: &str, collection: &str) -> Self {
+        let base = iris.base();
+        view.links = ItemLinks {
+            self_: format!("{base}/api/v1/items/{}", view.id),
+            feature: format!("{base}/ogc/collections/{collection}/items/{}", view.id),
+            dataset: format!("{base}/api/v1/datasets/{}", view.dataset),
+            linked_data: view.uri.clone(),
+        };
+        if view.updated.is_none() && !version_issued.is_empty() {
+            view.updated = Some(version_issued.to_owned());
+        }
+        let mut folded = fold(&view.name);
+        if let Some(d) = &view.description {
+            folded.push('\n');
+            folded.push_str(&fold(d));
+        }
+        let updated_at = view.updated.as_deref().and_then(parse_instant);
+        let county = reference::municipality(&view.municipality.code).map_or("", |m| m.county_code.as_str());
+        let json = serde_json::to_vec(&view).unwrap_or_default().into_boxed_slice();
+        Self {
+            view,
+            json,
+            folded,
+            updated_at,
+            county,
+        }
+    }
+
+    /// The position, when the item has one.
+    pub fn position(&self) -> Option<(f64, f64)> {
+        Some((self.view.latitude?, self.view.longitude?))
+    }
+}
+
+/// Items of one kind (or of one dataset) in id order, with their indexes.
+#[derive(Debug, Default)]
+pub struct Collection {
+    pub(crate) entries: Vec<Arc<Entry>>,
+    /// Positions in `entries` (ascending) by municipality code.
+    pub(crate) by_municipality: HashMap<String, Vec<u32>>,
+    /// Positions in `entries` (ascending) by dataset id.
+    pub(crate) by_dataset: HashMap<String, Vec<u32>>,
+    /// (latitude, position) of every item with a position, by latitude.
+    pub(crate) by_latitude: Vec<(f64, u32)>,
+    /// The bounding box of every position, when any item has one.
+    pub extent: Option<BBox>,
+    /// The latest `updated` of any item (seconds since the epoch).
+    pub latest_update: Option<i64>,
+}
+
+impl Collection {
+    /// Indexes entries; sorts them by id.
+    pub fn new(mut entries: Vec<Arc<Entry>>) -> Self {
+        entries.sort_by(|a, b| a.view.id.cmp(&b.view.id));
+        let mut by_municipality: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut by_dataset: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut by_latitude = Vec::new();
+        let mut extent: Option<BBox> = None;
+        for (pos, entry) in entries.iter().enumerate() {
+            let pos = pos as u32;
+            by_municipality
+                .entry(entry.view.municipality.code.clone())
+                .or_default()
+                .push(pos);
+            if let Some(list) = by_dataset.get_mut(&entry.view.dataset) {
+                list.push(pos);
+            } else {
+                by_dataset.insert(entry.view.dataset.clone(), vec![pos]);
+            }
+            if let Some((lat, lon)) = entry.position() {
+                by_latitude.push((lat, pos));
+                extent = Some(match extent {
+                    None => BBox::point(lon, lat),
+                    Some(b) => b.expanded(lon, lat),
+                });
+            }
+        }
+        by_latitude.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let latest_update = entries.iter().filter_map(|e| e.updated_at).max();
+        Self {
+            entries,
+            by_municipality,
+            by_dataset,
+            by_latitude,
+            extent,
+            latest_update,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// One dataset and its current items.
 #[derive(Clone, Debug)]
 pub struct DatasetState {
     pub record: DatasetRecord,
-    pub items: Arc<Vec<Arc<ItemView>>>,
+    pub items: Arc<Collection>,
 }
 
 /// A snapshot of everything published.
@@ -19,67 +144,73 @@ pub struct DatasetState {
 pub struct ReadModel {
     datasets: BTreeMap<String, DatasetState>,
     /// Items by id, across datasets.
-    items: HashMap<String, Arc<ItemView>>,
-    /// Items of each kind across datasets, in id order.
-    collections: HashMap<String, Arc<Vec<Arc<ItemView>>>>,
-}
-
-/// Filters for a typed collection.
-#[derive(Clone, Debug, Default)]
-pub struct CollectionQuery {
-    /// Municipality codes; empty means all.
-    pub municipalities: Vec<String>,
-}
-
-/// One page of items.
-#[derive(Clone, Debug)]
-pub struct Page {
-    pub items: Vec<Arc<ItemView>>,
-    /// The cursor for the next page, when there is one.
-    pub next_cursor: Option<String>,
+    items: HashMap<String, Arc<Entry>>,
+    /// The typed collections, by id (the profile id: `bathing-sites`).
+    collections: HashMap<String, Arc<Collection>>,
+    /// When anything was last published (seconds since the epoch).
+    last_published: Option<i64>,
 }
 
 impl ReadModel {
-    /// Adds or replaces a dataset.
-    pub fn insert(&mut self, record: DatasetRecord, items: Vec<ItemView>) {
+    /// A model of these datasets with their current items.
+    pub fn build(iris: &Iris, datasets: Vec<(DatasetRecord, Vec<ItemView>)>) -> Self {
+        let mut model = Self::default();
+        for (record, items) in datasets {
+            model.put(iris, record, items);
+        }
+        model.reindex();
+        model
+    }
+
+    /// A copy of this model with one dataset added or replaced.
+    pub fn with_dataset(&self, iris: &Iris, record: DatasetRecord, items: Vec<ItemView>) -> Self {
+        let mut model = self.clone();
+        model.put(iris, record, items);
+        model.reindex();
+        model
+    }
+
+    fn put(&mut self, iris: &Iris, record: DatasetRecord, items: Vec<ItemView>) {
         let id = record.meta.id.clone();
         if let Some(old) = self.datasets.remove(&id) {
-            for item in old.items.iter() {
-                self.items.remove(&item.id);
+            for entry in &old.items.entries {
+                self.items.remove(&entry.view.id);
             }
         }
-        let mut items: Vec<Arc<ItemView>> = items.into_iter().map(Arc::new).collect();
-        items.sort_by(|a, b| a.id.cmp(&b.id));
-        for item in &items {
-            self.items.insert(item.id.clone(), item.clone());
+        let issued = record.current().map(|v| v.issued.clone()).unwrap_or_default();
+        let entries: Vec<Arc<Entry>> = items
+            .into_iter()
+            .map(|view| Arc::new(Entry::new(view, iris, &issued, &record.meta.profile)))
+            .collect();
+        for entry in &entries {
+            self.items.insert(entry.view.id.clone(), entry.clone());
         }
         self.datasets.insert(
             id,
             DatasetState {
                 record,
-                items: Arc::new(items),
+                items: Arc::new(Collection::new(entries)),
             },
         );
-        self.rebuild_collections();
     }
 
-    fn rebuild_collections(&mut self) {
-        let mut collections: HashMap<String, Vec<Arc<ItemView>>> = HashMap::new();
+    fn reindex(&mut self) {
+        let mut by_kind: HashMap<String, Vec<Arc<Entry>>> = HashMap::new();
         for state in self.datasets.values() {
-            for item in state.items.iter() {
-                collections
-                    .entry(item.kind.clone())
-                    .or_default()
-                    .push(item.clone());
-            }
+            by_kind
+                .entry(state.record.meta.profile.clone())
+                .or_default()
+                .extend(state.items.entries.iter().cloned());
         }
-        self.collections = collections
+        self.collections = by_kind
             .into_iter()
-            .map(|(k, mut v)| {
-                v.sort_by(|a, b| a.id.cmp(&b.id));
-                (k, Arc::new(v))
-            })
+            .map(|(kind, entries)| (kind, Arc::new(Collection::new(entries))))
             .collect();
+        self.last_published = self
+            .datasets
+            .values()
+            .filter_map(|d| d.record.current().and_then(|v| parse_instant(&v.issued)))
+            .max();
     }
 
     /// Every dataset, in id order.
@@ -91,113 +222,23 @@ impl ReadModel {
         self.datasets.get(id)
     }
 
-    pub fn item(&self, id: &str) -> Option<&Arc<ItemView>> {
+    pub fn item(&self, id: &str) -> Option<&Arc<Entry>> {
         self.items.get(id)
     }
 
-    /// A page of a dataset's items, after `cursor` (an item id).
-    pub fn dataset_items(&self, id: &str, cursor: Option<&str>, limit: usize) -> Option<Page> {
-        let state = self.datasets.get(id)?;
-        Some(page(&state.items, cursor, limit, |_| true))
+    /// Every published item.
+    pub fn item_count(&self) -> usize {
+        self.items.len()
     }
 
-    /// A page of items of one kind across datasets.
-    pub fn collection(
-        &self,
-        kind: &str,
-        query: &CollectionQuery,
-        cursor: Option<&str>,
-        limit: usize,
-    ) -> Page {
-        let empty = Vec::new();
-        let items = self.collections.get(kind).map_or(&empty, |v| v.as_ref());
-        page(items, cursor, limit, |item| {
-            query.municipalities.is_empty() || query.municipalities.contains(&item.municipality.code)
-        })
-    }
-}
-
-fn page(
-    items: &[Arc<ItemView>],
-    cursor: Option<&str>,
-    limit: usize,
-    keep: impl Fn(&ItemView) -> bool,
-) -> Page {
-    let start = match cursor {
-        Some(c) => items.partition_point(|i| i.id.as_str() <= c),
-        None => 0,
-    };
-    let mut out = Vec::with_capacity(limit.min(items.len()));
-    let mut next_cursor = None;
-    for item in &items[start..] {
-        if !keep(item) {
-            continue;
-        }
-        if out.len() == limit {
-            next_cursor = out.last().map(|i: &Arc<ItemView>| i.id.clone());
-            break;
-        }
-        out.push(item.clone());
-    }
-    Page {
-        items: out,
-        next_cursor,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::mapping::MunicipalityRef;
-
-    fn item(id: &str, code: &str) -> ItemView {
-        ItemView {
-            id: id.into(),
-            uri: format!("http://e/{id}"),
-            kind: "bathing-site".into(),
-            dataset: id.split(':').next().unwrap().into(),
-            name: id.into(),
-            description: None,
-            latitude: None,
-            longitude: None,
-            municipality: MunicipalityRef::from_code(code),
-            updated: None,
-            properties: Default::default(),
-            extra_columns: Default::default(),
-        }
+    /// The items of one typed collection (a profile id) across datasets; empty when none is
+    /// published.
+    pub fn collection(&self, id: &str) -> Arc<Collection> {
+        self.collections.get(id).cloned().unwrap_or_default()
     }
 
-    #[test]
-    fn pages_follow_cursors_without_gaps() {
-        let items: Vec<Arc<ItemView>> = (0..25)
-            .map(|i| {
-                Arc::new(item(
-                    &format!("d:{i:03}"),
-                    if i % 2 == 0 { "1401" } else { "1480" },
-                ))
-            })
-            .collect();
-        let mut seen = Vec::new();
-        let mut cursor = None;
-        loop {
-            let p = page(&items, cursor.as_deref(), 4, |i| i.municipality.code == "1401");
-            seen.extend(p.items.iter().map(|i| i.id.clone()));
-            match p.next_cursor {
-                Some(c) => cursor = Some(c),
-                None => break,
-            }
-        }
-        assert_eq!(seen.len(), 13);
-        assert!(seen.windows(2).all(|w| w[0] < w[1]));
-    }
-
-    #[test]
-    fn no_next_cursor_on_an_exact_last_page() {
-        let items: Vec<Arc<ItemView>> = (0..4)
-            .map(|i| Arc::new(item(&format!("d:{i}"), "1401")))
-            .collect();
-        let p = page(&items, None, 4, |_| true);
-        assert_eq!(p.items.len(), 4);
-        assert!(p.next_cursor.is_none());
+    /// When anything was last published (seconds since the epoch).
+    pub fn last_published(&self) -> Option<i64> {
+        self.last_published
     }
 }

@@ -221,6 +221,34 @@ impl Store {
         Ok(self.inner.contains(quad)?)
     }
 
+    /// The description of resources in a graph: every quad whose subject is one of them, or a
+    /// node of theirs (an IRI `{resource}#…` they link to), recursively.
+    pub fn describe(&self, resources: &[NamedNode], graph: &NamedNode) -> Result<Vec<Quad>, StoreError> {
+        let graph = GraphNameRef::NamedNode(graph.as_ref());
+        let mut out = Vec::new();
+        let mut seen: std::collections::HashSet<NamedNode> = resources.iter().cloned().collect();
+        let mut todo: Vec<(NamedNode, String)> = resources
+            .iter()
+            .map(|r| (r.clone(), format!("{}#", r.as_str())))
+            .collect();
+        while let Some((subject, prefix)) = todo.pop() {
+            for quad in self
+                .inner
+                .quads_for_pattern(Some(subject.as_ref().into()), None, None, Some(graph))
+            {
+                let quad = quad?;
+                if let Term::NamedNode(node) = &quad.object
+                    && node.as_str().starts_with(&prefix)
+                    && seen.insert(node.clone())
+                {
+                    todo.push((node.clone(), prefix.clone()));
+                }
+                out.push(quad);
+            }
+        }
+        Ok(out)
+    }
+
     /// Objects of `(subject, predicate, ?, graph)`.
     pub fn objects(
         &self,

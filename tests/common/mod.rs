@@ -128,6 +128,15 @@ impl TestServer {
         read(agent().get(self.url(path)).header("Accept", accept).call())
     }
 
+    /// A request with extra headers.
+    pub fn get_with(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Response {
+        let mut req = ureq::http::Request::builder().method(method).uri(self.url(path));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        read(agent().run(req.body(()).unwrap()))
+    }
+
     pub fn post(&self, path: &str, content_type: &str, body: &str) -> Response {
         read(
             agent()

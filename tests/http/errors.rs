@@ -22,7 +22,7 @@ fn bad_parameters_name_the_parameter() {
         .get("/api/v1/bathing-sites?municipality=9999")
         .assert_problem(400, "invalid_parameter");
     assert_eq!(p["parameter"], "municipality");
-    for bad in ["0", "-3", "abc", "1e3", "99999999999999999999999"] {
+    for bad in ["0", "-3", "abc", "1e3", "2.5"] {
         let p = shared()
             .get(&format!("/api/v1/swimming-pools?limit={bad}"))
             .assert_problem(400, "invalid_parameter");

@@ -1,3 +1,4 @@
+mod api;
 mod errors;
 mod openapi;
 mod process;

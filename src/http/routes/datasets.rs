@@ -1,8 +1,7 @@
-//! Datasets: the list, one dataset with its report, and a dataset's items.
+//! Datasets: the list, and one dataset with its report (its items are in [`super::items`]).
 
-use super::items::{PageParams, parse_limit};
 use crate::error::ApiError;
-use crate::http::views::{DatasetDetail, DatasetList, DatasetView, ItemPage};
+use crate::http::views::{DatasetDetail, DatasetList, DatasetView};
 use crate::http::{State, json};
 use crate::service::ServiceError;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -57,32 +56,4 @@ pub async fn get_dataset(
             report: d.record.current().map(|v| v.report.clone()),
         },
     )
-}
-
-/// The items of one dataset.
-#[utoipa::path(
-    get,
-    path = "/api/v1/datasets/{id}/items",
-    tag = "datasets",
-    params(("id" = String, Path, description = "Dataset id", example = "harryda-badplatser"), PageParams),
-    responses(
-        (status = 200, description = "A page of items", body = ItemPage),
-        (status = 400, description = "A parameter is invalid", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such dataset", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 406, description = "JSON is not acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn list_dataset_items(
-    req: HttpRequest,
-    state: State,
-    id: web::Path<String>,
-    params: web::Query<PageParams>,
-) -> Result<HttpResponse, ApiError> {
-    let limit = parse_limit(params.limit.as_deref())?;
-    let page = state
-        .model()
-        .dataset_items(&id, params.cursor.as_deref(), limit)
-        .ok_or_else(|| ServiceError::DatasetNotFound(id.to_string()))?;
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-    json(&req, &ItemPage::new(page, limit, req.path(), &pairs))
 }

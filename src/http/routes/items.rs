@@ -1,169 +1,313 @@
-//! Items: the typed collections across municipalities, and single items.
+//! Items: the typed collections across municipalities, a dataset's items, and single items, in
+//! JSON, GeoJSON, CSV and JSON-LD.
 
 use crate::error::{ApiError, Code};
+use crate::http::State;
+use crate::http::params::{self, Api, ListRequest};
+use crate::http::render::{self, Format, Link, ListMeta};
 use crate::http::views::ItemPage;
-use crate::http::{State, json};
 use crate::mapping::ItemView;
-use crate::reference;
-use crate::service::CollectionQuery;
+use crate::profile;
+use crate::service::{Collection, Page, ServiceError, time};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Deserialize;
+use std::sync::Arc;
 
-/// Default page size.
-pub const DEFAULT_LIMIT: usize = 100;
-/// Largest page size; larger requests are clamped to it.
-pub const MAX_LIMIT: usize = 1000;
-
-/// Paging parameters.
-#[derive(Deserialize, utoipa::IntoParams)]
+/// The documented filters of every list; the profile's own (facilities, enums) are added to the
+/// OpenAPI document per collection.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct PageParams {
-    /// Page size, 1-1000 (default 100; larger values are clamped to 1000).
-    #[param(minimum = 1, example = 100)]
-    pub limit: Option<String>,
-    /// Opaque cursor from the previous page's `next_cursor`.
-    pub cursor: Option<String>,
+#[allow(dead_code)]
+pub struct ListParams {
+    /// One or more municipality codes (four digits, SCB), comma separated or repeated: `1401,1480`.
+    #[param(example = "1401", pattern = r"^\s*\d{3,4}\s*(,\s*\d{3,4}\s*)*$")]
+    municipality: Option<String>,
+    /// One or more county (län) codes, two digits: `14` is Västra Götaland.
+    #[param(example = "14", pattern = r"^\s*\d{1,2}\s*(,\s*\d{1,2}\s*)*$")]
+    county: Option<String>,
+    /// One or more dataset ids, comma separated.
+    #[param(example = "harryda-badplatser")]
+    dataset: Option<String>,
+    /// Words that must all occur in the name or description; case and diacritics are ignored
+    /// (`ostra` finds `Östra`).
+    #[param(example = "udde", max_length = 200)]
+    q: Option<String>,
+    /// `minLon,minLat,maxLon,maxLat` in WGS84 decimal degrees.
+    #[param(example = "11.8,57.5,12.3,57.8")]
+    bbox: Option<String>,
+    /// `latitude,longitude` in WGS84 decimal degrees: only items within `radius` of this point,
+    /// nearest first, each with `distance_m`.
+    #[param(example = "57.655,12.14")]
+    near: Option<String>,
+    /// Radius around `near` in metres (default 5000, at most 1000000). Needs `near`.
+    #[param(example = 5000, minimum = 1, maximum = 1000000)]
+    radius: Option<f64>,
+    /// Only items updated at or after this date or RFC 3339 date-time.
+    #[param(example = "2024-01-01")]
+    updated_since: Option<String>,
+    /// Page size, 1-1000 (default 100). Larger values are clamped to 1000 and a notice says so.
+    #[param(example = 100, minimum = 1)]
+    limit: Option<u64>,
+    /// Opaque cursor from the previous page's `next_cursor` (follow `next` instead).
+    cursor: Option<String>,
+    /// `true` adds `total`, the number of matching items (costs a full count).
+    count: Option<bool>,
+    /// The format, instead of `Accept`: `json` (default), `geojson`, `csv` or `jsonld`.
+    #[param(inline)]
+    format: Option<FormatParam>,
 }
 
-/// Filters of a typed collection, plus paging.
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct CollectionParams {
-    /// One or more four-digit municipality codes, comma separated (`1401,1480`).
-    #[param(example = "1401", pattern = r"^\d{3,4}(,\d{3,4})*$")]
-    pub municipality: Option<String>,
-    /// Page size, 1-1000 (default 100; larger values are clamped to 1000).
-    #[param(minimum = 1, example = 100)]
-    pub limit: Option<String>,
-    /// Opaque cursor from the previous page's `next_cursor`.
-    pub cursor: Option<String>,
+/// The representation of a list.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum FormatParam {
+    Json,
+    Geojson,
+    Csv,
+    Jsonld,
 }
 
-/// Parses `limit`: a whole number of at least 1, clamped to [`MAX_LIMIT`].
-pub fn parse_limit(raw: Option<&str>) -> Result<usize, ApiError> {
-    match raw {
-        None => Ok(DEFAULT_LIMIT),
-        Some(s) => match s.trim().parse::<u64>() {
-            Ok(0) | Err(_) => Err(ApiError::parameter(
-                "limit",
-                format!("`limit` must be a whole number from 1 to {MAX_LIMIT}, not `{s}`."),
-            )),
-            Ok(n) => Ok((n as usize).min(MAX_LIMIT)),
-        },
+/// The raw query pairs; a query string that cannot be decoded is a 400.
+pub fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError> {
+    serde_urlencoded::from_str(req.query_string()).map_err(|e| {
+        ApiError::new(
+            Code::InvalidParameter,
+            format!("The query string cannot be decoded: {e}."),
+        )
+    })
+}
+
+fn respond(format: Format, body: Vec<u8>, next: Option<&str>) -> HttpResponse {
+    let mut res = HttpResponse::Ok();
+    res.content_type(format.content_type())
+        .insert_header((header::VARY, "Accept, Accept-Encoding"));
+    if let Some(next) = next {
+        res.insert_header((header::LINK, format!("<{next}>; rel=\"next\"")));
+    }
+    res.body(body)
+}
+
+/// Renders a page of a list in the chosen format.
+async fn render_page(
+    req: &HttpRequest,
+    state: &State,
+    format: Format,
+    page: Page,
+    request: ListRequest,
+    pairs: &[(String, String)],
+    profile: Option<&'static profile::Profile>,
+) -> Result<HttpResponse, ApiError> {
+    let base = state.iris().base();
+    let next = page
+        .next_cursor
+        .as_deref()
+        .map(|c| render::next_url(base, req.path(), pairs, c));
+    let meta = ListMeta {
+        limit: request.limit,
+        next_cursor: page.next_cursor.clone(),
+        next: next.clone(),
+        total: if request.count { page.total } else { None },
+        notices: request.notices,
+    };
+    let body = match format {
+        Format::Json => render::json_page(&page, &meta),
+        Format::GeoJson => {
+            let self_url = format!("{base}{}", req.uri());
+            let mut links = vec![Link::new(self_url, "self", "application/geo+json", "This page")];
+            if let Some(n) = &next {
+                links.push(Link::new(n.clone(), "next", "application/geo+json", "Next page"));
+            }
+            render::feature_collection(&page, &meta, links, &time::now_rfc3339())
+        }
+        Format::Csv => render::csv_page(&page, profile)?,
+        Format::JsonLd => {
+            let platform = state.clone().into_inner();
+            let entries: Vec<_> = page.hits.iter().map(|h| h.entry.clone()).collect();
+            web::block(move || {
+                let views: Vec<&ItemView> = entries.iter().map(|e| &e.view).collect();
+                platform.describe_items_jsonld(&views)
+            })
+            .await
+            .map_err(|e| ApiError::internal(&e))??
+        }
+    };
+    Ok(respond(format, body, next.as_deref()))
+}
+
+/// A list: a typed collection, or a dataset's items when `dataset` is set.
+async fn list(
+    req: HttpRequest,
+    state: State,
+    collection: &str,
+    dataset: Option<&str>,
+) -> Result<HttpResponse, ApiError> {
+    let model = state.model();
+    let (items, profile): (Arc<Collection>, _) = match dataset {
+        Some(id) => {
+            let d = model
+                .dataset(id)
+                .ok_or_else(|| ServiceError::DatasetNotFound(id.to_owned()))?;
+            (d.items.clone(), profile::get(&d.record.meta.profile))
+        }
+        None => (model.collection(collection), profile::get(collection)),
+    };
+    let pairs = query_pairs(&req)?;
+    let request = params::parse(&pairs, &filter_profiles(dataset.is_some(), profile), Api::Rest)?;
+    let format = render::choose(&req, request.format.as_deref(), "format", &Format::REST, &[])?;
+    let page = items
+        .search(
+            &request.query,
+            request.cursor.as_deref(),
+            request.limit,
+            request.count,
+        )
+        .map_err(|e| ApiError::parameter("cursor", format!("{}.", upper_first(&e.to_string()))))?;
+    render_page(&req, &state, format, page, request, &pairs, profile).await
+}
+
+/// The profiles whose filters a list accepts: its own, or, for a dataset's items (documented
+/// once for every dataset), every profile's; a filter on a property the items do not have
+/// matches none of them.
+fn filter_profiles(every: bool, own: Option<&'static profile::Profile>) -> Vec<&'static profile::Profile> {
+    if every {
+        profile::all().iter().collect()
+    } else {
+        own.into_iter().collect()
     }
 }
 
-fn parse_municipalities(raw: Option<&str>) -> Result<Vec<String>, ApiError> {
-    let Some(raw) = raw else { return Ok(Vec::new()) };
-    raw.split(',')
-        .map(|code| {
-            reference::municipality(code)
-                .map(|m| m.code.clone())
-                .ok_or_else(|| {
-                    ApiError::parameter(
-                        "municipality",
-                        format!("`{code}` is not a Swedish municipality code. Use four digits, e.g. 1401 for Härryda."),
-                    )
-                })
-        })
-        .collect()
-}
-
-fn raw_pairs(req: &HttpRequest) -> Vec<(String, String)> {
-    serde_urlencoded::from_str(req.query_string()).unwrap_or_default()
-}
-
-fn collection(
-    req: &HttpRequest,
-    state: &State,
-    kind: &str,
-    params: &CollectionParams,
-) -> Result<HttpResponse, ApiError> {
-    let limit = parse_limit(params.limit.as_deref())?;
-    let query = CollectionQuery {
-        municipalities: parse_municipalities(params.municipality.as_deref())?,
-    };
-    let page = state
-        .model()
-        .collection(kind, &query, params.cursor.as_deref(), limit);
-    json(req, &ItemPage::new(page, limit, req.path(), &raw_pairs(req)))
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
 }
 
 /// Bath sites from every municipality.
 ///
-/// Every published bath site (beaches and bathing waters), in a stable order, filtered by
-/// municipality and paged with cursors.
+/// Every published bath site (beaches and bathing waters), filtered and paged with cursors.
+/// Filters combine with AND; comma-separated values of one filter with OR. Besides the
+/// parameters below, each facility of the bath-site profile is a filter (`toilet=true`,
+/// `wheelchair=true`, `watertype=lake`); `/openapi.json` lists them all.
 #[utoipa::path(
     get,
     path = "/api/v1/bathing-sites",
     tag = "collections",
-    params(CollectionParams),
+    params(ListParams),
     responses(
-        (status = 200, description = "A page of bath sites", body = ItemPage),
-        (status = 400, description = "A parameter is invalid", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 406, description = "JSON is not acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A page of bath sites. `next` is the URL of the next page (also in the `Link` header); it is absent on the last page.",
+            content(
+                (ItemPage = "application/json"),
+                (Object = "application/geo+json"),
+                (String = "text/csv"),
+                (Object = "application/ld+json"),
+            )),
+        (status = 400, description = "A parameter is invalid; `parameter` names it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "None of the formats is acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn list_bathing_sites(
-    req: HttpRequest,
-    state: State,
-    params: web::Query<CollectionParams>,
-) -> Result<HttpResponse, ApiError> {
-    collection(&req, &state, "bathing-site", &params)
+pub async fn list_bathing_sites(req: HttpRequest, state: State) -> Result<HttpResponse, ApiError> {
+    list(req, state, "bathing-sites", None).await
 }
 
 /// Bath houses and pools from every municipality.
+///
+/// Filters as for bath sites, plus the pool profile's own (`sauna=true`, `pool_type=indoor`).
 #[utoipa::path(
     get,
     path = "/api/v1/swimming-pools",
     tag = "collections",
-    params(CollectionParams),
+    params(ListParams),
     responses(
-        (status = 200, description = "A page of pools", body = ItemPage),
-        (status = 400, description = "A parameter is invalid", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 406, description = "JSON is not acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A page of pools",
+            content(
+                (ItemPage = "application/json"),
+                (Object = "application/geo+json"),
+                (String = "text/csv"),
+                (Object = "application/ld+json"),
+            )),
+        (status = 400, description = "A parameter is invalid; `parameter` names it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "None of the formats is acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn list_swimming_pools(
-    req: HttpRequest,
-    state: State,
-    params: web::Query<CollectionParams>,
-) -> Result<HttpResponse, ApiError> {
-    collection(&req, &state, "swimming-pool", &params)
+pub async fn list_swimming_pools(req: HttpRequest, state: State) -> Result<HttpResponse, ApiError> {
+    list(req, state, "swimming-pools", None).await
 }
 
 /// Municipal services from every municipality.
+///
+/// Services have no position: `near` and `bbox` match none of them.
 #[utoipa::path(
     get,
     path = "/api/v1/public-services",
     tag = "collections",
-    params(CollectionParams),
+    params(ListParams),
     responses(
-        (status = 200, description = "A page of services", body = ItemPage),
-        (status = 400, description = "A parameter is invalid", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 406, description = "JSON is not acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A page of services",
+            content(
+                (ItemPage = "application/json"),
+                (Object = "application/geo+json"),
+                (String = "text/csv"),
+                (Object = "application/ld+json"),
+            )),
+        (status = 400, description = "A parameter is invalid; `parameter` names it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "None of the formats is acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn list_public_services(
+pub async fn list_public_services(req: HttpRequest, state: State) -> Result<HttpResponse, ApiError> {
+    list(req, state, "public-services", None).await
+}
+
+/// The items of one dataset, with the same filters and formats as the collections.
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{id}/items",
+    tag = "datasets",
+    params(("id" = String, Path, description = "Dataset id", example = "harryda-badplatser"), ListParams),
+    responses(
+        (status = 200, description = "A page of items",
+            content(
+                (ItemPage = "application/json"),
+                (Object = "application/geo+json"),
+                (String = "text/csv"),
+                (Object = "application/ld+json"),
+            )),
+        (status = 400, description = "A parameter is invalid; `parameter` names it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such dataset", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "None of the formats is acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_dataset_items(
     req: HttpRequest,
     state: State,
-    params: web::Query<CollectionParams>,
+    id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    collection(&req, &state, "public-service", &params)
+    list(req, state, "", Some(id.as_str())).await
 }
 
 /// One item.
 ///
-/// Item ids are `{dataset}:{local id}` and never change for the same row.
+/// Item ids are `{dataset}:{local id}` and never change for the same row. JSON (default),
+/// GeoJSON (a Feature) or JSON-LD (its RDF).
 #[utoipa::path(
     get,
     path = "/api/v1/items/{id}",
     tag = "items",
-    params(("id" = String, Path, description = "Item id", example = "harryda-badplatser:Frokens-udde")),
+    params(
+        ("id" = String, Path, description = "Item id", example = "harryda-badplatser:frokens-udde"),
+        ("format" = Option<String>, Query, description = "`json` (default), `geojson` or `jsonld`, instead of `Accept`", example = "geojson"),
+    ),
     responses(
-        (status = 200, description = "The item", body = ItemView),
+        (status = 200, description = "The item",
+            content(
+                (ItemView = "application/json"),
+                (Object = "application/geo+json"),
+                (Object = "application/ld+json"),
+            )),
+        (status = 400, description = "A parameter is invalid", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such item", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 406, description = "JSON is not acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "None of the formats is acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn get_item(
@@ -171,37 +315,65 @@ pub async fn get_item(
     state: State,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let model = state.model();
-    let item = model.item(&id).ok_or_else(|| {
-        ApiError::new(
-            Code::ItemNotFound,
-            format!("There is no item `{id}`. Item ids look like `harryda-badplatser:frokens-udde`."),
-        )
-    })?;
-    json(&req, item)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn limits_are_clamped_or_refused() {
-        assert_eq!(parse_limit(None).unwrap(), 100);
-        assert_eq!(parse_limit(Some("5000")).unwrap(), 1000);
-        assert_eq!(parse_limit(Some("7")).unwrap(), 7);
-        for bad in ["0", "-1", "x", ""] {
-            let e = parse_limit(Some(bad)).unwrap_err();
-            assert_eq!(e.parameter_name(), Some("limit"));
+    let pairs = query_pairs(&req)?;
+    let mut explicit = None;
+    for (k, v) in &pairs {
+        match k.as_str() {
+            "format" if explicit.is_none() => explicit = Some(v.trim().to_ascii_lowercase()),
+            other => {
+                return Err(ApiError::parameter(
+                    other,
+                    format!("`{other}` is not a parameter of an item (only `format`, once)."),
+                ));
+            }
         }
     }
-
-    #[test]
-    fn municipalities_are_checked() {
-        assert_eq!(parse_municipalities(Some("1401,114")).unwrap(), ["1401", "0114"]);
-        assert_eq!(
-            parse_municipalities(Some("9999")).unwrap_err().parameter_name(),
-            Some("municipality")
-        );
-    }
+    let offers = [Format::Json, Format::GeoJson, Format::JsonLd];
+    let format = render::choose(
+        &req,
+        explicit.as_deref().filter(|s| !s.is_empty()),
+        "format",
+        &offers,
+        &[],
+    )?;
+    let model = state.model();
+    let entry = model
+        .item(&id)
+        .ok_or_else(|| ServiceError::ItemNotFound(id.to_string()))?
+        .clone();
+    let body = match format {
+        Format::GeoJson => {
+            let mut f = render::feature(&entry.view, None);
+            f["links"] = serde_json::to_value(vec![
+                Link::new(
+                    entry.view.links.self_.clone(),
+                    "self",
+                    "application/json",
+                    "This item",
+                ),
+                Link::new(
+                    entry.view.links.feature.clone(),
+                    "alternate",
+                    "application/geo+json",
+                    "This item in OGC API Features",
+                ),
+                Link::new(
+                    entry.view.links.dataset.clone(),
+                    "collection",
+                    "application/json",
+                    "Its dataset",
+                ),
+            ])
+            .unwrap_or_default();
+            serde_json::to_vec(&f).map_err(|e| ApiError::internal(&e))?
+        }
+        Format::JsonLd => {
+            let platform = state.clone().into_inner();
+            web::block(move || platform.describe_items_jsonld(&[&entry.view]))
+                .await
+                .map_err(|e| ApiError::internal(&e))??
+        }
+        _ => entry.json.to_vec(),
+    };
+    Ok(respond(format, body, None))
 }

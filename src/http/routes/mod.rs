@@ -3,6 +3,7 @@
 pub mod datasets;
 pub mod items;
 pub mod meta;
+pub mod ogc;
 pub mod sparql;
 
 use crate::get_resource;
@@ -17,7 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get_resource!("/api/v1/datasets/{id}", datasets::get_dataset))
         .service(get_resource!(
             "/api/v1/datasets/{id}/items",
-            datasets::list_dataset_items
+            items::list_dataset_items
         ))
         .service(get_resource!("/api/v1/bathing-sites", items::list_bathing_sites))
         .service(get_resource!(
@@ -29,6 +30,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             items::list_public_services
         ))
         .service(get_resource!("/api/v1/items/{id}", items::get_item))
+        .service(get_resource!("/ogc", ogc::landing))
+        .service(get_resource!("/ogc/", ogc::landing))
+        .service(get_resource!("/ogc/api", ogc::api_definition))
+        .service(get_resource!("/ogc/conformance", ogc::conformance))
+        .service(get_resource!("/ogc/collections", ogc::collections))
+        .service(get_resource!("/ogc/collections/{collectionId}", ogc::collection))
+        .service(get_resource!("/ogc/collections/{collectionId}/items", ogc::items))
+        .service(get_resource!(
+            "/ogc/collections/{collectionId}/items/{featureId}",
+            ogc::feature
+        ))
+        .service(web::resource("/docs").to(|| async {
+            actix_web::HttpResponse::PermanentRedirect()
+                .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+                .finish()
+        }))
+        .service(
+            utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
+                .config(utoipa_swagger_ui::Config::new(["/openapi.json"])),
+        )
         .service(
             web::resource("/sparql")
                 .route(web::get().to(sparql::query_sparql_get))

@@ -1,0 +1,568 @@
+//! Searching a collection: the filters the REST and OGC APIs offer, evaluated over the read
+//! model's indexes, in a stable order, paged with opaque cursors. Pure: no I/O, no HTTP.
+//!
+//! Order: by item id, or by distance then id when the query has `near`. A cursor names the last
+//! item of a page by its sort key, so paging never skips or repeats an item, however deep, and
+//! a cursor stays valid across publishes (items published after it simply appear in place).
+
+use crate::service::read_model::{Collection, Entry};
+use base64::Engine as _;
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use serde_json::Value as Json;
+use std::sync::Arc;
+
+/// Mean Earth radius (IUGG), metres.
+const EARTH_RADIUS_M: f64 = 6_371_008.8;
+
+/// A WGS84 bounding box; `min_lon > max_lon` crosses the antimeridian.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BBox {
+    pub min_lon: f64,
+    pub min_lat: f64,
+    pub max_lon: f64,
+    pub max_lat: f64,
+}
+
+impl BBox {
+    pub fn point(lon: f64, lat: f64) -> Self {
+        Self {
+            min_lon: lon,
+            min_lat: lat,
+            max_lon: lon,
+            max_lat: lat,
+        }
+    }
+
+    pub fn expanded(self, lon: f64, lat: f64) -> Self {
+        Self {
+            min_lon: self.min_lon.min(lon),
+            min_lat: self.min_lat.min(lat),
+            max_lon: self.max_lon.max(lon),
+            max_lat: self.max_lat.max(lat),
+        }
+    }
+
+    pub fn contains(&self, lat: f64, lon: f64) -> bool {
+        let lon_ok = if self.min_lon <= self.max_lon {
+            (self.min_lon..=self.max_lon).contains(&lon)
+        } else {
+            lon >= self.min_lon || lon <= self.max_lon
+        };
+        lon_ok && (self.min_lat..=self.max_lat).contains(&lat)
+    }
+}
+
+/// Items within `radius_m` metres of a point, nearest first.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Near {
+    pub lat: f64,
+    pub lon: f64,
+    pub radius_m: f64,
+}
+
+/// Great-circle distance in metres (haversine on the mean Earth radius; within 0.5 % of the
+/// ellipsoidal distance).
+pub fn distance_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = p2 - p1;
+    let dl = (lon2 - lon1).to_radians();
+    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
+}
+
+/// An item property must have one of these values (`toilet=true`, `watertype=lake,sea`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PropertyFilter {
+    /// The profile column (the key in `properties`).
+    pub column: String,
+    pub accepted: Vec<Json>,
+}
+
+/// The filters of a collection query. Filters combine with AND; the values of one filter with OR.
+#[derive(Clone, Debug, Default)]
+pub struct CollectionQuery {
+    /// Municipality codes.
+    pub municipalities: Vec<String>,
+    /// Two-digit county codes.
+    pub counties: Vec<String>,
+    /// Dataset ids.
+    pub datasets: Vec<String>,
+    /// Folded words that must all occur in the name or description.
+    pub words: Vec<String>,
+    pub properties: Vec<PropertyFilter>,
+    pub bbox: Option<BBox>,
+    pub near: Option<Near>,
+    /// Items updated at or after this instant (seconds since the epoch).
+    pub updated_since: Option<i64>,
+    /// Items updated at or before this instant (seconds since the epoch).
+    pub updated_until: Option<i64>,
+}
+
+/// One item of a result, with its distance for `near` queries.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    pub entry: Arc<Entry>,
+    pub distance_m: Option<f64>,
+}
+
+/// One page of a result.
+#[derive(Clone, Debug)]
+pub struct Page {
+    pub hits: Vec<Hit>,
+    /// The cursor of the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+    /// How many items match in all, when asked for.
+    pub total: Option<usize>,
+}
+
+/// Why a query could not be run.
+#[derive(Debug, PartialEq, thiserror::Error)]
+pub enum SearchError {
+    #[error("`cursor` is not a cursor this API issued; follow the `next` link of the previous page")]
+    BadCursor,
+}
+
+/// Unpadded base64url that also takes non-canonical trailing bits, so that every string of the
+/// cursor grammar decodes.
+const CURSOR_ENGINE: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+        .with_decode_allow_trailing_bits(true),
+);
+
+/// A decoded cursor: the sort key of the last item of the previous page. Every decodable
+/// cursor names a position (a made-up one simply starts somewhere), so a cursor is never an
+/// error once it is valid base64url.
+#[derive(Clone, Debug, PartialEq)]
+enum Cursor {
+    Id(String),
+    Distance(f64, String),
+}
+
+impl Cursor {
+    fn encode(&self) -> String {
+        let mut raw = Vec::new();
+        match self {
+            Cursor::Id(id) => {
+                raw.push(b'i');
+                raw.extend_from_slice(id.as_bytes());
+            }
+            Cursor::Distance(d, id) => {
+                raw.push(b'd');
+                raw.extend_from_slice(&d.to_bits().to_be_bytes());
+                raw.extend_from_slice(id.as_bytes());
+            }
+        }
+        CURSOR_ENGINE.encode(raw)
+    }
+
+    /// Decodes a cursor for an order by distance (`near`) or by id.
+    fn decode(s: &str, by_distance: bool) -> Result<Self, SearchError> {
+        let raw = CURSOR_ENGINE.decode(s).map_err(|_| SearchError::BadCursor)?;
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        Ok(match (by_distance, raw.split_first()) {
+            (true, Some((b'd', rest))) if rest.len() >= 8 => {
+                let mut bits = [0u8; 8];
+                bits.copy_from_slice(&rest[..8]);
+                Cursor::Distance(f64::from_bits(u64::from_be_bytes(bits)), text(&rest[8..]))
+            }
+            (true, _) => Cursor::Distance(0.0, text(&raw)),
+            (false, Some((b'i', rest))) => Cursor::Id(text(rest)),
+            (false, _) => Cursor::Id(text(&raw)),
+        })
+    }
+}
+
+impl CollectionQuery {
+    /// Whether an entry passes every filter but `near` (which [`Collection::search`] checks while
+    /// it computes distances).
+    fn keeps(&self, e: &Entry) -> bool {
+        let v = &e.view;
+        (self.municipalities.is_empty() || self.municipalities.contains(&v.municipality.code))
+            && (self.counties.is_empty() || self.counties.iter().any(|c| c == e.county))
+            && (self.datasets.is_empty() || self.datasets.contains(&v.dataset))
+            && self.words.iter().all(|w| e.folded.contains(w.as_str()))
+            && self.properties.iter().all(|f| {
+                v.properties
+                    .get(&f.column)
+                    .is_some_and(|value| f.accepted.contains(value))
+            })
+            && self
+                .bbox
+                .is_none_or(|b| e.position().is_some_and(|(lat, lon)| b.contains(lat, lon)))
+            && self
+                .updated_since
+                .is_none_or(|since| e.updated_at.is_some_and(|t| t >= since))
+            && self
+                .updated_until
+                .is_none_or(|until| e.updated_at.is_some_and(|t| t <= until))
+    }
+}
+
+impl Collection {
+    /// The positions worth checking, ascending: the smallest index list that every match must be
+    /// in, or every position.
+    fn candidates(&self, q: &CollectionQuery) -> Vec<u32> {
+        let mut best: Option<Vec<u32>> = None;
+        let mut consider = |list: Vec<u32>| {
+            if best.as_ref().is_none_or(|b| list.len() < b.len()) {
+                best = Some(list);
+            }
+        };
+        if !q.datasets.is_empty() {
+            consider(union(q.datasets.iter().filter_map(|d| self.by_dataset.get(d))));
+        }
+        if !q.municipalities.is_empty() {
+            consider(union(
+                q.municipalities
+                    .iter()
+                    .filter_map(|m| self.by_municipality.get(m)),
+            ));
+        }
+        if !q.counties.is_empty() {
+            consider(union(
+                self.by_municipality
+                    .iter()
+                    .filter(|(code, _)| q.counties.iter().any(|c| code.starts_with(c.as_str())))
+                    .map(|(_, list)| list),
+            ));
+        }
+        let band = match (q.near, q.bbox) {
+            (Some(n), _) => {
+                let dlat = (n.radius_m / EARTH_RADIUS_M).to_degrees() * 1.000_001 + 1e-9;
+                Some((n.lat - dlat, n.lat + dlat))
+            }
+            (None, Some(b)) => Some((b.min_lat, b.max_lat)),
+            (None, None) => None,
+        };
+        if let Some((lo, hi)) = band {
+            let start = self.by_latitude.partition_point(|(lat, _)| *lat < lo);
+            let end = self.by_latitude.partition_point(|(lat, _)| *lat <= hi);
+            let mut list: Vec<u32> = self.by_latitude[start..end.max(start)]
+                .iter()
+                .map(|(_, pos)| *pos)
+                .collect();
+            list.sort_unstable();
+            consider(list);
+        }
+        best.unwrap_or_else(|| (0..self.entries.len() as u32).collect())
+    }
+
+    /// One page of the items matching `q`, after `cursor`, at most `limit` long; with the total
+    /// number of matches when `count` is set.
+    pub fn search(
+        &self,
+        q: &CollectionQuery,
+        cursor: Option<&str>,
+        limit: usize,
+        count: bool,
+    ) -> Result<Page, SearchError> {
+        let cursor = cursor
+            .filter(|c| !c.is_empty())
+            .map(|c| Cursor::decode(c, q.near.is_some()))
+            .transpose()?;
+        let candidates = self.candidates(q);
+        match q.near {
+            Some(near) => self.search_near(q, near, &candidates, cursor, limit),
+            None => self.search_by_id(q, &candidates, cursor, limit, count),
+        }
+    }
+
+    fn search_by_id(
+        &self,
+        q: &CollectionQuery,
+        candidates: &[u32],
+        cursor: Option<Cursor>,
+        limit: usize,
+        count: bool,
+    ) -> Result<Page, SearchError> {
+        let start = match cursor {
+            None => 0,
+            Some(Cursor::Id(id)) => {
+                let pos = self.entries.partition_point(|e| e.view.id <= id) as u32;
+                candidates.partition_point(|p| *p < pos)
+            }
+            Some(Cursor::Distance(..)) => 0,
+        };
+        let mut hits = Vec::with_capacity(limit.min(64));
+        let mut more = false;
+        for &pos in &candidates[start..] {
+            let entry = &self.entries[pos as usize];
+            if !q.keeps(entry) {
+                continue;
+            }
+            if hits.len() == limit {
+                more = true;
+                break;
+            }
+            hits.push(Hit {
+                entry: entry.clone(),
+                distance_m: None,
+            });
+        }
+        let next_cursor = more
+            .then(|| hits.last().map(|h| Cursor::Id(h.entry.view.id.clone()).encode()))
+            .flatten();
+        let total = count.then(|| {
+            candidates
+                .iter()
+                .filter(|p| q.keeps(&self.entries[**p as usize]))
+                .count()
+        });
+        Ok(Page {
+            hits,
+            next_cursor,
+            total,
+        })
+    }
+
+    fn search_near(
+        &self,
+        q: &CollectionQuery,
+        near: Near,
+        candidates: &[u32],
+        cursor: Option<Cursor>,
+        limit: usize,
+    ) -> Result<Page, SearchError> {
+        let after = match cursor {
+            None => None,
+            Some(Cursor::Distance(d, id)) => Some((d, id)),
+            Some(Cursor::Id(_)) => None,
+        };
+        let mut matches: Vec<(f64, &Arc<Entry>)> = candidates
+            .iter()
+            .filter_map(|&pos| {
+                let entry = &self.entries[pos as usize];
+                let (lat, lon) = entry.position()?;
+                let d = distance_m(near.lat, near.lon, lat, lon);
+                (d <= near.radius_m && q.keeps(entry)).then_some((d, entry))
+            })
+            .collect();
+        let total = matches.len();
+        matches.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.view.id.cmp(&b.1.view.id)));
+        let start = match &after {
+            None => 0,
+            Some((d, id)) => matches.partition_point(|(md, e)| {
+                md.total_cmp(d)
+                    .then_with(|| e.view.id.as_str().cmp(id.as_str()))
+                    .is_le()
+            }),
+        };
+        let rest = &matches[start..];
+        let hits: Vec<Hit> = rest
+            .iter()
+            .take(limit)
+            .map(|(d, e)| Hit {
+                entry: (*e).clone(),
+                distance_m: Some(*d),
+            })
+            .collect();
+        let next_cursor = (rest.len() > limit)
+            .then(|| {
+                hits.last().map(|h| {
+                    Cursor::Distance(h.distance_m.unwrap_or_default(), h.entry.view.id.clone()).encode()
+                })
+            })
+            .flatten();
+        Ok(Page {
+            hits,
+            next_cursor,
+            total: Some(total),
+        })
+    }
+}
+
+/// The sorted union of ascending position lists.
+fn union<'a>(lists: impl Iterator<Item = &'a Vec<u32>>) -> Vec<u32> {
+    let mut all: Vec<u32> = lists.flatten().copied().collect();
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::{ItemView, MunicipalityRef};
+    use crate::vocab::Iris;
+
+    fn entry(i: usize) -> Arc<Entry> {
+        let code = ["1401", "1480", "0180", "2580"][i % 4];
+        let mut properties = serde_json::Map::new();
+        properties.insert("toilet".into(), Json::Bool(i.is_multiple_of(3)));
+        properties.insert("watertype".into(), Json::String(["lake", "sea"][i % 2].into()));
+        let view = ItemView {
+            id: format!("d{}:{i:04}", i % 2),
+            uri: format!("http://e/id/d/{i}"),
+            kind: "bathing-site".into(),
+            dataset: format!("d{}", i % 2),
+            name: if i.is_multiple_of(5) {
+                format!("Östra stranden {i}")
+            } else {
+                format!("Badplats {i}")
+            },
+            description: None,
+            // A line of points going north from Göteborg, about 1.1 km apart.
+            latitude: Some(57.7 + i as f64 * 0.01),
+            longitude: Some(11.97),
+            municipality: MunicipalityRef::from_code(code),
+            updated: Some(format!("2024-06-{:02}", 1 + i % 28)),
+            properties,
+            extra_columns: Default::default(),
+            links: Default::default(),
+        };
+        Arc::new(Entry::new(view, &Iris::new("http://e"), "", "bathing-sites"))
+    }
+
+    fn collection(n: usize) -> Collection {
+        Collection::new((0..n).map(entry).collect())
+    }
+
+    fn all_pages(c: &Collection, q: &CollectionQuery, limit: usize) -> Vec<Hit> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = c.search(q, cursor.as_deref(), limit, false).unwrap();
+            assert!(page.hits.len() <= limit);
+            out.extend(page.hits);
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return out,
+            }
+        }
+    }
+
+    fn brute_force(c: &Collection, q: &CollectionQuery) -> Vec<String> {
+        c.entries
+            .iter()
+            .filter(|e| q.keeps(e))
+            .map(|e| e.view.id.clone())
+            .collect()
+    }
+
+    #[test]
+    fn every_filter_agrees_with_a_full_scan_across_all_pages() {
+        let c = collection(203);
+        let queries = [
+            CollectionQuery::default(),
+            CollectionQuery {
+                municipalities: vec!["1401".into(), "0180".into()],
+                ..Default::default()
+            },
+            CollectionQuery {
+                counties: vec!["14".into()],
+                properties: vec![PropertyFilter {
+                    column: "toilet".into(),
+                    accepted: vec![Json::Bool(true)],
+                }],
+                ..Default::default()
+            },
+            CollectionQuery {
+                datasets: vec!["d1".into()],
+                words: vec!["ostra".into()],
+                ..Default::default()
+            },
+            CollectionQuery {
+                bbox: Some(BBox {
+                    min_lon: 11.0,
+                    min_lat: 58.0,
+                    max_lon: 12.0,
+                    max_lat: 58.5,
+                }),
+                updated_since: crate::service::time::parse_instant("2024-06-20"),
+                ..Default::default()
+            },
+        ];
+        for q in &queries {
+            let expected = brute_force(&c, q);
+            assert!(!expected.is_empty(), "{q:?}");
+            for limit in [1, 7, 1000] {
+                let got: Vec<String> = all_pages(&c, q, limit)
+                    .into_iter()
+                    .map(|h| h.entry.view.id.clone())
+                    .collect();
+                assert_eq!(got, expected, "{q:?} limit {limit}");
+            }
+            assert_eq!(c.search(q, None, 5, true).unwrap().total, Some(expected.len()));
+        }
+    }
+
+    #[test]
+    fn near_orders_by_distance_and_pages_without_gaps() {
+        let c = collection(300);
+        let q = CollectionQuery {
+            near: Some(Near {
+                lat: 57.75,
+                lon: 11.97,
+                radius_m: 5_000.0,
+            }),
+            ..Default::default()
+        };
+        let hits = all_pages(&c, &q, 3);
+        // Points every ~1.11 km, the fifth one exactly at the centre: 4 on one side and 4 on the other.
+        assert_eq!(hits.len(), 9);
+        assert!(hits.windows(2).all(|w| w[0].distance_m <= w[1].distance_m));
+        assert!(hits[0].distance_m.unwrap() < 1.0);
+        assert!(hits.iter().all(|h| h.distance_m.unwrap() <= 5_000.0));
+        let first = c.search(&q, None, 3, false).unwrap();
+        assert_eq!(first.total, Some(9));
+        // A cursor of the other order still names some position: no error.
+        let id_cursor = c
+            .search(&CollectionQuery::default(), None, 1, false)
+            .unwrap()
+            .next_cursor
+            .unwrap();
+        assert!(c.search(&q, Some(&id_cursor), 3, false).is_ok());
+        assert!(
+            c.search(
+                &CollectionQuery::default(),
+                first.next_cursor.as_deref(),
+                3,
+                false
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn distances_match_known_values() {
+        // Göteborg → Stockholm centres, about 398 km.
+        let d = distance_m(57.7089, 11.9746, 59.3293, 18.0686);
+        assert!((d - 398_000.0).abs() < 3_000.0, "{d}");
+        assert_eq!(distance_m(57.0, 12.0, 57.0, 12.0), 0.0);
+    }
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        for cursor in [Cursor::Id("d:ö 1".into()), Cursor::Distance(12.5, "d:x".into())] {
+            let by_distance = matches!(cursor, Cursor::Distance(..));
+            assert_eq!(Cursor::decode(&cursor.encode(), by_distance).unwrap(), cursor);
+        }
+        // Any valid base64url is some position, even with non-canonical trailing bits.
+        assert!(Cursor::decode("aR", false).is_ok());
+        let c = collection(3);
+        for bad in ["x", "!!!", "a+b/"] {
+            assert_eq!(
+                c.search(&CollectionQuery::default(), Some(bad), 1, false)
+                    .unwrap_err(),
+                SearchError::BadCursor,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn bbox_across_the_antimeridian() {
+        let b = BBox {
+            min_lon: 170.0,
+            min_lat: -10.0,
+            max_lon: -170.0,
+            max_lat: 10.0,
+        };
+        assert!(b.contains(0.0, 175.0) && b.contains(0.0, -175.0));
+        assert!(!b.contains(0.0, 0.0));
+    }
+}

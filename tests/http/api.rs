@@ -1,0 +1,369 @@
+//! The REST API for app developers and OGC API Features: filters agree with a full scan,
+//! formats, paging, conditional requests, CORS and compression.
+
+use crate::common::{enc, shared};
+use serde_json::Value;
+use std::collections::HashSet;
+
+/// Every item of a list, following `next` links.
+fn all(path: &str) -> Vec<Value> {
+    let mut next = Some(path.to_owned());
+    let mut items = Vec::new();
+    while let Some(url) = next {
+        let url = url.strip_prefix(&shared().base).unwrap_or(&url).to_owned();
+        let page = shared().get(&url);
+        assert_eq!(page.status, 200, "{url}: {}", page.body);
+        let page = page.json();
+        items.extend(page["items"].as_array().unwrap().iter().cloned());
+        next = page["next"].as_str().map(str::to_owned);
+    }
+    items
+}
+
+fn ids(items: &[Value]) -> Vec<String> {
+    items
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn haversine(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let h = ((p2 - p1) / 2.0).sin().powi(2)
+        + p1.cos() * p2.cos() * ((lon2 - lon1).to_radians() / 2.0).sin().powi(2);
+    2.0 * 6_371_008.8 * h.sqrt().asin()
+}
+
+#[test]
+fn near_returns_every_site_within_the_radius_nearest_first() {
+    // Frökens udde, Härryda.
+    let (lat, lon, radius) = (57.665, 12.1425, 8_000.0);
+    let everything = all("/api/v1/bathing-sites?limit=1000");
+    let mut expected: Vec<(f64, String)> = everything
+        .iter()
+        .filter_map(|i| {
+            let d = haversine(lat, lon, i["latitude"].as_f64()?, i["longitude"].as_f64()?);
+            (d <= radius).then(|| (d, i["id"].as_str().unwrap().to_owned()))
+        })
+        .collect();
+    expected.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    assert!(expected.len() > 5, "{expected:?}");
+    let got = all(&format!(
+        "/api/v1/bathing-sites?near={lat},{lon}&radius={radius}&limit=3"
+    ));
+    assert_eq!(
+        ids(&got),
+        expected.iter().map(|e| e.1.clone()).collect::<Vec<_>>()
+    );
+    for (item, (d, _)) in got.iter().zip(&expected) {
+        assert!((item["distance_m"].as_f64().unwrap() - d).abs() < 0.1);
+    }
+}
+
+/// Checks a filtered list against a full scan of its collection, across pages, with the count.
+fn check(collection: &str, query: &str, keep: &dyn Fn(&Value) -> bool) {
+    let everything = all(&format!("/api/v1/{collection}?limit=1000"));
+    let expected: Vec<String> = everything
+        .iter()
+        .filter(|i| keep(i))
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!expected.is_empty(), "{query} matches nothing");
+    assert!(expected.len() < everything.len(), "{query} filters nothing");
+    let got = all(&format!("/api/v1/{collection}?{query}&limit=2"));
+    assert_eq!(ids(&got), expected, "{query}");
+    let counted = shared()
+        .get(&format!("/api/v1/{collection}?{query}&count=true&limit=1"))
+        .json();
+    assert_eq!(counted["total"], expected.len(), "{query}");
+}
+
+#[test]
+fn facility_and_enum_filters_agree_with_a_full_scan() {
+    check("swimming-pools", "sauna=true", &|i| {
+        i["properties"]["sauna"] == true
+    });
+    check("swimming-pools", "sauna=true&wheelchair=true", &|i| {
+        i["properties"]["sauna"] == true && i["properties"]["wheelchair"] == true
+    });
+    check("swimming-pools", "wheelchair=limited", &|i| {
+        i["properties"]["wheelchair"] == "limited"
+    });
+    check("swimming-pools", "pool_type=indoor,outdoor", &|i| {
+        ["indoor", "outdoor"].contains(&i["properties"]["pool_type"].as_str().unwrap_or(""))
+    });
+}
+
+#[test]
+fn county_text_bbox_and_date_filters_agree_with_a_full_scan() {
+    check("bathing-sites", "county=14", &|i| {
+        i["municipality"]["code"].as_str().unwrap().starts_with("14")
+    });
+    check("bathing-sites", &format!("q={}", enc("UDDE frö")), &|i| {
+        let text = format!("{} {}", i["name"], i["description"]).to_lowercase();
+        text.contains("udde") && (text.contains("frö") || text.contains("fro"))
+    });
+    check("bathing-sites", "bbox=11.9,57.6,12.3,57.75", &|i| {
+        let (lat, lon) = (i["latitude"].as_f64().unwrap(), i["longitude"].as_f64().unwrap());
+        (57.6..=57.75).contains(&lat) && (11.9..=12.3).contains(&lon)
+    });
+    check(
+        "bathing-sites",
+        "municipality=1401&updated_since=2000-01-01",
+        &|i| i["municipality"]["code"] == "1401" && i["updated"].is_string(),
+    );
+}
+
+#[test]
+fn totals_only_on_request_and_clamping_is_said() {
+    let page = shared().get("/api/v1/bathing-sites?limit=2").json();
+    assert!(page.get("total").is_none());
+    let page = shared()
+        .get("/api/v1/bathing-sites?limit=5000&municipality=1401")
+        .json();
+    assert_eq!(page["limit"], 1000);
+    assert!(page["notices"][0].as_str().unwrap().contains("limit"));
+}
+
+#[test]
+fn items_carry_uri_dataset_municipality_updated_and_links() {
+    let item = shared()
+        .get("/api/v1/items/harryda-badplatser:frokens-udde")
+        .json();
+    let base = &shared().base;
+    assert_eq!(item["dataset"], "harryda-badplatser");
+    assert_eq!(
+        item["municipality"],
+        serde_json::json!({"code": "1401", "name": "Härryda"})
+    );
+    assert!(item["updated"].is_string());
+    assert_eq!(
+        item["links"]["self"],
+        format!("{base}/api/v1/items/harryda-badplatser:frokens-udde")
+    );
+    assert_eq!(
+        item["links"]["dataset"],
+        format!("{base}/api/v1/datasets/harryda-badplatser")
+    );
+    assert_eq!(item["links"]["linked_data"], item["uri"]);
+    let feature = shared().get(
+        item["links"]["feature"]
+            .as_str()
+            .unwrap()
+            .strip_prefix(base.as_str())
+            .unwrap(),
+    );
+    assert_eq!(feature.status, 200, "{}", feature.body);
+}
+
+#[test]
+fn geojson_csv_and_jsonld() {
+    let server = shared();
+    for r in [
+        server.get_accept("/api/v1/bathing-sites?municipality=1401", "application/geo+json"),
+        server.get("/api/v1/bathing-sites?municipality=1401&format=geojson"),
+    ] {
+        assert_eq!(r.header("content-type"), Some("application/geo+json"));
+        let fc = r.json();
+        assert_eq!(fc["type"], "FeatureCollection");
+        let f = &fc["features"][0];
+        assert_eq!(f["geometry"]["type"], "Point");
+        let [lon, lat] = [
+            f["geometry"]["coordinates"][0].as_f64().unwrap(),
+            f["geometry"]["coordinates"][1].as_f64().unwrap(),
+        ];
+        assert!((11.0..13.0).contains(&lon) && (57.0..58.0).contains(&lat));
+        assert_eq!(fc["numberReturned"], 16);
+    }
+    let csv = server.get_accept("/api/v1/bathing-sites?municipality=1401", "text/csv");
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    let mut lines = csv.body.lines();
+    assert!(lines.next().unwrap().starts_with("id,uri,type,dataset,name"));
+    assert_eq!(lines.count(), 16);
+    let ld = server.get("/api/v1/items/harryda-badplatser:frokens-udde?format=jsonld");
+    assert_eq!(ld.header("content-type"), Some("application/ld+json"));
+    assert!(
+        ld.body.contains("/id/harryda-badplatser/frokens-udde"),
+        "{}",
+        ld.body
+    );
+    assert!(ld.body.contains("Frökens udde"));
+    let ld_list = server.get_accept("/api/v1/swimming-pools?limit=2", "application/ld+json");
+    assert_eq!(ld_list.status, 200, "{}", ld_list.body);
+    assert!(ld_list.header("link").unwrap().contains("rel=\"next\""));
+    server
+        .get_accept("/api/v1/bathing-sites", "image/png")
+        .assert_problem(406, "not_acceptable");
+    let p = server
+        .get("/api/v1/bathing-sites?format=xml")
+        .assert_problem(400, "invalid_parameter");
+    assert_eq!(p["parameter"], "format");
+}
+
+#[test]
+fn unknown_and_malformed_parameters_are_named() {
+    for (query, name) in [
+        ("toilets=true", "toilets"),
+        ("toilet=yes", "toilet"),
+        ("near=57.7", "near"),
+        ("bbox=1,2", "bbox"),
+        ("county=99", "county"),
+        ("updated_since=ig%C3%A5r", "updated_since"),
+        ("cursor=%21", "cursor"),
+    ] {
+        let p = shared()
+            .get(&format!("/api/v1/bathing-sites?{query}"))
+            .assert_problem(400, "invalid_parameter");
+        assert_eq!(p["parameter"], name, "{query}");
+    }
+}
+
+#[test]
+fn conditional_requests_answer_304() {
+    let server = shared();
+    let first = server.get("/api/v1/bathing-sites?municipality=1401");
+    let etag = first.header("etag").unwrap().to_owned();
+    assert!(etag.starts_with("W/\""));
+    let modified = first.header("last-modified").unwrap().to_owned();
+    assert!(first.header("cache-control").unwrap().contains("max-age"));
+    let again = server.get_with(
+        "GET",
+        "/api/v1/bathing-sites?municipality=1401",
+        &[("If-None-Match", &etag)],
+    );
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    assert_eq!(again.header("etag"), Some(etag.as_str()));
+    let since = server.get_with("GET", "/api/v1/datasets", &[("If-Modified-Since", &modified)]);
+    assert_eq!(since.status, 304);
+    let other = server.get_with(
+        "GET",
+        "/api/v1/bathing-sites?municipality=1480",
+        &[("If-None-Match", &etag)],
+    );
+    assert_eq!(other.status, 200);
+}
+
+#[test]
+fn cors_and_compression() {
+    let server = shared();
+    let r = server.get_with(
+        "GET",
+        "/api/v1/bathing-sites?limit=1",
+        &[("Origin", "https://app.example")],
+    );
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    let preflight = server.get_with(
+        "OPTIONS",
+        "/api/v1/bathing-sites",
+        &[
+            ("Origin", "https://app.example"),
+            ("Access-Control-Request-Method", "GET"),
+        ],
+    );
+    assert!(preflight.status < 300, "{}", preflight.status);
+    assert_eq!(preflight.header("access-control-allow-origin"), Some("*"));
+    for encoding in ["gzip", "br"] {
+        let r = server.get_with(
+            "GET",
+            "/api/v1/bathing-sites?limit=50",
+            &[("Accept-Encoding", encoding)],
+        );
+        assert_eq!(r.header("content-encoding"), Some(encoding));
+    }
+}
+
+#[test]
+fn ogc_api_features_core() {
+    let server = shared();
+    let base = server.base.clone();
+    let landing = server.get("/ogc").json();
+    let rels: HashSet<&str> = landing["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["rel"].as_str().unwrap())
+        .collect();
+    for rel in ["self", "service-desc", "conformance", "data"] {
+        assert!(rels.contains(rel), "{rel}");
+    }
+    let api = server.get("/ogc/api");
+    assert_eq!(api.json()["openapi"], "3.0.3");
+    let conformance = server.get("/ogc/conformance").json();
+    assert!(
+        conformance["conformsTo"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c.as_str().unwrap().ends_with("/conf/core"))
+    );
+    let collections = server.get("/ogc/collections").json();
+    let listed: Vec<&str> = collections["collections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, ["bathing-sites", "swimming-pools", "public-services"]);
+    let one = server.get("/ogc/collections/bathing-sites").json();
+    let bbox = &one["extent"]["spatial"]["bbox"][0];
+    assert!(
+        bbox[0].as_f64().unwrap() > 10.0 && bbox[3].as_f64().unwrap() < 70.0,
+        "{bbox}"
+    );
+    // bbox paging: every feature inside the box, numberMatched features in all.
+    let mut next = Some(format!(
+        "{base}/ogc/collections/bathing-sites/items?bbox=11.5,57.5,12.5,58&limit=40&count=true"
+    ));
+    let mut seen = 0;
+    let mut matched = None;
+    while let Some(url) = next {
+        let r = server.get(url.strip_prefix(&base).unwrap());
+        assert_eq!(r.header("content-type"), Some("application/geo+json"));
+        let fc = r.json();
+        matched = fc["numberMatched"].as_u64();
+        let features = fc["features"].as_array().unwrap();
+        assert_eq!(fc["numberReturned"], features.len());
+        for f in features {
+            let c = &f["geometry"]["coordinates"];
+            assert!(
+                (11.5..=12.5).contains(&c[0].as_f64().unwrap())
+                    && (57.5..=58.0).contains(&c[1].as_f64().unwrap())
+            );
+        }
+        seen += features.len();
+        next = fc["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["rel"] == "next")
+            .map(|l| l["href"].as_str().unwrap().to_owned());
+    }
+    assert!(seen > 40);
+    assert_eq!(matched, Some(seen as u64));
+    let feature = server
+        .get_accept(
+            "/ogc/collections/bathing-sites/items/harryda-badplatser:frokens-udde",
+            "application/geo+json",
+        )
+        .json();
+    assert_eq!(feature["type"], "Feature");
+    assert!(
+        feature["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["rel"] == "collection")
+    );
+    server
+        .get("/ogc/collections/swimming-pools/items/harryda-badplatser:frokens-udde")
+        .assert_problem(404, "item_not_found");
+    server
+        .get("/ogc/collections/nope")
+        .assert_problem(404, "not_found");
+    for query in ["ooga=booga", "limit=unlimited"] {
+        server
+            .get(&format!("/ogc/collections/bathing-sites/items?{query}"))
+            .assert_problem(400, "invalid_parameter");
+    }
+}
