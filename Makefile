@@ -3,7 +3,7 @@ CARGO ?= cargo
 PROFILE := --release
 BIN := target/release/datahamn
 
-.PHONY: run build test check fmt clippy conformance openapi bench clean
+.PHONY: run build test check fmt clippy conformance openapi bench bench-api clean
 
 ## Build, then serve on the embedded store (./var), publishing datasets/ on first start.
 run: build
@@ -37,6 +37,10 @@ openapi: build
 ## The ingest benchmark against morph-kgc + oxigraph load (not part of `test`; ~25 min).
 bench: build
 	bash bench/run.sh
+
+## The REST API load benchmark against Datasette and the oxigraph server (not part of `test`; ~15 min).
+bench-api: build
+	bash bench/api/run.sh
 
 clean:
 	rm -rf var
