@@ -26,6 +26,8 @@
 #   API_SERVERS      subset of "ours datasette oxigraph" (default all three)
 #   API_MUNICIPALITY municipality code of the `municipality` query (1480, Göteborg: ~770 sites)
 #   API_NEAR, API_RADIUS   point and radius in metres of the `near` query (57.70,11.97 and 5000)
+#   ACCEPT_ENCODING  sent by wrk and in the size check when set (e.g. gzip; ours compresses, the
+#                    peers do not); default none, i.e. uncompressed answers
 #   SERVER_CPU, LOAD_CPU   CPUs for the servers and for wrk (0 and 1)
 #   DATAHAMN_LOG     passed through to ours (unset: the binary's default, `info`, which writes an
 #                    access-log line per request to .bench/api/logs/STAMP/ours.log)
@@ -83,6 +85,8 @@ cleanup() {
     local s
     for s in "${!PID[@]}"; do
         kill "${PID[$s]}" 2>/dev/null && wait "${PID[$s]}" 2>/dev/null
+        # access logs: ours writes one line per request (about 100 MB per run)
+        [[ -s "$LOGS/$s.log" ]] && gzip -f "$LOGS/$s.log"
     done
     rm -rf "$RUN"
 }
@@ -128,6 +132,7 @@ done
 [[ -x "$BIN_SRC" ]] || die "$BIN_SRC is missing; build it with 'make build'"
 BIN="$RUN/datahamn"
 cp "$BIN_SRC" "$BIN"
+BIN_BUILT=$(date -u -r "$BIN_SRC" +%Y-%m-%dT%H:%MZ)
 
 # ----------------------------------------------------------------------------------------------
 # Data: the generator's file plus a municipality_code column; a SQLite copy for Datasette;
@@ -340,6 +345,8 @@ fi
 HDR_oxigraph='Accept: application/sparql-results+json'
 HDR_ours='Accept: application/json'
 HDR_datasette='Accept: application/json'
+ENC=()
+[[ -n "${ACCEPT_ENCODING:-}" ]] && ENC=(-H "Accept-Encoding: $ACCEPT_ENCODING")
 
 # Is `near` there? An older binary ignores the parameter (and answers the unfiltered first page).
 RUN_QUERIES=()
@@ -374,7 +381,7 @@ declare -A BYTES
 for q in "${RUN_QUERIES[@]}"; do
     for s in "${RUN_SERVERS[@]}"; do
         hdr="HDR_$s"
-        BYTES[$s:$q]=$(curl -s -o /dev/null -H "${!hdr}" -w '%{size_download}' "${URL[$s:$q]}")
+        BYTES[$s:$q]=$(curl -s -o /dev/null -H "${!hdr}" "${ENC[@]}" -w '%{size_download}' "${URL[$s:$q]}")
     done
 done
 
@@ -385,11 +392,12 @@ done
     echo "# REST API load benchmark $STAMP"
     echo
     echo "- host: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/^Mem:/{print $2}') GiB RAM, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "- datahamn: $("$BIN" --version 2>/dev/null) from $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet -- src 2>/dev/null || echo ' (+ uncommitted changes in src/)'), binary built $(date -u -r "$BIN_SRC" +%Y-%m-%dT%H:%MZ)"
+    echo "- datahamn: $("$BIN" --version 2>/dev/null) from $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet -- src 2>/dev/null || echo ' (+ uncommitted changes in src/)'), binary built $BIN_BUILT"
     has datasette "${RUN_SERVERS[*]}" && echo "- Datasette $("$VENV/bin/pip" show datasette 2>/dev/null | awk '/^Version/{print $2}') (immutable SQLite file, indexes on municipality_code and (latitude, longitude)), SQLite $("$VENV/bin/python" -c 'import sqlite3; print(sqlite3.sqlite_version)'), $("$VENV/bin/python" --version 2>&1)"
     has oxigraph "${RUN_SERVERS[*]}" && echo "- $("$VENV/bin/oxigraph" --version 2>/dev/null) \`serve-read-only\` (store bulk-loaded from \`datahamn convert\`, then optimized)"
     echo "- ours: start-up to the first answer ${OURS_START_S:-?} s; DATAHAMN_LOG=${DATAHAMN_LOG:-(default)}"
     echo "- data: $SIZE generated bath sites (bench/generate.py + a municipality_code column, bench/api/prepare.py); municipality=$MUNICIPALITY, near=$NEAR radius ${RADIUS} m"
+    echo "- Accept-Encoding: ${ACCEPT_ENCODING:-(none sent: uncompressed answers)}"
     echo "- load: \`wrk -t1 -c$CONNECTIONS -d${DURATION}s --latency --timeout $WRK_TIMEOUT\` on CPU $LOAD_CPU, servers on CPU $SERVER_CPU; $ROUNDS interleaved rounds, ${WARMUP} s warm-up per server and query"
     echo "- queries: ${RUN_QUERIES[*]}${NEAR_SKIPPED:+ (near not run: the binary does not support it, $NEAR_SKIPPED)}; servers: ${RUN_SERVERS[*]}"
     echo
@@ -401,7 +409,7 @@ done
     echo
 } >"$SUMMARY"
 
-echo "server,query,round,duration_s,requests,rps,cpu_s,req_per_cpu_s,p50_ms,p99_ms,non2xx,socket_errors,body_bytes,rss_mb,status" >"$CSV"
+echo "server,query,round,duration_s,requests,rps,cpu_s,req_per_cpu_s,p50_ms,p99_ms,non2xx,socket_errors,body_bytes,rss_mb,status,loadavg" >"$CSV"
 
 descendants() { local c; for c in $(pgrep -P "$1"); do echo "$c"; descendants "$c"; done; }
 # utime+stime (and that of waited-for children) of a process and its descendants, in clock ticks
@@ -429,10 +437,11 @@ to_ms() { awk -v v="$1" 'BEGIN{n=v+0; if (v ~ /us$/) n/=1000; else if (v ~ /ms$/
 run_wrk() { # server query round duration -> appends a CSV line (round "warmup" is not recorded)
     local s=$1 q=$2 round=$3 d=$4 hdr="HDR_$1" out="$LOGS/wrk-$1-$2-$3.txt"
     kill -0 "${PID[$s]}" 2>/dev/null || die "$s is not running any more (see $LOGS/$s.log)"
-    local a b
+    local a b load
+    load=$(cut -d' ' -f1 /proc/loadavg)
     a=$(tree_ticks "${PID[$s]}")
     taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${d}s" --latency --timeout "$WRK_TIMEOUT" \
-        -H "${!hdr}" "${URL[$s:$q]}" >"$out" 2>&1
+        -H "${!hdr}" "${ENC[@]}" "${URL[$s:$q]}" >"$out" 2>&1
     local rc=$?
     b=$(tree_ticks "${PID[$s]}")
     [[ $round == warmup ]] && return 0
@@ -452,7 +461,7 @@ run_wrk() { # server query round duration -> appends a CSV line (round "warmup" 
     elif [[ ${non2xx:-0} != 0 ]]; then status=non2xx
     elif [[ ${errors:-0} != 0 ]]; then status=socket-errors
     fi
-    echo "$s,$q,$round,$secs,$requests,$rps,$cpu,$per_cpu,$p50,$p99,${non2xx:-0},${errors:-0},${BYTES[$s:$q]},$rss,$status" >>"$CSV"
+    echo "$s,$q,$round,$secs,$requests,$rps,$cpu,$per_cpu,$p50,$p99,${non2xx:-0},${errors:-0},${BYTES[$s:$q]},$rss,$status,$load" >>"$CSV"
     printf '  %-13s %-10s round=%s %9s req/s %10s req/CPU-s  p50=%8sms p99=%8sms non2xx=%s errors=%s %s\n' \
         "$q" "$s" "$round" "$rps" "$per_cpu" "$p50" "$p99" "${non2xx:-0}" "${errors:-0}" "$status" >&2
     [[ $status == ok ]] || { log "    $s $q round $round failed ($status); wrk said:"; sed -n '1,20p' "$out" >&2; }
@@ -481,8 +490,8 @@ done
 echo >&2
 cat "$SUMMARY"
 log "results: ${CSV#"$ROOT"/}, summary: ${SUMMARY#"$ROOT"/}, logs: ${LOGS#"$ROOT"/}"
-grep -q ',ok$' "$CSV" || exit 1
-if grep -qv -e ',ok$' -e '^server,' "$CSV"; then
+grep -q ',ok,[^,]*$' "$CSV" || exit 1
+if grep -qv -e ',ok,[^,]*$' -e '^server,' "$CSV"; then
     log "some runs failed (status other than ok in ${CSV#"$ROOT"/})"
     exit 1
 fi
