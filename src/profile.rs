@@ -160,6 +160,12 @@ pub struct Column {
 }
 
 impl Column {
+    /// Whether the column is a list filter: a facility boolean or an enum.
+    pub fn is_filter(&self) -> bool {
+        (self.feature.is_some() && matches!(self.kind, ColumnType::Boolean | ColumnType::Access))
+            || self.kind == ColumnType::Enum
+    }
+
     /// Every header key (see [`header_key`]) that names this column.
     pub fn keys(&self) -> impl Iterator<Item = String> + '_ {
         std::iter::once(header_key(&self.name)).chain(self.aliases.iter().map(|a| header_key(a)))
@@ -216,11 +222,10 @@ impl Profile {
         self.column_with_role(Role::Latitude).is_some() && self.column_with_role(Role::Longitude).is_some()
     }
 
-    /// The boolean facility columns (filters such as `toilet=true`).
-    pub fn facility_columns(&self) -> impl Iterator<Item = &Column> {
-        self.columns
-            .iter()
-            .filter(|c| c.feature.is_some() && matches!(c.kind, ColumnType::Boolean | ColumnType::Access))
+    /// The columns that are list filters: facility booleans (`toilet=true`) and enums
+    /// (`watertype=lake`).
+    pub fn filter_columns(&self) -> impl Iterator<Item = &Column> {
+        self.columns.iter().filter(|c| c.is_filter())
     }
 
     fn check(&self) -> Result<(), String> {

@@ -2,9 +2,7 @@
 //! `openapi/openapi.json`; `make openapi` regenerates it and a test fails when it is stale.
 
 use crate::error::{Code, Problem};
-use crate::http::params::{
-    DEFAULT_LIMIT, DEFAULT_RADIUS_M, MAX_Q_CHARS, MAX_RADIUS_M, grammar, property_filters,
-};
+use crate::http::params::{DEFAULT_LIMIT, DEFAULT_RADIUS_M, MAX_Q_CHARS, MAX_RADIUS_M, grammar};
 use crate::http::render::Link;
 use crate::http::routes::{datasets, items, meta, ogc, sparql};
 use crate::http::views;
@@ -222,7 +220,7 @@ fn add_filters(doc: &mut Json, path: &str, profiles: &[&Profile]) {
     };
     let several = profiles.len() > 1;
     for p in profiles {
-        for col in property_filters(p) {
+        for col in p.filter_columns() {
             if params.iter().any(|x| x["name"] == json!(col.name)) {
                 continue;
             }

@@ -60,14 +60,20 @@ pub struct ListRequest {
     pub notices: Vec<String>,
 }
 
-/// The property filters a profile offers: its facility booleans and its enums.
-pub fn property_filters(profile: &Profile) -> impl Iterator<Item = &crate::profile::Column> {
-    profile.columns.iter().filter(|c| property_filters_has(c))
-}
-
-fn property_filters_has(c: &crate::profile::Column) -> bool {
-    (c.feature.is_some() && matches!(c.kind, ColumnType::Boolean | ColumnType::Access))
-        || c.kind == ColumnType::Enum
+/// The value of the one parameter a resource takes, given at most once; any other parameter
+/// is a 400 naming it.
+pub fn single(pairs: &[(String, String)], name: &str) -> Result<Option<String>, ApiError> {
+    let mut value = None;
+    for (k, v) in pairs {
+        if k != name || value.is_some() {
+            return Err(bad(
+                k,
+                format!("`{k}` is not a parameter here; this resource takes only `{name}`, once."),
+            ));
+        }
+        value = Some(v.clone());
+    }
+    Ok(value)
 }
 
 /// Every parameter name a list accepts.
@@ -78,7 +84,7 @@ pub fn known_names(profiles: &[&Profile], api: Api) -> Vec<String> {
         Api::Ogc => names.extend(["datetime".to_owned(), "f".to_owned()]),
     }
     for p in profiles {
-        for c in property_filters(p) {
+        for c in p.filter_columns() {
             if !names.contains(&c.name) {
                 names.push(c.name.clone());
             }
@@ -196,7 +202,7 @@ pub fn parse(pairs: &[(String, String)], profiles: &[&Profile], api: Api) -> Res
         let column = profiles
             .iter()
             .filter_map(|p| p.column(name))
-            .find(|c| property_filters_has(c));
+            .find(|c| c.is_filter());
         let is_list = matches!(name, "municipality" | "county" | "dataset")
             || column.is_some_and(|c| c.kind != ColumnType::Boolean);
         if !is_list {

@@ -62,24 +62,18 @@ pub fn choose(
     explicit: Option<&str>,
     param: &str,
     offers: &[Format],
-    aliases: &[(&str, Format)],
 ) -> Result<Format, ApiError> {
     if let Some(name) = explicit {
-        return offers
-            .iter()
-            .copied()
-            .find(|f| f.name() == name)
-            .or_else(|| aliases.iter().find(|(a, _)| *a == name).map(|(_, f)| *f))
-            .ok_or_else(|| {
-                let names: Vec<&str> = offers.iter().map(|f| f.name()).collect();
-                ApiError::parameter(
-                    param,
-                    format!(
-                        "`{param}={name}` is not offered here; use one of: {}.",
-                        names.join(", ")
-                    ),
-                )
-            });
+        return offers.iter().copied().find(|f| f.name() == name).ok_or_else(|| {
+            let names: Vec<&str> = offers.iter().map(|f| f.name()).collect();
+            ApiError::parameter(
+                param,
+                format!(
+                    "`{param}={name}` is not offered here; use one of: {}.",
+                    names.join(", ")
+                ),
+            )
+        });
     }
     let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
     let media: Vec<&str> = offers.iter().map(|f| f.media_type()).collect();

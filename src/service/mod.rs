@@ -72,6 +72,14 @@ impl From<ServiceError> for ApiError {
     }
 }
 
+impl From<SearchError> for ApiError {
+    fn from(e: SearchError) -> Self {
+        match e {
+            SearchError::BadCursor => ApiError::parameter("cursor", e.to_string()),
+        }
+    }
+}
+
 /// The result of a publish.
 #[derive(Clone, Debug)]
 pub struct Published {

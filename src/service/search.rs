@@ -119,7 +119,7 @@ pub struct Page {
 /// Why a query could not be run.
 #[derive(Debug, PartialEq, thiserror::Error)]
 pub enum SearchError {
-    #[error("`cursor` is not a cursor this API issued; follow the `next` link of the previous page")]
+    #[error("`cursor` is not a cursor this API issued; follow the `next` link of the previous page.")]
     BadCursor,
 }
 

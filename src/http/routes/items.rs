@@ -154,15 +154,13 @@ async fn list(
     };
     let pairs = query_pairs(&req)?;
     let request = params::parse(&pairs, &filter_profiles(dataset.is_some(), profile), Api::Rest)?;
-    let format = render::choose(&req, request.format.as_deref(), "format", &Format::REST, &[])?;
-    let page = items
-        .search(
-            &request.query,
-            request.cursor.as_deref(),
-            request.limit,
-            request.count,
-        )
-        .map_err(|e| ApiError::parameter("cursor", format!("{}.", upper_first(&e.to_string()))))?;
+    let format = render::choose(&req, request.format.as_deref(), "format", &Format::REST)?;
+    let page = items.search(
+        &request.query,
+        request.cursor.as_deref(),
+        request.limit,
+        request.count,
+    )?;
     render_page(&req, &state, format, page, request, &pairs, profile).await
 }
 
@@ -175,13 +173,6 @@ fn filter_profiles(every: bool, own: Option<&'static profile::Profile>) -> Vec<&
     } else {
         own.into_iter().collect()
     }
-}
-
-fn upper_first(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-        .unwrap_or_default()
 }
 
 /// Bath sites from every municipality.
@@ -315,26 +306,13 @@ pub async fn get_item(
     state: State,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let pairs = query_pairs(&req)?;
-    let mut explicit = None;
-    for (k, v) in &pairs {
-        match k.as_str() {
-            "format" if explicit.is_none() => explicit = Some(v.trim().to_ascii_lowercase()),
-            other => {
-                return Err(ApiError::parameter(
-                    other,
-                    format!("`{other}` is not a parameter of an item (only `format`, once)."),
-                ));
-            }
-        }
-    }
+    let explicit = params::single(&query_pairs(&req)?, "format")?.map(|v| v.trim().to_ascii_lowercase());
     let offers = [Format::Json, Format::GeoJson, Format::JsonLd];
     let format = render::choose(
         &req,
         explicit.as_deref().filter(|s| !s.is_empty()),
         "format",
         &offers,
-        &[],
     )?;
     let model = state.model();
     let entry = model

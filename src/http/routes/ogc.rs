@@ -94,24 +94,13 @@ pub struct Collections {
 
 /// Only `f` may be given, once; `f=json` is the only value of these JSON resources.
 fn only_f(req: &HttpRequest) -> Result<(), ApiError> {
-    let pairs = query_pairs(req)?;
-    let mut seen = false;
-    for (k, v) in &pairs {
-        if k != "f" || seen {
-            return Err(ApiError::parameter(
-                k,
-                format!("`{k}` is not a parameter here (only `f=json`, once)."),
-            ));
-        }
-        seen = true;
-        if v != "json" {
-            return Err(ApiError::parameter(
-                "f",
-                format!("`f={v}` is not offered here; use `f=json`."),
-            ));
-        }
+    match params::single(&query_pairs(req)?, "f")? {
+        Some(v) if v != "json" => Err(ApiError::parameter(
+            "f",
+            format!("`f={v}` is not offered here; use `f=json`."),
+        )),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 fn json_response<T: Serialize>(req: &HttpRequest, body: &T) -> Result<HttpResponse, ApiError> {
@@ -398,15 +387,12 @@ pub async fn items(req: HttpRequest, state: State, id: web::Path<String>) -> Res
     let model = state.model();
     let pairs = query_pairs(&req)?;
     let request = params::parse(&pairs, &profile::all().iter().collect::<Vec<_>>(), Api::Ogc)?;
-    let page = model
-        .collection(&profile.id)
-        .search(
-            &request.query,
-            request.cursor.as_deref(),
-            request.limit,
-            request.count,
-        )
-        .map_err(|e| ApiError::parameter("cursor", e.to_string()))?;
+    let page = model.collection(&profile.id).search(
+        &request.query,
+        request.cursor.as_deref(),
+        request.limit,
+        request.count,
+    )?;
     let base = state.iris().base();
     let next = page
         .next_cursor
@@ -459,17 +445,7 @@ pub async fn feature(
 ) -> Result<HttpResponse, ApiError> {
     let (cid, fid) = path.into_inner();
     let profile = collection_profile(&cid)?;
-    let pairs = query_pairs(&req)?;
-    let mut f = None;
-    for (k, v) in &pairs {
-        if k != "f" || f.is_some() {
-            return Err(ApiError::parameter(
-                k,
-                format!("`{k}` is not a parameter of a feature (only `f`, once)."),
-            ));
-        }
-        f = Some(v.clone());
-    }
+    let f = params::single(&query_pairs(&req)?, "f")?;
     let model = state.model();
     let entry = model
         .item(&fid)
