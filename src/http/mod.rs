@@ -3,6 +3,7 @@
 //! parse the request, call the [`crate::service`] layer and render the answer.
 
 pub mod caching;
+pub mod crs;
 pub mod negotiate;
 pub mod openapi;
 pub mod params;

@@ -4,7 +4,7 @@
 use crate::error::{Code, Problem};
 use crate::http::params::{DEFAULT_LIMIT, DEFAULT_RADIUS_M, MAX_Q_CHARS, MAX_RADIUS_M, grammar};
 use crate::http::render::Link;
-use crate::http::routes::{datasets, items, meta, ogc, sparql};
+use crate::http::routes::{datasets, items, linked_data, meta, ogc, sparql};
 use crate::http::views;
 use crate::mapping::{ItemLinks, ItemView, MunicipalityRef};
 use crate::profile::{self, ColumnType, Localized, Profile};
@@ -32,6 +32,7 @@ use utoipa::OpenApi;
         items::list_swimming_pools,
         items::list_public_services,
         items::get_item,
+        linked_data::get_item_uri,
         ogc::landing,
         ogc::api_definition,
         ogc::conformance,
@@ -54,7 +55,8 @@ use utoipa::OpenApi;
         (name = "collections", description = "Items of one kind across every municipality"),
         (name = "datasets", description = "Published datasets and their items"),
         (name = "items", description = "Single items by stable id"),
-        (name = "ogc", description = "OGC API – Features Part 1 (Core, GeoJSON) over the same collections"),
+        (name = "linked data", description = "Item URIs that dereference to RDF or HTML by `Accept`"),
+        (name = "ogc", description = "OGC API – Features Part 1 (Core, GeoJSON) and Part 2 (CRS by reference: CRS84, EPSG:4326, SWEREF 99) over the same collections"),
         (name = "sparql", description = "SPARQL 1.1 Protocol (read-only)"),
         (name = "meta", description = "Landing page, health, this document, error codes"),
     )
@@ -189,6 +191,10 @@ fn exact_parameters(doc: &mut Json, path: &str, extra: &[(&str, Json)]) {
                 false,
             ),
             "f" => (json!({"type": "string", "enum": ["json", "geojson"]}), false),
+            "crs" | "bbox-crs" => (
+                json!({"type": "string", "format": "uri", "enum": crate::http::crs::OgcCrs::uris()}),
+                false,
+            ),
             _ => return None,
         })
     };

@@ -7,6 +7,7 @@
 //! parameter may appear once.
 
 use crate::error::ApiError;
+use crate::http::crs::{self, OgcCrs};
 use crate::profile::{ColumnType, Profile};
 use crate::reference;
 use crate::service::time::parse_instant;
@@ -58,6 +59,8 @@ pub struct ListRequest {
     pub format: Option<String>,
     /// Things the client should know about how its request was read (a clamped `limit`).
     pub notices: Vec<String>,
+    /// The CRS asked for with `crs` (OGC only).
+    pub crs: Option<OgcCrs>,
 }
 
 /// The value of the one parameter a resource takes, given at most once; any other parameter
@@ -81,7 +84,11 @@ pub fn known_names(profiles: &[&Profile], api: Api) -> Vec<String> {
     let mut names: Vec<String> = COMMON.iter().map(|s| (*s).to_owned()).collect();
     match api {
         Api::Rest => names.extend(["updated_since".to_owned(), "format".to_owned()]),
-        Api::Ogc => names.extend(["datetime".to_owned(), "f".to_owned()]),
+        Api::Ogc => names.extend(
+            ["datetime", "f", "crs", "bbox-crs"]
+                .into_iter()
+                .map(str::to_owned),
+        ),
     }
     for p in profiles {
         for c in p.filter_columns() {
@@ -188,6 +195,8 @@ pub fn parse(pairs: &[(String, String)], profiles: &[&Profile], api: Api) -> Res
     };
     let mut near: Option<(f64, f64)> = None;
     let mut radius: Option<f64> = None;
+    let mut bbox: Option<[f64; 4]> = None;
+    let mut bbox_crs: Option<OgcCrs> = None;
     for (name, value) in pairs {
         let name = name.as_str();
         if !known.iter().any(|k| k == name) {
@@ -258,7 +267,9 @@ pub fn parse(pairs: &[(String, String)], profiles: &[&Profile], api: Api) -> Res
                 }
                 q.words = fold(value).split_whitespace().map(str::to_owned).collect();
             }
-            "bbox" => q.bbox = Some(parse_bbox(value)?),
+            "bbox" => bbox = Some(parse_bbox_values(value)?),
+            "bbox-crs" => bbox_crs = Some(parse_crs("bbox-crs", value)?),
+            "crs" => out.crs = Some(parse_crs("crs", value)?),
             "near" => near = Some(parse_point(value)?),
             "radius" => radius = Some(parse_radius(value)?),
             "updated_since" => q.updated_since = Some(parse_updated_since(value)?),
@@ -310,7 +321,32 @@ pub fn parse(pairs: &[(String, String)], profiles: &[&Profile], api: Api) -> Res
             .push("`radius` has no effect without `near=lat,lon`, the point to measure from.".into()),
         (None, None) => {}
     }
+    match (bbox, bbox_crs) {
+        (Some(values), crs) => {
+            let (envelope, region) = crs::bbox_query(values, crs.unwrap_or(OgcCrs::Crs84))
+                .map_err(|e| bad("bbox-crs", format!("The box cannot be converted: {e}.")))?;
+            out.query.bbox = Some(envelope);
+            out.query.region = region;
+        }
+        (None, Some(_)) => out
+            .notices
+            .push("`bbox-crs` has no effect without `bbox`, the box it is the CRS of.".into()),
+        (None, None) => {}
+    }
     Ok(out)
+}
+
+/// `crs` or `bbox-crs`: one of the CRS URIs the OGC API offers.
+fn parse_crs(name: &str, value: &str) -> Result<OgcCrs, ApiError> {
+    OgcCrs::parse(value).ok_or_else(|| {
+        bad(
+            name,
+            format!(
+                "`{value}` is not a CRS offered here. `{name}` takes one of: {}.",
+                OgcCrs::uris().join(", ")
+            ),
+        )
+    })
 }
 
 /// The longest `q`, in characters.
@@ -381,29 +417,32 @@ fn parse_radius(s: &str) -> Result<f64, ApiError> {
 /// whose minimum longitude is above its maximum crosses the antimeridian; one whose minimum
 /// latitude is above its maximum contains nothing.
 pub fn parse_bbox(s: &str) -> Result<BBox, ApiError> {
-    let v: Vec<f64> = if grammar::matches(grammar::BBOX, s) {
-        s.split(',').filter_map(|p| p.parse().ok()).collect()
-    } else {
-        Vec::new()
-    };
-    let (min_lon, min_lat, max_lon, max_lat) = match v.as_slice() {
-        [a, b, c, d] => (*a, *b, *c, *d),
-        [a, b, _, d, e, _] => (*a, *b, *d, *e),
-        _ => {
-            return Err(bad(
-                "bbox",
-                format!(
-                    "`bbox` is four numbers `minLon,minLat,maxLon,maxLat` in WGS84 decimal degrees, e.g. `11.8,57.6,12.1,57.8` (or six with heights); got `{s}`."
-                ),
-            ));
-        }
-    };
+    let [min_lon, min_lat, max_lon, max_lat] = parse_bbox_values(s)?;
     Ok(BBox {
         min_lon,
         min_lat,
         max_lon,
         max_lat,
     })
+}
+
+/// The four corner values of `bbox` (of six, the heights dropped), in the order given.
+fn parse_bbox_values(s: &str) -> Result<[f64; 4], ApiError> {
+    let v: Vec<f64> = if grammar::matches(grammar::BBOX, s) {
+        s.split(',').filter_map(|p| p.parse().ok()).collect()
+    } else {
+        Vec::new()
+    };
+    match v.as_slice() {
+        [a, b, c, d] => Ok([*a, *b, *c, *d]),
+        [a, b, _, d, e, _] => Ok([*a, *b, *d, *e]),
+        _ => Err(bad(
+            "bbox",
+            format!(
+                "`bbox` is four numbers `minLon,minLat,maxLon,maxLat` in WGS84 decimal degrees, e.g. `11.8,57.6,12.1,57.8` (or six with heights; with `bbox-crs`, the lower and upper corner in that CRS's axis order); got `{s}`."
+            ),
+        )),
+    }
 }
 
 fn parse_updated_since(s: &str) -> Result<i64, ApiError> {

@@ -5,6 +5,7 @@
 //! costs a copy per item, not a serialisation.
 
 use crate::error::{ApiError, Code};
+use crate::http::crs::Axes;
 use crate::http::negotiate;
 use crate::mapping::ItemView;
 use crate::profile::{Profile, Role};
@@ -184,9 +185,11 @@ pub fn flat_properties(view: &ItemView, distance_m: Option<f64>) -> Map<String, 
 }
 
 /// A GeoJSON feature (RFC 7946): a point, or no geometry for items without a position.
-pub fn feature(view: &ItemView, distance_m: Option<f64>) -> Json {
+pub fn feature(view: &ItemView, distance_m: Option<f64>, axes: &Axes) -> Json {
     let geometry = match (view.latitude, view.longitude) {
-        (Some(lat), Some(lon)) => json!({"type": "Point", "coordinates": [lon, lat]}),
+        (Some(lat), Some(lon)) => axes
+            .point(lat, lon)
+            .map_or(Json::Null, |xy| json!({"type": "Point", "coordinates": xy})),
         _ => Json::Null,
     };
     json!({
@@ -220,11 +223,17 @@ impl Link {
 }
 
 /// A GeoJSON FeatureCollection of a page, with OGC API Features' members.
-pub fn feature_collection(page: &Page, meta: &ListMeta, links: Vec<Link>, time_stamp: &str) -> Vec<u8> {
+pub fn feature_collection(
+    page: &Page,
+    meta: &ListMeta,
+    links: Vec<Link>,
+    time_stamp: &str,
+    axes: &Axes,
+) -> Vec<u8> {
     let features: Vec<Json> = page
         .hits
         .iter()
-        .map(|h: &Hit| feature(&h.entry.view, h.distance_m))
+        .map(|h: &Hit| feature(&h.entry.view, h.distance_m, axes))
         .collect();
     let mut doc = json!({
         "type": "FeatureCollection",
@@ -397,7 +406,7 @@ mod tests {
 
     #[test]
     fn geojson_puts_longitude_first() {
-        let f = feature(&page().hits[0].entry.view, None);
+        let f = feature(&page().hits[0].entry.view, None, &Axes::crs84());
         assert_eq!(f["geometry"]["coordinates"], json!([12.25, 57.5]));
         assert_eq!(f["properties"]["municipality_name"], json!("Härryda"));
     }

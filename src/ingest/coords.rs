@@ -221,6 +221,51 @@ impl Converter {
     }
 }
 
+/// WGS84 to one grid and back, with both projections parsed once (for many positions, such as
+/// a page of features in a client's chosen CRS).
+pub struct Projection {
+    crs: Crs,
+    wgs84: Proj,
+    grid: Proj,
+}
+
+impl Projection {
+    pub fn new(crs: Crs) -> Result<Self, ConvertError> {
+        let parse =
+            |c: Crs| Proj::from_proj_string(&c.proj_string()).map_err(|e| ConvertError(e.to_string()));
+        Ok(Self {
+            crs,
+            wgs84: parse(Crs::Wgs84)?,
+            grid: parse(crs)?,
+        })
+    }
+
+    pub fn crs(&self) -> Crs {
+        self.crs
+    }
+
+    /// WGS84 `(lat, lon)` to `(northing, easting)` in metres.
+    pub fn from_wgs84(&self, lat: f64, lon: f64) -> Result<(f64, f64), ConvertError> {
+        if self.crs == Crs::Wgs84 {
+            return Ok((lat, lon));
+        }
+        let (e, n) =
+            proj4rs::adaptors::transform_xy(&self.wgs84, &self.grid, lon.to_radians(), lat.to_radians())
+                .map_err(|e| ConvertError(e.to_string()))?;
+        Ok((n, e))
+    }
+
+    /// `(northing, easting)` in metres to WGS84 `(lat, lon)`.
+    pub fn to_wgs84(&self, northing: f64, easting: f64) -> Result<(f64, f64), ConvertError> {
+        if self.crs == Crs::Wgs84 {
+            return Ok((northing, easting));
+        }
+        let (lon, lat) = proj4rs::adaptors::transform_xy(&self.grid, &self.wgs84, easting, northing)
+            .map_err(|e| ConvertError(e.to_string()))?;
+        Ok((lat.to_degrees(), lon.to_degrees()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

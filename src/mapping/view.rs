@@ -32,7 +32,8 @@ impl MunicipalityRef {
     }
 }
 
-/// Where an item lives on the web. Absolute URLs under the platform's base URL.
+/// Where an item lives on the web. Absolute URLs under the platform's base URL. The Linked Data
+/// view is the item's `uri` itself (not repeated here).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ItemLinks {
     /// This item in the REST API.
@@ -44,9 +45,6 @@ pub struct ItemLinks {
     /// The dataset it is published in.
     #[schema(example = "http://127.0.0.1:8080/api/v1/datasets/harryda-badplatser")]
     pub dataset: String,
-    /// Its Linked Data URI: the RDF description, also what SPARQL queries name it by.
-    #[schema(example = "http://127.0.0.1:8080/id/harryda-badplatser/frokens-udde")]
-    pub linked_data: String,
 }
 
 /// One published item: a bath site, a pool or a service.
@@ -55,7 +53,8 @@ pub struct ItemView {
     /// Stable id for `/api/v1/items/{id}`: `{dataset}:{local id}`.
     #[schema(example = "harryda-badplatser:frokens-udde")]
     pub id: String,
-    /// The item's stable URI (Linked Data).
+    /// The item's stable URI: its Linked Data view (dereference it for RDF or HTML), and what
+    /// SPARQL queries name it by.
     #[schema(example = "http://127.0.0.1:8080/id/harryda-badplatser/frokens-udde")]
     pub uri: String,
     /// The kind of item: `bathing-site`, `swimming-pool` or `public-service`.

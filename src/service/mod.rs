@@ -4,6 +4,7 @@
 //! read model that serves the REST API, and SPARQL over the published graphs. It speaks in domain
 //! types and [`ServiceError`]; the HTTP layer turns those into responses.
 
+mod grid;
 mod read_model;
 pub mod search;
 pub mod sparql;
@@ -460,10 +461,23 @@ impl Platform {
         Ok(items)
     }
 
-    /// The RDF of some current items, as JSON-LD (without graph names): each item and its nodes
-    /// (position, address, amenity features), exactly as the SPARQL endpoint holds them.
-    pub fn describe_items_jsonld(&self, items: &[&ItemView]) -> Result<Vec<u8>, ServiceError> {
+    /// The RDF of some current items (without graph names): each item and its nodes (position,
+    /// address, amenity features), exactly as the SPARQL endpoint holds them, in the RDF syntax
+    /// of `media_type` (`text/turtle`, `application/n-triples`, `application/rdf+xml`,
+    /// `application/ld+json`).
+    pub fn describe_items(&self, items: &[&ItemView], media_type: &str) -> Result<Vec<u8>, ServiceError> {
         use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfSerializer};
+        let format = match RdfFormat::from_media_type(media_type) {
+            Some(RdfFormat::JsonLd { .. }) => RdfFormat::JsonLd {
+                profile: JsonLdProfileSet::empty(),
+            },
+            Some(format @ (RdfFormat::Turtle | RdfFormat::NTriples | RdfFormat::RdfXml)) => format,
+            _ => {
+                return Err(ServiceError::Internal(format!(
+                    "no RDF serializer for {media_type}"
+                )));
+            }
+        };
         let model = self.model();
         let mut by_graph: BTreeMap<NamedNode, Vec<NamedNode>> = BTreeMap::new();
         for item in items {
@@ -478,9 +492,7 @@ impl Platform {
             };
             by_graph.entry(graph).or_default().push(subject);
         }
-        let mut serializer = RdfSerializer::from_format(RdfFormat::JsonLd {
-            profile: JsonLdProfileSet::empty(),
-        });
+        let mut serializer = RdfSerializer::from_format(format);
         for (prefix, ns) in crate::vocab::PREFIXES {
             serializer = serializer
                 .with_prefix(*prefix, *ns)

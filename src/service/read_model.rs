@@ -4,18 +4,20 @@
 //!
 //! Each item is kept as its view, its JSON (rendered once, so a page is assembled by copying
 //! bytes) and the folded text and timestamps the filters compare. Each typed collection (and each
-//! dataset) has indexes by municipality, by dataset and by latitude; [`super::search`] evaluates
+//! dataset) has indexes by municipality, by dataset and by position (a [`Grid`]); [`super::search`] evaluates
 //! queries over them.
 
 use crate::catalog::DatasetRecord;
 use crate::mapping::{ItemLinks, ItemView};
 use crate::reference;
+use crate::service::grid::Grid;
 use crate::service::search::BBox;
 use crate::service::time::parse_instant;
 use crate::text::fold;
 use crate::vocab::Iris;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// One item as the read model keeps it.
 #[derive(Debug)]
@@ -40,7 +42,6 @@ impl Entry {
             self_: format!("{base}/api/v1/items/{}", view.id),
             feature: format!("{base}/ogc/collections/{collection}/items/{}", view.id),
             dataset: format!("{base}/api/v1/datasets/{}", view.dataset),
-            linked_data: view.uri.clone(),
         };
         if view.updated.is_none() && !version_issued.is_empty() {
             view.updated = Some(version_issued.to_owned());
@@ -76,8 +77,8 @@ pub struct Collection {
     pub(crate) by_municipality: HashMap<String, Vec<u32>>,
     /// Positions in `entries` (ascending) by dataset id.
     pub(crate) by_dataset: HashMap<String, Vec<u32>>,
-    /// (latitude, position) of every item with a position, by latitude.
-    pub(crate) by_latitude: Vec<(f64, u32)>,
+    /// Every item with a position, by grid cell.
+    pub(crate) grid: Grid,
     /// The bounding box of every position, when any item has one.
     pub extent: Option<BBox>,
     /// The latest `updated` of any item (seconds since the epoch).
@@ -90,7 +91,7 @@ impl Collection {
         entries.sort_by(|a, b| a.view.id.cmp(&b.view.id));
         let mut by_municipality: HashMap<String, Vec<u32>> = HashMap::new();
         let mut by_dataset: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut by_latitude = Vec::new();
+        let mut points = Vec::new();
         let mut extent: Option<BBox> = None;
         for (pos, entry) in entries.iter().enumerate() {
             let pos = pos as u32;
@@ -104,20 +105,20 @@ impl Collection {
                 by_dataset.insert(entry.view.dataset.clone(), vec![pos]);
             }
             if let Some((lat, lon)) = entry.position() {
-                by_latitude.push((lat, pos));
+                points.push((lat, lon, pos));
                 extent = Some(match extent {
                     None => BBox::point(lon, lat),
                     Some(b) => b.expanded(lon, lat),
                 });
             }
         }
-        by_latitude.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let grid = Grid::new(points);
         let latest_update = entries.iter().filter_map(|e| e.updated_at).max();
         Self {
             entries,
             by_municipality,
             by_dataset,
-            by_latitude,
+            grid,
             extent,
             latest_update,
         }
@@ -149,6 +150,14 @@ pub struct ReadModel {
     collections: HashMap<String, Arc<Collection>>,
     /// When anything was last published (seconds since the epoch).
     last_published: Option<i64>,
+    /// Unique to this snapshot within the process (see [`ReadModel::generation`]).
+    generation: u64,
+}
+
+/// The next snapshot's generation.
+fn next_generation() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 impl ReadModel {
@@ -159,6 +168,7 @@ impl ReadModel {
             model.put(iris, record, items);
         }
         model.reindex();
+        model.generation = next_generation();
         model
     }
 
@@ -167,6 +177,7 @@ impl ReadModel {
         let mut model = self.clone();
         model.put(iris, record, items);
         model.reindex();
+        model.generation = next_generation();
         model
     }
 
@@ -240,5 +251,11 @@ impl ReadModel {
     /// When anything was last published (seconds since the epoch).
     pub fn last_published(&self) -> Option<i64> {
         self.last_published
+    }
+
+    /// A number that differs between any two snapshots of one process: what a response rendered
+    /// from this snapshot alone depends on, besides the request (the HTTP layer's entity tags).
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 }

@@ -5,15 +5,15 @@
 //! item of a page by its sort key, so paging never skips or repeats an item, however deep, and
 //! a cursor stays valid across publishes (items published after it simply appear in place).
 
+use crate::service::grid::{self, EARTH_RADIUS_M};
 use crate::service::read_model::{Collection, Entry};
 use base64::Engine as _;
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde_json::Value as Json;
+use std::borrow::Cow;
+use std::ops::Range;
 use std::sync::Arc;
-
-/// Mean Earth radius (IUGG), metres.
-const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
 /// A WGS84 bounding box; `min_lon > max_lon` crosses the antimeridian.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -71,6 +71,27 @@ pub fn distance_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
 }
 
+/// An exact test of positions beyond the WGS84 `bbox` (a box drawn in a projected CRS, whose
+/// WGS84 envelope is the `bbox`): `contains(lat, lon)`.
+#[derive(Clone)]
+pub struct Region(Arc<dyn Fn(f64, f64) -> bool + Send + Sync>);
+
+impl Region {
+    pub fn new(contains: impl Fn(f64, f64) -> bool + Send + Sync + 'static) -> Self {
+        Self(Arc::new(contains))
+    }
+
+    pub fn contains(&self, lat: f64, lon: f64) -> bool {
+        (self.0)(lat, lon)
+    }
+}
+
+impl std::fmt::Debug for Region {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Region(..)")
+    }
+}
+
 /// An item property must have one of these values (`toilet=true`, `watertype=lake,sea`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PropertyFilter {
@@ -92,6 +113,8 @@ pub struct CollectionQuery {
     pub words: Vec<String>,
     pub properties: Vec<PropertyFilter>,
     pub bbox: Option<BBox>,
+    /// Positions must also pass this test (with `bbox` as its envelope).
+    pub region: Option<Region>,
     pub near: Option<Near>,
     /// Items updated at or after this instant (seconds since the epoch).
     pub updated_since: Option<i64>,
@@ -194,6 +217,10 @@ impl CollectionQuery {
                 .bbox
                 .is_none_or(|b| e.position().is_some_and(|(lat, lon)| b.contains(lat, lon)))
             && self
+                .region
+                .as_ref()
+                .is_none_or(|r| e.position().is_some_and(|(lat, lon)| r.contains(lat, lon)))
+            && self
                 .updated_since
                 .is_none_or(|since| e.updated_at.is_some_and(|t| t >= since))
             && self
@@ -202,53 +229,115 @@ impl CollectionQuery {
     }
 }
 
+/// Where the candidates of a query come from, before they are materialized.
+enum Source<'a> {
+    /// Every item.
+    All,
+    /// One index list, used as it is.
+    List(&'a [u32]),
+    /// Several index lists, to be merged.
+    Lists(Vec<&'a [u32]>),
+    /// Ranges of the spatial grid.
+    Grid(Vec<Range<usize>>),
+}
+
+/// Index lists as a source, with the number of positions they hold.
+fn lists(wanted: Vec<&Vec<u32>>) -> (usize, Source<'_>) {
+    let size = wanted.iter().map(|l| l.len()).sum();
+    match wanted.as_slice() {
+        [one] => (size, Source::List(one.as_slice())),
+        _ => (size, Source::Lists(wanted.iter().map(|l| l.as_slice()).collect())),
+    }
+}
+
+/// The positions worth checking: every match is among them.
+enum Candidates<'a> {
+    /// `0..n`: every item.
+    All(u32),
+    /// Ascending positions, unless the query is `near` (whose order comes from distances).
+    Some(Cow<'a, [u32]>),
+}
+
+impl Candidates<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Candidates::All(n) => *n as usize,
+            Candidates::Some(list) => list.len(),
+        }
+    }
+
+    /// The candidates from index `start` on.
+    fn iter_from(&self, start: usize) -> Box<dyn Iterator<Item = u32> + '_> {
+        match self {
+            Candidates::All(n) => Box::new(start as u32..*n),
+            Candidates::Some(list) => Box::new(list[start.min(list.len())..].iter().copied()),
+        }
+    }
+
+    /// The index of the first candidate at or after position `pos` (ascending candidates).
+    fn index_of(&self, pos: u32) -> usize {
+        match self {
+            Candidates::All(n) => pos.min(*n) as usize,
+            Candidates::Some(list) => list.partition_point(|p| *p < pos),
+        }
+    }
+}
+
 impl Collection {
-    /// The positions worth checking, ascending: the smallest index list that every match must be
-    /// in, or every position.
-    fn candidates(&self, q: &CollectionQuery) -> Vec<u32> {
-        let mut best: Option<Vec<u32>> = None;
-        let mut consider = |list: Vec<u32>| {
-            if best.as_ref().is_none_or(|b| list.len() < b.len()) {
-                best = Some(list);
-            }
-        };
+    /// The smallest set of candidates that every match must be in. Sizes are compared before
+    /// anything is merged or copied; `ordered` asks for ascending positions.
+    fn candidates(&self, q: &CollectionQuery, ordered: bool) -> Candidates<'_> {
+        let mut sources: Vec<(usize, Source<'_>)> = Vec::new();
         if !q.datasets.is_empty() {
-            consider(union(q.datasets.iter().filter_map(|d| self.by_dataset.get(d))));
+            sources.push(lists(
+                q.datasets.iter().filter_map(|d| self.by_dataset.get(d)).collect(),
+            ));
         }
         if !q.municipalities.is_empty() {
-            consider(union(
+            sources.push(lists(
                 q.municipalities
                     .iter()
-                    .filter_map(|m| self.by_municipality.get(m)),
+                    .filter_map(|m| self.by_municipality.get(m))
+                    .collect(),
             ));
         }
         if !q.counties.is_empty() {
-            consider(union(
+            sources.push(lists(
                 self.by_municipality
                     .iter()
                     .filter(|(code, _)| q.counties.iter().any(|c| code.starts_with(c.as_str())))
-                    .map(|(_, list)| list),
+                    .map(|(_, list)| list)
+                    .collect(),
             ));
         }
-        let band = match (q.near, q.bbox) {
-            (Some(n), _) => {
-                let dlat = (n.radius_m / EARTH_RADIUS_M).to_degrees() * 1.000_001 + 1e-9;
-                Some((n.lat - dlat, n.lat + dlat))
-            }
-            (None, Some(b)) => Some((b.min_lat, b.max_lat)),
+        let ranges = match (q.near, q.bbox) {
+            (Some(n), _) => Some(self.grid.circle_ranges(n.lat, n.lon, n.radius_m)),
+            (None, Some(b)) => Some(self.grid.bbox_ranges(b.min_lon, b.min_lat, b.max_lon, b.max_lat)),
             (None, None) => None,
         };
-        if let Some((lo, hi)) = band {
-            let start = self.by_latitude.partition_point(|(lat, _)| *lat < lo);
-            let end = self.by_latitude.partition_point(|(lat, _)| *lat <= hi);
-            let mut list: Vec<u32> = self.by_latitude[start..end.max(start)]
-                .iter()
-                .map(|(_, pos)| *pos)
-                .collect();
-            list.sort_unstable();
-            consider(list);
+        if let Some(ranges) = ranges {
+            sources.push((grid::count(&ranges), Source::Grid(ranges)));
         }
-        best.unwrap_or_else(|| (0..self.entries.len() as u32).collect())
+        let best = sources.into_iter().min_by_key(|(size, _)| *size);
+        match best.map(|(_, source)| source).unwrap_or(Source::All) {
+            Source::All => Candidates::All(self.entries.len() as u32),
+            Source::List(list) => Candidates::Some(Cow::Borrowed(list)),
+            Source::Lists(lists) => {
+                let mut all: Vec<u32> = lists.into_iter().flatten().copied().collect();
+                if ordered {
+                    all.sort_unstable();
+                    all.dedup();
+                }
+                Candidates::Some(Cow::Owned(all))
+            }
+            Source::Grid(ranges) => {
+                let mut all: Vec<u32> = self.grid.positions(&ranges).collect();
+                if ordered {
+                    all.sort_unstable();
+                }
+                Candidates::Some(Cow::Owned(all))
+            }
+        }
     }
 
     /// One page of the items matching `q`, after `cursor`, at most `limit` long; with the total
@@ -264,17 +353,22 @@ impl Collection {
             .filter(|c| !c.is_empty())
             .map(|c| Cursor::decode(c, q.near.is_some()))
             .transpose()?;
-        let candidates = self.candidates(q);
         match q.near {
-            Some(near) => self.search_near(q, near, &candidates, cursor, limit),
-            None => self.search_by_id(q, &candidates, cursor, limit, count),
+            Some(near) => {
+                let candidates = self.candidates(q, false);
+                self.search_near(q, near, &candidates, cursor, limit)
+            }
+            None => {
+                let candidates = self.candidates(q, true);
+                self.search_by_id(q, &candidates, cursor, limit, count)
+            }
         }
     }
 
     fn search_by_id(
         &self,
         q: &CollectionQuery,
-        candidates: &[u32],
+        candidates: &Candidates<'_>,
         cursor: Option<Cursor>,
         limit: usize,
         count: bool,
@@ -283,13 +377,13 @@ impl Collection {
             None => 0,
             Some(Cursor::Id(id)) => {
                 let pos = self.entries.partition_point(|e| e.view.id <= id) as u32;
-                candidates.partition_point(|p| *p < pos)
+                candidates.index_of(pos)
             }
             Some(Cursor::Distance(..)) => 0,
         };
-        let mut hits = Vec::with_capacity(limit.min(64));
+        let mut hits = Vec::with_capacity(limit.min(candidates.len()).min(1000));
         let mut more = false;
-        for &pos in &candidates[start..] {
+        for pos in candidates.iter_from(start) {
             let entry = &self.entries[pos as usize];
             if !q.keeps(entry) {
                 continue;
@@ -308,8 +402,8 @@ impl Collection {
             .flatten();
         let total = count.then(|| {
             candidates
-                .iter()
-                .filter(|p| q.keeps(&self.entries[**p as usize]))
+                .iter_from(0)
+                .filter(|p| q.keeps(&self.entries[*p as usize]))
                 .count()
         });
         Ok(Page {
@@ -323,7 +417,7 @@ impl Collection {
         &self,
         q: &CollectionQuery,
         near: Near,
-        candidates: &[u32],
+        candidates: &Candidates<'_>,
         cursor: Option<Cursor>,
         limit: usize,
     ) -> Result<Page, SearchError> {
@@ -333,8 +427,8 @@ impl Collection {
             Some(Cursor::Id(_)) => None,
         };
         let mut matches: Vec<(f64, &Arc<Entry>)> = candidates
-            .iter()
-            .filter_map(|&pos| {
+            .iter_from(0)
+            .filter_map(|pos| {
                 let entry = &self.entries[pos as usize];
                 let (lat, lon) = entry.position()?;
                 let d = distance_m(near.lat, near.lon, lat, lon);
@@ -373,14 +467,6 @@ impl Collection {
             total: Some(total),
         })
     }
-}
-
-/// The sorted union of ascending position lists.
-fn union<'a>(lists: impl Iterator<Item = &'a Vec<u32>>) -> Vec<u32> {
-    let mut all: Vec<u32> = lists.flatten().copied().collect();
-    all.sort_unstable();
-    all.dedup();
-    all
 }
 
 #[cfg(test)]
@@ -525,6 +611,60 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    #[test]
+    fn near_with_other_filters_agrees_with_a_full_scan() {
+        let c = collection(300);
+        let near = Near {
+            lat: 58.2,
+            lon: 11.97,
+            radius_m: 40_000.0,
+        };
+        let queries = [
+            CollectionQuery {
+                municipalities: vec!["1401".into(), "0180".into()],
+                ..Default::default()
+            },
+            CollectionQuery {
+                datasets: vec!["d1".into()],
+                ..Default::default()
+            },
+            CollectionQuery {
+                counties: vec!["14".into(), "01".into()],
+                bbox: Some(BBox {
+                    min_lon: 11.0,
+                    min_lat: 58.0,
+                    max_lon: 12.0,
+                    max_lat: 58.3,
+                }),
+                ..Default::default()
+            },
+        ];
+        for q in queries {
+            let q = CollectionQuery {
+                near: Some(near),
+                ..q
+            };
+            let mut expected: Vec<(f64, String)> = c
+                .entries
+                .iter()
+                .filter(|e| q.keeps(e))
+                .filter_map(|e| {
+                    let (lat, lon) = e.position()?;
+                    let d = distance_m(near.lat, near.lon, lat, lon);
+                    (d <= near.radius_m).then(|| (d, e.view.id.clone()))
+                })
+                .collect();
+            expected.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+            let expected: Vec<String> = expected.into_iter().map(|(_, id)| id).collect();
+            assert!(!expected.is_empty(), "{q:?}");
+            let got: Vec<String> = all_pages(&c, &q, 4)
+                .into_iter()
+                .map(|h| h.entry.view.id.clone())
+                .collect();
+            assert_eq!(got, expected, "{q:?}");
+        }
     }
 
     #[test]

@@ -20,6 +20,26 @@ fn all(path: &str) -> Vec<Value> {
     items
 }
 
+/// Every feature of an OGC items list, following `next` links.
+fn all_features(path: &str) -> Vec<Value> {
+    let mut next = Some(path.to_owned());
+    let mut features = Vec::new();
+    while let Some(url) = next {
+        let url = url.strip_prefix(&shared().base).unwrap_or(&url).to_owned();
+        let page = shared().get(&url);
+        assert_eq!(page.status, 200, "{url}: {}", page.body);
+        let page = page.json();
+        features.extend(page["features"].as_array().unwrap().iter().cloned());
+        next = page["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["rel"] == "next")
+            .map(|l| l["href"].as_str().unwrap().to_owned());
+    }
+    features
+}
+
 fn ids(items: &[Value]) -> Vec<String> {
     items
         .iter()
@@ -145,7 +165,10 @@ fn items_carry_uri_dataset_municipality_updated_and_links() {
         item["links"]["dataset"],
         format!("{base}/api/v1/datasets/harryda-badplatser")
     );
-    assert_eq!(item["links"]["linked_data"], item["uri"]);
+    assert!(
+        item["links"].get("linked_data").is_none(),
+        "the Linked Data link is `uri`"
+    );
     let feature = shared().get(
         item["links"]["feature"]
             .as_str()
@@ -365,5 +388,166 @@ fn ogc_api_features_core() {
         server
             .get(&format!("/ogc/collections/bathing-sites/items?{query}"))
             .assert_problem(400, "invalid_parameter");
+    }
+}
+
+#[test]
+fn ogc_crs_by_reference() {
+    let server = shared();
+    const TM: &str = "http://www.opengis.net/def/crs/EPSG/0/3006";
+    const LATLON: &str = "http://www.opengis.net/def/crs/EPSG/0/4326";
+    let conformance = server.get("/ogc/conformance").json();
+    assert!(
+        conformance["conformsTo"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs")
+    );
+    let one = server.get("/ogc/collections/bathing-sites").json();
+    assert_eq!(one["storageCrs"], "http://www.opengis.net/def/crs/OGC/1.3/CRS84");
+    let offered: Vec<&str> = one["crs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(offered.contains(&TM) && offered.contains(&LATLON), "{offered:?}");
+
+    let path = "/ogc/collections/bathing-sites/items/harryda-badplatser:frokens-udde";
+    let default = server.get(path);
+    assert_eq!(
+        default.header("content-crs"),
+        Some("<http://www.opengis.net/def/crs/OGC/1.3/CRS84>")
+    );
+    let lonlat = default.json()["geometry"]["coordinates"].clone();
+    let r = server.get(&format!("{path}?crs={LATLON}"));
+    assert_eq!(r.header("content-crs"), Some(format!("<{LATLON}>").as_str()));
+    let c = r.json()["geometry"]["coordinates"].clone();
+    assert_eq!(
+        (c[0].clone(), c[1].clone()),
+        (lonlat[1].clone(), lonlat[0].clone())
+    );
+    // SWEREF 99 TM: northing first, in metres (Frökens udde, Landvetter).
+    let r = server.get(&format!("{path}?crs={TM}"));
+    assert_eq!(r.header("content-crs"), Some(format!("<{TM}>").as_str()));
+    let c = r.json()["geometry"]["coordinates"].clone();
+    let (n, e) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
+    assert!(
+        (6_380_000.0..6_410_000.0).contains(&n) && (310_000.0..340_000.0).contains(&e),
+        "{c}"
+    );
+
+    // A box in SWEREF 99 TM finds exactly the sites whose grid position lies inside it.
+    let (min_n, min_e, max_n, max_e) = (n - 20_000.0, e - 20_000.0, n + 20_000.0, e + 20_000.0);
+    let wide = all_features(&format!(
+        "/ogc/collections/bathing-sites/items?bbox=11,57,13.5,58.5&crs={TM}&limit=500"
+    ));
+    let mut expected: Vec<String> = wide
+        .iter()
+        .filter(|f| {
+            let c = &f["geometry"]["coordinates"];
+            let (fn_, fe) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
+            (min_n..=max_n).contains(&fn_) && (min_e..=max_e).contains(&fe)
+        })
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect();
+    let mut got: Vec<String> = all_features(&format!(
+        "/ogc/collections/bathing-sites/items?bbox={min_n},{min_e},{max_n},{max_e}&bbox-crs={TM}&crs={TM}&limit=7"
+    ))
+    .iter()
+    .map(|f| f["id"].as_str().unwrap().to_owned())
+    .collect();
+    expected.sort();
+    got.sort();
+    assert!(expected.len() > 3, "{expected:?}");
+    assert!(expected.len() < wide.len());
+    assert_eq!(got, expected);
+
+    for query in [
+        "crs=EPSG:3006",
+        "crs=http://www.opengis.net/def/crs/EPSG/0/3857",
+        "bbox-crs=urn:x",
+    ] {
+        let p = server
+            .get(&format!("/ogc/collections/bathing-sites/items?{query}"))
+            .assert_problem(400, "invalid_parameter");
+        assert_eq!(p["parameter"], query.split('=').next().unwrap());
+    }
+    server
+        .get(&format!("{path}?crs=4326"))
+        .assert_problem(400, "invalid_parameter");
+    // The REST API stays CRS84: `crs` is not one of its parameters.
+    server
+        .get(&format!("/api/v1/bathing-sites?crs={TM}"))
+        .assert_problem(400, "invalid_parameter");
+}
+
+#[test]
+fn item_uris_dereference_by_accept() {
+    let server = shared();
+    let item = server.get("/api/v1/items/harryda-badplatser:frokens-udde").json();
+    let uri = item["uri"].as_str().unwrap();
+    let path = uri
+        .strip_prefix(&server.base)
+        .expect("item URIs are minted under the base URL");
+    assert_eq!(path, "/id/harryda-badplatser/frokens-udde");
+
+    let turtle = server.get_accept(path, "text/turtle");
+    assert_eq!(turtle.status, 200, "{}", turtle.body);
+    assert_eq!(turtle.header("content-type"), Some("text/turtle; charset=utf-8"));
+    assert!(turtle.body.contains("Frökens udde"), "{}", turtle.body);
+    // Without Accept (curl's */*), Turtle.
+    assert_eq!(
+        server.get(path).header("content-type"),
+        Some("text/turtle; charset=utf-8")
+    );
+
+    let jsonld = server.get_accept(path, "application/ld+json");
+    assert_eq!(jsonld.header("content-type"), Some("application/ld+json"));
+    assert!(jsonld.json().to_string().contains(uri));
+
+    let nt = server.get_accept(path, "application/n-triples");
+    assert!(
+        nt.body
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_end().ends_with('.'))
+    );
+    assert!(nt.body.contains(&format!("<{uri}>")));
+
+    let xml = server.get_accept(path, "application/rdf+xml");
+    assert!(xml.body.trim_start().starts_with("<?xml"), "{}", xml.body);
+
+    // A browser gets a page, with every other representation linked.
+    let html = server.get_accept(
+        path,
+        "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    );
+    assert_eq!(html.header("content-type"), Some("text/html; charset=utf-8"));
+    assert!(html.body.contains("<h1>Frökens udde</h1>"));
+    assert!(
+        html.body
+            .contains(r#"rel="alternate" type="application/geo+json""#)
+    );
+
+    server
+        .get_accept(path, "image/png")
+        .assert_problem(406, "not_acceptable");
+    server
+        .get("/id/harryda-badplatser/no-such-site")
+        .assert_problem(404, "item_not_found");
+    server
+        .get(&format!("{path}?format=json"))
+        .assert_problem(400, "invalid_parameter");
+}
+
+#[test]
+fn an_item_format_is_taken_exactly_as_sent() {
+    let server = shared();
+    for query in ["format=", "format=JSON", "format=%20json"] {
+        let p = server
+            .get(&format!("/api/v1/items/harryda-badplatser:frokens-udde?{query}"))
+            .assert_problem(400, "invalid_parameter");
+        assert_eq!(p["parameter"], "format");
     }
 }

@@ -2,10 +2,11 @@
 //! JSON, GeoJSON, CSV and JSON-LD.
 
 use crate::error::{ApiError, Code};
-use crate::http::State;
+use crate::http::crs::Axes;
 use crate::http::params::{self, Api, ListRequest};
 use crate::http::render::{self, Format, Link, ListMeta};
 use crate::http::views::ItemPage;
+use crate::http::{State, caching};
 use crate::mapping::ItemView;
 use crate::profile;
 use crate::service::{Collection, Page, ServiceError, time};
@@ -78,14 +79,31 @@ pub fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError>
     })
 }
 
-fn respond(format: Format, body: Vec<u8>, next: Option<&str>) -> HttpResponse {
+/// A 200 response rendered from the read-model snapshot of `generation` alone.
+fn respond(
+    req: &HttpRequest,
+    generation: u64,
+    format: Format,
+    body: Vec<u8>,
+    next: Option<&str>,
+) -> HttpResponse {
     let mut res = HttpResponse::Ok();
     res.content_type(format.content_type())
-        .insert_header((header::VARY, "Accept, Accept-Encoding"));
+        .insert_header((header::VARY, "Accept, Accept-Encoding"))
+        .insert_header((
+            header::ETAG,
+            caching::representation_etag(req, generation, format.content_type()),
+        ));
     if let Some(next) = next {
         res.insert_header((header::LINK, format!("<{next}>; rel=\"next\"")));
     }
     res.body(body)
+}
+
+/// A page of a list, and the generation of the read-model snapshot it was found in.
+struct Found {
+    page: Page,
+    generation: u64,
 }
 
 /// Renders a page of a list in the chosen format.
@@ -93,7 +111,7 @@ async fn render_page(
     req: &HttpRequest,
     state: &State,
     format: Format,
-    page: Page,
+    Found { page, generation }: Found,
     request: ListRequest,
     pairs: &[(String, String)],
     profile: Option<&'static profile::Profile>,
@@ -118,7 +136,7 @@ async fn render_page(
             if let Some(n) = &next {
                 links.push(Link::new(n.clone(), "next", "application/geo+json", "Next page"));
             }
-            render::feature_collection(&page, &meta, links, &time::now_rfc3339())
+            render::feature_collection(&page, &meta, links, &time::now_rfc3339(), &Axes::crs84())
         }
         Format::Csv => render::csv_page(&page, profile)?,
         Format::JsonLd => {
@@ -126,13 +144,13 @@ async fn render_page(
             let entries: Vec<_> = page.hits.iter().map(|h| h.entry.clone()).collect();
             web::block(move || {
                 let views: Vec<&ItemView> = entries.iter().map(|e| &e.view).collect();
-                platform.describe_items_jsonld(&views)
+                platform.describe_items(&views, "application/ld+json")
             })
             .await
             .map_err(|e| ApiError::internal(&e))??
         }
     };
-    Ok(respond(format, body, next.as_deref()))
+    Ok(respond(req, generation, format, body, next.as_deref()))
 }
 
 /// A list: a typed collection, or a dataset's items when `dataset` is set.
@@ -161,7 +179,11 @@ async fn list(
         request.limit,
         request.count,
     )?;
-    render_page(&req, &state, format, page, request, &pairs, profile).await
+    let found = Found {
+        page,
+        generation: model.generation(),
+    };
+    render_page(&req, &state, format, found, request, &pairs, profile).await
 }
 
 /// The profiles whose filters a list accepts: its own, or, for a dataset's items (documented
@@ -306,14 +328,10 @@ pub async fn get_item(
     state: State,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let explicit = params::single(&query_pairs(&req)?, "format")?.map(|v| v.trim().to_ascii_lowercase());
+    // Taken exactly as sent, as in the lists: `format=` or `format=JSON` is a 400.
+    let explicit = params::single(&query_pairs(&req)?, "format")?;
     let offers = [Format::Json, Format::GeoJson, Format::JsonLd];
-    let format = render::choose(
-        &req,
-        explicit.as_deref().filter(|s| !s.is_empty()),
-        "format",
-        &offers,
-    )?;
+    let format = render::choose(&req, explicit.as_deref(), "format", &offers)?;
     let model = state.model();
     let entry = model
         .item(&id)
@@ -321,7 +339,7 @@ pub async fn get_item(
         .clone();
     let body = match format {
         Format::GeoJson => {
-            let mut f = render::feature(&entry.view, None);
+            let mut f = render::feature(&entry.view, None, &Axes::crs84());
             f["links"] = serde_json::to_value(vec![
                 Link::new(
                     entry.view.links.self_.clone(),
@@ -347,11 +365,11 @@ pub async fn get_item(
         }
         Format::JsonLd => {
             let platform = state.clone().into_inner();
-            web::block(move || platform.describe_items_jsonld(&[&entry.view]))
+            web::block(move || platform.describe_items(&[&entry.view], "application/ld+json"))
                 .await
                 .map_err(|e| ApiError::internal(&e))??
         }
         _ => entry.json.to_vec(),
     };
-    Ok(respond(format, body, None))
+    Ok(respond(&req, model.generation(), format, body, None))
 }

@@ -2,6 +2,7 @@
 
 pub mod datasets;
 pub mod items;
+pub mod linked_data;
 pub mod meta;
 pub mod ogc;
 pub mod sparql;
@@ -30,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             items::list_public_services
         ))
         .service(get_resource!("/api/v1/items/{id}", items::get_item))
+        .service(get_resource!("/id/{dataset}/{local}", linked_data::get_item_uri))
         .service(get_resource!("/ogc", ogc::landing))
         .service(get_resource!("/ogc/", ogc::landing))
         .service(get_resource!("/ogc/api", ogc::api_definition))

@@ -2,11 +2,12 @@
 //! API, so GIS clients (QGIS, Leaflet plug-ins, GDAL) read them as they are.
 
 use crate::error::{ApiError, Code};
-use crate::http::State;
+use crate::http::crs::{Axes, CRS84, OgcCrs};
 use crate::http::negotiate;
 use crate::http::params::{self, Api};
 use crate::http::render::{self, Link, ListMeta};
 use crate::http::routes::items::query_pairs;
+use crate::http::{State, caching};
 use crate::profile::{self, Profile};
 use crate::service::{Collection, time};
 use actix_web::http::header;
@@ -17,17 +18,17 @@ use serde_json::{Value as Json, json};
 /// The collections, by id (the profile ids).
 pub const COLLECTIONS: [&str; 3] = ["bathing-sites", "swimming-pools", "public-services"];
 
-const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 const GEOJSON: &str = "application/geo+json";
 const JSON: &str = "application/json";
 /// Mainland Sweden and its islands, for collections without positions.
 const SWEDEN: [f64; 4] = [10.9, 55.3, 24.2, 69.1];
 
 /// The conformance classes implemented.
-pub const CONFORMANCE: [&str; 3] = [
+pub const CONFORMANCE: [&str; 4] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 ];
 
 /// The landing page of OGC API Features.
@@ -81,7 +82,10 @@ pub struct CollectionInfo {
     /// Always `feature`.
     pub item_type: String,
     pub extent: Extent,
+    /// The CRSs features can be asked for (`crs`) and boxes given in (`bbox-crs`).
     pub crs: Vec<String>,
+    /// The CRS positions are stored in: CRS84, so answers in it are exact.
+    pub storage_crs: String,
     pub links: Vec<Link>,
 }
 
@@ -111,6 +115,8 @@ fn json_response<T: Serialize>(req: &HttpRequest, body: &T) -> Result<HttpRespon
 /// GeoJSON, after checking that the client accepts it (as `application/geo+json` or JSON).
 fn geojson_response(
     req: &HttpRequest,
+    generation: u64,
+    crs: OgcCrs,
     f: Option<&str>,
     body: Vec<u8>,
     next: Option<&str>,
@@ -134,7 +140,11 @@ fn geojson_response(
     let mut res = HttpResponse::Ok();
     res.content_type(GEOJSON)
         .insert_header((header::VARY, "Accept, Accept-Encoding"))
-        .insert_header(("Content-Crs", format!("<{CRS84}>")));
+        .insert_header(("Content-Crs", format!("<{}>", crs.uri())))
+        .insert_header((
+            header::ETAG,
+            caching::representation_etag(req, generation, GEOJSON),
+        ));
     if let Some(next) = next {
         res.insert_header((
             header::LINK,
@@ -185,7 +195,8 @@ fn collection_info(base: &str, profile: &Profile, items: &Collection) -> Collect
             },
             temporal,
         },
-        crs: vec![CRS84.into()],
+        crs: OgcCrs::uris(),
+        storage_crs: CRS84.into(),
         links: vec![
             Link::new(
                 format!("{base}/ogc/collections/{id}"),
@@ -367,7 +378,9 @@ pub async fn collection(
     tag = "ogc",
     params(
         ("collectionId" = String, Path, description = "`bathing-sites`, `swimming-pools` or `public-services`", example = "bathing-sites"),
-        ("bbox" = Option<String>, Query, description = "`minLon,minLat,maxLon,maxLat` in WGS84 (CRS84)", example = "11.8,57.5,12.3,57.8"),
+        ("bbox" = Option<String>, Query, description = "`minLon,minLat,maxLon,maxLat` in CRS84, or with `bbox-crs` the lower and upper corner in that CRS's axis order (EPSG:4326 `minLat,minLon,maxLat,maxLon`; SWEREF 99 `minN,minE,maxN,maxE` in metres)", example = "11.8,57.5,12.3,57.8"),
+        ("bbox-crs" = Option<String>, Query, description = "The CRS of `bbox` (a URI of the collection's `crs` list; default CRS84)", example = "http://www.opengis.net/def/crs/EPSG/0/3006"),
+        ("crs" = Option<String>, Query, description = "The CRS of the features' coordinates (a URI of the collection's `crs` list; default CRS84), in its axis order; the `Content-Crs` header names it", example = "http://www.opengis.net/def/crs/EPSG/0/3006"),
         ("datetime" = Option<String>, Query, description = "An instant or interval (`2024-06-01T00:00:00Z/..`) matched against `updated`"),
         ("limit" = Option<u64>, Query, description = "Page size, 1-1000 (default 100; larger values are clamped)", minimum = 1, example = 10),
         ("cursor" = Option<String>, Query, description = "Opaque cursor; follow the `next` link instead"),
@@ -417,8 +430,17 @@ pub async fn items(req: HttpRequest, state: State, id: web::Path<String>) -> Res
         total: if request.count { page.total } else { None },
         notices: request.notices,
     };
-    let body = render::feature_collection(&page, &meta, links, &time::now_rfc3339());
-    geojson_response(&req, request.format.as_deref(), body, next.as_deref())
+    let crs = request.crs.unwrap_or(OgcCrs::Crs84);
+    let axes = Axes::new(crs).map_err(|e| ApiError::internal(&e))?;
+    let body = render::feature_collection(&page, &meta, links, &time::now_rfc3339(), &axes);
+    geojson_response(
+        &req,
+        model.generation(),
+        crs,
+        request.format.as_deref(),
+        body,
+        next.as_deref(),
+    )
 }
 
 /// OGC API Features: one feature.
@@ -430,6 +452,7 @@ pub async fn items(req: HttpRequest, state: State, id: web::Path<String>) -> Res
         ("collectionId" = String, Path, description = "`bathing-sites`, `swimming-pools` or `public-services`", example = "bathing-sites"),
         ("featureId" = String, Path, description = "The item id", example = "harryda-badplatser:frokens-udde"),
         ("f" = Option<String>, Query, description = "`json` or `geojson` (both GeoJSON)"),
+        ("crs" = Option<String>, Query, description = "The CRS of the coordinates (a URI of the collection's `crs` list; default CRS84), in its axis order; the `Content-Crs` header names it", example = "http://www.opengis.net/def/crs/EPSG/0/3006"),
     ),
     responses(
         (status = 200, description = "A GeoJSON Feature with `links`", body = Object, content_type = "application/geo+json"),
@@ -445,7 +468,7 @@ pub async fn feature(
 ) -> Result<HttpResponse, ApiError> {
     let (cid, fid) = path.into_inner();
     let profile = collection_profile(&cid)?;
-    let f = params::single(&query_pairs(&req)?, "f")?;
+    let (f, crs) = feature_params(&query_pairs(&req)?)?;
     let model = state.model();
     let entry = model
         .item(&fid)
@@ -461,7 +484,8 @@ pub async fn feature(
             )
         })?;
     let base = state.iris().base();
-    let mut doc: Json = render::feature(&entry.view, None);
+    let axes = Axes::new(crs).map_err(|e| ApiError::internal(&e))?;
+    let mut doc: Json = render::feature(&entry.view, None, &axes);
     doc["links"] = json!([
         Link::new(
             format!("{base}/ogc/collections/{cid}/items/{fid}"),
@@ -483,5 +507,40 @@ pub async fn feature(
         ),
     ]);
     let body = serde_json::to_vec(&doc).map_err(|e| ApiError::internal(&e))?;
-    geojson_response(&req, f.as_deref(), body, None)
+    geojson_response(&req, model.generation(), crs, f.as_deref(), body, None)
+}
+
+/// The parameters of one feature: `f` and `crs`, each at most once.
+fn feature_params(pairs: &[(String, String)]) -> Result<(Option<String>, OgcCrs), ApiError> {
+    let (mut f, mut crs) = (None, None);
+    for (name, value) in pairs {
+        let slot_taken = match name.as_str() {
+            "f" => f.replace(value.clone()).is_some(),
+            "crs" => {
+                let parsed = OgcCrs::parse(value).ok_or_else(|| {
+                    ApiError::parameter(
+                        "crs",
+                        format!(
+                            "`{value}` is not a CRS offered here. `crs` takes one of: {}.",
+                            OgcCrs::uris().join(", ")
+                        ),
+                    )
+                })?;
+                crs.replace(parsed).is_some()
+            }
+            other => {
+                return Err(ApiError::parameter(
+                    other,
+                    format!("`{other}` is not a parameter here; a feature takes `f` and `crs`, each once."),
+                ));
+            }
+        };
+        if slot_taken {
+            return Err(ApiError::parameter(
+                name,
+                format!("`{name}` may be given only once."),
+            ));
+        }
+    }
+    Ok((f, crs.unwrap_or(OgcCrs::Crs84)))
 }
