@@ -19,7 +19,9 @@
 #
 # Environment:
 #   ROUNDS (3), DURATION (seconds per run, 10), CONNECTIONS (32), WARMUP (seconds per server and
-#   query before round 1, 3), WRK_TIMEOUT (wrk's per-request timeout, 30s: the slow peers need it)
+#   query before round 1, 3), WRK_TIMEOUT (wrk's per-request timeout, 30s: the slow peers need it),
+#   SETTLE_MAX (after each run, at most this many seconds of waiting for the server to finish the
+#   requests wrk left queued before the next run starts, 240)
 #   API_SIZE         rows of the generated file (220000)
 #   API_QUERIES      subset of "municipality near" (default both; `near` is dropped with a message
 #                    when the binary ignores or refuses it)
@@ -48,6 +50,7 @@ DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-32}
 WARMUP=${WARMUP:-3}
 WRK_TIMEOUT=${WRK_TIMEOUT:-30s}
+SETTLE_MAX=${SETTLE_MAX:-240}
 SIZE=${API_SIZE:-220000}
 QUERIES=${API_QUERIES:-"municipality near"}
 SERVERS=${API_SERVERS:-"ours datasette oxigraph"}
@@ -398,7 +401,7 @@ done
     echo "- ours: start-up to the first answer ${OURS_START_S:-?} s; DATAHAMN_LOG=${DATAHAMN_LOG:-(default)}"
     echo "- data: $SIZE generated bath sites (bench/generate.py + a municipality_code column, bench/api/prepare.py); municipality=$MUNICIPALITY, near=$NEAR radius ${RADIUS} m"
     echo "- Accept-Encoding: ${ACCEPT_ENCODING:-(none sent: uncompressed answers)}"
-    echo "- load: \`wrk -t1 -c$CONNECTIONS -d${DURATION}s --latency --timeout $WRK_TIMEOUT\` on CPU $LOAD_CPU, servers on CPU $SERVER_CPU; $ROUNDS interleaved rounds, ${WARMUP} s warm-up per server and query"
+    echo "- load: \`wrk -t1 -c$CONNECTIONS -d${DURATION}s --latency --timeout $WRK_TIMEOUT\` on CPU $LOAD_CPU, servers on CPU $SERVER_CPU; $ROUNDS interleaved rounds, ${WARMUP} s warm-up per server and query; after each run the script waits (at most ${SETTLE_MAX} s) until the server has finished what wrk left queued"
     echo "- queries: ${RUN_QUERIES[*]}${NEAR_SKIPPED:+ (near not run: the binary does not support it, $NEAR_SKIPPED)}; servers: ${RUN_SERVERS[*]}"
     echo
     echo "Same sites from every server (checked before timing):"
@@ -434,6 +437,27 @@ TCK=$(getconf CLK_TCK)
 # wrk's latency line value ("512.00us", "1.23ms", "2.01s", "1.00m") in milliseconds
 to_ms() { awk -v v="$1" 'BEGIN{n=v+0; if (v ~ /us$/) n/=1000; else if (v ~ /ms$/) n=n; else if (v ~ /m$/) n*=60000; else if (v ~ /s$/) n*=1000; printf "%.3f", n}'; }
 
+# Waits until a server has stopped working (its CPU time has not moved for 1 s), at most
+# SETTLE_MAX seconds. A slow server still answers the requests wrk left queued when it stopped
+# (32 SPARQL queries of ~3 s each is ~100 s of work); without this, that work would run on the
+# server CPU beside the next server's measured run and inflate its latencies.
+settle() {
+    local pid=$1 waited=0 before after
+    after=$(tree_ticks "$pid")
+    while ((waited < SETTLE_MAX * 2)); do
+        before=$after
+        sleep 0.5
+        after=$(tree_ticks "$pid")
+        if [[ $before == "$after" ]]; then
+            sleep 0.5
+            after=$(tree_ticks "$pid")
+            [[ $before == "$after" ]] && return 0
+        fi
+        waited=$((waited + 1))
+    done
+    log "    still busy after ${SETTLE_MAX} s; going on"
+}
+
 run_wrk() { # server query round duration -> appends a CSV line (round "warmup" is not recorded)
     local s=$1 q=$2 round=$3 d=$4 hdr="HDR_$1" out="$LOGS/wrk-$1-$2-$3.txt"
     kill -0 "${PID[$s]}" 2>/dev/null || die "$s is not running any more (see $LOGS/$s.log)"
@@ -444,6 +468,7 @@ run_wrk() { # server query round duration -> appends a CSV line (round "warmup" 
         -H "${!hdr}" "${ENC[@]}" "${URL[$s:$q]}" >"$out" 2>&1
     local rc=$?
     b=$(tree_ticks "${PID[$s]}")
+    settle "${PID[$s]}"
     [[ $round == warmup ]] && return 0
     local requests secs p50 p99 non2xx errors cpu per_cpu rps status=ok rss
     requests=$(awk '/requests in/{print $1; exit}' "$out")

@@ -4,6 +4,8 @@
 //! The catalog graph is the source of truth for what is published: [`dataset_quads`] and
 //! [`version_quads`] write it, [`read`] reads it back. Pure: no files, no store.
 
+pub mod dcat;
+
 use crate::ingest::Report;
 use crate::profile::{self, Localized};
 use crate::rdf::{SubjectIndex, text as term_text};
@@ -184,7 +186,8 @@ impl T {
     }
 }
 
-fn lang(s: &str, tag: &str) -> Term {
+/// A language-tagged literal.
+pub(crate) fn lang(s: &str, tag: &str) -> Term {
     Literal::new_language_tagged_literal_unchecked(s, tag).into()
 }
 
@@ -325,12 +328,28 @@ pub fn current_version_quad(iris: &Iris, dataset: &str, number: u64) -> Quad {
     )
 }
 
-/// Municipalities, counties and organisations, in the catalog graph.
+/// The id of the platform itself as an organisation: the publisher of the platform's catalog
+/// and of its API, run jointly by the region's municipalities.
+pub const PLATFORM_ORGANISATION: &str = "datahamn";
+/// Its name.
+pub const PLATFORM_NAME: &str = "datahamn, kommunernas gemensamma plattform för öppna data";
+/// Its ADMS publisher type.
+pub const PLATFORM_PUBLISHER_TYPE: &str = "http://purl.org/adms/publishertype/RegionalAuthority";
+
+/// Municipalities, counties and organisations (the platform among them), in the catalog graph.
 pub fn reference_quads(iris: &Iris) -> Vec<Quad> {
     let mut w = Writer {
         graph: iris.catalog_graph().into(),
         quads: Vec::new(),
     };
+    let platform = iris.organisation(PLATFORM_ORGANISATION);
+    w.add(&platform, rdf::TYPE.into_owned(), iri(ns::FOAF, "Organization"));
+    w.add(&platform, iri(ns::FOAF, "name"), lang(PLATFORM_NAME, "sv"));
+    w.add(
+        &platform,
+        T::dct("type"),
+        NamedNode::new_unchecked(PLATFORM_PUBLISHER_TYPE),
+    );
     let mut counties = BTreeMap::new();
     for m in reference::municipalities() {
         let node = iris.municipality(&m.code);
@@ -378,6 +397,33 @@ pub fn reference_quads(iris: &Iris) -> Vec<Quad> {
         }
     }
     w.quads
+}
+
+/// The description of a profile at its IRI (`{base}/def/profile/{id}`): what datasets that
+/// follow it declare, for Linked Data clients.
+pub fn profile_triples(iris: &Iris, p: &profile::Profile) -> Vec<oxigraph::model::Triple> {
+    use oxigraph::model::Triple;
+    let node = iris.profile(&p.id);
+    let mut out = vec![
+        Triple::new(node.clone(), rdf::TYPE.into_owned(), iris.dh("Profile")),
+        Triple::new(node.clone(), T::dct("identifier"), plain(&p.id)),
+        Triple::new(node.clone(), T::dct("title"), lang(&p.title.sv, "sv")),
+        Triple::new(node.clone(), T::dct("title"), lang(&p.title.en, "en")),
+        Triple::new(node.clone(), T::dct("description"), lang(&p.description.sv, "sv")),
+        Triple::new(node.clone(), T::dct("description"), lang(&p.description.en, "en")),
+        Triple::new(node.clone(), iri(ns::OWL, "versionInfo"), plain(&p.version)),
+    ];
+    if let Some(c) = &p.conforms_to {
+        out.push(Triple::new(
+            node.clone(),
+            T::dct("conformsTo"),
+            NamedNode::new_unchecked(c),
+        ));
+    }
+    for class in p.classes.iter().filter_map(|c| iris.expand(c)) {
+        out.push(Triple::new(node.clone(), iri(ns::RDFS, "seeAlso"), class));
+    }
+    out
 }
 
 /// Reads every dataset and its versions back from the catalog graph's quads.

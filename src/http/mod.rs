@@ -142,6 +142,24 @@ pub fn json<T: Serialize>(req: &HttpRequest, body: &T) -> Result<HttpResponse, A
         .body(bytes))
 }
 
+/// A 200 response with an RDF document (or an HTML page) rendered from the read-model snapshot
+/// of `generation` alone: the content type (UTF-8 spelled out for the text syntaxes), `Vary`
+/// and a [`caching::representation_etag`].
+pub fn rdf_response(req: &HttpRequest, generation: u64, media_type: &str, body: Vec<u8>) -> HttpResponse {
+    let content_type = match media_type {
+        "text/html" | "text/turtle" | "application/rdf+xml" => format!("{media_type}; charset=utf-8"),
+        other => other.to_owned(),
+    };
+    HttpResponse::Ok()
+        .content_type(content_type.as_str())
+        .insert_header((header::VARY, "Accept, Accept-Encoding"))
+        .insert_header((
+            header::ETAG,
+            caching::representation_etag(req, generation, media_type),
+        ))
+        .body(body)
+}
+
 /// Turns any error response that is not yet a problem document (actix's own rejections: an
 /// oversized body, a broken payload) into one, so every error has the same envelope.
 fn into_problem<B: MessageBody + 'static>(

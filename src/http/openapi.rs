@@ -4,7 +4,7 @@
 use crate::error::{Code, Problem};
 use crate::http::params::{DEFAULT_LIMIT, DEFAULT_RADIUS_M, MAX_Q_CHARS, MAX_RADIUS_M, grammar};
 use crate::http::render::Link;
-use crate::http::routes::{datasets, items, linked_data, meta, ogc, sparql};
+use crate::http::routes::{catalog, datasets, items, linked_data, meta, ogc, sparql};
 use crate::http::views;
 use crate::mapping::{ItemLinks, ItemView, MunicipalityRef};
 use crate::profile::{self, ColumnType, Localized, Profile};
@@ -22,6 +22,7 @@ use utoipa::OpenApi;
     ),
     paths(
         meta::get_landing,
+        meta::get_api_root,
         meta::get_health,
         meta::get_openapi,
         meta::get_problem_type,
@@ -33,6 +34,16 @@ use utoipa::OpenApi;
         items::list_public_services,
         items::get_item,
         linked_data::get_item_uri,
+        linked_data::get_dataset_uri,
+        linked_data::get_version_uri,
+        linked_data::get_municipality_uri,
+        linked_data::get_county_uri,
+        linked_data::get_organisation_uri,
+        linked_data::get_vocabulary,
+        linked_data::get_term,
+        linked_data::get_profile_uri,
+        catalog::get_catalog,
+        catalog::get_municipality_catalog,
         ogc::landing,
         ogc::api_definition,
         ogc::conformance,
@@ -55,7 +66,8 @@ use utoipa::OpenApi;
         (name = "collections", description = "Items of one kind across every municipality"),
         (name = "datasets", description = "Published datasets and their items"),
         (name = "items", description = "Single items by stable id"),
-        (name = "linked data", description = "Item URIs that dereference to RDF or HTML by `Accept`"),
+        (name = "catalog", description = "DCAT-AP-SE catalogs for the national portal: the platform's and one per municipality"),
+        (name = "linked data", description = "Every URI datahamn mints (items, datasets, versions, municipalities, counties, organisations, vocabulary terms) dereferences to RDF or HTML by `Accept`"),
         (name = "ogc", description = "OGC API – Features Part 1 (Core, GeoJSON) and Part 2 (CRS by reference: CRS84, EPSG:4326, SWEREF 99) over the same collections"),
         (name = "sparql", description = "SPARQL 1.1 Protocol (read-only)"),
         (name = "meta", description = "Landing page, health, this document, error codes"),

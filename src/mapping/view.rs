@@ -40,7 +40,9 @@ pub struct ItemLinks {
     #[serde(rename = "self")]
     #[schema(example = "http://127.0.0.1:8080/api/v1/items/harryda-badplatser:frokens-udde")]
     pub self_: String,
-    /// The item as a GeoJSON feature in OGC API Features.
+    /// The item as a GeoJSON feature in OGC API Features: linked from its GeoJSON and HTML
+    /// views, not repeated in every JSON list item.
+    #[serde(skip)]
     pub feature: String,
     /// The dataset it is published in.
     #[schema(example = "http://127.0.0.1:8080/api/v1/datasets/harryda-badplatser")]

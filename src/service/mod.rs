@@ -10,7 +10,7 @@ pub mod search;
 pub mod sparql;
 pub mod time;
 
-use crate::catalog::{self, DatasetMeta, DatasetRecord, VersionRecord};
+use crate::catalog::{self, DatasetMeta, DatasetRecord, VersionRecord, dcat};
 use crate::error::{ApiError, Code};
 use crate::ingest::{self, CheckOptions, IssueCode, Report};
 use crate::mapping::{self, ItemView, MapContext};
@@ -43,13 +43,98 @@ pub enum ServiceError {
     Io(#[from] std::io::Error),
     #[error("dataset `{0}` is already published")]
     AlreadyPublished(String),
+    #[error(transparent)]
+    Catalog(#[from] dcat::CatalogError),
     #[error("{0}")]
     Internal(String),
+}
+
+/// What describes a resource, for rendering as RDF or as rows of a page.
+#[derive(Debug)]
+pub struct ResourceDescription {
+    triples: Vec<oxigraph::model::Triple>,
+}
+
+/// One statement of a description, as text: the object is an IRI or a literal (with its
+/// language tag, if any).
+#[derive(Debug, PartialEq)]
+pub struct Statement {
+    pub subject: String,
+    pub predicate: String,
+    pub object: String,
+    pub object_is_iri: bool,
+    pub language: Option<String>,
+}
+
+impl ResourceDescription {
+    /// The statements, subject by subject (the resource's own first, then its parts).
+    pub fn statements(&self) -> Vec<Statement> {
+        use oxigraph::model::{NamedOrBlankNode, Term};
+        let mut out: Vec<Statement> = self
+            .triples
+            .iter()
+            .map(|t| {
+                let subject = match &t.subject {
+                    NamedOrBlankNode::NamedNode(n) => n.as_str().to_owned(),
+                    other => other.to_string(),
+                };
+                let (object, object_is_iri, language) = match &t.object {
+                    Term::NamedNode(n) => (n.as_str().to_owned(), true, None),
+                    Term::Literal(l) => (l.value().to_owned(), false, l.language().map(str::to_owned)),
+                    other => (other.to_string(), false, None),
+                };
+                Statement {
+                    subject,
+                    predicate: t.predicate.as_str().to_owned(),
+                    object,
+                    object_is_iri,
+                    language,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            (a.subject.contains('#'), &a.subject, &a.predicate).cmp(&(
+                b.subject.contains('#'),
+                &b.subject,
+                &b.predicate,
+            ))
+        });
+        out
+    }
+}
+
+/// datahamn's own vocabulary (`vocab/datahamn.ttl`), with this deployment's base URL.
+fn vocabulary(iris: &Iris) -> Result<Vec<oxigraph::model::Triple>, ServiceError> {
+    use oxigraph::io::{RdfFormat, RdfParser};
+    let text = include_str!("../../vocab/datahamn.ttl");
+    RdfParser::from_format(RdfFormat::Turtle)
+        .with_base_iri(format!("{}/", iris.base()))
+        .map_err(|e| ServiceError::Internal(e.to_string()))?
+        .for_slice(text.as_bytes())
+        .map(|q| {
+            q.map(oxigraph::model::Triple::from)
+                .map_err(|e| ServiceError::Internal(e.to_string()))
+        })
+        .collect()
+}
+
+/// The RDF syntaxes documents are served in, by media type: Turtle, N-Triples, RDF/XML and
+/// JSON-LD (without a profile).
+pub fn rdf_syntax(media_type: &str) -> Option<oxigraph::io::RdfFormat> {
+    use oxigraph::io::{JsonLdProfileSet, RdfFormat};
+    match RdfFormat::from_media_type(media_type)? {
+        RdfFormat::JsonLd { .. } => Some(RdfFormat::JsonLd {
+            profile: JsonLdProfileSet::empty(),
+        }),
+        format @ (RdfFormat::Turtle | RdfFormat::NTriples | RdfFormat::RdfXml) => Some(format),
+        _ => None,
+    }
 }
 
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         match e {
+            ServiceError::Catalog(e) => ApiError::new(Code::NotFound, e.to_string()),
             ServiceError::DatasetNotFound(id) => {
                 ApiError::new(Code::DatasetNotFound, format!("There is no dataset `{id}`. GET /api/v1/datasets lists them."))
             }
@@ -463,21 +548,8 @@ impl Platform {
 
     /// The RDF of some current items (without graph names): each item and its nodes (position,
     /// address, amenity features), exactly as the SPARQL endpoint holds them, in the RDF syntax
-    /// of `media_type` (`text/turtle`, `application/n-triples`, `application/rdf+xml`,
-    /// `application/ld+json`).
+    /// of `media_type` (see [`rdf_syntax`]).
     pub fn describe_items(&self, items: &[&ItemView], media_type: &str) -> Result<Vec<u8>, ServiceError> {
-        use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfSerializer};
-        let format = match RdfFormat::from_media_type(media_type) {
-            Some(RdfFormat::JsonLd { .. }) => RdfFormat::JsonLd {
-                profile: JsonLdProfileSet::empty(),
-            },
-            Some(format @ (RdfFormat::Turtle | RdfFormat::NTriples | RdfFormat::RdfXml)) => format,
-            _ => {
-                return Err(ServiceError::Internal(format!(
-                    "no RDF serializer for {media_type}"
-                )));
-            }
-        };
         let model = self.model();
         let mut by_graph: BTreeMap<NamedNode, Vec<NamedNode>> = BTreeMap::new();
         for item in items {
@@ -492,24 +564,95 @@ impl Platform {
             };
             by_graph.entry(graph).or_default().push(subject);
         }
+        let mut triples = Vec::new();
+        for (graph, subjects) in by_graph {
+            for quad in self.store.describe(&subjects, &graph)? {
+                triples.push(oxigraph::model::Triple::from(quad));
+            }
+        }
+        self.serialize(&triples, media_type)
+    }
+
+    /// A DCAT-AP-SE catalog: the platform's (`None`) or one municipality's, in the RDF syntax
+    /// of `media_type` (see [`rdf_syntax`]).
+    pub fn dcat_catalog(
+        &self,
+        municipality: Option<&str>,
+        media_type: &str,
+    ) -> Result<Vec<u8>, ServiceError> {
+        let model = self.model();
+        let records: Vec<&catalog::DatasetRecord> = model.datasets().map(|d| &d.record).collect();
+        let scope = municipality.map_or(dcat::Scope::Platform, dcat::Scope::Municipality);
+        let triples = dcat::catalog(&self.iris, &records, scope)?;
+        self.serialize(&triples, media_type)
+    }
+
+    /// The description of a platform resource by its IRI: a dataset, a version, a municipality,
+    /// a county or an organisation (from the catalog graph), or a term of datahamn's vocabulary
+    /// (the namespace itself gives the whole vocabulary). `None` when nothing describes it.
+    pub fn describe_resource(&self, iri: &str) -> Result<Option<ResourceDescription>, ServiceError> {
+        let namespace = self.iris.dh_namespace();
+        let profile_prefix = format!("{namespace}profile/");
+        let triples: Vec<oxigraph::model::Triple> = if let Some(id) = iri.strip_prefix(&profile_prefix) {
+            crate::profile::get(id).map_or_else(Vec::new, |p| catalog::profile_triples(&self.iris, p))
+        } else if iri.starts_with(&namespace) {
+            let fragment = format!("{iri}#");
+            vocabulary(&self.iris)?
+                .into_iter()
+                .filter(|t| {
+                    iri == namespace || {
+                        let s = t.subject.to_string();
+                        let s = s.trim_start_matches('<').trim_end_matches('>');
+                        s == iri || s.starts_with(&fragment)
+                    }
+                })
+                .collect()
+        } else {
+            let Ok(node) = NamedNode::new(iri) else {
+                return Ok(None);
+            };
+            self.store
+                .describe(&[node], &self.iris.catalog_graph())?
+                .into_iter()
+                .map(oxigraph::model::Triple::from)
+                .collect()
+        };
+        if triples.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(ResourceDescription { triples }))
+    }
+
+    /// A resource description in the RDF syntax of `media_type` (see [`rdf_syntax`]).
+    pub fn serialize_description(
+        &self,
+        d: &ResourceDescription,
+        media_type: &str,
+    ) -> Result<Vec<u8>, ServiceError> {
+        self.serialize(&d.triples, media_type)
+    }
+
+    fn serialize(
+        &self,
+        triples: &[oxigraph::model::Triple],
+        media_type: &str,
+    ) -> Result<Vec<u8>, ServiceError> {
+        use oxigraph::io::RdfSerializer;
+        let format = rdf_syntax(media_type)
+            .ok_or_else(|| ServiceError::Internal(format!("no RDF serializer for {media_type}")))?;
+        let failed = |e: &dyn std::fmt::Display| ServiceError::Internal(e.to_string());
         let mut serializer = RdfSerializer::from_format(format);
         for (prefix, ns) in crate::vocab::PREFIXES {
-            serializer = serializer
-                .with_prefix(*prefix, *ns)
-                .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            serializer = serializer.with_prefix(*prefix, *ns).map_err(|e| failed(&e))?;
         }
         serializer = serializer
             .with_prefix("dh", self.iris.dh_namespace())
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            .map_err(|e| failed(&e))?;
         let mut writer = serializer.for_writer(Vec::new());
-        for (graph, subjects) in by_graph {
-            for quad in self.store.describe(&subjects, &graph)? {
-                writer
-                    .serialize_triple(oxigraph::model::TripleRef::from(quad.as_ref()))
-                    .map_err(|e| ServiceError::Internal(e.to_string()))?;
-            }
+        for t in triples {
+            writer.serialize_triple(t).map_err(|e| failed(&e))?;
         }
-        writer.finish().map_err(|e| ServiceError::Internal(e.to_string()))
+        writer.finish().map_err(|e| failed(&e))
     }
 
     /// The graphs queries see by default: every dataset's current version, and the catalog.

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Conformance run: Schemathesis (property tests from our OpenAPI document) and ogctests (OGC API
-# Features Part 1 Core) against a freshly started datahamn serving ./datasets from an empty store.
+# Conformance run: Schemathesis (property tests from our OpenAPI document), ogctests (OGC API
+# Features Part 1 Core) and pyshacl (the DCAT-AP-SE catalogs against DCAT-AP 3.0.1 and the Swedish
+# harvesting rules) against a freshly started datahamn serving ./datasets from an empty store.
 #
-#   bash tests/conformance/run.sh            # both suites
+#   bash tests/conformance/run.sh            # every suite
 #   ONLY=schemathesis bash tests/conformance/run.sh
 #   ONLY=ogc bash tests/conformance/run.sh
+#   ONLY=dcat bash tests/conformance/run.sh
 #
 # Environment: BIN (default target/release/datahamn; not built here), VENV (default
 # .venv-conformance at the repo root), PYTHON (default python3), ST_MAX_EXAMPLES (default 50),
@@ -25,8 +27,8 @@ ONLY="${ONLY:-}"
 ST_MAX_EXAMPLES="${ST_MAX_EXAMPLES:-50}"
 
 case "$ONLY" in
-  "" | schemathesis | ogc) ;;
-  *) echo "run.sh: ONLY must be empty, 'schemathesis' or 'ogc' (got '$ONLY')" >&2; exit 2 ;;
+  "" | schemathesis | ogc | dcat) ;;
+  *) echo "run.sh: ONLY must be empty, 'schemathesis', 'ogc' or 'dcat' (got '$ONLY')" >&2; exit 2 ;;
 esac
 if [ ! -x "$BIN" ]; then
   echo "run.sh: no server binary at $BIN (build it first, e.g. make build)" >&2
@@ -177,6 +179,44 @@ EOF
   else
     echo "ogctests: FAILED in $((SECONDS - started)) s"
     failed+=(ogctests)
+  fi
+fi
+
+# --- pyshacl: the DCAT-AP-SE catalogs, as the national portal harvests them (RDF/XML) ---
+if [ -z "$ONLY" ] || [ "$ONLY" = dcat ]; then
+  started=$SECONDS
+  cat "$HERE/shacl/dcat-ap-3.0.1-shapes.ttl" "$HERE/shacl/dcat-ap-3.0.1-range.ttl" \
+    "$HERE/shacl/dcat-ap-se-additions.ttl" >"$WORK/shapes.ttl"
+  dcat_ok=1
+  # The platform's catalog, and Härryda's (the municipality with real data in ./datasets).
+  for path in /catalog /catalog/1401; do
+    header "pyshacl: $BASE$path (RDF/XML) against DCAT-AP 3.0.1 + DCAT-AP-SE harvesting rules"
+    file="$WORK/catalog$(echo "$path" | tr '/' '-').rdf"
+    if ! "$PY" - "$BASE$path" "$file" <<'EOF'
+import sys, urllib.request
+url, out = sys.argv[1], sys.argv[2]
+request = urllib.request.Request(url, headers={"Accept": "application/rdf+xml"})
+with urllib.request.urlopen(request, timeout=30) as response:
+    kind = response.headers.get("Content-Type", "")
+    if response.status != 200 or not kind.startswith("application/rdf+xml"):
+        sys.exit(f"{url}: {response.status} {kind}")
+    body = response.read()
+open(out, "wb").write(body)
+print(f"{len(body)} bytes of RDF/XML")
+EOF
+    then
+      dcat_ok=0
+      continue
+    fi
+    if ! "$VENV/bin/pyshacl" -s "$WORK/shapes.ttl" -sf turtle -df xml -f human "$file"; then
+      dcat_ok=0
+    fi
+  done
+  if [ "$dcat_ok" = 1 ]; then
+    echo "pyshacl: passed in $((SECONDS - started)) s"
+  else
+    echo "pyshacl: FAILED in $((SECONDS - started)) s"
+    failed+=(pyshacl)
   fi
 fi
 

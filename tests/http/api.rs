@@ -169,13 +169,17 @@ fn items_carry_uri_dataset_municipality_updated_and_links() {
         item["links"].get("linked_data").is_none(),
         "the Linked Data link is `uri`"
     );
-    let feature = shared().get(
-        item["links"]["feature"]
-            .as_str()
-            .unwrap()
-            .strip_prefix(base.as_str())
-            .unwrap(),
-    );
+    // The OGC API feature is linked from the item's GeoJSON.
+    let geojson = shared()
+        .get("/api/v1/items/harryda-badplatser:frokens-udde?format=geojson")
+        .json();
+    let ogc = geojson["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "alternate" && l["type"] == "application/geo+json")
+        .expect("a link to the OGC API feature");
+    let feature = shared().get(ogc["href"].as_str().unwrap().strip_prefix(base.as_str()).unwrap());
     assert_eq!(feature.status, 200, "{}", feature.body);
 }
 
@@ -549,5 +553,115 @@ fn an_item_format_is_taken_exactly_as_sent() {
             .get(&format!("/api/v1/items/harryda-badplatser:frokens-udde?{query}"))
             .assert_problem(400, "invalid_parameter");
         assert_eq!(p["parameter"], "format");
+    }
+}
+
+#[test]
+fn dcat_catalogs_for_the_portal() {
+    let server = shared();
+    let base = server.base.clone();
+    let all = server.get("/catalog");
+    assert_eq!(all.status, 200, "{}", all.body);
+    assert_eq!(
+        all.header("content-type"),
+        Some("application/rdf+xml; charset=utf-8")
+    );
+    assert!(all.body.contains("harryda-badplatser") && all.body.contains("goteborg-badhus"));
+
+    let harryda = server.get_accept("/catalog/1401", "text/turtle");
+    assert_eq!(harryda.status, 200, "{}", harryda.body);
+    assert!(
+        harryda
+            .body
+            .contains("http://dataportal.se/organisation/SE2120001264")
+    );
+    assert!(
+        harryda
+            .body
+            .contains(&format!("{base}/dataset/harryda-badplatser"))
+    );
+    assert!(
+        !harryda.body.contains("goteborg-badhus"),
+        "another publisher's data"
+    );
+    assert!(!harryda.body.contains("_:"), "no blank nodes");
+    // JSON-LD too (`json()` fails on anything but JSON).
+    let jsonld = server.get_accept("/catalog/1401", "application/ld+json");
+    assert_eq!(jsonld.header("content-type"), Some("application/ld+json"));
+    assert!(jsonld.json().to_string().contains("SE2120001264"));
+
+    // Göteborg publishes only example data here: nothing for the portal to harvest.
+    server.get("/catalog/1480").assert_problem(404, "not_found");
+    server.get("/catalog/9999").assert_problem(404, "not_found");
+    server
+        .get_accept("/catalog", "text/csv")
+        .assert_problem(406, "not_acceptable");
+
+    // Every IRI under the base URL in Härryda's catalog, in its dataset's description and in
+    // an item's description resolves.
+    let dataset = server.get_accept("/dataset/harryda-badplatser", "text/turtle");
+    let item = server.get_accept("/id/harryda-badplatser/frokens-udde", "text/turtle");
+    let text = format!("{}{}{}", harryda.body, dataset.body, item.body);
+    let mut iris: Vec<String> = text
+        .split('<')
+        .skip(1)
+        .filter_map(|s| s.split_once('>').map(|(iri, _)| iri.to_owned()))
+        .filter(|iri| iri.starts_with(&base))
+        .map(|iri| iri.split('#').next().unwrap().to_owned())
+        .collect();
+    iris.sort();
+    iris.dedup();
+    assert!(iris.len() > 5, "{iris:?}");
+    for iri in iris {
+        let path = iri.strip_prefix(&base).unwrap();
+        let r = server.get_accept(
+            if path.is_empty() { "/" } else { path },
+            "text/turtle, application/json;q=0.9, */*;q=0.1",
+        );
+        assert_eq!(r.status, 200, "{iri}: {}", r.body);
+    }
+}
+
+#[test]
+fn platform_uris_dereference() {
+    let server = shared();
+    for (path, expect) in [
+        ("/dataset/harryda-badplatser", "Badplatser i Härryda kommun"),
+        ("/dataset/harryda-badplatser/version/1", "harryda-badplatser"),
+        ("/municipality/1401", "Härryda"),
+        ("/county/14", "Västra Götaland"),
+        ("/organisation/1401", "Härryda kommun"),
+        ("/organisation/datahamn", "datahamn"),
+        ("/def/", "Ontology"),
+        ("/def/municipalityCode", "municipalityCode"),
+        ("/def/profile/bathing-sites", "Profile"),
+    ] {
+        let r = server.get_accept(path, "text/turtle");
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+        assert_eq!(
+            r.header("content-type"),
+            Some("text/turtle; charset=utf-8"),
+            "{path}"
+        );
+        assert!(r.body.contains(expect), "{path}: {}", r.body);
+        let html = server.get_accept(path, "text/html");
+        assert_eq!(
+            html.header("content-type"),
+            Some("text/html; charset=utf-8"),
+            "{path}"
+        );
+        assert!(html.body.contains("<table>"), "{path}");
+        let xml = server.get_accept(path, "application/rdf+xml");
+        assert!(xml.body.trim_start().starts_with("<?xml"), "{path}");
+    }
+    for path in [
+        "/def/noSuchTerm",
+        "/dataset/nope",
+        "/municipality/9999",
+        "/organisation/nope",
+    ] {
+        server
+            .get_accept(path, "text/turtle")
+            .assert_problem(404, "not_found");
     }
 }

@@ -1,10 +1,12 @@
-//! Linked Data: an item's URI (`/id/{dataset}/{local id}`) dereferences to its description, as
-//! RDF (Turtle, JSON-LD, N-Triples, RDF/XML) or as an HTML page for people, by `Accept`.
+//! Linked Data: every URI datahamn mints dereferences to its description, as RDF (Turtle,
+//! JSON-LD, N-Triples, RDF/XML) or as an HTML page for people, by `Accept`: items
+//! (`/id/{dataset}/{local id}`), datasets and their versions, municipalities, counties,
+//! organisations, and the terms of datahamn's own vocabulary (`/def/…`).
 
 use crate::error::{ApiError, Code};
-use crate::http::{State, caching, negotiate};
+use crate::http::{State, negotiate};
 use crate::mapping::ItemView;
-use crate::service::ServiceError;
+use crate::service::{ServiceError, Statement};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::Value as Json;
@@ -51,19 +53,7 @@ pub async fn get_item_uri(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (dataset, local) = path.into_inner();
-    if !req.query_string().is_empty() {
-        return Err(ApiError::parameter(
-            req.query_string().split(['=', '&']).next().unwrap_or_default(),
-            "An item URI takes no parameters; choose the format with `Accept`.",
-        ));
-    }
-    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
-    let media_type = negotiate::best(accept, &OFFERS).ok_or_else(|| {
-        ApiError::new(
-            Code::NotAcceptable,
-            format!("An item URI answers in {}.", OFFERS.join(", ")),
-        )
-    })?;
+    let media_type = negotiate(&req)?;
     let model = state.model();
     let id = format!("{dataset}:{local}");
     let entry = model.item(&id).ok_or(ServiceError::ItemNotFound(id))?.clone();
@@ -72,23 +62,241 @@ pub async fn get_item_uri(
         page(&entry.view).into_bytes()
     } else {
         let platform = state.clone().into_inner();
-        let media = media_type.to_owned();
-        web::block(move || platform.describe_items(&[&entry.view], &media))
+        web::block(move || platform.describe_items(&[&entry.view], media_type))
             .await
             .map_err(|e| ApiError::internal(&e))??
     };
-    let content_type = match media_type {
-        "text/html" | "text/turtle" => format!("{media_type}; charset=utf-8"),
-        other => other.to_owned(),
+    Ok(crate::http::rdf_response(&req, generation, media_type, body))
+}
+
+/// The media type `Accept` asks for among [`OFFERS`], or a 406 problem; a query string is a 400.
+fn negotiate(req: &HttpRequest) -> Result<&'static str, ApiError> {
+    if !req.query_string().is_empty() {
+        return Err(ApiError::parameter(
+            req.query_string().split(['=', '&']).next().unwrap_or_default(),
+            "A Linked Data URI takes no parameters; choose the format with `Accept`.",
+        ));
+    }
+    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    negotiate::best(accept, &OFFERS).ok_or_else(|| {
+        ApiError::new(
+            Code::NotAcceptable,
+            format!("A Linked Data URI answers in {}.", OFFERS.join(", ")),
+        )
+    })
+}
+
+/// A platform resource (not an item) by its URI: the request's path under the base URL.
+async fn describe(req: HttpRequest, state: State) -> Result<HttpResponse, ApiError> {
+    let media_type = negotiate(&req)?;
+    let iri = format!("{}{}", state.iris().base(), req.path());
+    let generation = state.model().generation();
+    let platform = state.clone().into_inner();
+    let lookup = iri.clone();
+    let description = web::block(move || platform.describe_resource(&lookup))
+        .await
+        .map_err(|e| ApiError::internal(&e))??
+        .ok_or_else(|| {
+            ApiError::new(
+                Code::NotFound,
+                format!("Nothing is described at {iri}. Item URIs look like {}/id/harryda-badplatser/frokens-udde.", state.iris().base()),
+            )
+        })?;
+    let body = if media_type == "text/html" {
+        resource_page(&iri, &description.statements()).into_bytes()
+    } else {
+        state.serialize_description(&description, media_type)?
     };
-    Ok(HttpResponse::Ok()
-        .content_type(content_type.as_str())
-        .insert_header((header::VARY, "Accept, Accept-Encoding"))
-        .insert_header((
-            header::ETAG,
-            caching::representation_etag(&req, generation, media_type),
-        ))
-        .body(body))
+    Ok(crate::http::rdf_response(&req, generation, media_type, body))
+}
+
+/// A dataset, by its URI.
+///
+/// Its catalog record: title, description, publisher, licence, keywords, themes, profile, and
+/// links to its versions; RDF by `Accept`, or an HTML page.
+#[utoipa::path(get, path = "/dataset/{id}", tag = "linked data",
+    params(("id" = String, Path, description = "The dataset id", example = "harryda-badplatser")),
+    responses(
+        (status = 200, description = "The description", content((String = "text/turtle"), (String = "text/html"), (Object = "application/ld+json"), (String = "application/n-triples"), (String = "application/rdf+xml"))),
+        (status = 404, description = "Nothing is described there", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "None of the formats is acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_dataset_uri(
+    req: HttpRequest,
+    state: State,
+    _id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    describe(req, state).await
+}
+
+/// A dataset version, by its URI (also the name of the graph that holds its data).
+#[utoipa::path(get, path = "/dataset/{id}/version/{number}", tag = "linked data",
+    params(
+        ("id" = String, Path, description = "The dataset id", example = "harryda-badplatser"),
+        ("number" = String, Path, description = "The version number", example = "1"),
+    ),
+    responses(
+        (status = 200, description = "The description", content((String = "text/turtle"), (String = "text/html"), (Object = "application/ld+json"), (String = "application/n-triples"), (String = "application/rdf+xml"))),
+        (status = 404, description = "Nothing is described there", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "None of the formats is acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_version_uri(
+    req: HttpRequest,
+    state: State,
+    _p: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    describe(req, state).await
+}
+
+/// A municipality (the place), by its URI.
+#[utoipa::path(get, path = "/municipality/{code}", tag = "linked data",
+    params(("code" = String, Path, description = "The municipality code (SCB)", example = "1401")),
+    responses(
+        (status = 200, description = "The description", content((String = "text/turtle"), (String = "text/html"), (Object = "application/ld+json"), (String = "application/n-triples"), (String = "application/rdf+xml"))),
+        (status = 404, description = "Nothing is described there", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "None of the formats is acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_municipality_uri(
+    req: HttpRequest,
+    state: State,
+    _c: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    describe(req, state).await
+}
+
+/// A county (län), by its URI.
+#[utoipa::path(get, path = "/county/{code}", tag = "linked data",
+    params(("code" = String, Path, description = "The county code (SCB)", example = "14")),
+    responses(
+        (status = 200, description = "The description", content((String = "text/turtle"), (String = "text/html"), (Object = "application/ld+json"), (String = "application/n-triples"), (String = "application/rdf+xml"))),
+        (status = 404, description = "Nothing is described there", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "None of the formats is acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_county_uri(
+    req: HttpRequest,
+    state: State,
+    _c: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    describe(req, state).await
+}
+
+/// An organisation (a publisher), by its URI.
+#[utoipa::path(get, path = "/organisation/{id}", tag = "linked data",
+    params(("id" = String, Path, description = "The organisation id: a municipality code, or an agency id", example = "1401")),
+    responses(
+        (status = 200, description = "The description", content((String = "text/turtle"), (String = "text/html"), (Object = "application/ld+json"), (String = "application/n-triples"), (String = "application/rdf+xml"))),
+        (status = 404, description = "Nothing is described there", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "None of the formats is acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_organisation_uri(
+    req: HttpRequest,
+    state: State,
+    _id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    describe(req, state).await
+}
+
+/// datahamn's vocabulary, at its namespace URI.
+#[utoipa::path(get, path = "/def/", tag = "linked data",
+    responses(
+        (status = 200, description = "The whole vocabulary", content((String = "text/turtle"), (String = "text/html"), (Object = "application/ld+json"), (String = "application/n-triples"), (String = "application/rdf+xml"))),
+        (status = 406, description = "None of the formats is acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_vocabulary(req: HttpRequest, state: State) -> Result<HttpResponse, ApiError> {
+    describe(req, state).await
+}
+
+/// A term of datahamn's vocabulary, by its URI.
+#[utoipa::path(get, path = "/def/{term}", tag = "linked data",
+    params(("term" = String, Path, description = "The term", example = "municipalityCode")),
+    responses(
+        (status = 200, description = "The term's definition", content((String = "text/turtle"), (String = "text/html"), (Object = "application/ld+json"), (String = "application/n-triples"), (String = "application/rdf+xml"))),
+        (status = 404, description = "No such term", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "None of the formats is acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_term(
+    req: HttpRequest,
+    state: State,
+    _t: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    describe(req, state).await
+}
+
+/// A profile (the shared format a dataset's CSV follows), by its URI.
+#[utoipa::path(get, path = "/def/profile/{id}", tag = "linked data",
+    params(("id" = String, Path, description = "The profile id", example = "bathing-sites")),
+    responses(
+        (status = 200, description = "The profile's description", content((String = "text/turtle"), (String = "text/html"), (Object = "application/ld+json"), (String = "application/n-triples"), (String = "application/rdf+xml"))),
+        (status = 404, description = "No such profile", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "None of the formats is acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_profile_uri(
+    req: HttpRequest,
+    state: State,
+    _id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    describe(req, state).await
+}
+
+/// A page of statements: each subject with its predicates and objects; IRIs are links.
+fn resource_page(iri: &str, statements: &[Statement]) -> String {
+    let e = escape;
+    let label = statements
+        .iter()
+        .find(|s| {
+            s.subject == iri
+                && (s.predicate.ends_with("/title")
+                    || s.predicate.ends_with("#label")
+                    || s.predicate.ends_with("/name"))
+        })
+        .map_or(iri, |s| s.object.as_str());
+    let mut body = String::new();
+    let mut current: Option<&str> = None;
+    for s in statements {
+        if current != Some(s.subject.as_str()) {
+            if current.is_some() {
+                body.push_str("</table>");
+            }
+            let _ = write!(body, "<h2><code>{}</code></h2><table>", e(&s.subject));
+            current = Some(&s.subject);
+        }
+        let object = if s.object_is_iri {
+            format!(r#"<a href="{0}">{0}</a>"#, e(&s.object))
+        } else {
+            match &s.language {
+                Some(l) => format!(
+                    r#"<span lang="{}">{}</span> <code>@{}</code>"#,
+                    e(l),
+                    e(&s.object),
+                    e(l)
+                ),
+                None => e(&s.object),
+            }
+        };
+        let _ = write!(
+            body,
+            r#"<tr><th><a href="{0}">{0}</a></th><td>{1}</td></tr>"#,
+            e(&s.predicate),
+            object
+        );
+    }
+    if current.is_some() {
+        body.push_str("</table>");
+    }
+    format!(
+        r#"<!doctype html>
+<html lang="sv"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}th{{text-align:left;padding-right:1rem;vertical-align:top;font-weight:normal}}td{{word-break:break-word}}</style>
+</head><body>
+<h1>{title}</h1>
+<p><code>{uri}</code>: also as Turtle, JSON-LD, N-Triples and RDF/XML by <code>Accept</code>.</p>
+{body}
+</body></html>
+"#,
+        title = e(label),
+        uri = e(iri),
+    )
 }
 
 /// Text for HTML: `&`, `<`, `>`, `"` and `'` escaped.

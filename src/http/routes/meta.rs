@@ -14,20 +14,39 @@ use serde_json::{Map, Value};
     responses((status = 200, description = "Links to the API's parts", body = Landing))
 )]
 pub async fn get_landing(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    landing(&req)
+}
+
+/// The REST API's root: the same links as `/` (the endpoint URL the DCAT catalogs name).
+#[utoipa::path(
+    get,
+    path = "/api/v1",
+    tag = "meta",
+    responses((status = 200, description = "Links to the API's parts", body = Landing))
+)]
+pub async fn get_api_root(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    landing(&req)
+}
+
+fn landing(req: &HttpRequest) -> Result<HttpResponse, ApiError> {
     let mut links = Map::new();
     for (name, href) in [
         ("datasets", "/api/v1/datasets"),
         ("bathing_sites", "/api/v1/bathing-sites"),
         ("swimming_pools", "/api/v1/swimming-pools"),
         ("public_services", "/api/v1/public-services"),
+        ("ogc_api_features", "/ogc"),
         ("sparql", "/sparql"),
+        ("catalog", "/catalog"),
+        ("vocabulary", "/def/"),
         ("openapi", "/openapi.json"),
+        ("docs", "/docs/"),
         ("health", "/healthz"),
     ] {
         links.insert(name.into(), Value::String(href.into()));
     }
     json(
-        &req,
+        req,
         &Landing {
             title: "datahamn".into(),
             description: "Öppna data från svenska kommuner: badplatser, bad och kommunala tjänster. / Open data from Swedish municipalities: bath sites, pools and municipal services.".into(),

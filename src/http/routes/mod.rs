@@ -1,5 +1,6 @@
 //! The route table: one place that lists every URL datahamn serves.
 
+pub mod catalog;
 pub mod datasets;
 pub mod items;
 pub mod linked_data;
@@ -10,18 +11,10 @@ pub mod sparql;
 use crate::get_resource;
 use actix_web::web;
 
+/// Routes are tried in order, and a route with a `{parameter}` is a regular expression: the
+/// busiest, static ones come first.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(get_resource!("/", meta::get_landing))
-        .service(get_resource!("/healthz", meta::get_health))
-        .service(get_resource!("/openapi.json", meta::get_openapi))
-        .service(get_resource!("/problems/{code}", meta::get_problem_type))
-        .service(get_resource!("/api/v1/datasets", datasets::list_datasets))
-        .service(get_resource!("/api/v1/datasets/{id}", datasets::get_dataset))
-        .service(get_resource!(
-            "/api/v1/datasets/{id}/items",
-            items::list_dataset_items
-        ))
-        .service(get_resource!("/api/v1/bathing-sites", items::list_bathing_sites))
+    cfg.service(get_resource!("/api/v1/bathing-sites", items::list_bathing_sites))
         .service(get_resource!(
             "/api/v1/swimming-pools",
             items::list_swimming_pools
@@ -30,8 +23,41 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/api/v1/public-services",
             items::list_public_services
         ))
+        .service(get_resource!("/", meta::get_landing))
+        .service(get_resource!("/healthz", meta::get_health))
+        .service(get_resource!("/openapi.json", meta::get_openapi))
+        .service(get_resource!("/problems/{code}", meta::get_problem_type))
+        .service(get_resource!("/api/v1", meta::get_api_root))
+        .service(get_resource!("/api/v1/datasets", datasets::list_datasets))
+        .service(get_resource!("/api/v1/datasets/{id}", datasets::get_dataset))
+        .service(get_resource!(
+            "/api/v1/datasets/{id}/items",
+            items::list_dataset_items
+        ))
         .service(get_resource!("/api/v1/items/{id}", items::get_item))
         .service(get_resource!("/id/{dataset}/{local}", linked_data::get_item_uri))
+        .service(get_resource!("/dataset/{id}", linked_data::get_dataset_uri))
+        .service(get_resource!(
+            "/dataset/{id}/version/{number}",
+            linked_data::get_version_uri
+        ))
+        .service(get_resource!(
+            "/municipality/{code}",
+            linked_data::get_municipality_uri
+        ))
+        .service(get_resource!("/county/{code}", linked_data::get_county_uri))
+        .service(get_resource!(
+            "/organisation/{id}",
+            linked_data::get_organisation_uri
+        ))
+        .service(get_resource!("/def/", linked_data::get_vocabulary))
+        .service(get_resource!("/def/{term}", linked_data::get_term))
+        .service(get_resource!("/def/profile/{id}", linked_data::get_profile_uri))
+        .service(get_resource!("/catalog", catalog::get_catalog))
+        .service(get_resource!(
+            "/catalog/{municipality}",
+            catalog::get_municipality_catalog
+        ))
         .service(get_resource!("/ogc", ogc::landing))
         .service(get_resource!("/ogc/", ogc::landing))
         .service(get_resource!("/ogc/api", ogc::api_definition))

@@ -1,0 +1,601 @@
+//! The DCAT-AP-SE 3.0.1 catalogs the national portal harvests: one for the whole platform and
+//! one per municipality (the URL a municipality registers), built from the dataset records.
+//! Pure: no store, no HTTP.
+//!
+//! Harvesting rules followed (DCAT-AP-SE and its harvesting rules): absolute IRIs and no blank
+//! nodes; publishers named by `http://dataportal.se/organisation/SE<orgnr>` with `foaf:name` and
+//! an ADMS publisher type; CC0 for the catalog; one distribution per format, each with the
+//! REST API as its `dcat:accessService`, a `dcat:DataService` whose endpoint description is the
+//! OpenAPI document. Every IRI used as a licence, media type, format, language, theme, standard
+//! or agent carries its own `rdf:type`, since SHACL validators do no RDFS inference.
+//!
+//! Example data never reaches a municipality's catalog (the portal would publish it as real);
+//! the platform catalog lists it with its "(exempeldata)" title.
+
+use crate::catalog::{DatasetRecord, lang};
+use crate::reference::{self, OrganisationKind};
+use crate::vocab::{Iris, iri, ns};
+use oxigraph::model::vocab::{rdf, xsd};
+use oxigraph::model::{Literal, NamedNode, Term, Triple};
+use std::collections::BTreeSet;
+
+/// Which catalog.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope<'a> {
+    /// Every published dataset of the platform.
+    Platform,
+    /// The datasets one municipality publishes (by its code), without example data.
+    Municipality(&'a str),
+}
+
+const CC0: &str = "http://creativecommons.org/publicdomain/zero/1.0/";
+const SWEDISH: &str = "http://publications.europa.eu/resource/authority/language/SWE";
+const ENGLISH: &str = "http://publications.europa.eu/resource/authority/language/ENG";
+const PUBLIC: &str = "http://publications.europa.eu/resource/authority/access-right/PUBLIC";
+const DATA_THEMES: &str = "http://publications.europa.eu/resource/authority/data-theme";
+const FILE_TYPE: &str = "http://publications.europa.eu/resource/authority/file-type/";
+const IANA: &str = "http://www.iana.org/assignments/media-types/";
+const PUBLISHER_TYPE: &str = "http://purl.org/adms/publishertype/";
+
+/// The distributions of every dataset: (fragment, title, `format` value of the API, IANA media
+/// type, EU file type).
+const DISTRIBUTIONS: [(&str, &str, &str, &str, &str); 4] = [
+    ("json", "JSON", "json", "application/json", "JSON"),
+    ("geojson", "GeoJSON", "geojson", "application/geo+json", "GEOJSON"),
+    ("csv", "CSV", "csv", "text/csv", "CSV"),
+    ("jsonld", "JSON-LD", "jsonld", "application/ld+json", "JSON_LD"),
+];
+
+/// Labels (sv, en) of the controlled-vocabulary concepts the catalogs use: the EU data themes
+/// and the ADMS publisher types. SHACL validators see only the catalog, so each concept it
+/// names carries its `skos:prefLabel` there.
+const CONCEPT_LABELS: [(&str, &str, &str); 16] = [
+    (
+        "data-theme/AGRI",
+        "Jordbruk, fiske, skogsbruk och livsmedel",
+        "Agriculture, fisheries, forestry and food",
+    ),
+    ("data-theme/ECON", "Ekonomi och finans", "Economy and finance"),
+    (
+        "data-theme/EDUC",
+        "Utbildning, kultur och sport",
+        "Education, culture and sport",
+    ),
+    ("data-theme/ENER", "Energi", "Energy"),
+    ("data-theme/ENVI", "Miljö", "Environment"),
+    (
+        "data-theme/GOVE",
+        "Regeringen och den offentliga sektorn",
+        "Government and public sector",
+    ),
+    ("data-theme/HEAL", "Hälsa", "Health"),
+    (
+        "data-theme/INTR",
+        "Internationella frågor",
+        "International issues",
+    ),
+    (
+        "data-theme/JUST",
+        "Rättvisa, rättssystem och allmän säkerhet",
+        "Justice, legal system and public safety",
+    ),
+    ("data-theme/REGI", "Regioner och städer", "Regions and cities"),
+    (
+        "data-theme/SOCI",
+        "Befolkning och samhälle",
+        "Population and society",
+    ),
+    (
+        "data-theme/TECH",
+        "Vetenskap och teknik",
+        "Science and technology",
+    ),
+    ("data-theme/TRAN", "Transport", "Transport"),
+    (
+        "publishertype/LocalAuthority",
+        "Lokal myndighet",
+        "Local authority",
+    ),
+    (
+        "publishertype/RegionalAuthority",
+        "Regional myndighet",
+        "Regional authority",
+    ),
+    (
+        "publishertype/NationalAuthority",
+        "Nationell myndighet",
+        "National authority",
+    ),
+];
+
+/// Why there is no catalog.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CatalogError {
+    #[error("`{0}` is not a Swedish municipality code (four digits, e.g. 1401 for Härryda).")]
+    UnknownMunicipality(String),
+    #[error("{0} publishes no datasets here yet (example data is never listed for harvesting).")]
+    NothingPublished(String),
+}
+
+/// The catalog's IRI.
+pub fn catalog_iri(iris: &Iris, scope: Scope<'_>) -> NamedNode {
+    match scope {
+        Scope::Platform => iris.catalog(),
+        Scope::Municipality(code) => NamedNode::new_unchecked(format!("{}/{code}", iris.catalog().as_str())),
+    }
+}
+
+/// The organisation portal IRI of a publisher: `http://dataportal.se/organisation/SE<orgnr>`,
+/// or the platform's own IRI for an organisation without a known number.
+fn publisher_iri(iris: &Iris, id: &str) -> NamedNode {
+    reference::organisation(id)
+        .and_then(|o| o.organisation_number.as_ref())
+        .map(|n| {
+            NamedNode::new_unchecked(format!(
+                "http://dataportal.se/organisation/SE{}",
+                n.replace('-', "")
+            ))
+        })
+        .unwrap_or_else(|| iris.organisation(id))
+}
+
+struct Graph {
+    triples: Vec<Triple>,
+    typed: BTreeSet<(String, String)>,
+}
+
+impl Graph {
+    fn add(&mut self, s: &NamedNode, p: NamedNode, o: impl Into<Term>) {
+        self.triples.push(Triple::new(s.clone(), p, o.into()));
+    }
+
+    /// Types an IRI once, however often it is used.
+    fn typed(&mut self, node: &NamedNode, class: NamedNode) {
+        if self
+            .typed
+            .insert((node.as_str().to_owned(), class.as_str().to_owned()))
+        {
+            self.add(node, rdf::TYPE.into_owned(), class);
+        }
+    }
+
+    /// An object IRI and its type; a concept also gets its labels, when known.
+    fn link(&mut self, s: &NamedNode, p: NamedNode, o: &str, class: NamedNode) {
+        let o = NamedNode::new_unchecked(o);
+        let is_concept = class == iri(ns::SKOS, "Concept");
+        if self
+            .typed
+            .insert((o.as_str().to_owned(), class.as_str().to_owned()))
+        {
+            self.add(&o, rdf::TYPE.into_owned(), class);
+            if is_concept
+                && let Some((_, sv, en)) = CONCEPT_LABELS.iter().find(|(k, ..)| o.as_str().ends_with(k))
+            {
+                self.add(&o, iri(ns::SKOS, "prefLabel"), lang(sv, "sv"));
+                self.add(&o, iri(ns::SKOS, "prefLabel"), lang(en, "en"));
+            }
+        }
+        self.add(s, p, o);
+    }
+}
+
+fn dcat(l: &str) -> NamedNode {
+    super::T::dcat(l)
+}
+
+fn dct(l: &str) -> NamedNode {
+    super::T::dct(l)
+}
+
+fn foaf(l: &str) -> NamedNode {
+    iri(ns::FOAF, l)
+}
+
+fn vcard(l: &str) -> NamedNode {
+    iri(ns::VCARD, l)
+}
+
+fn date_time(s: &str) -> Term {
+    Literal::new_typed_literal(s, xsd::DATE_TIME).into()
+}
+
+/// The catalog for `scope`, as triples.
+pub fn catalog(
+    iris: &Iris,
+    records: &[&DatasetRecord],
+    scope: Scope<'_>,
+) -> Result<Vec<Triple>, CatalogError> {
+    let listed: Vec<&DatasetRecord> = records
+        .iter()
+        .copied()
+        .filter(|r| r.current().is_some())
+        .filter(|r| match scope {
+            Scope::Platform => true,
+            Scope::Municipality(code) => r.meta.publisher == code && !r.meta.example,
+        })
+        .collect();
+    let (publisher, title_sv, title_en) = match scope {
+        Scope::Platform => (
+            None,
+            "datahamn: öppna data från kommunerna".to_owned(),
+            "datahamn: open data from the municipalities".to_owned(),
+        ),
+        Scope::Municipality(code) => {
+            let m = reference::municipality(code)
+                .ok_or_else(|| CatalogError::UnknownMunicipality(code.to_owned()))?;
+            let org = reference::organisation(code)
+                .filter(|o| o.kind == OrganisationKind::Municipality)
+                .map_or_else(|| format!("{} kommun", m.name), |o| o.name.clone());
+            if listed.is_empty() {
+                return Err(CatalogError::NothingPublished(org));
+            }
+            (
+                Some(code),
+                format!("Öppna data från {org}"),
+                format!("Open data from {org}"),
+            )
+        }
+    };
+    let mut g = Graph {
+        triples: Vec::new(),
+        typed: BTreeSet::new(),
+    };
+    let cat = catalog_iri(iris, scope);
+    let base = iris.base();
+    g.typed(&cat, dcat("Catalog"));
+    g.add(&cat, dct("title"), lang(&title_sv, "sv"));
+    g.add(&cat, dct("title"), lang(&title_en, "en"));
+    g.add(
+        &cat,
+        dct("description"),
+        lang(
+            "Datamängder som publiceras på den gemensamma plattformen datahamn, i ett gemensamt format: badplatser, badhus och simhallar, kommunala tjänster.",
+            "sv",
+        ),
+    );
+    g.add(
+        &cat,
+        dct("description"),
+        lang(
+            "Datasets published on the shared datahamn platform, in one shared vocabulary: bath sites, bath houses and pools, municipal services.",
+            "en",
+        ),
+    );
+    let cat_publisher = match publisher {
+        Some(code) => agent(&mut g, iris, code),
+        None => platform_agent(&mut g, iris),
+    };
+    g.add(&cat, dct("publisher"), cat_publisher.clone());
+    g.link(&cat, dct("license"), CC0, dct("LicenseDocument"));
+    g.link(&cat, dct("language"), SWEDISH, dct("LinguisticSystem"));
+    g.link(&cat, dct("language"), ENGLISH, dct("LinguisticSystem"));
+    g.link(&cat, foaf("homepage"), &format!("{base}/"), foaf("Document"));
+    g.link(
+        &cat,
+        dcat("themeTaxonomy"),
+        DATA_THEMES,
+        iri(ns::SKOS, "ConceptScheme"),
+    );
+    let themes = NamedNode::new_unchecked(DATA_THEMES);
+    g.add(&themes, dct("title"), lang("Datatema", "sv"));
+    g.add(&themes, dct("title"), lang("Data theme", "en"));
+    if let Some(code) = publisher {
+        g.link(
+            &cat,
+            dct("spatial"),
+            iris.municipality(code).as_str(),
+            dct("Location"),
+        );
+    }
+    if let Some(modified) = listed
+        .iter()
+        .filter_map(|r| r.current())
+        .map(|v| v.issued.as_str())
+        .max()
+    {
+        g.add(&cat, dct("modified"), date_time(modified));
+    }
+    let service = NamedNode::new_unchecked(format!("{base}/api/v1"));
+    g.add(&cat, dcat("service"), service.clone());
+    for record in &listed {
+        let ds = dataset(&mut g, iris, record, &service);
+        g.add(&cat, dcat("dataset"), ds.clone());
+        g.add(&service, dcat("servesDataset"), ds);
+    }
+    // The API is the platform's, whoever publishes the catalog.
+    let operator = platform_agent(&mut g, iris);
+    data_service(&mut g, iris, &service, &operator);
+    let mut seen = std::collections::HashSet::new();
+    g.triples.retain(|t| seen.insert(t.clone()));
+    Ok(g.triples)
+}
+
+/// A publisher, typed and named.
+fn agent(g: &mut Graph, iris: &Iris, id: &str) -> NamedNode {
+    let node = publisher_iri(iris, id);
+    let Some(org) = reference::organisation(id) else {
+        g.typed(&node, foaf("Agent"));
+        g.add(&node, foaf("name"), lang(id, "sv"));
+        g.link(
+            &node,
+            dct("type"),
+            &format!("{PUBLISHER_TYPE}LocalAuthority"),
+            iri(ns::SKOS, "Concept"),
+        );
+        return node;
+    };
+    g.typed(&node, foaf("Agent"));
+    g.typed(&node, foaf("Organization"));
+    g.add(&node, foaf("name"), lang(&org.name, "sv"));
+    let kind = match org.kind {
+        OrganisationKind::Municipality => "LocalAuthority",
+        OrganisationKind::Agency => "NationalAuthority",
+    };
+    g.link(
+        &node,
+        dct("type"),
+        &format!("{PUBLISHER_TYPE}{kind}"),
+        iri(ns::SKOS, "Concept"),
+    );
+    if let Some(n) = &org.organisation_number {
+        g.add(&node, dct("identifier"), Literal::new_simple_literal(n));
+    }
+    node
+}
+
+/// The platform itself, publisher of the platform catalog and of the API: run jointly by the
+/// region's municipalities.
+fn platform_agent(g: &mut Graph, iris: &Iris) -> NamedNode {
+    let node = iris.organisation(super::PLATFORM_ORGANISATION);
+    g.typed(&node, foaf("Agent"));
+    g.typed(&node, foaf("Organization"));
+    g.add(&node, foaf("name"), lang(super::PLATFORM_NAME, "sv"));
+    g.link(
+        &node,
+        dct("type"),
+        super::PLATFORM_PUBLISHER_TYPE,
+        iri(ns::SKOS, "Concept"),
+    );
+    node
+}
+
+fn dataset(g: &mut Graph, iris: &Iris, record: &DatasetRecord, service: &NamedNode) -> NamedNode {
+    let meta = &record.meta;
+    let base = iris.base();
+    let ds = iris.dataset(&meta.id);
+    g.typed(&ds, dcat("Dataset"));
+    g.add(&ds, dct("identifier"), Literal::new_simple_literal(&meta.id));
+    g.add(&ds, dct("title"), lang(&meta.title.sv, "sv"));
+    g.add(&ds, dct("title"), lang(&meta.title.en, "en"));
+    g.add(&ds, dct("description"), lang(&meta.description.sv, "sv"));
+    g.add(&ds, dct("description"), lang(&meta.description.en, "en"));
+    let publisher = agent(g, iris, &meta.publisher);
+    g.add(&ds, dct("publisher"), publisher);
+    for k in &meta.keywords.sv {
+        g.add(&ds, dcat("keyword"), lang(k, "sv"));
+    }
+    for k in &meta.keywords.en {
+        g.add(&ds, dcat("keyword"), lang(k, "en"));
+    }
+    for t in &meta.themes {
+        g.link(&ds, dcat("theme"), t, iri(ns::SKOS, "Concept"));
+    }
+    if let Some(c) = &meta.conforms_to {
+        g.link(&ds, dct("conformsTo"), c, dct("Standard"));
+    }
+    if let Some(page) = &meta.landing_page {
+        g.link(&ds, dcat("landingPage"), page, foaf("Document"));
+    }
+    g.link(&ds, dct("accessRights"), PUBLIC, dct("RightsStatement"));
+    g.link(&ds, dct("language"), SWEDISH, dct("LinguisticSystem"));
+    if let Some(code) = reference::organisation(&meta.publisher).and_then(|o| o.municipality_code.as_deref())
+    {
+        g.link(
+            &ds,
+            dct("spatial"),
+            iris.municipality(code).as_str(),
+            dct("Location"),
+        );
+    }
+    if let Some(first) = record.versions.iter().min_by_key(|v| v.number) {
+        g.add(&ds, dct("issued"), date_time(&first.issued));
+    }
+    if let Some(current) = record.current() {
+        g.add(&ds, dct("modified"), date_time(&current.issued));
+    }
+    let contact = NamedNode::new_unchecked(format!("{}#contact", ds.as_str()));
+    g.add(&ds, dcat("contactPoint"), contact.clone());
+    g.typed(&contact, vcard("Kind"));
+    g.typed(&contact, vcard("Organization"));
+    let name = reference::organisation(&meta.publisher).map_or(meta.publisher.as_str(), |o| o.name.as_str());
+    g.add(&contact, vcard("fn"), Literal::new_simple_literal(name));
+    if !meta.contact_email.is_empty() {
+        g.add(
+            &contact,
+            vcard("hasEmail"),
+            NamedNode::new_unchecked(format!("mailto:{}", meta.contact_email)),
+        );
+    }
+    for (fragment, title, format, media, file_type) in DISTRIBUTIONS {
+        let d = NamedNode::new_unchecked(format!("{}#distribution-{fragment}", ds.as_str()));
+        g.add(&ds, dcat("distribution"), d.clone());
+        g.typed(&d, dcat("Distribution"));
+        g.add(
+            &d,
+            dct("title"),
+            lang(&format!("{} ({title})", meta.title.sv), "sv"),
+        );
+        g.add(
+            &d,
+            dct("title"),
+            lang(&format!("{} ({title})", meta.title.en), "en"),
+        );
+        g.add(
+            &d,
+            dct("description"),
+            lang(
+                &format!(
+                    "The dataset's current items through the REST API as {title}, paged with `next` links."
+                ),
+                "en",
+            ),
+        );
+        let url = format!("{base}/api/v1/datasets/{}/items?format={format}", meta.id);
+        g.add(&d, dcat("accessURL"), NamedNode::new_unchecked(url));
+        g.link(&d, dcat("mediaType"), &format!("{IANA}{media}"), dct("MediaType"));
+        g.link(
+            &d,
+            dct("format"),
+            &format!("{FILE_TYPE}{file_type}"),
+            dct("MediaTypeOrExtent"),
+        );
+        g.link(&d, dct("license"), &meta.license, dct("LicenseDocument"));
+        g.link(
+            &d,
+            dct("conformsTo"),
+            &format!("{base}/openapi.json"),
+            dct("Standard"),
+        );
+        g.add(&d, dcat("accessService"), service.clone());
+    }
+    ds
+}
+
+fn data_service(g: &mut Graph, iris: &Iris, service: &NamedNode, publisher: &NamedNode) {
+    let base = iris.base();
+    g.typed(service, dcat("DataService"));
+    g.add(service, dct("title"), lang("datahamn REST API", "sv"));
+    g.add(service, dct("title"), lang("datahamn REST API", "en"));
+    g.add(
+        service,
+        dct("description"),
+        lang(
+            "REST API (JSON, GeoJSON, CSV, JSON-LD) över alla publicerade datamängder, beskrivet med OpenAPI 3.1.",
+            "sv",
+        ),
+    );
+    g.add(
+        service,
+        dct("description"),
+        lang(
+            "REST API (JSON, GeoJSON, CSV, JSON-LD) over every published dataset, described by OpenAPI 3.1.",
+            "en",
+        ),
+    );
+    g.add(
+        service,
+        dcat("endpointURL"),
+        NamedNode::new_unchecked(format!("{base}/api/v1")),
+    );
+    g.add(
+        service,
+        dcat("endpointDescription"),
+        NamedNode::new_unchecked(format!("{base}/openapi.json")),
+    );
+    g.link(
+        service,
+        dct("conformsTo"),
+        &format!("{base}/openapi.json"),
+        dct("Standard"),
+    );
+    g.link(service, dct("license"), CC0, dct("LicenseDocument"));
+    g.add(service, dct("publisher"), publisher.clone());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{DatasetMeta, VersionRecord};
+    use oxigraph::model::NamedOrBlankNode as Subject;
+
+    fn record(toml: &str) -> DatasetRecord {
+        DatasetRecord {
+            meta: DatasetMeta::from_toml(toml).unwrap(),
+            versions: vec![VersionRecord {
+                number: 1,
+                issued: "2026-05-01T10:00:00Z".into(),
+                row_count: 9,
+                item_count: 9,
+                skipped_row_count: 0,
+                checksum: "00".into(),
+                report: Default::default(),
+            }],
+        }
+    }
+
+    fn harryda() -> DatasetRecord {
+        record(&std::fs::read_to_string("datasets/harryda-badplatser/dataset.toml").unwrap())
+    }
+
+    fn example() -> DatasetRecord {
+        record(&std::fs::read_to_string("datasets/goteborg-badhus/dataset.toml").unwrap())
+    }
+
+    #[test]
+    fn a_municipality_catalog_lists_its_own_real_datasets_only() {
+        let iris = Iris::new("http://example.org");
+        let (h, e) = (harryda(), example());
+        let triples = catalog(&iris, &[&h, &e], Scope::Municipality("1401")).unwrap();
+        let datasets: Vec<String> = triples
+            .iter()
+            .filter(|t| t.predicate == dcat("dataset"))
+            .map(|t| t.object.to_string())
+            .collect();
+        assert_eq!(datasets, ["<http://example.org/dataset/harryda-badplatser>"]);
+        // Published by Härryda under its portal IRI, typed and named.
+        let harryda = "http://dataportal.se/organisation/SE2120001264";
+        assert!(
+            triples
+                .iter()
+                .any(|t| t.predicate == dct("publisher") && t.object.to_string() == format!("<{harryda}>"))
+        );
+        assert!(triples.iter().any(
+            |t| matches!(&t.subject, Subject::NamedNode(n) if n.as_str() == harryda)
+                && t.predicate == foaf("name")
+        ));
+        // Göteborg has only example data: nothing to harvest.
+        assert!(matches!(
+            catalog(&iris, &[&h, &e], Scope::Municipality("1480")),
+            Err(CatalogError::NothingPublished(_))
+        ));
+        assert!(matches!(
+            catalog(&iris, &[&h], Scope::Municipality("9999")),
+            Err(CatalogError::UnknownMunicipality(_))
+        ));
+    }
+
+    #[test]
+    fn no_blank_nodes_and_every_linked_iri_is_typed() {
+        let iris = Iris::new("http://example.org");
+        let (h, e) = (harryda(), example());
+        let triples = catalog(&iris, &[&h, &e], Scope::Platform).unwrap();
+        assert!(
+            triples
+                .iter()
+                .all(|t| !matches!(t.subject, Subject::BlankNode(_)))
+        );
+        assert!(triples.iter().all(|t| !matches!(t.object, Term::BlankNode(_))));
+        let typed: BTreeSet<String> = triples
+            .iter()
+            .filter(|t| t.predicate == rdf::TYPE)
+            .map(|t| t.subject.to_string())
+            .collect();
+        for p in [
+            "license",
+            "format",
+            "language",
+            "publisher",
+            "conformsTo",
+            "accessRights",
+        ] {
+            for t in triples.iter().filter(|t| t.predicate == dct(p)) {
+                assert!(typed.contains(&t.object.to_string()), "{p} {} untyped", t.object);
+            }
+        }
+        let distributions = triples
+            .iter()
+            .filter(|t| t.predicate == dcat("distribution"))
+            .count();
+        assert_eq!(distributions, 2 * DISTRIBUTIONS.len());
+    }
+}

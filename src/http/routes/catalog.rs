@@ -1,0 +1,83 @@
+//! The DCAT-AP-SE catalogs the national portal harvests: `/catalog` for the platform and
+//! `/catalog/{municipality code}` per municipality, RDF/XML by default.
+
+use crate::error::{ApiError, Code};
+use crate::http::{State, negotiate};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+/// What a catalog answers in; `*/*` (and no `Accept`) gets RDF/XML, what the portal harvests.
+const OFFERS: [&str; 4] = [
+    "application/rdf+xml",
+    "text/turtle",
+    "application/ld+json",
+    "application/n-triples",
+];
+
+async fn respond(
+    req: HttpRequest,
+    state: State,
+    municipality: Option<String>,
+) -> Result<HttpResponse, ApiError> {
+    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let media_type = negotiate::best(accept, &OFFERS).ok_or_else(|| {
+        ApiError::new(
+            Code::NotAcceptable,
+            format!("The catalog is available as {}.", OFFERS.join(", ")),
+        )
+    })?;
+    let generation = state.model().generation();
+    let platform = state.clone().into_inner();
+    let body = web::block(move || platform.dcat_catalog(municipality.as_deref(), media_type))
+        .await
+        .map_err(|e| ApiError::internal(&e))??;
+    Ok(crate::http::rdf_response(&req, generation, media_type, body))
+}
+
+/// The platform's DCAT-AP-SE catalog.
+///
+/// Every published dataset (example data included, and titled as such), its distributions
+/// (JSON, GeoJSON, CSV, JSON-LD through the REST API) and the API as a `dcat:DataService`.
+/// Query parameters are ignored (harvesters add their own).
+#[utoipa::path(
+    get,
+    path = "/catalog",
+    tag = "catalog",
+    responses(
+        (status = 200, description = "The catalog", content(
+            (String = "application/rdf+xml"), (String = "text/turtle"),
+            (Object = "application/ld+json"), (String = "application/n-triples"),
+        )),
+        (status = 406, description = "None of the formats is acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_catalog(req: HttpRequest, state: State) -> Result<HttpResponse, ApiError> {
+    respond(req, state, None).await
+}
+
+/// One municipality's DCAT-AP-SE catalog: the URL it registers with the national portal.
+///
+/// The datasets the municipality publishes, never example data, with the municipality as
+/// publisher (`http://dataportal.se/organisation/SE<organisation number>`). 404 when it
+/// publishes nothing yet. Query parameters are ignored (harvesters add their own).
+#[utoipa::path(
+    get,
+    path = "/catalog/{municipality}",
+    tag = "catalog",
+    params(("municipality" = String, Path, description = "The municipality code (SCB, four digits)", example = "1401")),
+    responses(
+        (status = 200, description = "The municipality's catalog", content(
+            (String = "application/rdf+xml"), (String = "text/turtle"),
+            (Object = "application/ld+json"), (String = "application/n-triples"),
+        )),
+        (status = 404, description = "Not a municipality code, or nothing published by it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "None of the formats is acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_municipality_catalog(
+    req: HttpRequest,
+    state: State,
+    code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    respond(req, state, Some(code.into_inner())).await
+}
