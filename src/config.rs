@@ -136,6 +136,23 @@ pub struct ServeArgs {
     /// Datasets to publish on first start (each a folder with dataset.toml and data.csv).
     #[arg(long, env = "DATAHAMN_DATASETS_DIR", default_value = "./datasets")]
     pub datasets_dir: PathBuf,
+    /// SPARQL: seconds a query may run before it is stopped (answered with 503 query_timeout).
+    #[arg(long, env = "DATAHAMN_SPARQL_TIMEOUT", default_value_t = 30.0, value_parser = positive_seconds)]
+    pub sparql_timeout: f64,
+    /// SPARQL: the most results (rows, or triples) in one answer; more are cut and the
+    /// `Datahamn-Results-Truncated` header says so.
+    #[arg(long, env = "DATAHAMN_SPARQL_MAX_ROWS", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub sparql_max_rows: u64,
+    /// SPARQL: the most queries running at once; more are refused with 503 and Retry-After.
+    #[arg(long, env = "DATAHAMN_SPARQL_MAX_CONCURRENT", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub sparql_max_concurrent: u64,
+}
+
+fn positive_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 86_400.0 => Ok(v),
+        _ => Err(format!("`{s}` is not a number of seconds between 0 and 86400")),
+    }
 }
 
 impl ServeArgs {

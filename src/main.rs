@@ -269,7 +269,12 @@ fn convert(args: &ConvertArgs) -> CliResult {
 
 fn serve(args: &ServeArgs) -> CliResult {
     let base_url = args.base_url();
-    let platform = service::open_data_dir(&args.data_dir, &base_url, Mode::Serve).map_err(usage)?;
+    let mut platform = service::open_data_dir(&args.data_dir, &base_url, Mode::Serve).map_err(usage)?;
+    platform.set_sparql_limits(service::sparql::SparqlLimits {
+        timeout: Duration::from_secs_f64(args.sparql_timeout),
+        max_rows: usize::try_from(args.sparql_max_rows).unwrap_or(usize::MAX),
+        max_concurrent: usize::try_from(args.sparql_max_concurrent).unwrap_or(1),
+    });
     if !platform.is_bootstrapped().map_err(|e| usage(e.to_string()))? {
         if args.datasets_dir.is_dir() {
             tracing::info!(dir = %args.datasets_dir.display(), "first start: publishing the datasets");

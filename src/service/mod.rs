@@ -200,6 +200,9 @@ pub struct Platform {
     /// Serialises publishes, so version numbers never race.
     publishing: Mutex<()>,
     mode: Mode,
+    /// The SPARQL endpoint's guard-rails, and how many queries are running.
+    sparql_limits: sparql::SparqlLimits,
+    sparql_running: std::sync::atomic::AtomicUsize,
 }
 
 /// What the platform is opened for.
@@ -263,6 +266,11 @@ impl Platform {
         Self::open_with(store, base_url, Mode::Serve)
     }
 
+    /// Sets the SPARQL endpoint's guard-rails (before serving).
+    pub fn set_sparql_limits(&mut self, limits: sparql::SparqlLimits) {
+        self.sparql_limits = limits;
+    }
+
     /// Opens the platform in a [`Mode`].
     pub fn open_with(store: Store, base_url: &str, mode: Mode) -> Result<Self, ServiceError> {
         let platform = Self {
@@ -271,6 +279,8 @@ impl Platform {
             model: RwLock::new(Arc::new(ReadModel::default())),
             publishing: Mutex::new(()),
             mode,
+            sparql_limits: sparql::SparqlLimits::default(),
+            sparql_running: std::sync::atomic::AtomicUsize::new(0),
         };
         platform.recover()?;
         platform.reload()?;

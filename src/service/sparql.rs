@@ -6,9 +6,12 @@ use crate::error::{ApiError, Code};
 use crate::store::{QueryError, QueryScope};
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::model::NamedNode;
-use oxigraph::sparql::QueryResults;
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
+use oxigraph::sparql::{CancellationToken, QueryResults};
 use spargebra::SparqlParser;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
 
 /// The form of a query, which decides the formats its results can take.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,14 +106,46 @@ impl Platform {
         })
     }
 
-    /// Runs a checked query and serialises its results as `media_type` (one of
-    /// [`QueryForm::media_types`]). Blocking: call it off the async runtime.
-    pub fn sparql_execute(&self, request: &SparqlRequest, media_type: &str) -> Result<Vec<u8>, ApiError> {
+    /// Runs a checked query within the endpoint's [`SparqlLimits`] and serialises its results
+    /// as `media_type` (one of [`QueryForm::media_types`]). Blocking: call it off the async
+    /// runtime.
+    ///
+    /// Refused with 503 (and `Retry-After`) when `max_concurrent` queries are running; stopped
+    /// and answered with 503 `query_timeout` after `timeout`; results beyond `max_rows` are cut
+    /// and [`SparqlAnswer::truncated_at`] says so.
+    pub fn sparql_execute(
+        &self,
+        request: &SparqlRequest,
+        media_type: &str,
+    ) -> Result<SparqlAnswer, ApiError> {
+        let limits = self.sparql_limits;
+        let _permit = Permit::acquire(&self.sparql_running, limits.max_concurrent).ok_or_else(|| {
+            ApiError::new(
+                Code::ServiceUnavailable,
+                format!(
+                    "{} SPARQL queries are running, the most this endpoint runs at once; retry in a moment.",
+                    limits.max_concurrent
+                ),
+            )
+            .with_retry_after(1)
+        })?;
+        let token = CancellationToken::new();
+        let watchdog = Watchdog::start(token.clone(), limits.timeout);
+        let timed_out = || {
+            ApiError::new(
+                Code::QueryTimeout,
+                format!(
+                    "The query ran longer than {} s, the most this endpoint allows, and was stopped. Narrow it (a LIMIT, a more selective pattern) or ask for fewer results.",
+                    limits.timeout.as_secs_f64()
+                ),
+            )
+        };
         let base = format!("{}/", self.iris().base());
         let results = self
             .store()
-            .query(&request.query, &request.scope, Some(&base), None)
+            .query(&request.query, &request.scope, Some(&base), Some(token))
             .map_err(|e| match e {
+                _ if watchdog.fired() => timed_out(),
                 QueryError::Syntax(e) => {
                     ApiError::new(Code::SparqlSyntax, format!("The query is not valid SPARQL: {e}"))
                 }
@@ -120,28 +155,37 @@ impl Platform {
                 ),
             })?;
         let failed = |e: &dyn std::error::Error| {
+            if watchdog.fired() {
+                return timed_out();
+            }
             ApiError::new(
                 Code::SparqlEvaluation,
                 format!("The query failed while producing results: {e}"),
             )
         };
-        match results {
+        let max = limits.max_rows;
+        let mut truncated_at = None;
+        let body = match results {
             QueryResults::Boolean(value) => {
                 let format = results_format(media_type);
                 QueryResultsSerializer::from_format(format)
                     .serialize_boolean_to_writer(Vec::new(), value)
-                    .map_err(|e| failed(&e))
+                    .map_err(|e| failed(&e))?
             }
             QueryResults::Solutions(solutions) => {
                 let format = results_format(media_type);
                 let mut writer = QueryResultsSerializer::from_format(format)
                     .serialize_solutions_to_writer(Vec::new(), solutions.variables().to_vec())
                     .map_err(|e| failed(&e))?;
-                for solution in solutions {
+                for (n, solution) in solutions.enumerate() {
                     let solution = solution.map_err(|e| failed(&e))?;
+                    if n == max {
+                        truncated_at = Some(max);
+                        break;
+                    }
                     writer.serialize(&solution).map_err(|e| failed(&e))?;
                 }
-                writer.finish().map_err(|e| failed(&e))
+                writer.finish().map_err(|e| failed(&e))?
             }
             QueryResults::Graph(triples) => {
                 let format = RdfFormat::from_media_type(media_type).unwrap_or(RdfFormat::Turtle);
@@ -150,13 +194,107 @@ impl Platform {
                     serializer = serializer.with_prefix(*prefix, *ns).map_err(|e| failed(&e))?;
                 }
                 let mut writer = serializer.for_writer(Vec::new());
-                for triple in triples {
+                for (n, triple) in triples.enumerate() {
                     let triple = triple.map_err(|e| failed(&e))?;
+                    if n == max {
+                        truncated_at = Some(max);
+                        break;
+                    }
                     writer.serialize_triple(&triple).map_err(|e| failed(&e))?;
                 }
-                writer.finish().map_err(|e| failed(&e))
+                writer.finish().map_err(|e| failed(&e))?
             }
+        };
+        Ok(SparqlAnswer { body, truncated_at })
+    }
+}
+
+/// The guard-rails of the SPARQL endpoint.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SparqlLimits {
+    /// How long a query may run before it is stopped.
+    pub timeout: Duration,
+    /// The most result rows (solutions, or triples of CONSTRUCT and DESCRIBE) in one answer.
+    pub max_rows: usize,
+    /// The most queries running at once; more are refused with 503 and `Retry-After`.
+    pub max_concurrent: usize,
+}
+
+impl Default for SparqlLimits {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(30),
+            max_rows: 100_000,
+            max_concurrent: 4,
         }
+    }
+}
+
+/// The results of a query, serialised.
+#[derive(Debug)]
+pub struct SparqlAnswer {
+    pub body: Vec<u8>,
+    /// `Some(n)` when there were more than `n` results and only the first `n` are in `body`.
+    pub truncated_at: Option<usize>,
+}
+
+/// One of the endpoint's concurrent query slots, given back on drop.
+struct Permit<'a>(&'a AtomicUsize);
+
+impl<'a> Permit<'a> {
+    fn acquire(running: &'a AtomicUsize, max: usize) -> Option<Self> {
+        running
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Permit(running))
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Cancels a query's evaluation when its time is up. Dropping it (the query finished) ends its
+/// thread at once.
+struct Watchdog {
+    done: Option<mpsc::Sender<()>>,
+    fired: Arc<AtomicBool>,
+}
+
+impl Watchdog {
+    fn start(token: CancellationToken, timeout: Duration) -> Self {
+        let (done, finished) = mpsc::channel::<()>();
+        let fired = Arc::new(AtomicBool::new(false));
+        let flag = fired.clone();
+        let spawned = std::thread::Builder::new()
+            .name("sparql-timeout".into())
+            .spawn(move || {
+                if let Err(mpsc::RecvTimeoutError::Timeout) = finished.recv_timeout(timeout) {
+                    flag.store(true, Ordering::Release);
+                    token.cancel();
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "no timeout thread for a SPARQL query");
+        }
+        Self {
+            done: Some(done),
+            fired,
+        }
+    }
+
+    fn fired(&self) -> bool {
+        self.fired.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.done.take();
     }
 }
 

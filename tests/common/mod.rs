@@ -21,11 +21,17 @@ pub fn repo_path(rel: &str) -> PathBuf {
 
 /// Starts a server over a fresh store with `datasets/` published.
 pub fn start() -> TestServer {
+    start_with(|_| {})
+}
+
+/// Starts a server like [`start`], with `configure` applied to the platform before it serves.
+pub fn start_with(configure: impl FnOnce(&mut Platform)) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let store = Store::open(&dir.path().join("store")).unwrap();
-    let platform = Platform::open(store, &base).unwrap();
+    let mut platform = Platform::open(store, &base).unwrap();
+    configure(&mut platform);
     for outcome in platform.publish_directory(&repo_path("datasets")).unwrap() {
         if let Err((path, e)) = outcome {
             panic!("{} was not published: {e:?}", path.display());

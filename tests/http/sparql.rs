@@ -208,3 +208,77 @@ fn same_kind_same_shape_across_municipalities() {
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0]["n"]["value"], rows[1]["n"]["value"], "{rows:?}");
 }
+
+/// A query whose evaluation takes far longer than any test waits: every pair of triples.
+const ENDLESS: &str = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }";
+
+fn limited(timeout_ms: u64, max_rows: usize, max_concurrent: usize) -> crate::common::TestServer {
+    crate::common::start_with(|p| {
+        p.set_sparql_limits(datahamn::service::sparql::SparqlLimits {
+            timeout: std::time::Duration::from_millis(timeout_ms),
+            max_rows,
+            max_concurrent,
+        })
+    })
+}
+
+#[test]
+fn guard_rails_stop_long_queries_cap_rows_and_limit_concurrency() {
+    let server = std::sync::Arc::new(limited(1500, 5, 1));
+
+    // Row cap: 5 of the many bath sites, and the header says the answer was cut.
+    let many = "SELECT ?s WHERE { ?s a <https://schema.org/Beach> }";
+    let r = server.get_accept(
+        &format!("/sparql?query={}", enc(many)),
+        "application/sparql-results+json",
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("datahamn-results-truncated"), Some("5"));
+    assert_eq!(r.json()["results"]["bindings"].as_array().unwrap().len(), 5);
+    // Under the cap: no header.
+    let few = format!("{many} LIMIT 3");
+    let r = server.get_accept(&format!("/sparql?query={}", enc(&few)), "text/csv");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("datahamn-results-truncated"), None);
+    assert_eq!(r.body.lines().count(), 4, "{}", r.body);
+    // CONSTRUCT results are capped in triples.
+    let construct = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }";
+    let r = server.get_accept(
+        &format!("/sparql?query={}", enc(construct)),
+        "application/n-triples",
+    );
+    assert_eq!(r.header("datahamn-results-truncated"), Some("5"));
+    assert_eq!(r.body.lines().filter(|l| !l.trim().is_empty()).count(), 5);
+
+    // Concurrency 1: while an endless query runs, another is refused with Retry-After.
+    let busy = server.clone();
+    let endless = std::thread::spawn(move || busy.post("/sparql", "application/sparql-query", ENDLESS));
+    let mut refused = None;
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let r = server.get(&format!("/sparql?query={}", enc("ASK {}")));
+        if r.status == 503 {
+            refused = Some(r);
+            break;
+        }
+    }
+    let refused = refused.expect("a second query while the first runs is refused");
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    refused.assert_problem(503, "service_unavailable");
+
+    // The endless query is stopped at the timeout: a 503 problem, and the slot is free again.
+    endless.join().unwrap().assert_problem(503, "query_timeout");
+    let r = server.get_accept(
+        &format!("/sparql?query={}", enc("ASK {}")),
+        "application/sparql-results+json",
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+#[test]
+fn service_calls_reach_no_host() {
+    let q = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }";
+    let r = shared().get(&format!("/sparql?query={}", enc(q)));
+    assert!(r.status == 400, "{} {}", r.status, r.body);
+    assert_eq!(r.header("content-type"), Some("application/problem+json"));
+}

@@ -83,7 +83,7 @@ async fn run(
         )
     })?;
     let served = media_type.to_owned();
-    let body = web::block(move || state.sparql_execute(&request, &served))
+    let answer = web::block(move || state.sparql_execute(&request, &served))
         .await
         .map_err(|e| ApiError::internal(&e))??;
     let content_type = if media_type == "application/json" {
@@ -91,11 +91,19 @@ async fn run(
     } else {
         media_type
     };
-    Ok(HttpResponse::Ok()
-        .content_type(format!("{content_type}; charset=utf-8"))
-        .insert_header((header::VARY, "Accept, Accept-Encoding"))
-        .body(body))
+    let mut res = HttpResponse::Ok();
+    res.content_type(format!("{content_type}; charset=utf-8"))
+        .insert_header((header::VARY, "Accept, Accept-Encoding"));
+    if let Some(n) = answer.truncated_at {
+        // Never a silent truncation: the answer says it holds the first `n` results only.
+        res.insert_header((TRUNCATED, n.to_string()));
+    }
+    Ok(res.body(answer.body))
 }
+
+/// Set when the results were cut at the endpoint's row cap: its value is the number of
+/// results given (there were more).
+pub const TRUNCATED: &str = "Datahamn-Results-Truncated";
 
 /// Run a SPARQL query given in the URL.
 ///
@@ -114,13 +122,15 @@ async fn run(
         ("named-graph-uri" = Option<Vec<String>>, Query, description = "Graphs available as named graphs"),
     ),
     responses(
-        (status = 200, description = "Query results", content(
+        (status = 200, description = "Query results. At most the endpoint's row cap (default 100,000) of them: when there were more, the `Datahamn-Results-Truncated` header gives the number returned", content(
             (String = "application/sparql-results+json"), (String = "application/sparql-results+xml"),
             (String = "text/csv"), (String = "text/tab-separated-values"), (String = "text/turtle"),
             (String = "application/n-triples"), (String = "application/rdf+xml"),
-            (String = "application/ld+json"))),
+            (String = "application/ld+json")),
+            headers(("Datahamn-Results-Truncated" = u64, description = "Present when the results were cut at the row cap: how many are in the answer"))),
         (status = 400, description = "Missing, repeated or invalid query, or an update", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 406, description = "No acceptable result format", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The query ran past the time limit and was stopped (`query_timeout`), or the most concurrent queries are running (`service_unavailable`, with `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn query_sparql_get(req: HttpRequest, state: State) -> Result<HttpResponse, ApiError> {
@@ -143,13 +153,15 @@ pub async fn query_sparql_get(req: HttpRequest, state: State) -> Result<HttpResp
         (String = "application/x-www-form-urlencoded")),
         description = "The query, directly or form-encoded"),
     responses(
-        (status = 200, description = "Query results", content(
+        (status = 200, description = "Query results. At most the endpoint's row cap (default 100,000) of them: when there were more, the `Datahamn-Results-Truncated` header gives the number returned", content(
             (String = "application/sparql-results+json"), (String = "application/sparql-results+xml"),
             (String = "text/csv"), (String = "text/tab-separated-values"), (String = "text/turtle"),
             (String = "application/n-triples"), (String = "application/rdf+xml"),
-            (String = "application/ld+json"))),
+            (String = "application/ld+json")),
+            headers(("Datahamn-Results-Truncated" = u64, description = "Present when the results were cut at the row cap: how many are in the answer"))),
         (status = 400, description = "Missing, repeated or invalid query, or an update", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 406, description = "No acceptable result format", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The query ran past the time limit and was stopped (`query_timeout`), or the most concurrent queries are running (`service_unavailable`, with `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than 1 MiB", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Unsupported body media type", body = crate::error::Problem, content_type = "application/problem+json"),
     )
