@@ -5,6 +5,7 @@
 //! [`version_quads`] write it, [`read`] reads it back. Pure: no files, no store.
 
 pub mod dcat;
+pub mod void;
 
 use crate::ingest::Report;
 use crate::profile::{self, Localized};

@@ -4,7 +4,7 @@
 use crate::error::{Code, Problem};
 use crate::http::params::{DEFAULT_LIMIT, DEFAULT_RADIUS_M, MAX_Q_CHARS, MAX_RADIUS_M, grammar};
 use crate::http::render::Link;
-use crate::http::routes::{catalog, datasets, items, linked_data, meta, ogc, sparql};
+use crate::http::routes::{catalog, datasets, dumps, items, linked_data, meta, ogc, sparql};
 use crate::http::views;
 use crate::mapping::{ItemLinks, ItemView, MunicipalityRef};
 use crate::profile::{self, ColumnType, Localized, Profile};
@@ -43,6 +43,9 @@ use utoipa::OpenApi;
         linked_data::get_term,
         linked_data::get_profile_uri,
         catalog::get_catalog,
+        catalog::get_void,
+        dumps::get_all,
+        dumps::get_dataset,
         catalog::get_municipality_catalog,
         ogc::landing,
         ogc::api_definition,
@@ -66,6 +69,7 @@ use utoipa::OpenApi;
         (name = "collections", description = "Items of one kind across every municipality"),
         (name = "datasets", description = "Published datasets and their items"),
         (name = "items", description = "Single items by stable id"),
+        (name = "dumps", description = "Everything, or one dataset, as gzip-compressed N-Quads, streamed"),
         (name = "catalog", description = "DCAT-AP-SE catalogs for the national portal: the platform's and one per municipality"),
         (name = "linked data", description = "Every URI datahamn mints (items, datasets, versions, municipalities, counties, organisations, vocabulary terms) dereferences to RDF or HTML by `Accept`"),
         (name = "ogc", description = "OGC API – Features Part 1 (Core, GeoJSON) and Part 2 (CRS by reference: CRS84, EPSG:4326, SWEREF 99) over the same collections"),

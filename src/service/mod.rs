@@ -597,6 +597,22 @@ impl Platform {
         self.serialize(&triples, media_type)
     }
 
+    /// The VoID description of the platform's data, in the RDF syntax of `media_type`.
+    pub fn void_document(&self, media_type: &str) -> Result<Vec<u8>, ServiceError> {
+        let model = self.model();
+        let records: Vec<&catalog::DatasetRecord> = model.datasets().map(|d| &d.record).collect();
+        self.serialize(&catalog::void::void_description(&self.iris, &records), media_type)
+    }
+
+    /// The SPARQL service description, in the RDF syntax of `media_type`.
+    pub fn sparql_service_description(&self, media_type: &str) -> Result<Vec<u8>, ServiceError> {
+        let graphs = self.query_scope().named_graphs;
+        self.serialize(
+            &catalog::void::service_description(&self.iris, &graphs),
+            media_type,
+        )
+    }
+
     /// The description of a platform resource by its IRI: a dataset, a version, a municipality,
     /// a county or an organisation (from the catalog graph), or a term of datahamn's vocabulary
     /// (the namespace itself gives the whole vocabulary). `None` when nothing describes it.
@@ -681,6 +697,39 @@ impl Platform {
             default_graphs: graphs.clone(),
             named_graphs: graphs,
         }
+    }
+
+    /// The graphs of a dump: one dataset's current version, or (`None`) every dataset's current
+    /// version and the catalog graph.
+    pub fn dump_graphs(&self, dataset: Option<&str>) -> Result<Vec<NamedNode>, ServiceError> {
+        match dataset {
+            None => Ok(self.query_scope().named_graphs),
+            Some(id) => {
+                let model = self.model();
+                let d = model
+                    .dataset(id)
+                    .ok_or_else(|| ServiceError::DatasetNotFound(id.to_owned()))?;
+                let v = d
+                    .record
+                    .current()
+                    .ok_or_else(|| ServiceError::DatasetNotFound(id.to_owned()))?;
+                Ok(vec![self.iris.version(id, v.number)])
+            }
+        }
+    }
+
+    /// Writes the quads of `graphs` as gzip-compressed N-Quads to `out`, streaming from the
+    /// store (memory stays flat however large the graphs). Blocking. Stops at the first write
+    /// error (a client that went away).
+    pub fn write_dump(&self, graphs: Vec<NamedNode>, out: impl std::io::Write) -> Result<(), ServiceError> {
+        use oxigraph::io::{RdfFormat, RdfSerializer};
+        let gzip = flate2::write::GzEncoder::new(out, flate2::Compression::default());
+        let mut writer = RdfSerializer::from_format(RdfFormat::NQuads).for_writer(gzip);
+        for quad in self.store.stream_graphs(graphs) {
+            writer.serialize_quad(&quad?)?;
+        }
+        writer.finish()?.finish()?;
+        Ok(())
     }
 
     pub(crate) fn store(&self) -> &Store {

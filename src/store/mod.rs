@@ -123,6 +123,20 @@ impl Store {
             .is_none())
     }
 
+    /// Every quad of some named graphs, streamed: each graph is read from its own snapshot, so
+    /// nothing is held in memory and writes go on meanwhile.
+    pub fn stream_graphs(
+        &self,
+        graphs: Vec<NamedNode>,
+    ) -> impl Iterator<Item = Result<Quad, StoreError>> + use<> {
+        let store = self.inner.clone();
+        graphs.into_iter().flat_map(move |g| {
+            store
+                .quads_for_pattern(None, None, None, Some(GraphNameRef::NamedNode(g.as_ref())))
+                .map(|q| q.map_err(StoreError::from))
+        })
+    }
+
     /// Every quad of a named graph.
     pub fn graph_quads(&self, graph: &NamedNode) -> Result<Vec<Quad>, StoreError> {
         self.inner

@@ -130,6 +130,18 @@ impl TestServer {
         read(agent().get(self.url(path)).call())
     }
 
+    /// A GET whose body is bytes: (status, content type, body).
+    pub fn get_bytes(&self, path: &str) -> (u16, Option<String>, Vec<u8>) {
+        let mut response = agent().get(self.url(path)).call().unwrap();
+        let kind = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response.body_mut().read_to_vec().unwrap_or_default();
+        (response.status().as_u16(), kind, body)
+    }
+
     pub fn get_accept(&self, path: &str, accept: &str) -> Response {
         read(agent().get(self.url(path)).header("Accept", accept).call())
     }

@@ -122,7 +122,10 @@ fn protocol_errors() {
     let s = shared();
     s.get("/sparql?query=ASK%20%7B")
         .assert_problem(400, "sparql_syntax");
-    s.get("/sparql").assert_problem(400, "sparql_missing_query");
+    s.get_accept("/sparql", "application/sparql-results+json")
+        .assert_problem(400, "sparql_missing_query");
+    s.get("/sparql?format=json")
+        .assert_problem(400, "sparql_missing_query");
     s.get("/sparql?query=ASK%7B%7D&query=ASK%7B%7D")
         .assert_problem(400, "sparql_multiple_queries");
     s.post("/sparql", "text/plain", "ASK {}")
@@ -281,4 +284,64 @@ fn service_calls_reach_no_host() {
     let r = shared().get(&format!("/sparql?query={}", enc(q)));
     assert!(r.status == 400, "{} {}", r.status, r.body);
     assert_eq!(r.header("content-type"), Some("application/problem+json"));
+}
+
+fn gunzip(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_string(&mut text)
+        .unwrap();
+    text
+}
+
+#[test]
+fn dumps_hold_every_current_quad_in_its_graph() {
+    let server = shared();
+    let base = &server.base;
+    let one = server.get_bytes("/dumps/datasets/harryda-badplatser.nq.gz");
+    assert_eq!(one.0, 200);
+    assert_eq!(one.1.as_deref(), Some("application/gzip"));
+    let text = gunzip(&one.2);
+    let graph = format!("<{base}/dataset/harryda-badplatser/version/1> .");
+    let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+    assert!(lines.len() > 50);
+    assert!(lines.iter().all(|l| l.ends_with(&graph)), "{}", lines[0]);
+    // As many as SPARQL counts in that graph.
+    let count = format!(
+        "SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{base}/dataset/harryda-badplatser/version/1> {{ ?s ?p ?o }} }}"
+    );
+    let r = server.get_accept(&format!("/sparql?query={}", enc(&count)), "text/csv");
+    assert_eq!(r.body.lines().nth(1).unwrap().trim(), lines.len().to_string());
+
+    let all = gunzip(&server.get_bytes("/dumps/all.nq.gz").2);
+    assert!(all.contains(&format!("<{base}/graph/catalog> .")));
+    assert!(all.contains(&graph));
+    assert!(all.lines().count() > lines.len());
+
+    let missing = server.get("/dumps/datasets/nope.nq.gz");
+    assert_eq!(missing.status, 404);
+}
+
+#[test]
+fn the_endpoint_describes_itself_and_void_lists_every_dataset() {
+    let server = shared();
+    let base = &server.base;
+    let sd = server.get("/sparql");
+    assert_eq!(sd.status, 200, "{}", sd.body);
+    assert_eq!(sd.header("content-type"), Some("text/turtle; charset=utf-8"));
+    assert!(sd.body.contains(&format!("<{base}/sparql>")));
+    assert!(
+        sd.body
+            .contains(&format!("<{base}/dataset/harryda-badplatser/version/1>"))
+    );
+    let void = server.get("/.well-known/void");
+    assert_eq!(void.status, 200, "{}", void.body);
+    for needle in [
+        format!("<{base}/dumps/all.nq.gz>"),
+        format!("<{base}/dumps/datasets/harryda-badplatser.nq.gz>"),
+        format!("<{base}/sparql>"),
+    ] {
+        assert!(void.body.contains(&needle), "{needle}: {}", void.body);
+    }
 }

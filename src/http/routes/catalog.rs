@@ -1,5 +1,6 @@
-//! The DCAT-AP-SE catalogs the national portal harvests: `/catalog` for the platform and
-//! `/catalog/{municipality code}` per municipality, RDF/XML by default.
+//! The DCAT-AP-SE catalogs the national portal harvests (`/catalog` for the platform and
+//! `/catalog/{municipality code}` per municipality, RDF/XML by default), and the VoID
+//! description (`/.well-known/void`).
 
 use crate::error::{ApiError, Code};
 use crate::http::{State, negotiate};
@@ -80,4 +81,41 @@ pub async fn get_municipality_catalog(
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     respond(req, state, Some(code.into_inner())).await
+}
+
+/// What the VoID description answers in; `*/*` gets Turtle.
+const VOID_OFFERS: [&str; 4] = [
+    "text/turtle",
+    "application/rdf+xml",
+    "application/ld+json",
+    "application/n-triples",
+];
+
+/// The VoID description of the platform's data.
+///
+/// The platform as a `void:Dataset` (SPARQL endpoint, dump, URI space, vocabularies, item
+/// count), each published dataset a subset with its own dump and URI space.
+#[utoipa::path(
+    get,
+    path = "/.well-known/void",
+    tag = "catalog",
+    responses(
+        (status = 200, description = "The VoID description", content(
+            (String = "text/turtle"), (String = "application/rdf+xml"),
+            (Object = "application/ld+json"), (String = "application/n-triples"),
+        )),
+        (status = 406, description = "None of the formats is acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_void(req: HttpRequest, state: State) -> Result<HttpResponse, ApiError> {
+    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let media_type = negotiate::best(accept, &VOID_OFFERS).ok_or_else(|| {
+        ApiError::new(
+            Code::NotAcceptable,
+            format!("The VoID description is available as {}.", VOID_OFFERS.join(", ")),
+        )
+    })?;
+    let generation = state.model().generation();
+    let body = state.void_document(media_type)?;
+    Ok(crate::http::rdf_response(&req, generation, media_type, body))
 }

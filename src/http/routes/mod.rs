@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod datasets;
+pub mod dumps;
 pub mod items;
 pub mod linked_data;
 pub mod meta;
@@ -54,6 +55,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get_resource!("/def/{term}", linked_data::get_term))
         .service(get_resource!("/def/profile/{id}", linked_data::get_profile_uri))
         .service(get_resource!("/catalog", catalog::get_catalog))
+        .service(get_resource!("/.well-known/void", catalog::get_void))
+        .service(get_resource!("/dumps/all.nq.gz", dumps::get_all))
+        .service(get_resource!("/dumps/datasets/{id}.nq.gz", dumps::get_dataset))
         .service(get_resource!(
             "/catalog/{municipality}",
             catalog::get_municipality_catalog

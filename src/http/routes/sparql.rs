@@ -101,6 +101,14 @@ async fn run(
     Ok(res.body(answer.body))
 }
 
+/// What `GET /sparql` without a query answers in: the service description.
+const SERVICE_DESCRIPTION: [&str; 4] = [
+    "text/turtle",
+    "application/rdf+xml",
+    "application/ld+json",
+    "application/n-triples",
+];
+
 /// Set when the results were cut at the endpoint's row cap: its value is the number of
 /// results given (there were more).
 pub const TRUNCATED: &str = "Datahamn-Results-Truncated";
@@ -111,7 +119,8 @@ pub const TRUNCATED: &str = "Datahamn-Results-Truncated";
 /// and the catalog; each is also a named graph. `default-graph-uri` and `named-graph-uri` choose
 /// other graphs. Results by `Accept`: SELECT and ASK as SPARQL JSON (default), XML, CSV or TSV;
 /// CONSTRUCT and DESCRIBE as Turtle (default), N-Triples, RDF/XML or JSON-LD. Other parameters
-/// (such as `format=json`) are ignored.
+/// (such as `format=json`) are ignored. Without any parameter, the endpoint answers with its
+/// SPARQL service description (Turtle, RDF/XML, JSON-LD or N-Triples) to clients that accept RDF.
 #[utoipa::path(
     get,
     path = "/sparql",
@@ -134,6 +143,15 @@ pub const TRUNCATED: &str = "Datahamn-Results-Truncated";
     )
 )]
 pub async fn query_sparql_get(req: HttpRequest, state: State) -> Result<HttpResponse, ApiError> {
+    if req.query_string().is_empty() {
+        // The endpoint itself, dereferenced: its service description, for clients that take RDF.
+        let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
+        if let Some(media_type) = negotiate::best(accept, &SERVICE_DESCRIPTION) {
+            let generation = state.model().generation();
+            let body = state.sparql_service_description(media_type)?;
+            return Ok(crate::http::rdf_response(&req, generation, media_type, body));
+        }
+    }
     let mut p = ProtocolParams::from_pairs(parse_pairs(req.query_string(), "query string")?);
     let query = single_query(&mut p)?;
     run(&req, state, &query, &p).await
