@@ -345,3 +345,27 @@ fn the_endpoint_describes_itself_and_void_lists_every_dataset() {
         assert!(void.body.contains(&needle), "{needle}: {}", void.body);
     }
 }
+
+#[test]
+fn browsers_get_a_query_page_that_needs_no_internet() {
+    let server = shared();
+    let page = server.get_accept("/sparql", "text/html,application/xhtml+xml,*/*;q=0.8");
+    assert_eq!(page.status, 200);
+    assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
+    // Every script and style sheet comes from this server.
+    let assets: Vec<&str> = page
+        .body
+        .split(['"', '\''])
+        .filter(|s| s.starts_with("/sparql/ui/"))
+        .collect();
+    assert_eq!(assets.len(), 2, "{assets:?}");
+    assert!(!page.body.contains("://cdn") && !page.body.contains("unpkg") && !page.body.contains("jsdelivr"));
+    for asset in assets {
+        let r = server.get(asset);
+        assert_eq!(r.status, 200, "{asset}");
+        assert!(r.header("cache-control").unwrap().contains("immutable"));
+        assert!(r.body.len() > 10_000, "{asset}");
+    }
+    // The example about wheelchair access answers with the example pools' municipalities.
+    assert!(page.body.contains("wheelchair_accessible"));
+}

@@ -8,6 +8,7 @@ pub mod linked_data;
 pub mod meta;
 pub mod ogc;
 pub mod sparql;
+pub mod sparql_ui;
 
 use crate::get_resource;
 use actix_web::web;
@@ -56,6 +57,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get_resource!("/def/profile/{id}", linked_data::get_profile_uri))
         .service(get_resource!("/catalog", catalog::get_catalog))
         .service(get_resource!("/.well-known/void", catalog::get_void))
+        .service(get_resource!(
+            format!("/sparql/ui/{}/yasgui.min.js", sparql_ui::YASGUI_VERSION),
+            sparql_ui::yasgui_js
+        ))
+        .service(get_resource!(
+            format!("/sparql/ui/{}/yasgui.min.css", sparql_ui::YASGUI_VERSION),
+            sparql_ui::yasgui_css
+        ))
         .service(get_resource!("/dumps/all.nq.gz", dumps::get_all))
         .service(get_resource!("/dumps/datasets/{id}.nq.gz", dumps::get_dataset))
         .service(get_resource!(

@@ -101,12 +101,13 @@ async fn run(
     Ok(res.body(answer.body))
 }
 
-/// What `GET /sparql` without a query answers in: the service description.
-const SERVICE_DESCRIPTION: [&str; 4] = [
+/// What `GET /sparql` without a query answers in: the service description, or the query page.
+const SERVICE_DESCRIPTION: [&str; 5] = [
     "text/turtle",
     "application/rdf+xml",
     "application/ld+json",
     "application/n-triples",
+    "text/html",
 ];
 
 /// Set when the results were cut at the endpoint's row cap: its value is the number of
@@ -120,7 +121,8 @@ pub const TRUNCATED: &str = "Datahamn-Results-Truncated";
 /// other graphs. Results by `Accept`: SELECT and ASK as SPARQL JSON (default), XML, CSV or TSV;
 /// CONSTRUCT and DESCRIBE as Turtle (default), N-Triples, RDF/XML or JSON-LD. Other parameters
 /// (such as `format=json`) are ignored. Without any parameter, the endpoint answers with its
-/// SPARQL service description (Turtle, RDF/XML, JSON-LD or N-Triples) to clients that accept RDF.
+/// SPARQL service description (Turtle, RDF/XML, JSON-LD or N-Triples) to clients that accept RDF,
+/// and with a query page (YASGUI, with example queries) to browsers.
 #[utoipa::path(
     get,
     path = "/sparql",
@@ -135,7 +137,7 @@ pub const TRUNCATED: &str = "Datahamn-Results-Truncated";
             (String = "application/sparql-results+json"), (String = "application/sparql-results+xml"),
             (String = "text/csv"), (String = "text/tab-separated-values"), (String = "text/turtle"),
             (String = "application/n-triples"), (String = "application/rdf+xml"),
-            (String = "application/ld+json")),
+            (String = "application/ld+json"), (String = "text/html")),
             headers(("Datahamn-Results-Truncated" = u64, description = "Present when the results were cut at the row cap: how many are in the answer"))),
         (status = 400, description = "Missing, repeated or invalid query, or an update", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 406, description = "No acceptable result format", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -146,10 +148,15 @@ pub async fn query_sparql_get(req: HttpRequest, state: State) -> Result<HttpResp
     if req.query_string().is_empty() {
         // The endpoint itself, dereferenced: its service description, for clients that take RDF.
         let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
-        if let Some(media_type) = negotiate::best(accept, &SERVICE_DESCRIPTION) {
-            let generation = state.model().generation();
-            let body = state.sparql_service_description(media_type)?;
-            return Ok(crate::http::rdf_response(&req, generation, media_type, body));
+        // A browser gets the query page.
+        match negotiate::best(accept, &SERVICE_DESCRIPTION) {
+            Some("text/html") => return Ok(super::sparql_ui::respond(&state)),
+            Some(media_type) => {
+                let generation = state.model().generation();
+                let body = state.sparql_service_description(media_type)?;
+                return Ok(crate::http::rdf_response(&req, generation, media_type, body));
+            }
+            None => {}
         }
     }
     let mut p = ProtocolParams::from_pairs(parse_pairs(req.query_string(), "query string")?);

@@ -1,0 +1,195 @@
+//! The SPARQL query page for people: `GET /sparql` from a browser gets a YASGUI editor (served
+//! from `assets/yasgui/`, so it works without internet) with example queries that answer real
+//! questions; it runs queries against this endpoint.
+
+use crate::error::ApiError;
+use crate::http::State;
+use crate::http::routes::linked_data::escape;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+
+/// The vendored YASGUI version: part of the asset URLs, so they can be cached for good.
+pub const YASGUI_VERSION: &str = "4.6.2";
+const YASGUI_JS: &[u8] = include_bytes!("../../../assets/yasgui/yasgui.min.js");
+const YASGUI_CSS: &[u8] = include_bytes!("../../../assets/yasgui/yasgui.min.css");
+
+/// Example queries: (title, question it answers, query with `{BASE}` for the base URL).
+const EXAMPLES: [(&str, &str, &str); 5] = [
+    (
+        "Badplatser per kommun",
+        "Which municipalities have the most bath sites?",
+        r#"PREFIX schema: <https://schema.org/>
+PREFIX dh: <{BASE}/def/>
+SELECT ?municipality (COUNT(?site) AS ?bath_sites) WHERE {
+  ?site a schema:Beach ; dh:municipalityCode ?code .
+  ?m a dh:Municipality ; dh:municipalityCode ?code ; schema:name ?municipality .
+}
+GROUP BY ?municipality
+ORDER BY DESC(?bath_sites)
+LIMIT 20"#,
+    ),
+    (
+        "Toaletter per kommun",
+        "How many bath sites and pools with toilets does each municipality have?",
+        r#"PREFIX schema: <https://schema.org/>
+PREFIX dh: <{BASE}/def/>
+SELECT ?municipality (COUNT(DISTINCT ?place) AS ?with_toilets) WHERE {
+  ?place schema:amenityFeature ?feature ; dh:municipalityCode ?code .
+  ?feature schema:propertyID "toilet" ; schema:value true .
+  ?m a dh:Municipality ; dh:municipalityCode ?code ; schema:name ?municipality .
+}
+GROUP BY ?municipality
+ORDER BY DESC(?with_toilets)"#,
+    ),
+    (
+        "Rullstolsanpassat per kommun",
+        "Which municipality has the most places (bath sites and pools) with wheelchair access?",
+        r#"PREFIX schema: <https://schema.org/>
+PREFIX dh: <{BASE}/def/>
+SELECT ?municipality (COUNT(DISTINCT ?place) AS ?wheelchair_accessible) WHERE {
+  ?place schema:amenityFeature ?feature ; dh:municipalityCode ?code .
+  ?feature schema:propertyID "wheelchair" ; schema:value true .
+  ?m a dh:Municipality ; dh:municipalityCode ?code ; schema:name ?municipality .
+}
+GROUP BY ?municipality
+ORDER BY DESC(?wheelchair_accessible)"#,
+    ),
+    (
+        "Bad öppna på söndagar",
+        "Which pools are open on Sundays, and when?",
+        r#"PREFIX schema: <https://schema.org/>
+PREFIX dh: <{BASE}/def/>
+SELECT ?pool ?name ?hours ?municipality WHERE {
+  ?pool a schema:PublicSwimmingPool ; schema:name ?name ; schema:openingHours ?hours ;
+        dh:municipalityCode ?code .
+  ?m a dh:Municipality ; dh:municipalityCode ?code ; schema:name ?municipality .
+  # OpenStreetMap opening_hours: rules naming Sunday ("Sa,Su", "Mo-Su"); a range that wraps
+  # round the week ("Fr-Mo") is not matched by this simple test
+  FILTER(CONTAINS(?hours, "Su"))
+}
+ORDER BY ?municipality ?name"#,
+    ),
+    (
+        "E-tjänster per kommun",
+        "How many public services (e-services) does each municipality publish?",
+        r#"PREFIX cpsv: <http://purl.org/vocab/cpsv#>
+PREFIX schema: <https://schema.org/>
+PREFIX dh: <{BASE}/def/>
+SELECT ?municipality (COUNT(?service) AS ?services) WHERE {
+  ?service a cpsv:PublicService ; dh:municipalityCode ?code .
+  ?m a dh:Municipality ; dh:municipalityCode ?code ; schema:name ?municipality .
+}
+GROUP BY ?municipality
+ORDER BY DESC(?services)"#,
+    ),
+];
+
+/// The page.
+pub fn page(base: &str) -> String {
+    let examples: Vec<serde_json::Value> = EXAMPLES
+        .iter()
+        .map(|(title, question, query)| {
+            serde_json::json!({"title": title, "question": question, "query": query.replace("{BASE}", base)})
+        })
+        .collect();
+    // JSON inside a script element: `</` must not end it.
+    let data = serde_json::to_string(&examples)
+        .unwrap_or_else(|_| "[]".into())
+        .replace("</", "<\\/");
+    let mut buttons = String::new();
+    for (i, (title, question, _)) in EXAMPLES.iter().enumerate() {
+        buttons.push_str(&format!(
+            r#"<button type="button" data-example="{i}" title="{}">{}</button> "#,
+            escape(question),
+            escape(title)
+        ));
+    }
+    format!(
+        r#"<!doctype html>
+<html lang="sv"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>datahamn: SPARQL</title>
+<link rel="stylesheet" href="/sparql/ui/{v}/yasgui.min.css">
+<style>body{{font-family:system-ui,sans-serif;margin:1rem 2rem}}#examples button{{margin:0 .3rem .3rem 0}}</style>
+</head><body>
+<h1>SPARQL</h1>
+<p>Fråga alla publicerade data med SPARQL. / Query everything published with SPARQL:
+<code>{endpoint}</code> (GET or POST, SPARQL 1.1 Protocol). The default graph is the union of every
+dataset and the catalog. Queries stop after the endpoint's time limit, and long answers are cut
+(the <code>Datahamn-Results-Truncated</code> header says so).</p>
+<p id="examples">Exempel / Examples: {buttons}</p>
+<div id="yasgui"></div>
+<script type="application/json" id="example-queries">{data}</script>
+<script src="/sparql/ui/{v}/yasgui.min.js"></script>
+<script>
+const examples = JSON.parse(document.getElementById('example-queries').textContent);
+// `#example-N` opens and runs example N; read before YASGUI, which uses the URL itself.
+const wanted = /^#example-(\d+)$/.exec(location.hash);
+const yasgui = new Yasgui(document.getElementById('yasgui'), {{
+  requestConfig: {{ endpoint: location.origin + '/sparql', method: 'POST' }},
+  copyEndpointOnNewTab: false,
+  persistenceId: null,
+}});
+function show(i) {{
+  const tab = yasgui.getTab();
+  tab.setQuery(examples[i].query);
+  tab.query();
+}}
+for (const b of document.querySelectorAll('#examples button')) b.addEventListener('click', () => show(Number(b.dataset.example)));
+if (wanted && examples[Number(wanted[1])]) show(Number(wanted[1]));
+else yasgui.getTab().setQuery(examples[0].query);
+</script>
+</body></html>
+"#,
+        v = YASGUI_VERSION,
+        endpoint = escape(&format!("{base}/sparql")),
+    )
+}
+
+/// The query page (for a browser's `GET /sparql` without a query).
+pub fn respond(state: &State) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::VARY, "Accept, Accept-Encoding"))
+        .body(page(state.iris().base()))
+}
+
+fn asset(req: &HttpRequest, body: &'static [u8], content_type: &str) -> Result<HttpResponse, ApiError> {
+    if !req.query_string().is_empty() {
+        return Err(ApiError::parameter(
+            req.query_string().split(['=', '&']).next().unwrap_or_default(),
+            "A static file takes no parameters.",
+        ));
+    }
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        // Versioned URL: the content never changes.
+        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .body(body))
+}
+
+/// YASGUI's script, vendored.
+pub async fn yasgui_js(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    asset(&req, YASGUI_JS, "text/javascript; charset=utf-8")
+}
+
+/// YASGUI's style sheet, vendored.
+pub async fn yasgui_css(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    asset(&req, YASGUI_CSS, "text/css; charset=utf-8")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn examples_are_valid_sparql_and_the_page_carries_them_safely() {
+        for (_, _, q) in EXAMPLES {
+            let q = q.replace("{BASE}", "http://example.org");
+            spargebra::SparqlParser::new()
+                .parse_query(&q)
+                .unwrap_or_else(|e| panic!("{e}: {q}"));
+        }
+        let page = page("http://example.org/</script><script>alert(1)</script>");
+        assert!(!page.contains("</script><script>alert(1)"));
+    }
+}
