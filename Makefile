@@ -3,7 +3,7 @@ CARGO ?= cargo
 PROFILE := --release
 BIN := target/release/datahamn
 
-.PHONY: run build test check fmt clippy conformance openapi bench bench-api clean
+.PHONY: run build test check fmt clippy conformance openapi bench bench-api bench-sparql clean
 
 ## Build, then serve on the embedded store (./var), publishing datasets/ on first start.
 run: build
@@ -41,6 +41,10 @@ bench: build
 ## The REST API load benchmark against Datasette and the oxigraph server (not part of `test`; ~15 min).
 bench-api: build
 	bash bench/api/run.sh
+
+## SPARQL against the oxigraph server on the stores bench-api builds (not part of `test`; ~5 min).
+bench-sparql: build
+	bash bench/sparql/run.sh
 
 clean:
 	rm -rf var

@@ -42,6 +42,7 @@ use utoipa::OpenApi;
         linked_data::get_vocabulary,
         linked_data::get_term,
         linked_data::get_profile_uri,
+        linked_data::get_catalog_graph,
         catalog::get_catalog,
         catalog::get_void,
         dumps::get_all,

@@ -614,12 +614,20 @@ impl Platform {
     }
 
     /// The description of a platform resource by its IRI: a dataset, a version, a municipality,
-    /// a county or an organisation (from the catalog graph), or a term of datahamn's vocabulary
-    /// (the namespace itself gives the whole vocabulary). `None` when nothing describes it.
+    /// a county or an organisation (from the catalog graph), the catalog graph itself (by its
+    /// name), a profile, or a term of datahamn's vocabulary (the namespace itself gives the whole
+    /// vocabulary). `None` when nothing describes it.
     pub fn describe_resource(&self, iri: &str) -> Result<Option<ResourceDescription>, ServiceError> {
         let namespace = self.iris.dh_namespace();
         let profile_prefix = format!("{namespace}profile/");
-        let triples: Vec<oxigraph::model::Triple> = if let Some(id) = iri.strip_prefix(&profile_prefix) {
+        let triples: Vec<oxigraph::model::Triple> = if iri == self.iris.catalog_graph().as_str() {
+            // The catalog graph's name: the graph itself.
+            self.store
+                .graph_quads(&self.iris.catalog_graph())?
+                .into_iter()
+                .map(oxigraph::model::Triple::from)
+                .collect()
+        } else if let Some(id) = iri.strip_prefix(&profile_prefix) {
             crate::profile::get(id).map_or_else(Vec::new, |p| catalog::profile_triples(&self.iris, p))
         } else if iri.starts_with(&namespace) {
             let fragment = format!("{iri}#");

@@ -51,7 +51,8 @@ impl QueryForm {
 /// A checked SPARQL request.
 #[derive(Clone, Debug)]
 pub struct SparqlRequest {
-    pub query: String,
+    /// The query, parsed once (against the base URL).
+    pub query: spargebra::Query,
     pub form: QueryForm,
     pub scope: QueryScope,
 }
@@ -74,13 +75,14 @@ impl Platform {
         default_graph_uri: &[String],
         named_graph_uri: &[String],
     ) -> Result<SparqlRequest, ApiError> {
-        let form = match SparqlParser::new().parse_query(query) {
-            Ok(spargebra::Query::Select { .. }) => QueryForm::Select,
-            Ok(spargebra::Query::Ask { .. }) => QueryForm::Ask,
-            Ok(spargebra::Query::Construct { .. }) => QueryForm::Construct,
-            Ok(spargebra::Query::Describe { .. }) => QueryForm::Describe,
+        let base = format!("{}/", self.iris().base());
+        let parser = SparqlParser::new()
+            .with_base_iri(base)
+            .map_err(|e| ApiError::new(Code::Internal, format!("the base URL is not an IRI: {e}")))?;
+        let parsed = match parser.clone().parse_query(query) {
+            Ok(q) => q,
             Err(e) => {
-                if SparqlParser::new().parse_update(query).is_ok() {
+                if parser.parse_update(query).is_ok() {
                     return Err(ApiError::new(
                         Code::SparqlUpdateNotAllowed,
                         "This endpoint is read-only: SPARQL updates are refused and nothing was changed. Data is published by uploading CSV files.",
@@ -92,6 +94,12 @@ impl Platform {
                 ));
             }
         };
+        let form = match &parsed {
+            spargebra::Query::Select { .. } => QueryForm::Select,
+            spargebra::Query::Ask { .. } => QueryForm::Ask,
+            spargebra::Query::Construct { .. } => QueryForm::Construct,
+            spargebra::Query::Describe { .. } => QueryForm::Describe,
+        };
         let mut scope = self.query_scope();
         if !default_graph_uri.is_empty() || !named_graph_uri.is_empty() {
             scope = QueryScope {
@@ -100,7 +108,7 @@ impl Platform {
             };
         }
         Ok(SparqlRequest {
-            query: query.to_owned(),
+            query: parsed,
             form,
             scope,
         })
@@ -140,10 +148,9 @@ impl Platform {
                 ),
             )
         };
-        let base = format!("{}/", self.iris().base());
         let results = self
             .store()
-            .query(&request.query, &request.scope, Some(&base), Some(token))
+            .query_parsed(request.query.clone(), &request.scope, Some(token))
             .map_err(|e| match e {
                 _ if watchdog.fired() => timed_out(),
                 QueryError::Syntax(e) => {
@@ -258,43 +265,102 @@ impl Drop for Permit<'_> {
     }
 }
 
-/// Cancels a query's evaluation when its time is up. Dropping it (the query finished) ends its
-/// thread at once.
+/// Cancels a query's evaluation when its time is up. One timer thread serves every query (a
+/// thread per query cost more than a small lookup itself); dropping the watchdog (the query
+/// finished) disarms it.
 struct Watchdog {
-    done: Option<mpsc::Sender<()>>,
-    fired: Arc<AtomicBool>,
+    deadline: Arc<Deadline>,
+}
+
+/// A registered deadline: the query's token, and whether it finished or was cancelled.
+struct Deadline {
+    token: CancellationToken,
+    finished: AtomicBool,
+    fired: AtomicBool,
+}
+
+/// Deadlines ordered soonest first (`BinaryHeap` is a max-heap, hence `Reverse`).
+type Queue = std::collections::BinaryHeap<std::cmp::Reverse<(std::time::Instant, u64)>>;
+
+/// What the timer thread receives: a deadline to watch.
+type Inbox = std::sync::Mutex<mpsc::Sender<(std::time::Instant, Arc<Deadline>)>>;
+
+/// The timer thread's inbox.
+fn timer() -> &'static Inbox {
+    static TIMER: std::sync::OnceLock<Inbox> = std::sync::OnceLock::new();
+    TIMER.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<(std::time::Instant, Arc<Deadline>)>();
+        let spawned = std::thread::Builder::new()
+            .name("sparql-timeouts".into())
+            .spawn(move || {
+                let mut queue = Queue::new();
+                let mut pending: std::collections::HashMap<u64, Arc<Deadline>> = Default::default();
+                let mut next_id = 0u64;
+                loop {
+                    let wait = queue.peek().map(|std::cmp::Reverse((at, _))| {
+                        at.saturating_duration_since(std::time::Instant::now())
+                    });
+                    let received = match wait {
+                        Some(wait) => rx.recv_timeout(wait),
+                        None => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
+                    };
+                    match received {
+                        Ok((at, deadline)) => {
+                            next_id += 1;
+                            queue.push(std::cmp::Reverse((at, next_id)));
+                            pending.insert(next_id, deadline);
+                        }
+                        Err(mpsc::RecvTimeoutError::Timeout) => {}
+                        Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                    }
+                    let now = std::time::Instant::now();
+                    while let Some(std::cmp::Reverse((at, id))) = queue.peek().copied() {
+                        if at > now {
+                            break;
+                        }
+                        queue.pop();
+                        if let Some(d) = pending.remove(&id)
+                            && !d.finished.load(Ordering::Acquire)
+                        {
+                            d.fired.store(true, Ordering::Release);
+                            d.token.cancel();
+                        }
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "no SPARQL timeout thread: queries will not be stopped");
+        }
+        std::sync::Mutex::new(tx)
+    })
 }
 
 impl Watchdog {
     fn start(token: CancellationToken, timeout: Duration) -> Self {
-        let (done, finished) = mpsc::channel::<()>();
-        let fired = Arc::new(AtomicBool::new(false));
-        let flag = fired.clone();
-        let spawned = std::thread::Builder::new()
-            .name("sparql-timeout".into())
-            .spawn(move || {
-                if let Err(mpsc::RecvTimeoutError::Timeout) = finished.recv_timeout(timeout) {
-                    flag.store(true, Ordering::Release);
-                    token.cancel();
-                }
-            });
-        if let Err(e) = spawned {
-            tracing::warn!(error = %e, "no timeout thread for a SPARQL query");
+        let deadline = Arc::new(Deadline {
+            token,
+            finished: AtomicBool::new(false),
+            fired: AtomicBool::new(false),
+        });
+        let at = std::time::Instant::now() + timeout;
+        let sent = timer()
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .send((at, deadline.clone()));
+        if sent.is_err() {
+            tracing::warn!("the SPARQL timeout thread is gone: this query will not be stopped");
         }
-        Self {
-            done: Some(done),
-            fired,
-        }
+        Self { deadline }
     }
 
     fn fired(&self) -> bool {
-        self.fired.load(Ordering::Acquire)
+        self.deadline.fired.load(Ordering::Acquire)
     }
 }
 
 impl Drop for Watchdog {
     fn drop(&mut self) {
-        self.done.take();
+        self.deadline.finished.store(true, Ordering::Release);
     }
 }
 

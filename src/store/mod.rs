@@ -292,17 +292,28 @@ impl Store {
         base_iri: Option<&str>,
         cancel: Option<CancellationToken>,
     ) -> Result<QueryResults<'static>, QueryError> {
-        // oxigraph is built without its HTTP client, so `SERVICE` cannot reach any host.
-        let mut evaluator = SparqlEvaluator::new();
+        let mut parser = spargebra::SparqlParser::new();
         if let Some(base) = base_iri {
-            evaluator = evaluator.with_base_iri(base).map_err(|e| {
+            parser = parser.with_base_iri(base).map_err(|e| {
                 QueryError::Evaluation(QueryEvaluationError::Unexpected(e.to_string().into()))
             })?;
         }
+        self.query_parsed(parser.parse_query(query)?, scope, cancel)
+    }
+
+    /// Runs a parsed read-only SPARQL query over `scope` (see [`Store::query`]).
+    pub fn query_parsed(
+        &self,
+        query: spargebra::Query,
+        scope: &QueryScope,
+        cancel: Option<CancellationToken>,
+    ) -> Result<QueryResults<'static>, QueryError> {
+        // oxigraph is built without its HTTP client, so `SERVICE` cannot reach any host.
+        let mut evaluator = SparqlEvaluator::new();
         if let Some(token) = cancel {
             evaluator = evaluator.with_cancellation_token(token);
         }
-        let mut prepared = evaluator.parse_query(query)?;
+        let mut prepared = evaluator.for_query(query);
         if prepared.dataset().is_default_dataset() {
             let dataset = prepared.dataset_mut();
             dataset.set_default_graph(

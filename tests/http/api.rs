@@ -635,6 +635,7 @@ fn platform_uris_dereference() {
         ("/def/", "Ontology"),
         ("/def/municipalityCode", "municipalityCode"),
         ("/def/profile/bathing-sites", "Profile"),
+        ("/graph/catalog", "harryda-badplatser"),
     ] {
         let r = server.get_accept(path, "text/turtle");
         assert_eq!(r.status, 200, "{path}: {}", r.body);

@@ -238,6 +238,17 @@ pub async fn get_profile_uri(
     describe(req, state).await
 }
 
+/// The catalog graph, by its name: every dataset record, version record and the reference data
+/// (municipalities, counties, organisations).
+#[utoipa::path(get, path = "/graph/catalog", tag = "linked data",
+    responses(
+        (status = 200, description = "The graph's triples", content((String = "text/turtle"), (String = "text/html"), (Object = "application/ld+json"), (String = "application/n-triples"), (String = "application/rdf+xml"))),
+        (status = 406, description = "None of the formats is acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_catalog_graph(req: HttpRequest, state: State) -> Result<HttpResponse, ApiError> {
+    describe(req, state).await
+}
+
 /// A page of statements: each subject with its predicates and objects; IRIs are links.
 fn resource_page(iri: &str, statements: &[Statement]) -> String {
     let e = escape;

@@ -52,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/organisation/{id}",
             linked_data::get_organisation_uri
         ))
+        .service(get_resource!("/graph/catalog", linked_data::get_catalog_graph))
         .service(get_resource!("/def/", linked_data::get_vocabulary))
         .service(get_resource!("/def/{term}", linked_data::get_term))
         .service(get_resource!("/def/profile/{id}", linked_data::get_profile_uri))

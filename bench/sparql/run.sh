@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# SPARQL benchmark: datahamn's /sparql side by side with the oxigraph server
+# (`oxigraph serve-read-only --union-default-graph`) on the same 220,000 generated bath sites,
+# for the questions researchers ask (issue 5: within 1.1x of the oxigraph server).
+#
+#   bash bench/sparql/run.sh        # 3 interleaved rounds of 5 s per server and query (~5 min)
+#   make bench-sparql               # the same, after `make build`
+#
+# It reuses the two stores bench/api/run.sh builds (.bench/api/ours-220000: `datahamn ingest`;
+# .bench/api/oxigraph-220000: the same quads from `datahamn convert`, bulk-loaded), so run that
+# once first. Both servers are pinned to CPU 0 (`taskset`), wrk to CPU 1 with 2 connections; the
+# server's CPU time (utime+stime from /proc) is read before and after each run, and after each run
+# the script waits until the server is idle again. Answers are compared before anything is timed.
+#
+# Environment: ROUNDS (3), DURATION (5 s), CONNECTIONS (2), SERVER_CPU (0), LOAD_CPU (1),
+# DATAHAMN_BIN (target/release/datahamn), SPARQL_QUERIES (subset of the query names below).
+# Ours runs with its default logging (an access-log line per request) and a concurrency limit
+# above CONNECTIONS, so no request is refused.
+
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HERE="$ROOT/bench/sparql"
+API="$ROOT/.bench/api"
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-5}
+CONNECTIONS=${CONNECTIONS:-2}
+SERVER_CPU=${SERVER_CPU:-0}
+LOAD_CPU=${LOAD_CPU:-1}
+BIN_SRC=${DATAHAMN_BIN:-"$ROOT/target/release/datahamn"}
+OXIGRAPH="$ROOT/.bench/venv-api/bin/oxigraph"
+BASE_URL=http://127.0.0.1:8080 # what the bench stores' IRIs are minted under
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+RESULTS="$HERE/results"
+CSV="$RESULTS/sparql-$STAMP.csv"
+SUMMARY="$RESULTS/sparql-$STAMP.md"
+LOGS="$ROOT/.bench/sparql/logs/$STAMP"
+mkdir -p "$RESULTS" "$LOGS"
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "FAIL: $*"; exit 1; }
+
+[[ -x "$BIN_SRC" ]] || die "$BIN_SRC is missing; build it with 'make build'"
+[[ -x "$OXIGRAPH" ]] || die "no oxigraph CLI in .bench/venv-api; run bench/api/run.sh once (it installs it and builds the stores)"
+[[ -d "$API/ours-220000/store" && -d "$API/oxigraph-220000" ]] \
+    || die "the stores of bench/api are missing; run bench/api/run.sh once first"
+command -v wrk >/dev/null || die "wrk is missing (apt-get install -y wrk)"
+BIN="$LOGS/datahamn"
+cp "$BIN_SRC" "$BIN"
+
+# --- The queries: name, Accept, text ({BASE} is the stores' base URL) ------------------------
+PREFIXES="PREFIX schema: <https://schema.org/> PREFIX dh: <{BASE}/def/> "
+declare -A ACCEPT TEXT
+NAMES=(lookup groupby bbox describe orderby optional)
+ACCEPT[lookup]=application/sparql-results+json
+TEXT[lookup]="SELECT ?p ?o WHERE { <{BASE}/id/bench-badplatser/1401-0000305> ?p ?o } ORDER BY ?p ?o"
+ACCEPT[groupby]=application/sparql-results+json
+TEXT[groupby]="${PREFIXES}SELECT ?code (COUNT(?s) AS ?n) WHERE { ?s a schema:Beach ; dh:municipalityCode ?code } GROUP BY ?code ORDER BY ?code"
+ACCEPT[bbox]=application/sparql-results+json
+TEXT[bbox]="${PREFIXES}SELECT ?s ?name WHERE { ?s a schema:Beach ; schema:name ?name ; schema:geo ?g . ?g schema:latitude ?lat ; schema:longitude ?lon . FILTER(?lat > 57.6 && ?lat < 57.8 && ?lon > 11.8 && ?lon < 12.1) } ORDER BY ?s"
+ACCEPT[describe]=application/n-triples
+TEXT[describe]="DESCRIBE <{BASE}/id/bench-badplatser/1401-0000305>"
+ACCEPT[orderby]=application/sparql-results+json
+TEXT[orderby]="${PREFIXES}SELECT ?s ?name WHERE { ?s a schema:Beach ; dh:municipalityCode \"1480\" ; schema:name ?name } ORDER BY ?name ?s LIMIT 10"
+ACCEPT[optional]=application/sparql-results+json
+TEXT[optional]="${PREFIXES}SELECT ?s ?name ?description WHERE { ?s a schema:Beach ; dh:municipalityCode \"1480\" ; schema:name ?name . OPTIONAL { ?s schema:description ?description FILTER(LANGMATCHES(LANG(?description), \"sv\")) } } ORDER BY ?s LIMIT 100"
+if [[ -n "${SPARQL_QUERIES:-}" ]]; then read -ra NAMES <<<"$SPARQL_QUERIES"; fi
+
+enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# --- The servers -----------------------------------------------------------------------------
+declare -A PID PORT PATHQ
+cleanup() { for s in "${!PID[@]}"; do kill "${PID[$s]}" 2>/dev/null; wait "${PID[$s]}" 2>/dev/null; done; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+PORT[ours]=$(free_port)
+PATHQ[ours]=/sparql
+DATAHAMN_SPARQL_MAX_CONCURRENT=64 DATAHAMN_SPARQL_TIMEOUT=600 \
+    taskset -c "$SERVER_CPU" "$BIN" serve --data-dir "$API/ours-220000" --base-url "$BASE_URL" \
+    --listen "127.0.0.1:${PORT[ours]}" >"$LOGS/ours.log" 2>&1 &
+PID[ours]=$!
+PORT[oxigraph]=$(free_port)
+PATHQ[oxigraph]=/query
+taskset -c "$SERVER_CPU" "$OXIGRAPH" serve-read-only --location "$API/oxigraph-220000" \
+    --bind "127.0.0.1:${PORT[oxigraph]}" --union-default-graph >"$LOGS/oxigraph.log" 2>&1 &
+PID[oxigraph]=$!
+SERVERS=(ours oxigraph)
+
+url() { echo "http://127.0.0.1:${PORT[$1]}${PATHQ[$1]}?query=$(enc "${TEXT[$2]//\{BASE\}/$BASE_URL}")"; }
+
+log "starting both servers (ours reads 220,000 items into memory: about 1.5 min)"
+for s in "${SERVERS[@]}"; do
+    for _ in $(seq 1 600); do
+        curl -sf -o /dev/null -H 'Accept: application/sparql-results+json' "$(url "$s" lookup)" && break
+        kill -0 "${PID[$s]}" 2>/dev/null || die "$s exited (see $LOGS/$s.log)"
+        sleep 1
+    done
+done
+
+# --- Same answers first ----------------------------------------------------------------------
+for q in "${NAMES[@]}"; do
+    for s in "${SERVERS[@]}"; do
+        curl -sf -H "Accept: ${ACCEPT[$q]}" "$(url "$s" "$q")" >"$LOGS/answer-$q-$s" || die "$s failed on $q"
+    done
+    python3 - "$LOGS/answer-$q-ours" "$LOGS/answer-$q-oxigraph" "$q" <<'EOF' || die "the answers to $3 differ"
+import json, sys
+def canon(path):
+    text = open(path, encoding="utf-8").read()
+    try:
+        doc = json.loads(text)
+    except ValueError:  # N-Triples
+        return sorted(l.strip() for l in text.splitlines() if l.strip())
+    rows = [tuple(sorted((k, v["value"]) for k, v in b.items())) for b in doc["results"]["bindings"]]
+    return rows
+a, b = canon(sys.argv[1]), canon(sys.argv[2])
+if a != b:
+    sys.exit(f"{sys.argv[3]}: {len(a)} vs {len(b)} results")
+print(f"  {sys.argv[3]:9} {len(a)} results, the same from both", file=sys.stderr)
+EOF
+done
+
+# --- Timed runs ------------------------------------------------------------------------------
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TCK=$(getconf CLK_TCK)
+settle() {
+    local before after=$(ticks "$1")
+    for _ in $(seq 1 240); do
+        before=$after; sleep 0.5; after=$(ticks "$1")
+        [[ $before == "$after" ]] && return 0
+    done
+}
+to_ms() { awk -v v="$1" 'BEGIN{n=v+0; if (v ~ /us$/) n/=1000; else if (v ~ /ms$/) n=n; else if (v ~ /m$/) n*=60000; else if (v ~ /s$/) n*=1000; printf "%.3f", n}'; }
+echo "server,query,round,requests,cpu_s,req_per_cpu_s,p50_ms,p99_ms,non2xx" >"$CSV"
+run() { # server query round
+    local s=$1 q=$2 out="$LOGS/wrk-$1-$2-$3.txt" a b
+    a=$(ticks "${PID[$s]}")
+    taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency --timeout 60s \
+        -H "Accept: ${ACCEPT[$q]}" "$(url "$s" "$q")" >"$out" 2>&1
+    b=$(ticks "${PID[$s]}")
+    settle "${PID[$s]}"
+    [[ $3 == warmup ]] && return
+    local n p50 p99 non2xx cpu per
+    n=$(awk '/requests in/{print $1; exit}' "$out")
+    p50=$(to_ms "$(awk '$1=="50%"{print $2; exit}' "$out")")
+    p99=$(to_ms "$(awk '$1=="99%"{print $2; exit}' "$out")")
+    non2xx=$(awk '/Non-2xx or 3xx responses:/{print $NF; exit}' "$out")
+    cpu=$(awk -v a="$a" -v b="$b" -v t="$TCK" 'BEGIN{printf "%.2f", (b - a) / t}')
+    per=$(awk -v n="${n:-0}" -v c="$cpu" 'BEGIN{printf "%.1f", (c > 0 ? n / c : 0)}')
+    echo "$s,$q,$3,${n:-0},$cpu,$per,$p50,$p99,${non2xx:-0}" >>"$CSV"
+    printf '  %-9s %-9s round=%s %8s req/CPU-s  p50=%9sms  p99=%9sms  non2xx=%s\n' "$q" "$s" "$3" "$per" "$p50" "$p99" "${non2xx:-0}" >&2
+}
+log "warm-up"
+for q in "${NAMES[@]}"; do for s in "${SERVERS[@]}"; do run "$s" "$q" warmup; done; done
+for round in $(seq 1 "$ROUNDS"); do
+    log "round $round/$ROUNDS (load average $(cut -d' ' -f1 /proc/loadavg))"
+    for q in "${NAMES[@]}"; do
+        if ((round % 2)); then order=(ours oxigraph); else order=(oxigraph ours); fi
+        for s in "${order[@]}"; do run "$s" "$q" "$round"; done
+    done
+done
+
+# --- Summary ---------------------------------------------------------------------------------
+python3 - "$CSV" "$SUMMARY" "$BIN_SRC" "$ROUNDS" "$DURATION" "$CONNECTIONS" <<'EOF'
+import csv, statistics, sys
+path, out, binary, rounds, duration, conns = sys.argv[1:]
+rows = list(csv.DictReader(open(path)))
+queries = list(dict.fromkeys(r["query"] for r in rows))
+def med(server, q, key):
+    vals = [float(r[key]) for r in rows if r["server"] == server and r["query"] == q]
+    return statistics.median(vals) if vals else float("nan")
+lines = [
+    f"# SPARQL: datahamn /sparql vs the oxigraph server ({path.rsplit('/', 1)[-1]})",
+    "",
+    f"220,000 generated bath sites; both servers on CPU 0, wrk -c{conns} -d{duration}s on CPU 1, "
+    f"{rounds} interleaved rounds; medians. Target: ours within 1.1x of the oxigraph server "
+    "(ratio of requests per server CPU-second at least 0.91).",
+    "",
+    "| query | ours req/CPU-s | oxigraph req/CPU-s | ours / oxigraph | target ≥0.91 | ours p50 ms | oxigraph p50 ms |",
+    "|---|---:|---:|---:|:-:|---:|---:|",
+]
+for q in queries:
+    o, x = med("ours", q, "req_per_cpu_s"), med("oxigraph", q, "req_per_cpu_s")
+    ratio = o / x if x else float("nan")
+    lines.append(
+        f"| {q} | {o:,.1f} | {x:,.1f} | {ratio:.2f} | {'yes' if ratio >= 0.91 else '**NO**'} | "
+        f"{med('ours', q, 'p50_ms'):.2f} | {med('oxigraph', q, 'p50_ms'):.2f} |"
+    )
+open(out, "w").write("\n".join(lines) + "\n")
+print("\n".join(lines))
+EOF
+log "results: ${CSV#"$ROOT"/}, ${SUMMARY#"$ROOT"/}; logs: ${LOGS#"$ROOT"/}"
