@@ -130,12 +130,7 @@ pub fn catalog_iri(iris: &Iris, scope: Scope<'_>) -> NamedNode {
 fn publisher_iri(iris: &Iris, id: &str) -> NamedNode {
     reference::organisation(id)
         .and_then(|o| o.organisation_number.as_ref())
-        .map(|n| {
-            NamedNode::new_unchecked(format!(
-                "http://dataportal.se/organisation/SE{}",
-                n.replace('-', "")
-            ))
-        })
+        .map(|n| super::dataportal_organisation(n))
         .unwrap_or_else(|| iris.organisation(id))
 }
 

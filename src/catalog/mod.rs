@@ -329,6 +329,15 @@ pub fn current_version_quad(iris: &Iris, dataset: &str, number: u64) -> Quad {
     )
 }
 
+/// An organisation as the national portal names it: `http://dataportal.se/organisation/SE<orgnr>`
+/// for the organisation number `212000-1264`.
+pub fn dataportal_organisation(number: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!(
+        "http://dataportal.se/organisation/SE{}",
+        number.replace('-', "")
+    ))
+}
+
 /// The id of the platform itself as an organisation: the publisher of the platform's catalog
 /// and of its API, run jointly by the region's municipalities.
 pub const PLATFORM_ORGANISATION: &str = "datahamn";
@@ -384,14 +393,7 @@ pub fn reference_quads(iris: &Iris) -> Vec<Quad> {
         );
         if let Some(number) = &o.organisation_number {
             w.add(&node, T::dct("identifier"), plain(number));
-            w.add(
-                &node,
-                iri(ns::OWL, "sameAs"),
-                NamedNode::new_unchecked(format!(
-                    "http://dataportal.se/organisation/SE{}",
-                    number.replace('-', "")
-                )),
-            );
+            w.add(&node, iri(ns::OWL, "sameAs"), dataportal_organisation(number));
         }
         if let Some(code) = &o.municipality_code {
             w.add(&node, T::dct("spatial"), iris.municipality(code));

@@ -79,6 +79,17 @@ pub fn single(pairs: &[(String, String)], name: &str) -> Result<Option<String>, 
     Ok(value)
 }
 
+/// For resources that take no query parameters: a 400 naming the first one given, if any.
+pub fn none(query_string: &str, detail: &str) -> Result<(), ApiError> {
+    if query_string.is_empty() {
+        return Ok(());
+    }
+    Err(bad(
+        query_string.split(['=', '&']).next().unwrap_or_default(),
+        detail.to_owned(),
+    ))
+}
+
 /// Every parameter name a list accepts.
 pub fn known_names(profiles: &[&Profile], api: Api) -> Vec<String> {
     let mut names: Vec<String> = COMMON.iter().map(|s| (*s).to_owned()).collect();

@@ -200,6 +200,22 @@ pub fn feature(view: &ItemView, distance_m: Option<f64>, axes: &Axes) -> Json {
     })
 }
 
+/// Text for HTML: `&`, `<`, `>`, `"` and `'` escaped.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// A link of a GeoJSON document or an OGC resource.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Link {
@@ -433,6 +449,14 @@ mod tests {
         assert_eq!(
             next_url("http://e", "/api/v1/bathing-sites", &pairs, "new"),
             "http://e/api/v1/bathing-sites?q=sj%C3%B6+bad&cursor=new"
+        );
+    }
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            escape(r#"<script>alert("x")</script> & 'y'"#),
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
         );
     }
 }

@@ -69,12 +69,7 @@ async fn stream(
     dataset: Option<String>,
     filename: String,
 ) -> Result<HttpResponse, ApiError> {
-    if !req.query_string().is_empty() {
-        return Err(ApiError::parameter(
-            req.query_string().split(['=', '&']).next().unwrap_or_default(),
-            "A dump takes no parameters.",
-        ));
-    }
+    crate::http::params::none(req.query_string(), "A dump takes no parameters.")?;
     let graphs = state.dump_graphs(dataset.as_deref())?;
     let (tx, rx) = mpsc::channel(8);
     let platform = state.into_inner();

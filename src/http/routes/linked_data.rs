@@ -4,6 +4,7 @@
 //! organisations, and the terms of datahamn's own vocabulary (`/def/…`).
 
 use crate::error::{ApiError, Code};
+use crate::http::render::escape;
 use crate::http::{State, negotiate};
 use crate::mapping::ItemView;
 use crate::service::{ServiceError, Statement};
@@ -71,12 +72,10 @@ pub async fn get_item_uri(
 
 /// The media type `Accept` asks for among [`OFFERS`], or a 406 problem; a query string is a 400.
 fn negotiate(req: &HttpRequest) -> Result<&'static str, ApiError> {
-    if !req.query_string().is_empty() {
-        return Err(ApiError::parameter(
-            req.query_string().split(['=', '&']).next().unwrap_or_default(),
-            "A Linked Data URI takes no parameters; choose the format with `Accept`.",
-        ));
-    }
+    crate::http::params::none(
+        req.query_string(),
+        "A Linked Data URI takes no parameters; choose the format with `Accept`.",
+    )?;
     let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
     negotiate::best(accept, &OFFERS).ok_or_else(|| {
         ApiError::new(
@@ -310,22 +309,6 @@ fn resource_page(iri: &str, statements: &[Statement]) -> String {
     )
 }
 
-/// Text for HTML: `&`, `<`, `>`, `"` and `'` escaped.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// The HTML page of an item: what it is, where, its attributes, and links to every other
 /// representation. Every value is escaped.
 fn page(v: &ItemView) -> String {
@@ -402,17 +385,4 @@ fn page(v: &ItemView) -> String {
 "#,
         name = e(&v.name),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape;
-
-    #[test]
-    fn escapes_markup() {
-        assert_eq!(
-            escape(r#"<script>alert("x")</script> & 'y'"#),
-            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
-        );
-    }
 }

@@ -4,7 +4,7 @@
 
 use crate::error::ApiError;
 use crate::http::State;
-use crate::http::routes::linked_data::escape;
+use crate::http::render::escape;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 
@@ -154,12 +154,7 @@ pub fn respond(state: &State) -> HttpResponse {
 }
 
 fn asset(req: &HttpRequest, body: &'static [u8], content_type: &str) -> Result<HttpResponse, ApiError> {
-    if !req.query_string().is_empty() {
-        return Err(ApiError::parameter(
-            req.query_string().split(['=', '&']).next().unwrap_or_default(),
-            "A static file takes no parameters.",
-        ));
-    }
+    crate::http::params::none(req.query_string(), "A static file takes no parameters.")?;
     Ok(HttpResponse::Ok()
         .content_type(content_type)
         // Versioned URL: the content never changes.
