@@ -30,6 +30,44 @@ pub enum Command {
     Convert(ConvertArgs),
     /// Print the OpenAPI document (or write it to a file).
     Openapi(OpenapiArgs),
+    /// Manage stewards' access tokens: create (printed once, stored hashed), list, revoke.
+    Token(TokenArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    #[command(subcommand)]
+    pub command: TokenCommand,
+    /// Directory of the store and other state (where `tokens.json` lives).
+    #[arg(long, env = "DATAHAMN_DATA_DIR", default_value = "./var", global = true)]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it (once: only its hash is kept).
+    Create {
+        /// The organisation it acts for: a municipality code (`1401`) or a regional body's id.
+        #[arg(long, required_unless_present = "admin", conflicts_with = "admin")]
+        org: Option<String>,
+        /// A platform administrator's token: every organisation's datasets, and the audit log.
+        #[arg(long)]
+        admin: bool,
+        /// Who or what it is for (`Anna Svensson, GIS`); shown in version histories and the
+        /// audit log.
+        #[arg(long)]
+        name: String,
+        /// How long it works: `90d`, `12h`, `1y`. Without it, until revoked.
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// List tokens (never the tokens themselves).
+    List,
+    /// Revoke a token by its id (the 8 hex digits after `dh_`).
+    Revoke {
+        /// The token's id, or the whole token.
+        id: String,
+    },
 }
 
 /// The file and where it goes: shared by `ingest` and `convert`.
@@ -146,6 +184,16 @@ pub struct ServeArgs {
     /// SPARQL: the most queries running at once; more are refused with 503 and Retry-After.
     #[arg(long, env = "DATAHAMN_SPARQL_MAX_CONCURRENT", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub sparql_max_concurrent: u64,
+    /// Requests per minute one client address may make without a token (0: no limit); over
+    /// it, 429 with `Retry-After`.
+    #[arg(long, env = "DATAHAMN_RATE_LIMIT", default_value_t = 1_200)]
+    pub rate_limit: u32,
+    /// Requests per minute for one steward's token (0: no limit).
+    #[arg(long, env = "DATAHAMN_RATE_LIMIT_TOKEN", default_value_t = 12_000)]
+    pub rate_limit_token: u32,
+    /// The largest file one upload may send, in megabytes.
+    #[arg(long, env = "DATAHAMN_MAX_UPLOAD_MB", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub max_upload_mb: u64,
 }
 
 fn positive_seconds(s: &str) -> Result<f64, String> {

@@ -52,6 +52,19 @@ pub enum Code {
     ServiceUnavailable,
     /// An unexpected error; it has been logged.
     Internal,
+    /// The request needs a token (`Authorization: Bearer …`) and has none.
+    Unauthorized,
+    /// The token is unknown, expired or revoked.
+    InvalidToken,
+    /// The token is valid but may not do this (another organisation's dataset, or an
+    /// administrator's task).
+    Forbidden,
+    /// A dataset with this id exists already.
+    DatasetExists,
+    /// The dataset has no version with this number.
+    VersionNotFound,
+    /// Too many requests from this client; see `Retry-After` and the `RateLimit` headers.
+    RateLimited,
 }
 
 impl Code {
@@ -75,12 +88,24 @@ impl Code {
         Code::ValidationFailed,
         Code::ServiceUnavailable,
         Code::Internal,
+        Code::Unauthorized,
+        Code::InvalidToken,
+        Code::Forbidden,
+        Code::DatasetExists,
+        Code::VersionNotFound,
+        Code::RateLimited,
     ];
 
     /// The HTTP status for this code.
     pub fn status(self) -> StatusCode {
         match self {
-            Code::NotFound | Code::DatasetNotFound | Code::ItemNotFound => StatusCode::NOT_FOUND,
+            Code::NotFound | Code::DatasetNotFound | Code::ItemNotFound | Code::VersionNotFound => {
+                StatusCode::NOT_FOUND
+            }
+            Code::Unauthorized | Code::InvalidToken => StatusCode::UNAUTHORIZED,
+            Code::Forbidden => StatusCode::FORBIDDEN,
+            Code::DatasetExists => StatusCode::CONFLICT,
+            Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Code::InvalidParameter
             | Code::InvalidBody
             | Code::SparqlMissingQuery
@@ -119,6 +144,12 @@ impl Code {
             Code::ValidationFailed => "validation_failed",
             Code::ServiceUnavailable => "service_unavailable",
             Code::Internal => "internal",
+            Code::Unauthorized => "unauthorized",
+            Code::InvalidToken => "invalid_token",
+            Code::Forbidden => "forbidden",
+            Code::DatasetExists => "dataset_exists",
+            Code::VersionNotFound => "version_not_found",
+            Code::RateLimited => "rate_limited",
         }
     }
 
@@ -143,6 +174,12 @@ impl Code {
             Code::ValidationFailed => "Validation failed",
             Code::ServiceUnavailable => "Service unavailable",
             Code::Internal => "Internal server error",
+            Code::Unauthorized => "Token required",
+            Code::InvalidToken => "Invalid token",
+            Code::Forbidden => "Forbidden",
+            Code::DatasetExists => "Dataset exists",
+            Code::VersionNotFound => "Version not found",
+            Code::RateLimited => "Too many requests",
         }
     }
 
@@ -291,6 +328,18 @@ impl ResponseError for ApiError {
             if let Some(seconds) = extra.retry_after {
                 response.insert_header((header::RETRY_AFTER, seconds.to_string()));
             }
+        }
+        match self.code {
+            Code::Unauthorized => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"datahamn\""));
+            }
+            Code::InvalidToken => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    "Bearer realm=\"datahamn\", error=\"invalid_token\"",
+                ));
+            }
+            _ => {}
         }
         response.body(serde_json::to_vec(&self.problem()).unwrap_or_default())
     }

@@ -22,6 +22,7 @@
 //! * [`store`] wraps the embedded oxigraph store: atomic version loads and SPARQL evaluation.
 //! * [`error`] holds the one table of public error codes and the RFC 9457 problem envelope.
 
+pub mod auth;
 pub mod canon;
 pub mod catalog;
 pub mod config;

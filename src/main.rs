@@ -3,11 +3,13 @@
 use clap::Parser;
 use datahamn::catalog::DatasetMeta;
 use datahamn::config::{
-    Cli, Command, ConvertArgs, IngestArgs, ReportFormat, ServeArgs, SourceArgs, ValidateArgs,
+    Cli, Command, ConvertArgs, IngestArgs, ReportFormat, ServeArgs, SourceArgs, TokenArgs, TokenCommand,
+    ValidateArgs,
 };
 use datahamn::ingest::{self, CheckOptions, Report};
 use datahamn::profile::{self, Localized};
 use datahamn::reference;
+use datahamn::service::time as service_time;
 use datahamn::service::{self, Mode, PublishOptions, ServiceError, Stage};
 use std::io::IsTerminal;
 use std::net::TcpListener;
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate(&args),
         Command::Ingest(args) => ingest(&args),
         Command::Convert(args) => convert(&args),
+        Command::Token(args) => token(&args),
         Command::Openapi(args) => {
             let text = datahamn::http::openapi::document_json();
             match args.output {
@@ -132,6 +135,91 @@ fn resolve_source(
     Ok((bytes, organisation, profile))
 }
 
+fn token(args: &TokenArgs) -> CliResult {
+    use datahamn::auth::{Scope, Tokens, parse_lifetime};
+    let tokens = Tokens::in_dir(&args.data_dir);
+    match &args.command {
+        TokenCommand::Create {
+            org,
+            admin,
+            name,
+            expires,
+        } => {
+            let scope = match (org, admin) {
+                (_, true) => Scope::Admin,
+                (Some(org), false) => {
+                    if datahamn::reference::organisation(org).is_none() {
+                        return Err(usage(format!(
+                            "no organisation `{org}`: use a municipality code (1401 for Härryda) or a regional body's id"
+                        )));
+                    }
+                    Scope::Organisation(org.clone())
+                }
+                (None, false) => return Err(usage("give --org CODE or --admin")),
+            };
+            if name.trim().is_empty() {
+                return Err(usage("give the token a --name (who or what it is for)"));
+            }
+            let lifetime = match expires {
+                Some(text) => Some(parse_lifetime(text).ok_or_else(|| {
+                    usage(format!(
+                        "--expires `{text}`: give a number and a unit, like 90d, 12h or 1y"
+                    ))
+                })?),
+                None => None,
+            };
+            let (token, record) = tokens
+                .create(scope, name.trim(), lifetime)
+                .map_err(|e| usage(e.to_string()))?;
+            println!("{token}");
+            eprintln!(
+                "token {} for {} ({}){}. Store it now: it is not shown again.",
+                record.id,
+                record.scope.label(),
+                record.name,
+                record
+                    .expires
+                    .map(|e| format!(", expires {}", service_time::rfc3339(e.max(0) as u64)))
+                    .unwrap_or_default()
+            );
+            Ok(())
+        }
+        TokenCommand::List => {
+            let now = service_time::now_secs();
+            println!(
+                "{:<10} {:<10} {:<22} {:<22} {:<10} name",
+                "id", "scope", "created", "expires", "state"
+            );
+            for r in tokens.list().map_err(|e| usage(e.to_string()))? {
+                let state = if r.revoked.is_some() {
+                    "revoked"
+                } else if r.is_active(now) {
+                    "active"
+                } else {
+                    "expired"
+                };
+                println!(
+                    "{:<10} {:<10} {:<22} {:<22} {:<10} {}",
+                    r.id,
+                    r.scope.label(),
+                    service_time::rfc3339(r.created.max(0) as u64),
+                    r.expires
+                        .map(|e| service_time::rfc3339(e.max(0) as u64))
+                        .unwrap_or_else(|| "never".into()),
+                    state,
+                    r.name
+                );
+            }
+            Ok(())
+        }
+        TokenCommand::Revoke { id } => {
+            let record = tokens.revoke(id).map_err(|e| usage(e.to_string()))?;
+            eprintln!("token {} ({}) revoked", record.id, record.name);
+            Ok(())
+        }
+    }
+}
+
 fn ingest(args: &IngestArgs) -> CliResult {
     let source = &args.source;
     let (bytes, organisation, profile) = resolve_source(source)?;
@@ -164,6 +252,7 @@ fn ingest(args: &IngestArgs) -> CliResult {
             example: false,
             publish_valid_rows: false,
             provenance: None,
+            update_frequency: None,
         },
     };
     let bar = std::io::stderr().is_terminal().then(|| {
@@ -182,8 +271,17 @@ fn ingest(args: &IngestArgs) -> CliResult {
     let options = PublishOptions {
         valid_rows_only: source.valid_rows_only,
         crs: source.crs,
+        published_by: "command line".to_owned(),
     };
     let outcome = platform.publish_with(&meta, &bytes, &options, &progress);
+    if outcome.is_ok() {
+        // A bulk load leaves overlapping files: compacted now, queries on the new version read
+        // as few of them as possible from the first request on.
+        if let Some(bar) = &bar {
+            bar.set_message("compacting the store");
+        }
+        platform.compact().map_err(|e| usage(e.to_string()))?;
+    }
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -275,6 +373,11 @@ fn serve(args: &ServeArgs) -> CliResult {
         max_rows: usize::try_from(args.sparql_max_rows).unwrap_or(usize::MAX),
         max_concurrent: usize::try_from(args.sparql_max_concurrent).unwrap_or(1),
     });
+    platform.set_rate_limits(service::rate_limit::RateLimits {
+        anonymous: args.rate_limit,
+        token: args.rate_limit_token,
+    });
+    platform.set_max_upload_bytes(usize::try_from(args.max_upload_mb * 1024 * 1024).unwrap_or(usize::MAX));
     if !platform.is_bootstrapped().map_err(|e| usage(e.to_string()))? {
         if args.datasets_dir.is_dir() {
             tracing::info!(dir = %args.datasets_dir.display(), "first start: publishing the datasets");

@@ -24,6 +24,8 @@ pub struct Municipality {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OrganisationKind {
     Municipality,
+    /// A regional body: a region, or municipalities' association (Göteborgsregionen).
+    Region,
     Agency,
 }
 
@@ -67,10 +69,10 @@ fn parse() -> Reference {
     for record in reader.records().flatten() {
         listed.push(Organisation {
             id: record[0].to_owned(),
-            kind: if &record[1] == "agency" {
-                OrganisationKind::Agency
-            } else {
-                OrganisationKind::Municipality
+            kind: match &record[1] {
+                "agency" => OrganisationKind::Agency,
+                "region" => OrganisationKind::Region,
+                _ => OrganisationKind::Municipality,
             },
             name: record[2].to_owned(),
             organisation_number: Some(record[3].to_owned()).filter(|s| !s.is_empty()),
@@ -154,7 +156,8 @@ mod tests {
 
     #[test]
     fn organisations_have_numbers_where_known() {
-        assert_eq!(organisations().len(), 291);
+        assert_eq!(organisations().len(), 293);
+        assert_eq!(organisation("vgr").unwrap().kind, OrganisationKind::Region);
         let g = organisation("1480").unwrap();
         assert_eq!(g.organisation_number.as_deref(), Some("212000-1355"));
         assert_eq!(organisation("hav").unwrap().kind, OrganisationKind::Agency);

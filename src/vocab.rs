@@ -145,6 +145,21 @@ impl Iris {
         NamedNode::new_unchecked(format!("{}/graph/catalog", self.base))
     }
 
+    /// The graph of the change feed: one resource per change of an item.
+    pub fn changes_graph(&self) -> NamedNode {
+        NamedNode::new_unchecked(format!("{}/graph/changes", self.base))
+    }
+
+    /// The change feed as a Linked Data Event Stream.
+    pub fn event_stream(&self) -> NamedNode {
+        NamedNode::new_unchecked(format!("{}/changes", self.base))
+    }
+
+    /// One change of the feed.
+    pub fn change(&self, seq: u64) -> NamedNode {
+        NamedNode::new_unchecked(format!("{}/changes/{seq}", self.base))
+    }
+
     /// The platform catalog.
     pub fn catalog(&self) -> NamedNode {
         NamedNode::new_unchecked(format!("{}/catalog", self.base))

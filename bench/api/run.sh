@@ -214,7 +214,7 @@ start_ours() {
     PORT[ours]=$(free_port)
     mkdir -p "$RUN/no-datasets"
     DATAHAMN_DATA_DIR="$OURS_STORE" DATAHAMN_LISTEN="127.0.0.1:${PORT[ours]}" DATAHAMN_BASE_URL="$BASE_URL" \
-        DATAHAMN_DATASETS_DIR="$RUN/no-datasets" \
+        DATAHAMN_DATASETS_DIR="$RUN/no-datasets" DATAHAMN_RATE_LIMIT=0 \
         taskset -c "$SERVER_CPU" "$BIN" serve >"$LOGS/ours.log" 2>&1 &
     PID[ours]=$!
     local t0=$SECONDS

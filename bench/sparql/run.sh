@@ -77,7 +77,7 @@ trap 'exit 130' INT TERM
 
 PORT[ours]=$(free_port)
 PATHQ[ours]=/sparql
-DATAHAMN_SPARQL_MAX_CONCURRENT=64 DATAHAMN_SPARQL_TIMEOUT=600 \
+DATAHAMN_SPARQL_MAX_CONCURRENT=64 DATAHAMN_SPARQL_TIMEOUT=600 DATAHAMN_RATE_LIMIT=0 \
     taskset -c "$SERVER_CPU" "$BIN" serve --data-dir "$API/ours-220000" --base-url "$BASE_URL" \
     --listen "127.0.0.1:${PORT[ours]}" >"$LOGS/ours.log" 2>&1 &
 PID[ours]=$!
@@ -98,6 +98,21 @@ for s in "${SERVERS[@]}"; do
         sleep 1
     done
 done
+
+# A server that opens a store written by an older binary may first bring it up to date (record
+# the change feed, compact) in the background: wait until both servers are idle.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TCK=$(getconf CLK_TCK)
+settle() { # pid [idle samples in a row (0.5 s each), default 1]
+    local before after=$(ticks "$1") idle=0
+    for _ in $(seq 1 600); do
+        before=$after; sleep 0.5; after=$(ticks "$1")
+        if [[ $before == "$after" ]]; then idle=$((idle + 1)); else idle=0; fi
+        ((idle >= ${2:-1})) && return 0
+    done
+}
+# Compaction starts after 2 s without writes: idle for 5 s means it is done (or never came).
+for s in "${SERVERS[@]}"; do settle "${PID[$s]}" 10; done
 
 # --- Same answers first ----------------------------------------------------------------------
 for q in "${NAMES[@]}"; do
@@ -122,15 +137,6 @@ EOF
 done
 
 # --- Timed runs ------------------------------------------------------------------------------
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-TCK=$(getconf CLK_TCK)
-settle() {
-    local before after=$(ticks "$1")
-    for _ in $(seq 1 240); do
-        before=$after; sleep 0.5; after=$(ticks "$1")
-        [[ $before == "$after" ]] && return 0
-    done
-}
 to_ms() { awk -v v="$1" 'BEGIN{n=v+0; if (v ~ /us$/) n/=1000; else if (v ~ /ms$/) n=n; else if (v ~ /m$/) n*=60000; else if (v ~ /s$/) n*=1000; printf "%.3f", n}'; }
 echo "server,query,round,requests,cpu_s,req_per_cpu_s,p50_ms,p99_ms,non2xx" >"$CSV"
 run() { # server query round

@@ -324,6 +324,7 @@ fn agent(g: &mut Graph, iris: &Iris, id: &str) -> NamedNode {
     g.add(&node, foaf("name"), lang(&org.name, "sv"));
     let kind = match org.kind {
         OrganisationKind::Municipality => "LocalAuthority",
+        OrganisationKind::Region => "RegionalAuthority",
         OrganisationKind::Agency => "NationalAuthority",
     };
     g.link(
@@ -380,6 +381,9 @@ fn dataset(g: &mut Graph, iris: &Iris, record: &DatasetRecord, service: &NamedNo
     }
     if let Some(page) = &meta.landing_page {
         g.link(&ds, dcat("landingPage"), page, foaf("Document"));
+    }
+    if let Some(f) = &meta.update_frequency {
+        g.link(&ds, dct("accrualPeriodicity"), f, dct("Frequency"));
     }
     g.link(&ds, dct("accessRights"), PUBLIC, dct("RightsStatement"));
     g.link(&ds, dct("language"), SWEDISH, dct("LinguisticSystem"));
@@ -514,7 +518,10 @@ mod tests {
                 skipped_row_count: 0,
                 checksum: "00".into(),
                 report: Default::default(),
+                published_by: String::new(),
+                rollback_of: None,
             }],
+            deleted: None,
         }
     }
 

@@ -4,6 +4,7 @@
 //! The catalog graph is the source of truth for what is published: [`dataset_quads`] and
 //! [`version_quads`] write it, [`read`] reads it back. Pure: no files, no store.
 
+pub mod changes;
 pub mod dcat;
 pub mod void;
 
@@ -59,6 +60,10 @@ pub struct DatasetMeta {
     pub publish_valid_rows: bool,
     /// Where the data comes from.
     pub provenance: Option<String>,
+    /// How often it is updated: an EU frequency IRI
+    /// (`http://publications.europa.eu/resource/authority/frequency/ANNUAL`).
+    #[serde(default)]
+    pub update_frequency: Option<String>,
 }
 
 /// An error in dataset metadata.
@@ -116,6 +121,7 @@ impl DatasetMeta {
             ("license", Some(&self.license)),
             ("conforms_to", self.conforms_to.as_ref()),
             ("landing_page", self.landing_page.as_ref()),
+            ("update_frequency", self.update_frequency.as_ref()),
         ] {
             if let Some(url) = url
                 && (!(url.starts_with("http://") || url.starts_with("https://"))
@@ -161,6 +167,13 @@ pub struct VersionRecord {
     /// The validation report of the file.
     #[schema(value_type = Object)]
     pub report: Report,
+    /// Who published it: the token's name, or how it was published (`command line`,
+    /// `datasets/ on first start`).
+    #[serde(default)]
+    pub published_by: String,
+    /// For a rollback: the version whose data it publishes again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback_of: Option<u64>,
 }
 
 /// A dataset as the catalog graph records it.
@@ -168,12 +181,27 @@ pub struct VersionRecord {
 pub struct DatasetRecord {
     pub meta: DatasetMeta,
     pub versions: Vec<VersionRecord>,
+    /// When the dataset was deleted (RFC 3339); its versions stay in the archive.
+    pub deleted: Option<String>,
 }
 
 impl DatasetRecord {
-    /// The current version: the highest number.
+    /// The current version: the highest number, unless the dataset is deleted.
     pub fn current(&self) -> Option<&VersionRecord> {
+        if self.deleted.is_some() {
+            return None;
+        }
+        self.latest()
+    }
+
+    /// The newest version, deleted or not (the next one gets the next number).
+    pub fn latest(&self) -> Option<&VersionRecord> {
         self.versions.iter().max_by_key(|v| v.number)
+    }
+
+    /// A version by number.
+    pub fn version(&self, number: u64) -> Option<&VersionRecord> {
+        self.versions.iter().find(|v| v.number == number)
     }
 }
 
@@ -256,6 +284,9 @@ pub fn dataset_quads(iris: &Iris, meta: &DatasetMeta) -> Vec<Quad> {
     if let Some(page) = &meta.landing_page {
         w.add(&ds, T::dcat("landingPage"), NamedNode::new_unchecked(page));
     }
+    if let Some(f) = &meta.update_frequency {
+        w.add(&ds, T::dct("accrualPeriodicity"), NamedNode::new_unchecked(f));
+    }
     w.add(&ds, iris.dh("profile"), iris.profile(&meta.profile));
     w.add(
         &ds,
@@ -310,6 +341,12 @@ pub fn version_quads(iris: &Iris, dataset: &str, v: &VersionRecord) -> Vec<Quad>
         typed(v.skipped_row_count.to_string(), xsd::INTEGER),
     );
     w.add(&version, iris.dh("sourceChecksum"), plain(&v.checksum));
+    if !v.published_by.is_empty() {
+        w.add(&version, iris.dh("publishedBy"), plain(&v.published_by));
+    }
+    if let Some(n) = v.rollback_of {
+        w.add(&version, iris.dh("rollbackOf"), iris.version(dataset, n));
+    }
     let report = serde_json::to_string(&v.report).unwrap_or_default();
     w.add(
         &version,
@@ -317,6 +354,16 @@ pub fn version_quads(iris: &Iris, dataset: &str, v: &VersionRecord) -> Vec<Quad>
         typed(report, iri(ns::RDF, "JSON").as_ref()),
     );
     w.quads
+}
+
+/// The quad marking a dataset deleted at `at` (RFC 3339).
+pub fn deleted_quad(iris: &Iris, dataset: &str, at: &str) -> Quad {
+    Quad::new(
+        iris.dataset(dataset),
+        iris.dh("deleted"),
+        typed(at, xsd::DATE_TIME),
+        iris.catalog_graph(),
+    )
 }
 
 /// The quad pointing a dataset at its current version.
@@ -388,6 +435,7 @@ pub fn reference_quads(iris: &Iris) -> Vec<Quad> {
             T::dct("type"),
             NamedNode::new_unchecked(match o.kind {
                 OrganisationKind::Municipality => "http://purl.org/adms/publishertype/LocalAuthority",
+                OrganisationKind::Region => "http://purl.org/adms/publishertype/RegionalAuthority",
                 OrganisationKind::Agency => "http://purl.org/adms/publishertype/NationalAuthority",
             }),
         );
@@ -497,6 +545,7 @@ pub fn read(iris: &Iris, quads: &[Quad]) -> Vec<DatasetRecord> {
             example: flag("exampleData"),
             publish_valid_rows: flag("publishValidRows"),
             provenance: first(&provenance, &iri(ns::RDFS, "label")),
+            update_frequency: first(subject, &T::dct("accrualPeriodicity")),
         };
         let mut versions = Vec::new();
         for v in values(subject, &T::dcat("hasVersion")) {
@@ -515,10 +564,19 @@ pub fn read(iris: &Iris, quads: &[Quad]) -> Vec<DatasetRecord> {
                 report: first(&v, &iris.dh("report"))
                     .and_then(|r| serde_json::from_str(&r).ok())
                     .unwrap_or_default(),
+                published_by: first(&v, &iris.dh("publishedBy")).unwrap_or_default(),
+                rollback_of: first(&v, &iris.dh("rollbackOf"))
+                    .and_then(|r| iris.parse_version(&r))
+                    .map(|(_, n)| n),
             });
         }
         versions.sort_by_key(|v| v.number);
-        out.push(DatasetRecord { meta, versions });
+        let deleted = first(subject, &iris.dh("deleted"));
+        out.push(DatasetRecord {
+            meta,
+            versions,
+            deleted,
+        });
     }
     out.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
     out
@@ -577,7 +635,11 @@ mod tests {
                 profile: "bathing-sites".into(),
                 ..Report::default()
             },
+            published_by: "Härryda GIS".into(),
+            rollback_of: Some(1),
         };
+        let mut m = m;
+        m.update_frequency = Some("http://publications.europa.eu/resource/authority/frequency/ANNUAL".into());
         let mut quads = dataset_quads(&iris, &m);
         quads.extend(version_quads(&iris, &m.id, &v));
         quads.extend(reference_quads(&iris));
@@ -587,5 +649,11 @@ mod tests {
         expected.themes.sort();
         assert_eq!(read[0].meta, expected);
         assert_eq!(read[0].versions, vec![v]);
+        assert_eq!(read[0].deleted, None);
+        quads.push(deleted_quad(&iris, &m.id, "2026-11-22T10:00:00Z"));
+        let read = super::read(&iris, &quads);
+        assert_eq!(read[0].deleted.as_deref(), Some("2026-11-22T10:00:00Z"));
+        assert_eq!(read[0].current(), None);
+        assert_eq!(read[0].latest().map(|v| v.number), Some(2));
     }
 }

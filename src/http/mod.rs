@@ -52,7 +52,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::JsonConfig::default()
             .limit(MAX_BODY_BYTES)
             .error_handler(|err, _| {
-                ApiError::new(Code::InvalidBody, format!("Invalid JSON body: {err}")).into()
+                use actix_web::error::JsonPayloadError;
+                match err {
+                    JsonPayloadError::ContentType => {
+                        ApiError::new(Code::UnsupportedMediaType, "Send the body as application/json.")
+                    }
+                    JsonPayloadError::Overflow { limit }
+                    | JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::new(
+                        Code::PayloadTooLarge,
+                        format!("The JSON body is larger than {limit} bytes."),
+                    ),
+                    err => ApiError::new(Code::InvalidBody, format!("Invalid JSON body: {err}")),
+                }
+                .into()
             }),
     );
     routes::configure(cfg);
@@ -67,6 +79,7 @@ pub fn start(platform: Arc<Platform>, listener: TcpListener) -> std::io::Result<
             .app_data(state.clone())
             .wrap(ErrorHandlers::new().default_handler(into_problem))
             .wrap(from_fn(caching::conditional))
+            .wrap(from_fn(rate_limit))
             .wrap(Compress::default())
             .wrap(cors())
             .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
@@ -77,12 +90,67 @@ pub fn start(platform: Arc<Platform>, listener: TcpListener) -> std::io::Result<
     .run())
 }
 
+/// Counts each request against its client's quota (see [`crate::service::rate_limit`]): over
+/// it, 429 with `Retry-After`; every counted answer carries the `RateLimit-*` headers
+/// (draft-ietf-httpapi-ratelimit-headers).
+async fn rate_limit(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    // Health checks (load balancers, orchestrators) are never limited.
+    let counted = req.path() != "/healthz";
+    let decision = req.app_data::<State>().filter(|_| counted).and_then(|state| {
+        let bearer = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim().to_owned());
+        state.rate_check(bearer.as_deref(), req.peer_addr().map(|a| a.ip()))
+    });
+    let headers = |h: &mut header::HeaderMap, d: &crate::service::rate_limit::Decision| {
+        let window = crate::service::rate_limit::WINDOW.as_secs();
+        for (name, value) in [
+            ("ratelimit-limit", d.limit.to_string()),
+            ("ratelimit-remaining", d.remaining.to_string()),
+            ("ratelimit-reset", d.reset_secs.to_string()),
+            ("ratelimit-policy", format!("{};w={window}", d.limit)),
+        ] {
+            if let Ok(v) = header::HeaderValue::from_str(&value) {
+                h.insert(header::HeaderName::from_static(name), v);
+            }
+        }
+    };
+    match decision {
+        Some(d) if !d.allowed => {
+            let error = ApiError::new(
+                Code::RateLimited,
+                format!(
+                    "More than {} requests in a minute; retry in {} s. A steward's token has a larger quota.",
+                    d.limit, d.reset_secs
+                ),
+            )
+            .with_retry_after(d.reset_secs);
+            let mut res = actix_web::ResponseError::error_response(&error);
+            headers(res.headers_mut(), &d);
+            Ok(req.into_response(res))
+        }
+        Some(d) => {
+            let mut res = next.call(req).await?.map_into_boxed_body();
+            headers(res.headers_mut(), &d);
+            Ok(res)
+        }
+        None => Ok(next.call(req).await?.map_into_boxed_body()),
+    }
+}
+
 /// CORS: any origin may read the API (it is open data, and no request carries credentials).
 fn cors() -> actix_cors::Cors {
     actix_cors::Cors::default()
         .allow_any_origin()
         .send_wildcard()
-        .allowed_methods(["GET", "HEAD", "POST", "OPTIONS"])
+        .allowed_methods(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
         .allow_any_header()
         .expose_headers([
             header::ETAG,
@@ -92,6 +160,10 @@ fn cors() -> actix_cors::Cors {
             header::RETRY_AFTER,
             header::ALLOW,
             header::CONTENT_LENGTH,
+            header::HeaderName::from_static("ratelimit-limit"),
+            header::HeaderName::from_static("ratelimit-remaining"),
+            header::HeaderName::from_static("ratelimit-reset"),
+            header::HeaderName::from_static("ratelimit-policy"),
         ])
         .max_age(86_400)
 }

@@ -4,7 +4,9 @@
 use crate::error::{Code, Problem};
 use crate::http::params::{DEFAULT_LIMIT, DEFAULT_RADIUS_M, MAX_Q_CHARS, MAX_RADIUS_M, grammar};
 use crate::http::render::Link;
-use crate::http::routes::{catalog, datasets, dumps, items, linked_data, meta, ogc, sparql};
+use crate::http::routes::{
+    catalog, datasets, dumps, items, linked_data, meta, ogc, organisations, sparql, steward,
+};
 use crate::http::views;
 use crate::mapping::{ItemLinks, ItemView, MunicipalityRef};
 use crate::profile::{self, ColumnType, Localized, Profile};
@@ -57,6 +59,20 @@ use utoipa::OpenApi;
         ogc::feature,
         sparql::query_sparql_get,
         sparql::query_sparql_post,
+        steward::create_dataset,
+        steward::update_dataset,
+        steward::delete_dataset,
+        steward::upload_data,
+        steward::upload_data_post,
+        steward::list_versions,
+        steward::get_version,
+        steward::get_version_data,
+        steward::rollback,
+        steward::list_changes,
+        steward::list_dataset_changes,
+        steward::get_event_stream,
+        steward::get_audit,
+        organisations::list_organisations,
     ),
     components(schemas(
         Problem, Code, ItemView, ItemLinks, MunicipalityRef, Localized, Link,
@@ -64,7 +80,12 @@ use utoipa::OpenApi;
         ogc::Extent, ogc::SpatialExtent, ogc::TemporalExtent,
         views::DatasetView, views::DatasetDetail, views::DatasetList, views::ItemPage,
         views::PublisherView, views::VersionSummary, views::DatasetLinks, views::Health,
-        views::Landing, views::ProblemType,
+        views::Landing, views::ProblemType, views::VersionList, views::VersionDetail,
+        crate::service::steward::NewDataset, crate::service::steward::DatasetPatch,
+        crate::service::steward::ChangePage, crate::service::steward::ChangeView,
+        crate::catalog::changes::ChangeKind, crate::catalog::Keywords, crate::service::AuditEntry,
+        steward::Deleted, steward::UploadAnswer, organisations::OrganisationView,
+        organisations::OrganisationList, steward::RollbackRequest, steward::AuditPage,
     )),
     tags(
         (name = "collections", description = "Items of one kind across every municipality"),
@@ -75,6 +96,8 @@ use utoipa::OpenApi;
         (name = "linked data", description = "Every URI datahamn mints (items, datasets, versions, municipalities, counties, organisations, vocabulary terms) dereferences to RDF or HTML by `Accept`"),
         (name = "ogc", description = "OGC API – Features Part 1 (Core, GeoJSON) and Part 2 (CRS by reference: CRS84, EPSG:4326, SWEREF 99) over the same collections"),
         (name = "sparql", description = "SPARQL 1.1 Protocol (read-only)"),
+        (name = "stewards", description = "Publishing, for data stewards with a token (`Authorization: Bearer …`): create datasets, change their metadata, upload files (or check them only), roll back, delete; the audit log for administrators"),
+        (name = "changes", description = "The change feed: every item created, updated or deleted, with a resume cursor; also as a Linked Data Event Stream"),
         (name = "meta", description = "Landing page, health, this document, error codes"),
     )
 )]
@@ -93,6 +116,13 @@ fn build() -> Json {
         .map(|c| json!({"code": c.as_str(), "status": c.status().as_u16(), "title": c.title()}))
         .collect();
     doc["x-error-codes"] = Json::Array(codes);
+    doc["components"]["securitySchemes"] = json!({
+        "bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A steward's token (`dh_…`), made with `datahamn token create`. It acts for one organisation, or for the platform's administration."
+        }
+    });
     let profiles: Vec<&Profile> = ["bathing-sites", "swimming-pools", "public-services"]
         .iter()
         .filter_map(|id| profile::get(id))
@@ -137,7 +167,7 @@ fn build() -> Json {
     // JSON-LD documents are objects or arrays, as the serialiser writes them.
     if let Some(paths) = doc["paths"].as_object_mut() {
         for item in paths.values_mut() {
-            if let Some(ld) = item["get"]["responses"]["200"]["content"].get_mut("application/ld+json") {
+            if let Some(ld) = item.pointer_mut("/get/responses/200/content/application~1ld+json") {
                 ld["schema"] =
                     json!({"description": "JSON-LD 1.1: the items' RDF, as the SPARQL endpoint holds it."});
             }
@@ -247,8 +277,7 @@ fn add_filters(doc: &mut Json, path: &str, profiles: &[&Profile]) {
             if params.iter().any(|x| x["name"] == json!(col.name)) {
                 continue;
             }
-            let enum_list =
-                |values: Json| json!({"type": "array", "items": {"type": "string", "enum": values}});
+            let enum_list = |values: Json| json!({"type": "array", "minItems": 1, "items": {"type": "string", "enum": values}});
             let (schema, what) = match col.kind {
                 ColumnType::Boolean => (
                     json!({"type": "boolean"}),

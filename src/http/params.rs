@@ -232,7 +232,9 @@ pub fn parse(pairs: &[(String, String)], profiles: &[&Profile], api: Api) -> Res
             seen.push(name);
         }
         let value = value.as_str();
-        if value.is_empty() && (is_list || matches!(name, "q" | "cursor")) {
+        // An empty list of codes (or text, or cursor) means no filter; a property filter takes at
+        // least one value.
+        if value.is_empty() && matches!(name, "municipality" | "county" | "dataset" | "q" | "cursor") {
             continue;
         }
         let q = &mut out.query;
@@ -579,10 +581,12 @@ mod tests {
 
     #[test]
     fn empty_text_and_list_values_are_not_given() {
-        let r = rest("municipality=&q=&cursor=&wheelchair=&watertype=").unwrap();
+        let r = rest("municipality=&q=&cursor=&county=&dataset=").unwrap();
         assert!(r.query.municipalities.is_empty() && r.query.properties.is_empty());
         assert_eq!(r.limit, DEFAULT_LIMIT);
         for q in [
+            "wheelchair=",
+            "watertype=",
             "limit=",
             "count=",
             "toilet=",

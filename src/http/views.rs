@@ -32,12 +32,20 @@ pub struct VersionSummary {
     pub skipped_row_count: u64,
     /// SHA-256 of the source file.
     pub checksum: String,
-    /// The version's URI; also the name of the graph that holds its data in SPARQL.
+    /// The version's URI; also the name of the graph that holds its data in SPARQL (while it
+    /// is the current one).
     pub uri: String,
+    /// Who published it: the token's name, or how (`command line`).
+    pub published_by: String,
+    /// For a rollback: the version whose data it publishes again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback_of: Option<u64>,
+    /// Its data, in RDF.
+    pub data: String,
 }
 
 impl VersionSummary {
-    fn new(iris: &Iris, dataset: &str, v: &VersionRecord) -> Self {
+    pub fn new(iris: &Iris, dataset: &str, v: &VersionRecord) -> Self {
         Self {
             number: v.number,
             issued: v.issued.clone(),
@@ -46,6 +54,9 @@ impl VersionSummary {
             skipped_row_count: v.skipped_row_count,
             checksum: v.checksum.clone(),
             uri: iris.version(dataset, v.number).into_string(),
+            published_by: v.published_by.clone(),
+            rollback_of: v.rollback_of,
+            data: format!("/api/v1/datasets/{dataset}/versions/{}/data", v.number),
         }
     }
 }
@@ -141,6 +152,22 @@ impl DatasetView {
             },
         }
     }
+}
+
+/// A dataset's versions, oldest first.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct VersionList {
+    pub dataset: String,
+    pub versions: Vec<VersionSummary>,
+}
+
+/// A version with its validation report.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct VersionDetail {
+    #[serde(flatten)]
+    pub version: VersionSummary,
+    #[schema(value_type = Object)]
+    pub report: crate::ingest::Report,
 }
 
 /// The list of datasets.

@@ -4,12 +4,16 @@
 //! read model that serves the REST API, and SPARQL over the published graphs. It speaks in domain
 //! types and [`ServiceError`]; the HTTP layer turns those into responses.
 
+mod audit;
 mod grid;
+pub mod rate_limit;
 mod read_model;
 pub mod search;
 pub mod sparql;
+pub mod steward;
 pub mod time;
 
+use crate::catalog::changes::{self, Change};
 use crate::catalog::{self, DatasetMeta, DatasetRecord, VersionRecord, dcat};
 use crate::error::{ApiError, Code};
 use crate::ingest::{self, CheckOptions, IssueCode, Report};
@@ -18,6 +22,7 @@ use crate::profile;
 use crate::reference;
 use crate::store::{QueryScope, Store, StoreError};
 use crate::vocab::Iris;
+pub use audit::{AuditEntry, AuditLog};
 use oxigraph::model::NamedNode;
 pub use read_model::{Collection, DatasetState, Entry, ReadModel};
 pub use search::{BBox, CollectionQuery, Hit, Near, Page, PropertyFilter, SearchError};
@@ -47,6 +52,18 @@ pub enum ServiceError {
     Catalog(#[from] dcat::CatalogError),
     #[error("{0}")]
     Internal(String),
+    #[error("no token")]
+    NoToken,
+    #[error(transparent)]
+    Token(#[from] crate::auth::AuthError),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("dataset `{0}` has no version {1}")]
+    VersionNotFound(String, u64),
+    #[error(transparent)]
+    TokenFile(#[from] crate::auth::TokenFileError),
 }
 
 /// What describes a resource, for rendering as RDF or as rows of a page.
@@ -151,6 +168,21 @@ impl From<ServiceError> for ApiError {
                 ),
             )
             .with_details(serde_json::to_value(&*report).unwrap_or_default()),
+            ServiceError::NoToken => ApiError::new(
+                Code::Unauthorized,
+                "This needs a token: send `Authorization: Bearer <token>`. A platform administrator creates tokens with `datahamn token create`.",
+            ),
+            ServiceError::Token(e) => ApiError::new(
+                Code::InvalidToken,
+                format!("The token was refused: {e}. Ask your platform administrator for a new one."),
+            ),
+            ServiceError::Forbidden(m) => ApiError::new(Code::Forbidden, m),
+            ServiceError::Conflict(m) => ApiError::new(Code::DatasetExists, m),
+            ServiceError::VersionNotFound(id, n) => ApiError::new(
+                Code::VersionNotFound,
+                format!("Dataset `{id}` has no version {n}. GET /api/v1/datasets/{id}/versions lists them."),
+            ),
+            ServiceError::TokenFile(e) => ApiError::internal(&e),
             ServiceError::Store(e) => ApiError::internal(&e),
             ServiceError::Io(e) => ApiError::internal(&e),
             e @ ServiceError::Internal(_) => ApiError::internal(&e),
@@ -180,6 +212,8 @@ pub struct PublishOptions {
     pub valid_rows_only: bool,
     /// The coordinate system of the file, when the steward declares it.
     pub crs: Option<crate::ingest::coords::Crs>,
+    /// Who publishes: a token's name, or how (`command line`).
+    pub published_by: String,
 }
 
 /// A stage of a publish, for progress display.
@@ -203,6 +237,40 @@ pub struct Platform {
     /// The SPARQL endpoint's guard-rails, and how many queries are running.
     sparql_limits: sparql::SparqlLimits,
     sparql_running: std::sync::atomic::AtomicUsize,
+    /// The change feed, and every dataset's live items as it leaves them.
+    feed: RwLock<Feed>,
+    /// The largest file an upload may send, in bytes.
+    max_upload_bytes: usize,
+    rate_limiter: rate_limit::RateLimiter,
+    /// Stewards' tokens and the audit log, when the platform has a data directory.
+    tokens: Option<crate::auth::Tokens>,
+    audit: Option<AuditLog>,
+}
+
+/// The change feed in memory (its record is the changes graph).
+#[derive(Default)]
+struct Feed {
+    changes: Vec<Change>,
+    /// Dataset → item URI → content hash.
+    live: std::collections::HashMap<String, std::collections::HashMap<String, u64>>,
+}
+
+impl Feed {
+    fn next_seq(&self) -> u64 {
+        self.changes.last().map_or(1, |c| c.seq + 1)
+    }
+
+    fn apply(&mut self, changes: Vec<Change>) {
+        for c in &changes {
+            let items = self.live.entry(c.dataset.clone()).or_default();
+            if c.kind == changes::ChangeKind::Deleted {
+                items.remove(&c.item);
+            } else {
+                items.insert(c.item.clone(), c.hash);
+            }
+        }
+        self.changes.extend(changes);
+    }
 }
 
 /// What the platform is opened for.
@@ -214,6 +282,9 @@ pub enum Mode {
     /// a large store does not read every item back.
     Publish,
 }
+
+/// The largest upload by default: 100 MB.
+pub const DEFAULT_MAX_UPLOAD_BYTES: usize = 100 * 1024 * 1024;
 
 /// The file in a data directory that records the base URL its store was published under.
 const DATA_DIR_CONFIG: &str = "datahamn.toml";
@@ -246,7 +317,7 @@ pub fn open_data_dir(dir: &Path, base_url: &str, mode: Mode) -> Result<Platform,
         .map_err(|e| format!("cannot write {}: {e}", config.display()))?,
     }
     let store_dir = dir.join("store");
-    let store = Store::open(&store_dir).map_err(|e| {
+    let store = Store::open(&store_dir, &dir.join("archive")).map_err(|e| {
         let text = e.to_string();
         if text.contains("LOCK") || text.contains("lock") {
             format!(
@@ -257,7 +328,9 @@ pub fn open_data_dir(dir: &Path, base_url: &str, mode: Mode) -> Result<Platform,
             format!("cannot open the store in {}: {text}", store_dir.display())
         }
     })?;
-    Platform::open_with(store, base_url, mode).map_err(|e| e.to_string())
+    let mut platform = Platform::open_with(store, base_url, mode).map_err(|e| e.to_string())?;
+    platform.attach_dir(dir);
+    Ok(platform)
 }
 
 impl Platform {
@@ -281,10 +354,57 @@ impl Platform {
             mode,
             sparql_limits: sparql::SparqlLimits::default(),
             sparql_running: std::sync::atomic::AtomicUsize::new(0),
+            feed: RwLock::new(Feed::default()),
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+            rate_limiter: rate_limit::RateLimiter::new(rate_limit::RateLimits::OFF),
+            tokens: None,
+            audit: None,
         };
         platform.recover()?;
         platform.reload()?;
+        platform.load_feed()?;
         Ok(platform)
+    }
+
+    /// The largest file an upload may send, in bytes.
+    pub fn max_upload_bytes(&self) -> usize {
+        self.max_upload_bytes
+    }
+
+    /// Sets the rate limits (before serving).
+    pub fn set_rate_limits(&mut self, limits: rate_limit::RateLimits) {
+        self.rate_limiter = rate_limit::RateLimiter::new(limits);
+    }
+
+    /// Counts a request: by its token when it sends a valid one, else by its address. `None`
+    /// when that kind of client has no limit.
+    pub fn rate_check(
+        &self,
+        bearer: Option<&str>,
+        address: Option<std::net::IpAddr>,
+    ) -> Option<rate_limit::Decision> {
+        use rate_limit::Client;
+        let limits = self.rate_limiter.limits();
+        if limits == rate_limit::RateLimits::OFF {
+            return None;
+        }
+        let client = match bearer.map(|b| self.authenticate(Some(b))) {
+            Some(Ok(p)) => Client::Token(p.token_id),
+            _ => Client::Address(address.unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]))),
+        };
+        self.rate_limiter.check(client, std::time::Instant::now())
+    }
+
+    /// Sets the largest file an upload may send (before serving).
+    pub fn set_max_upload_bytes(&mut self, bytes: usize) {
+        self.max_upload_bytes = bytes;
+    }
+
+    /// Keeps the stewards' tokens (`tokens.json`) and the audit log (`audit.log`) in a data
+    /// directory.
+    pub fn attach_dir(&mut self, dir: &Path) {
+        self.tokens = Some(crate::auth::Tokens::in_dir(dir));
+        self.audit = Some(AuditLog::in_dir(dir));
     }
 
     /// A dataset's recorded metadata, when it has been published before.
@@ -350,7 +470,11 @@ impl Platform {
     /// A file with errors is refused with its report, unless the dataset publishes valid rows
     /// only; then the skipped rows are listed in the report.
     pub fn publish(&self, meta: &DatasetMeta, bytes: &[u8]) -> Result<Published, ServiceError> {
-        self.publish_with(meta, bytes, &PublishOptions::default(), &|_| {})
+        let options = PublishOptions {
+            published_by: "datasets/ folder".to_owned(),
+            ..PublishOptions::default()
+        };
+        self.publish_with(meta, bytes, &options, &|_| {})
     }
 
     /// [`Platform::publish`] with options, reporting each stage to `progress`.
@@ -407,8 +531,10 @@ impl Platform {
         }
         let model = self.model();
         let existing = model.dataset(&meta.id);
+        let previous = existing.and_then(|d| d.record.current()).map(|v| v.number);
         let number = existing
-            .and_then(|d| d.record.current())
+            .and_then(|d| d.record.latest())
+            .or_else(|| model.deleted_dataset(&meta.id).and_then(DatasetRecord::latest))
             .map_or(1, |v| v.number + 1);
         let graph = self.iris.version(&meta.id, number);
         tracing::debug!(elapsed = ?started.elapsed(), "checked");
@@ -426,6 +552,7 @@ impl Platform {
         };
         let mapper = mapping::Mapper::new(profile, &context);
         let mut items = Vec::new();
+        let mut hashes = Vec::with_capacity(final_ids.len());
         let mut failure = None;
         ingest::for_each_final_row(bytes, profile, &check_options, &final_ids, &mut |row| {
             if failure.is_some() {
@@ -433,6 +560,10 @@ impl Platform {
             }
             let mut quads = Vec::with_capacity(48);
             mapper.map_row(&row, &mut quads);
+            hashes.push((
+                self.iris.item(&meta.id, &row.local_id).into_string(),
+                changes::content_hash(&quads),
+            ));
             if self.mode == Mode::Serve {
                 items.extend(mapping::project(profile, &self.iris, &meta.id, &quads));
             }
@@ -451,22 +582,136 @@ impl Platform {
             skipped_row_count: skipped,
             checksum: Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect(),
             report: checked.report,
+            published_by: options.published_by.clone(),
+            rollback_of: None,
         };
-        if existing.is_none() {
+        if existing.is_none() && model.deleted_dataset(&meta.id).is_none() {
             load.add(catalog::dataset_quads(&self.iris, meta))?;
         }
-        load.add(catalog::version_quads(&self.iris, &meta.id, &version))?;
         tracing::debug!(elapsed = ?started.elapsed(), "mapped");
+        self.finish_version(meta, load, version, previous, items, &hashes)
+    }
+
+    /// The end of every publish (a file, or a rollback): records the version and its changes in
+    /// the load, commits it, points the dataset at it, refreshes the read model and the feed,
+    /// and retires the version it supersedes. Holds the publishing lock (the caller's).
+    fn finish_version(
+        &self,
+        meta: &DatasetMeta,
+        mut load: crate::store::AtomicLoad<'_>,
+        version: VersionRecord,
+        previous: Option<u64>,
+        items: Vec<ItemView>,
+        hashes: &[(String, u64)],
+    ) -> Result<Published, ServiceError> {
+        let started = std::time::Instant::now();
+        let feed_changes = {
+            let feed = self
+                .feed
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let empty = std::collections::HashMap::new();
+            let live = feed.live.get(&meta.id).unwrap_or(&empty);
+            let first = feed.next_seq();
+            changes::diff(live, hashes)
+                .into_iter()
+                .zip(first..)
+                .map(|((kind, item, hash), seq)| Change {
+                    seq,
+                    kind,
+                    item,
+                    dataset: meta.id.clone(),
+                    version: version.number,
+                    at: version.issued.clone(),
+                    hash,
+                })
+                .collect::<Vec<_>>()
+        };
+        load.add(catalog::version_quads(&self.iris, &meta.id, &version))?;
+        load.add(changes::change_quads(&self.iris, &feed_changes))?;
         load.commit()?;
         tracing::debug!(elapsed = ?started.elapsed(), "loaded");
+        let number = version.number;
         self.point_to(&meta.id, number)?;
         self.refresh_dataset(&meta.id, items)?;
+        let change_count = feed_changes.len();
+        self.feed
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .apply(feed_changes);
         tracing::debug!(elapsed = ?started.elapsed(), "read model rebuilt");
-        tracing::info!(dataset = %meta.id, version = number, items = version.item_count, skipped, "published");
+        if let Some(previous) = previous {
+            // Published: the superseded version moves to the archive.
+            self.store.retire(&self.iris.version(&meta.id, previous))?;
+            tracing::debug!(elapsed = ?started.elapsed(), "previous version archived");
+        }
+        if self.mode == Mode::Serve {
+            self.store.compact_soon();
+        }
+        tracing::info!(dataset = %meta.id, version = number, items = version.item_count, changes = change_count, "published");
         Ok(Published {
             dataset: meta.id.clone(),
             version,
         })
+    }
+
+    /// Removes a dataset's current-version pointer (it is deleted).
+    fn unpoint(&self, dataset: &str) -> Result<(), ServiceError> {
+        let pointer = catalog::current_version_quad(&self.iris, dataset, 1);
+        self.store.replace(
+            &self.iris.catalog_graph(),
+            &[(self.iris.dataset(dataset), pointer.predicate)],
+            &[],
+        )?;
+        Ok(())
+    }
+
+    /// Reads the change feed from the store. Datasets published before the feed existed get
+    /// their items recorded as created, once.
+    fn load_feed(&self) -> Result<(), ServiceError> {
+        let recorded = changes::read(&self.iris, &self.store.graph_quads(&self.iris.changes_graph())?);
+        let mut feed = Feed::default();
+        feed.apply(recorded);
+        let model = self.model();
+        for d in model.datasets() {
+            let Some(current) = d.record.current() else {
+                continue;
+            };
+            if feed.changes.iter().any(|c| c.dataset == d.record.meta.id) {
+                continue;
+            }
+            let quads = self
+                .store
+                .graph_quads(&self.iris.version(&d.record.meta.id, current.number))?;
+            let prefix = format!("{}/id/{}/", self.iris.base(), d.record.meta.id);
+            let hashes = changes::item_hashes(&quads, &prefix);
+            let first = feed.next_seq();
+            let created: Vec<Change> = hashes
+                .into_iter()
+                .zip(first..)
+                .map(|((item, hash), seq)| Change {
+                    seq,
+                    kind: changes::ChangeKind::Created,
+                    item,
+                    dataset: d.record.meta.id.clone(),
+                    version: current.number,
+                    at: current.issued.clone(),
+                    hash,
+                })
+                .collect();
+            tracing::info!(dataset = %d.record.meta.id, items = created.len(), "recording the items of a dataset published before the change feed");
+            self.store
+                .load_atomic(changes::change_quads(&self.iris, &created))?;
+            feed.apply(created);
+            if self.mode == Mode::Serve {
+                self.store.compact_soon();
+            }
+        }
+        *self
+            .feed
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = feed;
+        Ok(())
     }
 
     fn point_to(&self, dataset: &str, number: u64) -> Result<(), ServiceError> {
@@ -481,27 +726,35 @@ impl Platform {
     }
 
     /// After a crash: drops version graphs that have no version record (a load that never
-    /// committed cannot leave any, but an older layout or manual edits might), and points every
-    /// dataset at its newest version.
+    /// committed cannot leave any, but an older layout or manual edits might), points every
+    /// dataset at its newest version, and finishes moving superseded versions to the archive.
     fn recover(&self) -> Result<(), ServiceError> {
         let records = catalog::read(&self.iris, &self.store.graph_quads(&self.iris.catalog_graph())?);
-        for graph in self.store.named_graphs()? {
-            if let Some((dataset, number)) = self.iris.parse_version(graph.as_str()) {
-                let known = records
-                    .iter()
-                    .any(|r| r.meta.id == dataset && r.versions.iter().any(|v| v.number == number));
-                if !known {
-                    tracing::warn!(graph = %graph, "dropping an orphaned version graph");
-                    self.store.drop_graph(&graph)?;
-                }
-            }
-        }
         for record in &records {
             if let Some(current) = record.current() {
                 let pointer = catalog::current_version_quad(&self.iris, &record.meta.id, current.number);
                 if !self.store.contains(&pointer)? {
                     self.point_to(&record.meta.id, current.number)?;
                 }
+            } else if record.deleted.is_some() {
+                // Deleted, maybe interrupted before the pointer went.
+                self.unpoint(&record.meta.id)?;
+            }
+        }
+        for graph in self.store.named_graphs()? {
+            let Some((dataset, number)) = self.iris.parse_version(graph.as_str()) else {
+                continue;
+            };
+            let record = records.iter().find(|r| r.meta.id == dataset);
+            let known = record.is_some_and(|r| r.versions.iter().any(|v| v.number == number));
+            let current = record.and_then(DatasetRecord::current).map(|v| v.number);
+            if !known {
+                tracing::warn!(graph = %graph, "dropping an orphaned version graph");
+                self.store.drop_graph(&graph)?;
+            } else if current != Some(number) {
+                tracing::info!(graph = %graph, "moving a superseded version to the archive");
+                self.store.retire(&graph)?;
+                self.store.compact_soon();
             }
         }
         Ok(())
@@ -560,6 +813,8 @@ impl Platform {
     /// address, amenity features), exactly as the SPARQL endpoint holds them, in the RDF syntax
     /// of `media_type` (see [`rdf_syntax`]).
     pub fn describe_items(&self, items: &[&ItemView], media_type: &str) -> Result<Vec<u8>, ServiceError> {
+        // The graphs are chosen and read in one view, so a publish cannot retire one meanwhile.
+        let view = self.store.view();
         let model = self.model();
         let mut by_graph: BTreeMap<NamedNode, Vec<NamedNode>> = BTreeMap::new();
         for item in items {
@@ -576,7 +831,7 @@ impl Platform {
         }
         let mut triples = Vec::new();
         for (graph, subjects) in by_graph {
-            for quad in self.store.describe(&subjects, &graph)? {
+            for quad in view.describe(&subjects, &graph)? {
                 triples.push(oxigraph::model::Triple::from(quad));
             }
         }
@@ -701,6 +956,15 @@ impl Platform {
             })
             .collect();
         graphs.push(self.iris.catalog_graph());
+        if !self
+            .feed
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .changes
+            .is_empty()
+        {
+            graphs.push(self.iris.changes_graph());
+        }
         QueryScope {
             default_graphs: graphs.clone(),
             named_graphs: graphs,
@@ -709,7 +973,7 @@ impl Platform {
 
     /// The graphs of a dump: one dataset's current version, or (`None`) every dataset's current
     /// version and the catalog graph.
-    pub fn dump_graphs(&self, dataset: Option<&str>) -> Result<Vec<NamedNode>, ServiceError> {
+    fn dump_graphs(&self, dataset: Option<&str>) -> Result<Vec<NamedNode>, ServiceError> {
         match dataset {
             None => Ok(self.query_scope().named_graphs),
             Some(id) => {
@@ -726,22 +990,63 @@ impl Platform {
         }
     }
 
-    /// Writes the quads of `graphs` as gzip-compressed N-Quads to `out`, streaming from the
-    /// store (memory stays flat however large the graphs). Blocking. Stops at the first write
-    /// error (a client that went away).
-    pub fn write_dump(&self, graphs: Vec<NamedNode>, out: impl std::io::Write) -> Result<(), ServiceError> {
-        use oxigraph::io::{RdfFormat, RdfSerializer};
-        let gzip = flate2::write::GzEncoder::new(out, flate2::Compression::default());
-        let mut writer = RdfSerializer::from_format(RdfFormat::NQuads).for_writer(gzip);
-        for quad in self.store.stream_graphs(graphs) {
-            writer.serialize_quad(&quad?)?;
-        }
-        writer.finish()?.finish()?;
-        Ok(())
+    /// A dump, ready to write: one dataset's current version, or (`None`) everything published
+    /// (every dataset's current version and the catalog graph). Its snapshot is taken now: a
+    /// publish while it is written changes nothing in it. Unknown or unpublished dataset: an
+    /// error.
+    pub fn dump(&self, dataset: Option<&str>) -> Result<Dump, ServiceError> {
+        let view = self.store.view();
+        let graphs = self.dump_graphs(dataset)?;
+        Ok(Dump {
+            quads: Box::new(view.stream_graphs(graphs)),
+        })
+    }
+
+    /// Compacts the store now (after a large load from the command line; a server compacts in
+    /// the background after each publish). Blocking.
+    pub fn compact(&self) -> Result<(), ServiceError> {
+        Ok(self.store.compact()?)
+    }
+
+    /// Every quad of one version of a dataset, current or earlier (from the archive); empty
+    /// when there is no such version.
+    pub fn version_quads(
+        &self,
+        dataset: &str,
+        number: u64,
+    ) -> Result<Vec<oxigraph::model::Quad>, ServiceError> {
+        Ok(self.store.any_graph_quads(&self.iris.version(dataset, number))?)
+    }
+
+    /// The named graphs the live store holds: the current version of every dataset and the
+    /// catalog graph, once a publish is over.
+    pub fn live_graphs(&self) -> Result<Vec<NamedNode>, ServiceError> {
+        Ok(self.store.named_graphs()?)
     }
 
     pub(crate) fn store(&self) -> &Store {
         &self.store
+    }
+}
+
+/// A dump of published graphs (see [`Platform::dump`]).
+pub struct Dump {
+    quads: Box<dyn Iterator<Item = Result<oxigraph::model::Quad, crate::store::StoreError>> + Send>,
+}
+
+impl Dump {
+    /// Writes the quads as gzip-compressed N-Quads to `out`, streaming from the store (memory
+    /// stays flat however large the graphs). Blocking. Stops at the first write error (a client
+    /// that went away).
+    pub fn write(self, out: impl std::io::Write) -> Result<(), ServiceError> {
+        use oxigraph::io::{RdfFormat, RdfSerializer};
+        let gzip = flate2::write::GzEncoder::new(out, flate2::Compression::default());
+        let mut writer = RdfSerializer::from_format(RdfFormat::NQuads).for_writer(gzip);
+        for quad in self.quads {
+            writer.serialize_quad(&quad?)?;
+        }
+        writer.finish()?.finish()?;
+        Ok(())
     }
 }
 

@@ -144,6 +144,8 @@ pub struct DatasetState {
 #[derive(Clone, Debug, Default)]
 pub struct ReadModel {
     datasets: BTreeMap<String, DatasetState>,
+    /// Deleted datasets, kept so their ids stay with their publisher.
+    deleted: BTreeMap<String, DatasetRecord>,
     /// Items by id, across datasets.
     items: HashMap<String, Arc<Entry>>,
     /// The typed collections, by id (the profile id: `bathing-sites`).
@@ -188,6 +190,11 @@ impl ReadModel {
                 self.items.remove(&entry.view.id);
             }
         }
+        self.deleted.remove(&id);
+        if record.deleted.is_some() {
+            self.deleted.insert(id, record);
+            return;
+        }
         let issued = record.current().map(|v| v.issued.clone()).unwrap_or_default();
         let entries: Vec<Arc<Entry>> = items
             .into_iter()
@@ -231,6 +238,11 @@ impl ReadModel {
 
     pub fn dataset(&self, id: &str) -> Option<&DatasetState> {
         self.datasets.get(id)
+    }
+
+    /// A deleted dataset's record.
+    pub fn deleted_dataset(&self, id: &str) -> Option<&DatasetRecord> {
+        self.deleted.get(id)
     }
 
     pub fn item(&self, id: &str) -> Option<&Arc<Entry>> {

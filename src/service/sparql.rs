@@ -54,7 +54,9 @@ pub struct SparqlRequest {
     /// The query, parsed once (against the base URL).
     pub query: spargebra::Query,
     pub form: QueryForm,
-    pub scope: QueryScope,
+    /// The graphs given by `default-graph-uri` and `named-graph-uri`; `None`: everything
+    /// published (chosen when the query runs).
+    pub scope: Option<QueryScope>,
 }
 
 fn graph_iris(param: &str, iris: &[String]) -> Result<Vec<NamedNode>, ApiError> {
@@ -100,12 +102,12 @@ impl Platform {
             spargebra::Query::Construct { .. } => QueryForm::Construct,
             spargebra::Query::Describe { .. } => QueryForm::Describe,
         };
-        let mut scope = self.query_scope();
+        let mut scope = None;
         if !default_graph_uri.is_empty() || !named_graph_uri.is_empty() {
-            scope = QueryScope {
+            scope = Some(QueryScope {
                 default_graphs: graph_iris("default-graph-uri", default_graph_uri)?,
                 named_graphs: graph_iris("named-graph-uri", named_graph_uri)?,
-            };
+            });
         }
         Ok(SparqlRequest {
             query: parsed,
@@ -148,9 +150,15 @@ impl Platform {
                 ),
             )
         };
-        let results = self
-            .store()
-            .query_parsed(request.query.clone(), &request.scope, Some(token))
+        // The published graphs are chosen in the view the query runs in: a publish cannot
+        // retire one of them before the query's snapshot is taken.
+        let view = self.store().view();
+        let scope = match &request.scope {
+            Some(scope) => scope.clone(),
+            None => self.query_scope(),
+        };
+        let results = view
+            .query_parsed(request.query.clone(), &scope, Some(token))
             .map_err(|e| match e {
                 _ if watchdog.fired() => timed_out(),
                 QueryError::Syntax(e) => {

@@ -4,11 +4,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Now, as `2026-11-21T10:00:00Z`.
 pub fn now_rfc3339() -> String {
-    let secs = SystemTime::now()
+    rfc3339(now_secs().max(0) as u64)
+}
+
+/// Now, in seconds since the Unix epoch.
+pub fn now_secs() -> i64 {
+    SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    rfc3339(secs)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 /// Seconds since the Unix epoch as RFC 3339 UTC.

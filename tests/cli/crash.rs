@@ -74,6 +74,34 @@ fn assert_whole_version(data_dir: &std::path::Path, sizes: &[(u64, usize)]) -> u
         current.number
     );
     assert_eq!(current.item_count as usize, expected);
+    // The live store holds the current version, the catalog and the change feed only; every
+    // earlier version is whole in the archive.
+    let mut live: Vec<String> = platform
+        .live_graphs()
+        .unwrap()
+        .into_iter()
+        .map(|g| g.into_string())
+        .collect();
+    live.sort();
+    let iris = platform.iris();
+    let mut expected_live = vec![
+        iris.version("crash", current.number).into_string(),
+        iris.catalog_graph().into_string(),
+        iris.changes_graph().into_string(),
+    ];
+    expected_live.sort();
+    assert_eq!(live, expected_live);
+    for version in &dataset.record.versions {
+        let quads = platform.version_quads("crash", version.number).unwrap();
+        let items = quads
+            .iter()
+            .filter(|q| {
+                q.predicate.as_str() == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+                    && q.object.to_string() == "<https://schema.org/Beach>"
+            })
+            .count();
+        assert_eq!(items as u64, version.item_count, "version {}", version.number);
+    }
     current.number
 }
 

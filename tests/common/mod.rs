@@ -12,7 +12,7 @@ use std::sync::{Arc, OnceLock};
 pub struct TestServer {
     pub base: String,
     pub platform: Arc<Platform>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 pub fn repo_path(rel: &str) -> PathBuf {
@@ -29,8 +29,9 @@ pub fn start_with(configure: impl FnOnce(&mut Platform)) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let store = Store::open(&dir.path().join("store")).unwrap();
+    let store = Store::open(&dir.path().join("store"), &dir.path().join("archive")).unwrap();
     let mut platform = Platform::open(store, &base).unwrap();
+    platform.attach_dir(dir.path());
     configure(&mut platform);
     for outcome in platform.publish_directory(&repo_path("datasets")).unwrap() {
         if let Err((path, e)) = outcome {
@@ -44,11 +45,7 @@ pub fn start_with(configure: impl FnOnce(&mut Platform)) -> TestServer {
             datahamn::http::start(serving, listener).unwrap().await.unwrap();
         });
     });
-    let server = TestServer {
-        base,
-        platform,
-        _dir: dir,
-    };
+    let server = TestServer { base, platform, dir };
     for _ in 0..200 {
         if server.get("/healthz").status == 200 {
             return server;
@@ -122,6 +119,33 @@ fn read(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Respon
 }
 
 impl TestServer {
+    /// The data directory (tokens, audit log).
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A steward's token for an organisation (`None`: a platform administrator's).
+    pub fn token(&self, org: Option<&str>, name: &str) -> String {
+        use datahamn::auth::{Scope, Tokens};
+        let scope = org.map_or(Scope::Admin, |o| Scope::Organisation(o.to_owned()));
+        Tokens::in_dir(self.data_dir())
+            .create(scope, name, None)
+            .unwrap()
+            .0
+    }
+
+    /// A request with a body and headers (`body` may be empty).
+    pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+        let mut req = ureq::http::Request::builder().method(method).uri(self.url(path));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if body.is_empty() {
+            return read(agent().run(req.body(()).unwrap()));
+        }
+        read(agent().run(req.body(body.to_vec()).unwrap()))
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

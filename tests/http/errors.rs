@@ -34,6 +34,9 @@ fn bad_parameters_name_the_parameter() {
 fn wrong_methods_are_405_with_allow() {
     let r = shared().request("DELETE", "/api/v1/datasets");
     r.assert_problem(405, "method_not_allowed");
+    assert_eq!(r.header("allow"), Some("GET, HEAD, POST"));
+    let r = shared().request("DELETE", "/api/v1/items/harryda-badplatser:frokens-udde");
+    r.assert_problem(405, "method_not_allowed");
     assert_eq!(r.header("allow"), Some("GET, HEAD"));
     let r = shared().request("PUT", "/sparql?query=ASK%7B%7D");
     r.assert_problem(405, "method_not_allowed");

@@ -4,3 +4,4 @@ mod openapi;
 mod process;
 mod rest;
 mod sparql;
+mod steward;

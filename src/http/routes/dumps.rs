@@ -70,9 +70,8 @@ async fn stream(
     filename: String,
 ) -> Result<HttpResponse, ApiError> {
     crate::http::params::none(req.query_string(), "A dump takes no parameters.")?;
-    let graphs = state.dump_graphs(dataset.as_deref())?;
+    let dump = state.dump(dataset.as_deref())?;
     let (tx, rx) = mpsc::channel(8);
-    let platform = state.into_inner();
     // Errors after the first byte cannot change the status: they end the stream with an error,
     // which the client sees as a broken download (and the log says why).
     std::thread::Builder::new()
@@ -82,8 +81,8 @@ async fn stream(
                 tx: tx.clone(),
                 buf: Vec::with_capacity(CHUNK),
             };
-            let result = platform
-                .write_dump(graphs, &mut out)
+            let result = dump
+                .write(&mut out)
                 .and_then(|()| out.flush().map_err(ServiceError::from));
             if let Err(e) = result {
                 tracing::warn!(error = %e, "dump not completed");

@@ -7,11 +7,17 @@ pub mod items;
 pub mod linked_data;
 pub mod meta;
 pub mod ogc;
+pub mod organisations;
 pub mod sparql;
 pub mod sparql_ui;
+pub mod steward;
 
 use crate::get_resource;
 use actix_web::web;
+
+fn not_allowed(allow: &'static str) -> actix_web::Route {
+    web::to(move || async move { Err::<actix_web::HttpResponse, _>(crate::http::method_not_allowed(allow)) })
+}
 
 /// Routes are tried in order, and a route with a `{parameter}` is a regular expression: the
 /// busiest, static ones come first.
@@ -30,8 +36,55 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get_resource!("/openapi.json", meta::get_openapi))
         .service(get_resource!("/problems/{code}", meta::get_problem_type))
         .service(get_resource!("/api/v1", meta::get_api_root))
-        .service(get_resource!("/api/v1/datasets", datasets::list_datasets))
-        .service(get_resource!("/api/v1/datasets/{id}", datasets::get_dataset))
+        .service(
+            web::resource("/api/v1/datasets")
+                .route(web::get().to(datasets::list_datasets))
+                .route(web::head().to(datasets::list_datasets))
+                .route(web::post().to(steward::create_dataset))
+                .default_service(not_allowed("GET, HEAD, POST")),
+        )
+        .service(
+            web::resource("/api/v1/datasets/{id}")
+                .route(web::get().to(datasets::get_dataset))
+                .route(web::head().to(datasets::get_dataset))
+                .route(web::patch().to(steward::update_dataset))
+                .route(web::delete().to(steward::delete_dataset))
+                .default_service(not_allowed("GET, HEAD, PATCH, DELETE")),
+        )
+        .service(
+            web::resource("/api/v1/datasets/{id}/data")
+                .route(web::put().to(steward::upload_data))
+                .route(web::post().to(steward::upload_data_post))
+                .default_service(not_allowed("PUT, POST")),
+        )
+        .service(
+            web::resource("/api/v1/datasets/{id}/rollback")
+                .route(web::post().to(steward::rollback))
+                .default_service(not_allowed("POST")),
+        )
+        .service(get_resource!(
+            "/api/v1/datasets/{id}/versions",
+            steward::list_versions
+        ))
+        .service(get_resource!(
+            "/api/v1/datasets/{id}/versions/{number}",
+            steward::get_version
+        ))
+        .service(get_resource!(
+            "/api/v1/datasets/{id}/versions/{number}/data",
+            steward::get_version_data
+        ))
+        .service(get_resource!(
+            "/api/v1/datasets/{id}/changes",
+            steward::list_dataset_changes
+        ))
+        .service(get_resource!("/api/v1/changes", steward::list_changes))
+        .service(get_resource!(
+            "/api/v1/organisations",
+            organisations::list_organisations
+        ))
+        .service(get_resource!("/changes", steward::get_event_stream))
+        .service(get_resource!("/api/v1/audit", steward::get_audit))
         .service(get_resource!(
             "/api/v1/datasets/{id}/items",
             items::list_dataset_items

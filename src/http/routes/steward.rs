@@ -1,0 +1,849 @@
+//! Stewards' routes: create a dataset, change its metadata, upload a file (or check it only),
+//! roll back, delete; the version history, the change feed (JSON and LDES) and the audit log.
+//! Every write needs `Authorization: Bearer <token>`; the service decides what the token may do.
+
+use crate::error::{ApiError, Code};
+use crate::http::views::{DatasetView, VersionDetail, VersionList, VersionSummary};
+use crate::http::{State, json, negotiate};
+use crate::service::steward::{ChangePage, DatasetPatch, NewDataset, UploadOptions, UploadOutcome};
+use crate::service::{AuditEntry, ServiceError};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt as _;
+use serde::{Deserialize, Serialize};
+
+/// The bearer token of a request, if it sent one.
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+fn json_status<T: Serialize>(
+    req: &HttpRequest,
+    status: StatusCode,
+    body: &T,
+) -> Result<HttpResponse, ApiError> {
+    let mut res = json(req, body)?;
+    *res.status_mut() = status;
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(res)
+}
+
+fn dataset_view(state: &State, id: &str) -> Result<DatasetView, ApiError> {
+    let model = state.model();
+    let d = model
+        .dataset(id)
+        .ok_or_else(|| ServiceError::DatasetNotFound(id.to_owned()))?;
+    Ok(DatasetView::new(state.iris(), &d.record, d.items.len()))
+}
+
+/// Create a dataset.
+///
+/// Creates a dataset with its metadata and no data yet; upload its first file with
+/// `PUT /api/v1/datasets/{id}/data`. The dataset belongs to the token's organisation (an
+/// administrator's token names the `publisher`). Its id becomes part of every item's URI.
+#[utoipa::path(
+    post,
+    path = "/api/v1/datasets",
+    tag = "stewards",
+    request_body = NewDataset,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created; `Location` is the dataset", body = DatasetView),
+        (status = 400, description = "Invalid metadata (the field is named)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or an unknown, expired or revoked one", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token may not create datasets for this publisher", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A dataset with this id exists", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create_dataset(
+    req: HttpRequest,
+    state: State,
+    body: web::Json<NewDataset>,
+) -> Result<HttpResponse, ApiError> {
+    let token = bearer(&req);
+    let new = body.into_inner();
+    let id = new.id.clone();
+    let s = state.clone();
+    let meta = web::block(move || {
+        s.steward(
+            token.as_deref(),
+            "create_dataset",
+            Some(&id),
+            |p| s.create_dataset(p, new),
+            |_| None,
+        )
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))??;
+    let view = dataset_view(&state, &meta.id)?;
+    let mut res = json_status(&req, StatusCode::CREATED, &view)?;
+    if let Ok(v) = header::HeaderValue::from_str(&format!("/api/v1/datasets/{}", meta.id)) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+/// Change a dataset's metadata.
+///
+/// The fields given replace the current ones; `id`, `profile` and `publisher` cannot change.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/datasets/{id}",
+    tag = "stewards",
+    params(("id" = String, Path, description = "Dataset id")),
+    request_body = DatasetPatch,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The dataset, changed", body = DatasetView),
+        (status = 400, description = "Invalid metadata", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another organisation's dataset", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such dataset", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn update_dataset(
+    req: HttpRequest,
+    state: State,
+    id: web::Path<String>,
+    body: web::Json<DatasetPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let token = bearer(&req);
+    let id = id.into_inner();
+    let (s, i) = (state.clone(), id.clone());
+    let patch = body.into_inner();
+    web::block(move || {
+        s.steward(
+            token.as_deref(),
+            "update_dataset",
+            Some(&i),
+            |p| s.update_dataset(p, &i, patch),
+            |_| None,
+        )
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))??;
+    json_status(&req, StatusCode::OK, &dataset_view(&state, &id)?)
+}
+
+/// What a deletion did.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Deleted {
+    pub dataset: String,
+    /// Items that became tombstones in the change feed.
+    pub tombstones: u64,
+}
+
+/// Delete a dataset.
+///
+/// The dataset leaves the API, the catalogs and SPARQL; each of its items becomes a tombstone
+/// (`deleted`) in the change feed, and its versions stay in the archive. Its id stays with its
+/// publisher, who may create it again.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/datasets/{id}",
+    tag = "stewards",
+    params(("id" = String, Path, description = "Dataset id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 400, description = "Invalid parameters or body", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Deleted", body = Deleted),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another organisation's dataset", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such dataset", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn delete_dataset(
+    req: HttpRequest,
+    state: State,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let token = bearer(&req);
+    let id = id.into_inner();
+    let (s, i) = (state.clone(), id.clone());
+    let tombstones = web::block(move || {
+        s.steward(
+            token.as_deref(),
+            "delete_dataset",
+            Some(&i),
+            |p| s.delete_dataset(p, &i),
+            |n| Some(format!("{n} tombstones")),
+        )
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))??;
+    json_status(
+        &req,
+        StatusCode::OK,
+        &Deleted {
+            dataset: id,
+            tombstones,
+        },
+    )
+}
+
+/// Options of an upload.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UploadParams {
+    /// Check the file and answer with the report; publish nothing.
+    #[serde(default)]
+    pub dry_run: Option<bool>,
+    /// Publish the valid rows of a file with errors, listing the skipped rows in the report.
+    #[serde(default)]
+    pub valid_rows_only: Option<bool>,
+}
+
+/// What an upload answers.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct UploadAnswer {
+    /// `checked` (a dry run) or `published`.
+    #[schema(example = "published")]
+    pub outcome: String,
+    /// Whether the file would be (or was) published.
+    pub publishable: bool,
+    /// The new version (when published).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<VersionSummary>,
+    /// The validation report: where each problem is (row as in a spreadsheet, column, value)
+    /// and how to fix it, in Swedish and English.
+    #[schema(value_type = Object)]
+    pub report: crate::ingest::Report,
+}
+
+/// Reads the file of an upload: the body itself (`text/csv`), or the first file part of a
+/// `multipart/form-data` form. Read chunk by chunk and refused with 413 as soon as it passes
+/// the limit.
+async fn upload_body(req: &HttpRequest, payload: web::Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            Code::PayloadTooLarge,
+            format!("The file is larger than {limit} bytes, the most this platform takes in one upload."),
+        )
+    };
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_owned();
+    if let Some(length) = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        && length > limit.saturating_add(64 * 1024)
+    {
+        return Err(too_large());
+    }
+    match essence.as_str() {
+        "text/csv"
+        | "text/plain"
+        | "application/csv"
+        | "text/comma-separated-values"
+        | "application/vnd.ms-excel" => {
+            let mut payload = payload;
+            let mut out = Vec::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk
+                    .map_err(|e| ApiError::new(Code::InvalidBody, format!("The upload broke off: {e}")))?;
+                if out.len() + chunk.len() > limit {
+                    return Err(too_large());
+                }
+                out.extend_from_slice(&chunk);
+            }
+            Ok(out)
+        }
+        "multipart/form-data" => {
+            let mut form = actix_multipart::Multipart::new(req.headers(), payload);
+            while let Some(field) = form.next().await {
+                let mut field = field.map_err(|e| {
+                    ApiError::new(Code::InvalidBody, format!("The form is not valid multipart: {e}"))
+                })?;
+                let is_file = field
+                    .content_disposition()
+                    .is_some_and(|d| d.get_filename().is_some() || d.get_name() == Some("file"));
+                if !is_file {
+                    while field.next().await.is_some() {}
+                    continue;
+                }
+                let mut out = Vec::new();
+                while let Some(chunk) = field.next().await {
+                    let chunk = chunk.map_err(|e| {
+                        ApiError::new(Code::InvalidBody, format!("The upload broke off: {e}"))
+                    })?;
+                    if out.len() + chunk.len() > limit {
+                        return Err(too_large());
+                    }
+                    out.extend_from_slice(&chunk);
+                }
+                return Ok(out);
+            }
+            Err(ApiError::new(
+                Code::InvalidBody,
+                "The form has no file: send the CSV file in a field named `file`.",
+            ))
+        }
+        _ => Err(ApiError::new(
+            Code::UnsupportedMediaType,
+            format!(
+                "Send the CSV file as `text/csv` (the body is the file) or as `multipart/form-data` (a field named `file`), not `{}`.",
+                if essence.is_empty() {
+                    "no media type"
+                } else {
+                    essence.as_str()
+                }
+            ),
+        )),
+    }
+}
+
+/// Upload a CSV file: publish it as the dataset's next version, or check it only.
+///
+/// The body is the file (`text/csv`, any common encoding and separator), or a
+/// `multipart/form-data` form with the file in a field named `file` (`POST` takes the same).
+/// The file is checked against the dataset's profile; with `dry_run=true` the answer is the
+/// report and nothing changes. A file with errors is refused (422) with the report, and what
+/// was published before stays as it was. Each publish is a new version; the one it replaces
+/// stays retrievable.
+#[utoipa::path(
+    put,
+    path = "/api/v1/datasets/{id}/data",
+    tag = "stewards",
+    params(("id" = String, Path, description = "Dataset id"), UploadParams),
+    request_body(content = String, content_type = "text/csv", description = "The CSV file"),
+    security(("bearer" = [])),
+    responses(
+        (status = 400, description = "Invalid parameters or body", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Checked only (`dry_run=true`): the report", body = UploadAnswer),
+        (status = 201, description = "Published as a new version", body = UploadAnswer),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another organisation's dataset", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such dataset", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The file is too large", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither text/csv nor multipart/form-data", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The file has errors and was not published; `details` is the report", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn upload_data(
+    req: HttpRequest,
+    state: State,
+    id: web::Path<String>,
+    params: web::Query<UploadParams>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let token = bearer(&req);
+    // Refuse (and record) a request without a valid token before reading a large body.
+    if state.authenticate(token.as_deref()).is_err() {
+        let (s, i, t) = (state.clone(), id.clone(), token.clone());
+        web::block(move || s.steward(t.as_deref(), "publish", Some(&i), |_| Ok(()), |_| None))
+            .await
+            .map_err(|e| ApiError::internal(&e))??;
+    }
+    let bytes = upload_body(&req, payload, state.max_upload_bytes()).await?;
+    let options = UploadOptions {
+        dry_run: params.dry_run.unwrap_or(false),
+        valid_rows_only: params.valid_rows_only.unwrap_or(false),
+        crs: None,
+    };
+    let action = if options.dry_run { "dry_run" } else { "publish" };
+    let id = id.into_inner();
+    let (s, i) = (state.clone(), id.clone());
+    let outcome = web::block(move || {
+        s.steward(
+            token.as_deref(),
+            action,
+            Some(&i),
+            |p| s.upload(p, &i, &bytes, &options),
+            |o| match o {
+                UploadOutcome::Published(p) => Some(format!("version {}", p.version.number)),
+                UploadOutcome::Checked(r) => Some(format!("{} errors", r.error_count)),
+            },
+        )
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))??;
+    match outcome {
+        UploadOutcome::Checked(report) => {
+            let publishable = report.valid;
+            json_status(
+                &req,
+                StatusCode::OK,
+                &UploadAnswer {
+                    outcome: "checked".into(),
+                    publishable,
+                    version: None,
+                    report: *report,
+                },
+            )
+        }
+        UploadOutcome::Published(published) => {
+            let summary = VersionSummary::new(state.iris(), &id, &published.version);
+            let mut res = json_status(
+                &req,
+                StatusCode::CREATED,
+                &UploadAnswer {
+                    outcome: "published".into(),
+                    publishable: true,
+                    version: Some(summary),
+                    report: published.version.report.clone(),
+                },
+            )?;
+            if let Ok(v) = header::HeaderValue::from_str(&format!(
+                "/api/v1/datasets/{id}/versions/{}",
+                published.version.number
+            )) {
+                res.headers_mut().insert(header::LOCATION, v);
+            }
+            Ok(res)
+        }
+    }
+}
+
+/// Upload a CSV file (the same as `PUT`, for HTML forms and clients that only POST).
+#[utoipa::path(
+    post,
+    path = "/api/v1/datasets/{id}/data",
+    tag = "stewards",
+    params(("id" = String, Path, description = "Dataset id"), UploadParams),
+    request_body(content = String, content_type = "multipart/form-data", description = "A form with the CSV file in a field named `file` (or the file itself as text/csv)"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Checked only (`dry_run=true`): the report", body = UploadAnswer),
+        (status = 201, description = "Published as a new version", body = UploadAnswer),
+        (status = 400, description = "Invalid parameters or form", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another organisation's dataset", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such dataset", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The file is too large", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither multipart/form-data nor text/csv", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The file has errors and was not published; `details` is the report", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn upload_data_post(
+    req: HttpRequest,
+    state: State,
+    id: web::Path<String>,
+    params: web::Query<UploadParams>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    upload_data(req, state, id, params, payload).await
+}
+
+/// A dataset's versions.
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{id}/versions",
+    tag = "datasets",
+    params(("id" = String, Path, description = "Dataset id")),
+    responses(
+        (status = 400, description = "Invalid parameters or body", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Every version, oldest first", body = VersionList),
+        (status = 404, description = "No such dataset", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_versions(
+    req: HttpRequest,
+    state: State,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    crate::http::params::none(req.query_string(), "This list takes no parameters.")?;
+    let versions = state.versions(&id)?;
+    json(
+        &req,
+        &VersionList {
+            dataset: id.to_string(),
+            versions: versions
+                .iter()
+                .map(|v| VersionSummary::new(state.iris(), &id, v))
+                .collect(),
+        },
+    )
+}
+
+/// One version, with its validation report.
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{id}/versions/{number}",
+    tag = "datasets",
+    params(("id" = String, Path, description = "Dataset id"), ("number" = u64, Path, description = "Version number")),
+    responses(
+        (status = 400, description = "Invalid parameters or body", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The version", body = VersionDetail),
+        (status = 404, description = "No such dataset or version", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_version(
+    req: HttpRequest,
+    state: State,
+    path: web::Path<(String, u64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, number) = path.into_inner();
+    let versions = state.versions(&id)?;
+    let v = versions
+        .iter()
+        .find(|v| v.number == number)
+        .ok_or(ServiceError::VersionNotFound(id.clone(), number))?;
+    json(
+        &req,
+        &VersionDetail {
+            version: VersionSummary::new(state.iris(), &id, v),
+            report: v.report.clone(),
+        },
+    )
+}
+
+const RDF_OFFERS: [&str; 4] = [
+    "text/turtle",
+    "application/n-triples",
+    "application/ld+json",
+    "application/rdf+xml",
+];
+
+/// One version's data, current or earlier, as RDF.
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{id}/versions/{number}/data",
+    tag = "datasets",
+    params(("id" = String, Path, description = "Dataset id"), ("number" = u64, Path, description = "Version number")),
+    responses(
+        (status = 400, description = "Invalid parameters or body", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Every triple of the version", content(
+            (String = "text/turtle"), (String = "application/n-triples"),
+            (String = "application/ld+json"), (String = "application/rdf+xml"))),
+        (status = 404, description = "No such dataset or version", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "No acceptable RDF syntax", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_version_data(
+    req: HttpRequest,
+    state: State,
+    path: web::Path<(String, u64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, number) = path.into_inner();
+    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let media_type = negotiate::best(accept, &RDF_OFFERS).ok_or_else(|| {
+        ApiError::new(
+            Code::NotAcceptable,
+            format!("The data can be served as {}.", RDF_OFFERS.join(", ")),
+        )
+    })?;
+    let s = state.clone();
+    let body = web::block(move || s.version_data(&id, number, media_type))
+        .await
+        .map_err(|e| ApiError::internal(&e))??;
+    Ok(crate::http::rdf_response(
+        &req,
+        state.model().generation(),
+        media_type,
+        body,
+    ))
+}
+
+/// Which version to roll back to.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RollbackRequest {
+    /// The version whose data is published again.
+    #[schema(example = 2, value_type = u64, minimum = 1)]
+    pub version: serde_json::Number,
+}
+
+impl RollbackRequest {
+    /// The version number: a whole number (`2` or `2.0`), 1 or more.
+    fn number(&self) -> Result<u64, ApiError> {
+        let n = &self.version;
+        n.as_u64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && *f >= 1.0 && *f < 1.8e19)
+                    .map(|f| f as u64)
+            })
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| {
+                ApiError::new(
+                    Code::InvalidBody,
+                    format!("`version` must be a version number (1, 2, …), not {n}."),
+                )
+            })
+    }
+}
+
+/// Roll back to an earlier version.
+///
+/// Publishes the data of an earlier version again, as a new version (history is never
+/// rewritten). Items keep their URIs.
+#[utoipa::path(
+    post,
+    path = "/api/v1/datasets/{id}/rollback",
+    tag = "stewards",
+    params(("id" = String, Path, description = "Dataset id")),
+    request_body = RollbackRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 400, description = "Invalid parameters or body", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 201, description = "The new version", body = VersionSummary),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another organisation's dataset", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such dataset or version", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn rollback(
+    req: HttpRequest,
+    state: State,
+    id: web::Path<String>,
+    body: web::Json<RollbackRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let token = bearer(&req);
+    let id = id.into_inner();
+    let to = body.number()?;
+    let (s, i) = (state.clone(), id.clone());
+    let published = web::block(move || {
+        s.steward(
+            token.as_deref(),
+            "rollback",
+            Some(&i),
+            |p| s.rollback(p, &i, to),
+            |p| Some(format!("version {} from version {to}", p.version.number)),
+        )
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))??;
+    json_status(
+        &req,
+        StatusCode::CREATED,
+        &VersionSummary::new(state.iris(), &id, &published.version),
+    )
+}
+
+/// Parameters of the change feed.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ChangeParams {
+    /// Where to resume: the `cursor` of the previous page, or a time (RFC 3339) to start from.
+    /// Absent: from the beginning.
+    #[param(
+        pattern = r"^([0-9]{1,19}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?)$"
+    )]
+    pub since: Option<String>,
+    /// Only this dataset's changes.
+    pub dataset: Option<String>,
+    /// Changes per page (1-10000, default 1000).
+    #[param(minimum = 1, maximum = 10000)]
+    pub limit: Option<usize>,
+}
+
+fn feed_page(
+    state: &State,
+    since: Option<&str>,
+    dataset: Option<&str>,
+    limit: Option<usize>,
+) -> Result<ChangePage, ApiError> {
+    let limit = match limit {
+        None => 1000,
+        Some(n @ 1..=10_000) => n,
+        Some(_) => return Err(ApiError::parameter("limit", "Give a limit from 1 to 10000.")),
+    };
+    state.changes(since, dataset, limit)
+}
+
+/// The change feed: every item created, updated or deleted, in one stable order.
+///
+/// Start without `since`, apply the changes in order (a `deleted` change is a tombstone:
+/// remove the item), and pass each page's `cursor` as `since` to get what came after. An app
+/// that does so holds exactly the published items. Also as a Linked Data Event Stream at
+/// `/changes`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/changes",
+    tag = "changes",
+    params(ChangeParams),
+    responses(
+        (status = 200, description = "One page of changes", body = ChangePage),
+        (status = 400, description = "A bad cursor, time or limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such dataset (`dataset`)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_changes(
+    req: HttpRequest,
+    state: State,
+    params: web::Query<ChangeParams>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(d) = &params.dataset
+        && state.model().dataset(d).is_none()
+        && state.model().deleted_dataset(d).is_none()
+    {
+        return Err(ServiceError::DatasetNotFound(d.clone()).into());
+    }
+    let page = feed_page(
+        &state,
+        params.since.as_deref(),
+        params.dataset.as_deref(),
+        params.limit,
+    )?;
+    json_status(&req, StatusCode::OK, &page)
+}
+
+/// Parameters of one dataset's change feed.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DatasetChangeParams {
+    /// The `cursor` of the previous page, or a time (RFC 3339).
+    #[param(
+        pattern = r"^([0-9]{1,19}|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?)$"
+    )]
+    pub since: Option<String>,
+    /// Changes per page (1-10000, default 1000).
+    #[param(minimum = 1, maximum = 10000)]
+    pub limit: Option<usize>,
+}
+
+/// One dataset's change feed (see `/api/v1/changes`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{id}/changes",
+    tag = "changes",
+    params(("id" = String, Path, description = "Dataset id"), DatasetChangeParams),
+    responses(
+        (status = 400, description = "Invalid parameters or body", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "One page of the dataset's changes", body = ChangePage),
+        (status = 404, description = "No such dataset", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_dataset_changes(
+    req: HttpRequest,
+    state: State,
+    id: web::Path<String>,
+    params: web::Query<DatasetChangeParams>,
+) -> Result<HttpResponse, ApiError> {
+    if state.model().dataset(&id).is_none() && state.model().deleted_dataset(&id).is_none() {
+        return Err(ServiceError::DatasetNotFound(id.to_string()).into());
+    }
+    let page = feed_page(&state, params.since.as_deref(), Some(&id), params.limit)?;
+    json_status(&req, StatusCode::OK, &page)
+}
+
+/// Parameters of an LDES page.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LdesParams {
+    /// The page of changes after this sequence number (the first page without it).
+    #[param(minimum = 0)]
+    pub after: Option<i64>,
+}
+
+/// Members per LDES page.
+const LDES_PAGE: usize = 500;
+
+/// The change feed as a Linked Data Event Stream.
+///
+/// An `ldes:EventStream` whose members are ActivityStreams activities (`as:Create`,
+/// `as:Update`, `as:Delete`) on items, with `as:published` as timestamp and `as:object` as the
+/// item; pages are TREE nodes linked by `tree:GreaterThanRelation` on `dh:sequence`.
+#[utoipa::path(
+    get,
+    path = "/changes",
+    tag = "changes",
+    params(LdesParams),
+    responses(
+        (status = 400, description = "Invalid parameters or body", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "One page of the event stream", content(
+            (String = "text/turtle"), (String = "application/ld+json"),
+            (String = "application/n-triples"), (String = "application/rdf+xml"))),
+        (status = 406, description = "No acceptable RDF syntax", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_event_stream(
+    req: HttpRequest,
+    state: State,
+    params: web::Query<LdesParams>,
+) -> Result<HttpResponse, ApiError> {
+    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let media_type = negotiate::best(accept, &RDF_OFFERS).ok_or_else(|| {
+        ApiError::new(
+            Code::NotAcceptable,
+            format!("The stream can be served as {}.", RDF_OFFERS.join(", ")),
+        )
+    })?;
+    let base = state.iris().event_stream().into_string();
+    let page_url = move |after: u64| {
+        if after == 0 {
+            base.clone()
+        } else {
+            format!("{base}?after={after}")
+        }
+    };
+    let after = u64::try_from(params.after.unwrap_or(0))
+        .map_err(|_| ApiError::parameter("after", "Give a sequence number, 0 or more."))?;
+    let body = state.ldes_page(after, LDES_PAGE, &page_url, media_type)?;
+    let mut res = crate::http::rdf_response(&req, state.model().generation(), media_type, body);
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-cache"),
+    );
+    Ok(res)
+}
+
+/// Parameters of the audit log.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditParams {
+    /// Entries to skip (newest first).
+    #[param(minimum = 0)]
+    pub offset: Option<usize>,
+    /// Entries per page (1-1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<usize>,
+}
+
+/// A page of the audit log.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    /// Entries in the whole log.
+    pub total: usize,
+}
+
+/// The audit log: every write, refused or not (platform administrators only).
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    tag = "stewards",
+    params(AuditParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 400, description = "Invalid parameters or body", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Entries, newest first", body = AuditPage),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator's token", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_audit(
+    req: HttpRequest,
+    state: State,
+    params: web::Query<AuditParams>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = match params.limit {
+        None => 100,
+        Some(n @ 1..=1000) => n,
+        Some(_) => return Err(ApiError::parameter("limit", "Give a limit from 1 to 1000.")),
+    };
+    let principal = state.authenticate(bearer(&req).as_deref())?;
+    let (entries, total) = state.audit_log(&principal, params.offset.unwrap_or(0), limit)?;
+    json_status(&req, StatusCode::OK, &AuditPage { entries, total })
+}
