@@ -29,6 +29,7 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod ingest;
+pub mod logging;
 pub mod mapping;
 pub mod profile;
 pub mod rdf;

@@ -9,8 +9,8 @@ use oxigraph::model::NamedNode;
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
 use oxigraph::sparql::{CancellationToken, QueryResults};
 use spargebra::SparqlParser;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 /// The form of a query, which decides the formats its results can take.
@@ -287,59 +287,82 @@ struct Deadline {
     fired: AtomicBool,
 }
 
-/// Deadlines ordered soonest first (`BinaryHeap` is a max-heap, hence `Reverse`).
-type Queue = std::collections::BinaryHeap<std::cmp::Reverse<(std::time::Instant, u64)>>;
+/// A deadline in the timer's queue, ordered by time (then by arrival).
+struct Entry {
+    at: std::time::Instant,
+    id: u64,
+    deadline: Arc<Deadline>,
+}
 
-/// What the timer thread receives: a deadline to watch.
-type Inbox = std::sync::Mutex<mpsc::Sender<(std::time::Instant, Arc<Deadline>)>>;
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.id) == (other.at, other.id)
+    }
+}
+impl Eq for Entry {}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Entry {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.at, self.id).cmp(&(other.at, other.id))
+    }
+}
 
-/// The timer thread's inbox.
-fn timer() -> &'static Inbox {
-    static TIMER: std::sync::OnceLock<Inbox> = std::sync::OnceLock::new();
+/// The deadlines, soonest first (`BinaryHeap` is a max-heap, hence `Reverse`), shared with the
+/// timer thread. A new deadline wakes the thread only when it is the soonest: with one timeout
+/// for every query that is only when the queue was empty, so a busy endpoint arms its queries
+/// without a single thread switch.
+struct Timer {
+    queue: std::sync::Mutex<(std::collections::BinaryHeap<std::cmp::Reverse<Entry>>, u64)>,
+    wake: std::sync::Condvar,
+}
+
+fn timer() -> &'static Timer {
+    static TIMER: std::sync::OnceLock<&'static Timer> = std::sync::OnceLock::new();
     TIMER.get_or_init(|| {
-        let (tx, rx) = mpsc::channel::<(std::time::Instant, Arc<Deadline>)>();
+        let timer: &'static Timer = Box::leak(Box::new(Timer {
+            queue: std::sync::Mutex::new((std::collections::BinaryHeap::new(), 0)),
+            wake: std::sync::Condvar::new(),
+        }));
         let spawned = std::thread::Builder::new()
             .name("sparql-timeouts".into())
             .spawn(move || {
-                let mut queue = Queue::new();
-                let mut pending: std::collections::HashMap<u64, Arc<Deadline>> = Default::default();
-                let mut next_id = 0u64;
+                let mut guard = timer
+                    .queue
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 loop {
-                    let wait = queue.peek().map(|std::cmp::Reverse((at, _))| {
-                        at.saturating_duration_since(std::time::Instant::now())
-                    });
-                    let received = match wait {
-                        Some(wait) => rx.recv_timeout(wait),
-                        None => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
-                    };
-                    match received {
-                        Ok((at, deadline)) => {
-                            next_id += 1;
-                            queue.push(std::cmp::Reverse((at, next_id)));
-                            pending.insert(next_id, deadline);
-                        }
-                        Err(mpsc::RecvTimeoutError::Timeout) => {}
-                        Err(mpsc::RecvTimeoutError::Disconnected) => return,
-                    }
                     let now = std::time::Instant::now();
-                    while let Some(std::cmp::Reverse((at, id))) = queue.peek().copied() {
-                        if at > now {
-                            break;
-                        }
-                        queue.pop();
-                        if let Some(d) = pending.remove(&id)
-                            && !d.finished.load(Ordering::Acquire)
+                    while guard.0.peek().is_some_and(|std::cmp::Reverse(e)| e.at <= now) {
+                        if let Some(std::cmp::Reverse(e)) = guard.0.pop()
+                            && !e.deadline.finished.load(Ordering::Acquire)
                         {
-                            d.fired.store(true, Ordering::Release);
-                            d.token.cancel();
+                            e.deadline.fired.store(true, Ordering::Release);
+                            e.deadline.token.cancel();
                         }
                     }
+                    guard = match guard.0.peek().map(|std::cmp::Reverse(e)| e.at) {
+                        Some(at) => {
+                            timer
+                                .wake
+                                .wait_timeout(guard, at.saturating_duration_since(now))
+                                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                .0
+                        }
+                        None => timer
+                            .wake
+                            .wait(guard)
+                            .unwrap_or_else(std::sync::PoisonError::into_inner),
+                    };
                 }
             });
         if let Err(e) = spawned {
             tracing::error!(error = %e, "no SPARQL timeout thread: queries will not be stopped");
         }
-        std::sync::Mutex::new(tx)
+        timer
     })
 }
 
@@ -351,12 +374,22 @@ impl Watchdog {
             fired: AtomicBool::new(false),
         });
         let at = std::time::Instant::now() + timeout;
-        let sent = timer()
+        let timer = timer();
+        let mut guard = timer
+            .queue
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .send((at, deadline.clone()));
-        if sent.is_err() {
-            tracing::warn!("the SPARQL timeout thread is gone: this query will not be stopped");
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let soonest = guard.0.peek().is_none_or(|std::cmp::Reverse(e)| at < e.at);
+        guard.1 += 1;
+        let id = guard.1;
+        guard.0.push(std::cmp::Reverse(Entry {
+            at,
+            id,
+            deadline: deadline.clone(),
+        }));
+        drop(guard);
+        if soonest {
+            timer.wake.notify_one();
         }
         Self { deadline }
     }
