@@ -195,7 +195,11 @@ impl Tokens {
                 source,
             }
         })?;
-        let mut file = std::fs::File::create(&tmp).map_err(|e| self.io(e))?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&tmp).map_err(|e| self.io(e))?;
         file.write_all(&body).map_err(|e| self.io(e))?;
         file.sync_all().map_err(|e| self.io(e))?;
         std::fs::rename(&tmp, &self.path).map_err(|e| self.io(e))?;
@@ -351,6 +355,15 @@ mod tests {
         assert!(parse(&token).is_some());
         let file = std::fs::read_to_string(dir.path().join(TOKENS_FILE)).unwrap();
         assert!(!file.contains(&token[12..]), "the secret must not be stored");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(TOKENS_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "only the owner reads the token file");
+        }
         assert!(file.contains(&record.hash));
         let principal = tokens.verify(&token).unwrap().unwrap();
         assert_eq!(principal.scope, Scope::Organisation("1401".into()));
