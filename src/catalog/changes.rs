@@ -118,11 +118,10 @@ pub fn diff(previous: &HashMap<String, u64>, next: &[(String, u64)]) -> Vec<(Cha
     out
 }
 
-/// The live items of every dataset as the feed has left them: dataset → item URI → hash.
-pub fn live_items(changes: &[Change]) -> HashMap<String, HashMap<String, u64>> {
-    let mut out: HashMap<String, HashMap<String, u64>> = HashMap::new();
+/// Applies changes, in order, to the live items of every dataset (dataset → item URI → hash).
+pub fn apply(live: &mut HashMap<String, HashMap<String, u64>>, changes: &[Change]) {
     for c in changes {
-        let items = out.entry(c.dataset.clone()).or_default();
+        let items = live.entry(c.dataset.clone()).or_default();
         match c.kind {
             ChangeKind::Deleted => {
                 items.remove(&c.item);
@@ -132,6 +131,12 @@ pub fn live_items(changes: &[Change]) -> HashMap<String, HashMap<String, u64>> {
             }
         }
     }
+}
+
+/// The live items of every dataset as the feed has left them: dataset → item URI → hash.
+pub fn live_items(changes: &[Change]) -> HashMap<String, HashMap<String, u64>> {
+    let mut out = HashMap::new();
+    apply(&mut out, changes);
     out
 }
 

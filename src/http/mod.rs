@@ -90,6 +90,15 @@ pub fn start(platform: Arc<Platform>, listener: TcpListener) -> std::io::Result<
     .run())
 }
 
+/// The bearer token a request sends in `Authorization`, if any.
+pub fn bearer(headers: &header::HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
 /// Counts each request against its client's quota (see [`crate::service::rate_limit`]): over
 /// it, 429 with `Retry-After`; every counted answer carries the `RateLimit-*` headers
 /// (draft-ietf-httpapi-ratelimit-headers).
@@ -100,14 +109,7 @@ async fn rate_limit(
     // Health checks (load balancers, orchestrators) are never limited.
     let counted = req.path() != "/healthz";
     let decision = req.app_data::<State>().filter(|_| counted).and_then(|state| {
-        let bearer = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim().to_owned());
-        state.rate_check(bearer.as_deref(), req.peer_addr().map(|a| a.ip()))
+        state.rate_check(bearer(req.headers()).as_deref(), req.peer_addr().map(|a| a.ip()))
     });
     let headers = |h: &mut header::HeaderMap, d: &crate::service::rate_limit::Decision| {
         let window = crate::service::rate_limit::WINDOW.as_secs();

@@ -261,14 +261,7 @@ impl Feed {
     }
 
     fn apply(&mut self, changes: Vec<Change>) {
-        for c in &changes {
-            let items = self.live.entry(c.dataset.clone()).or_default();
-            if c.kind == changes::ChangeKind::Deleted {
-                items.remove(&c.item);
-            } else {
-                items.insert(c.item.clone(), c.hash);
-            }
-        }
+        changes::apply(&mut self.live, &changes);
         self.changes.extend(changes);
     }
 }
@@ -978,9 +971,7 @@ impl Platform {
             None => Ok(self.query_scope().named_graphs),
             Some(id) => {
                 let model = self.model();
-                let d = model
-                    .dataset(id)
-                    .ok_or_else(|| ServiceError::DatasetNotFound(id.to_owned()))?;
+                let d = model.published(id)?;
                 let v = d
                     .record
                     .current()

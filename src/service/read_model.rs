@@ -240,6 +240,12 @@ impl ReadModel {
         self.datasets.get(id)
     }
 
+    /// A published dataset, or the service's "no dataset" error.
+    pub fn published(&self, id: &str) -> Result<&DatasetState, super::ServiceError> {
+        self.dataset(id)
+            .ok_or_else(|| super::ServiceError::DatasetNotFound(id.to_owned()))
+    }
+
     /// A deleted dataset's record.
     pub fn deleted_dataset(&self, id: &str) -> Option<&DatasetRecord> {
         self.deleted.get(id)

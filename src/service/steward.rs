@@ -324,9 +324,7 @@ impl Platform {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let model = self.model();
-        let state = model
-            .dataset(id)
-            .ok_or_else(|| ServiceError::DatasetNotFound(id.to_owned()))?;
+        let state = model.published(id)?;
         let old = &state.record.meta;
         self.authorise(principal, &old.publisher)?;
         let mut meta = old.clone();
@@ -403,10 +401,7 @@ impl Platform {
         options: &UploadOptions,
     ) -> Result<UploadOutcome, ServiceError> {
         let model = self.model();
-        let meta = model
-            .dataset(id)
-            .map(|d| d.record.meta.clone())
-            .ok_or_else(|| ServiceError::DatasetNotFound(id.to_owned()))?;
+        let meta = model.published(id)?.record.meta.clone();
         self.authorise(principal, &meta.publisher)?;
         let publish = PublishOptions {
             valid_rows_only: options.valid_rows_only,
@@ -433,9 +428,7 @@ impl Platform {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let model = self.model();
-        let state = model
-            .dataset(id)
-            .ok_or_else(|| ServiceError::DatasetNotFound(id.to_owned()))?;
+        let state = model.published(id)?;
         let record = state.record.clone();
         self.authorise(principal, &record.meta.publisher)?;
         let target = record
@@ -482,9 +475,7 @@ impl Platform {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let model = self.model();
-        let state = model
-            .dataset(id)
-            .ok_or_else(|| ServiceError::DatasetNotFound(id.to_owned()))?;
+        let state = model.published(id)?;
         let record = state.record.clone();
         self.authorise(principal, &record.meta.publisher)?;
         let at = time::now_rfc3339();
@@ -532,20 +523,14 @@ impl Platform {
     /// A dataset's versions, oldest first.
     pub fn versions(&self, id: &str) -> Result<Vec<VersionRecord>, ServiceError> {
         let model = self.model();
-        let record = model
-            .dataset(id)
-            .map(|d| &d.record)
-            .ok_or_else(|| ServiceError::DatasetNotFound(id.to_owned()))?;
+        let record = &model.published(id)?.record;
         Ok(record.versions.clone())
     }
 
     /// One version's data (current or earlier) in the RDF syntax of `media_type`.
     pub fn version_data(&self, id: &str, number: u64, media_type: &str) -> Result<Vec<u8>, ServiceError> {
         let model = self.model();
-        let record = model
-            .dataset(id)
-            .map(|d| &d.record)
-            .ok_or_else(|| ServiceError::DatasetNotFound(id.to_owned()))?;
+        let record = &model.published(id)?.record;
         if record.version(number).is_none() {
             return Err(ServiceError::VersionNotFound(id.to_owned(), number));
         }
@@ -558,13 +543,20 @@ impl Platform {
     }
 
     /// The change feed after `since` (a sequence number; 0 or `None` from the start, or an
-    /// RFC 3339 time: changes at or after it), optionally for one dataset, at most `limit`.
+    /// RFC 3339 time: changes at or after it), optionally for one dataset (unknown: 404), at
+    /// most `limit`.
     pub fn changes(
         &self,
         since: Option<&str>,
         dataset: Option<&str>,
         limit: usize,
     ) -> Result<ChangePage, ApiError> {
+        if let Some(d) = dataset {
+            let model = self.model();
+            if model.dataset(d).is_none() && model.deleted_dataset(d).is_none() {
+                return Err(ServiceError::DatasetNotFound(d.to_owned()).into());
+            }
+        }
         let feed = self
             .feed
             .read()

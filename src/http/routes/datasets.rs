@@ -3,7 +3,6 @@
 use crate::error::ApiError;
 use crate::http::views::{DatasetDetail, DatasetList, DatasetView};
 use crate::http::{State, json};
-use crate::service::ServiceError;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 /// Every published dataset.
@@ -46,9 +45,7 @@ pub async fn get_dataset(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let model = state.model();
-    let d = model
-        .dataset(&id)
-        .ok_or_else(|| ServiceError::DatasetNotFound(id.to_string()))?;
+    let d = model.published(&id)?;
     json(
         &req,
         &DatasetDetail {

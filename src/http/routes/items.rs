@@ -163,9 +163,7 @@ async fn list(
     let model = state.model();
     let (items, profile): (Arc<Collection>, _) = match dataset {
         Some(id) => {
-            let d = model
-                .dataset(id)
-                .ok_or_else(|| ServiceError::DatasetNotFound(id.to_owned()))?;
+            let d = model.published(id)?;
             (d.items.clone(), profile::get(&d.record.meta.profile))
         }
         None => (model.collection(collection), profile::get(collection)),

@@ -14,11 +14,7 @@ use serde::{Deserialize, Serialize};
 
 /// The bearer token of a request, if it sent one.
 fn bearer(req: &HttpRequest) -> Option<String> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.trim().split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_owned())
+    crate::http::bearer(req.headers())
 }
 
 fn json_status<T: Serialize>(
@@ -37,9 +33,7 @@ fn json_status<T: Serialize>(
 
 fn dataset_view(state: &State, id: &str) -> Result<DatasetView, ApiError> {
     let model = state.model();
-    let d = model
-        .dataset(id)
-        .ok_or_else(|| ServiceError::DatasetNotFound(id.to_owned()))?;
+    let d = model.published(id)?;
     Ok(DatasetView::new(state.iris(), &d.record, d.items.len()))
 }
 
@@ -681,12 +675,6 @@ pub async fn list_changes(
     state: State,
     params: web::Query<ChangeParams>,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(d) = &params.dataset
-        && state.model().dataset(d).is_none()
-        && state.model().deleted_dataset(d).is_none()
-    {
-        return Err(ServiceError::DatasetNotFound(d.clone()).into());
-    }
     let page = feed_page(
         &state,
         params.since.as_deref(),
@@ -729,9 +717,6 @@ pub async fn list_dataset_changes(
     id: web::Path<String>,
     params: web::Query<DatasetChangeParams>,
 ) -> Result<HttpResponse, ApiError> {
-    if state.model().dataset(&id).is_none() && state.model().deleted_dataset(&id).is_none() {
-        return Err(ServiceError::DatasetNotFound(id.to_string()).into());
-    }
     let page = feed_page(&state, params.since.as_deref(), Some(&id), params.limit)?;
     json_status(&req, StatusCode::OK, &page)
 }
