@@ -65,6 +65,8 @@ pub enum Code {
     VersionNotFound,
     /// Too many requests from this client; see `Retry-After` and the `RateLimit` headers.
     RateLimited,
+    /// No job with this id (jobs are kept for a day, and not across restarts).
+    JobNotFound,
 }
 
 impl Code {
@@ -94,14 +96,17 @@ impl Code {
         Code::DatasetExists,
         Code::VersionNotFound,
         Code::RateLimited,
+        Code::JobNotFound,
     ];
 
     /// The HTTP status for this code.
     pub fn status(self) -> StatusCode {
         match self {
-            Code::NotFound | Code::DatasetNotFound | Code::ItemNotFound | Code::VersionNotFound => {
-                StatusCode::NOT_FOUND
-            }
+            Code::NotFound
+            | Code::DatasetNotFound
+            | Code::ItemNotFound
+            | Code::VersionNotFound
+            | Code::JobNotFound => StatusCode::NOT_FOUND,
             Code::Unauthorized | Code::InvalidToken => StatusCode::UNAUTHORIZED,
             Code::Forbidden => StatusCode::FORBIDDEN,
             Code::DatasetExists => StatusCode::CONFLICT,
@@ -150,6 +155,7 @@ impl Code {
             Code::DatasetExists => "dataset_exists",
             Code::VersionNotFound => "version_not_found",
             Code::RateLimited => "rate_limited",
+            Code::JobNotFound => "job_not_found",
         }
     }
 
@@ -180,6 +186,7 @@ impl Code {
             Code::DatasetExists => "Dataset exists",
             Code::VersionNotFound => "Version not found",
             Code::RateLimited => "Too many requests",
+            Code::JobNotFound => "Job not found",
         }
     }
 

@@ -79,8 +79,10 @@ fn print_report(report: &Report, format: ReportFormat) {
     }
 }
 
-fn read_file(path: &std::path::Path) -> Result<Vec<u8>, (u8, String)> {
-    std::fs::read(path).map_err(|e| usage(format!("cannot read {}: {e}", path.display())))
+/// A file named on the command line, read as a stream (never whole into memory).
+fn read_file(path: &std::path::Path) -> Result<ingest::Source<'_>, (u8, String)> {
+    std::fs::File::open(path).map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
+    Ok(ingest::Source::File(path))
 }
 
 fn validate(args: &ValidateArgs) -> CliResult {
@@ -98,7 +100,7 @@ fn validate(args: &ValidateArgs) -> CliResult {
         None => None,
     };
     let checked = ingest::check(
-        &bytes,
+        bytes,
         profile,
         &CheckOptions {
             default_municipality,
@@ -119,7 +121,7 @@ fn resolve_source(
     source: &SourceArgs,
 ) -> Result<
     (
-        Vec<u8>,
+        ingest::Source<'_>,
         &'static reference::Organisation,
         &'static profile::Profile,
     ),
@@ -270,7 +272,7 @@ fn ingest(args: &IngestArgs) -> CliResult {
         crs: source.crs,
         published_by: "command line".to_owned(),
     };
-    let outcome = platform.publish_with(&meta, &bytes, &options, &progress);
+    let outcome = platform.publish_with(&meta, bytes, &options, &progress);
     if outcome.is_ok() {
         // A bulk load leaves overlapping files: compacted now, queries on the new version read
         // as few of them as possible from the first request on.
@@ -313,7 +315,7 @@ fn convert(args: &ConvertArgs) -> CliResult {
         crs: source.crs,
         ..CheckOptions::default()
     };
-    let checked = ingest::check_with(&bytes, profile, &options, &mut ingest::KeepIds);
+    let checked = ingest::check_with(bytes, profile, &options, &mut ingest::KeepIds);
     let publishable = checked.report.valid || (source.valid_rows_only && !checked.rows.is_empty());
     if !publishable {
         eprint!("{}", checked.report.to_text());
@@ -342,7 +344,7 @@ fn convert(args: &ConvertArgs) -> CliResult {
     let mut quads = Vec::with_capacity(48);
     let mut failure = None;
     let final_ids = ingest::final_ids(&checked);
-    ingest::for_each_final_row(&bytes, profile, &options, &final_ids, &mut |row| {
+    ingest::for_each_final_row(bytes, profile, &options, &final_ids, &mut |row| {
         if failure.is_some() {
             return;
         }

@@ -72,6 +72,7 @@ use utoipa::OpenApi;
         steward::list_dataset_changes,
         steward::get_event_stream,
         steward::get_audit,
+        steward::get_job,
         organisations::list_organisations,
     ),
     components(schemas(
@@ -84,7 +85,8 @@ use utoipa::OpenApi;
         crate::service::steward::NewDataset, crate::service::steward::DatasetPatch,
         crate::service::steward::ChangePage, crate::service::steward::ChangeView,
         crate::catalog::changes::ChangeKind, crate::catalog::Keywords, crate::service::AuditEntry,
-        steward::Deleted, steward::UploadAnswer, organisations::OrganisationView,
+        steward::Deleted, steward::UploadAnswer, crate::service::jobs::JobView,
+        crate::service::jobs::JobResult, crate::service::jobs::JobStatus, organisations::OrganisationView,
         organisations::OrganisationList, steward::RollbackRequest, steward::AuditPage,
     )),
     tags(

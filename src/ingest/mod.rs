@@ -6,6 +6,7 @@
 
 pub mod coords;
 pub mod report;
+pub mod source;
 pub mod value;
 
 use crate::profile::{Localized, Profile, Role};
@@ -14,7 +15,7 @@ use coords::{Converter, Crs, Guess};
 use report::{ColumnMapping, DEFAULT_ISSUE_LIMIT, Dialect};
 pub use report::{Issue, IssueCode, Report, Severity};
 use sha2::{Digest, Sha256};
-use std::borrow::Cow;
+pub use source::Source;
 use std::collections::HashMap;
 pub use value::Value;
 
@@ -72,138 +73,6 @@ pub struct Checked {
     pub report: Report,
     /// Rows that have errors: the spreadsheet row number, and the row's name or id when known.
     pub invalid_rows: Vec<(u64, Option<String>)>,
-}
-
-/// The decoded text of a file, and what was detected.
-struct Decoded<'a> {
-    text: Cow<'a, str>,
-    encoding: &'static str,
-    bom: bool,
-    /// False when the encoding was guessed from too little evidence.
-    confident: bool,
-}
-
-fn not_text(what_sv: &str, what_en: &str) -> Issue {
-    Issue::error(
-        IssueCode::EncodingError,
-        Localized::new(
-            format!(
-                "Filen är inte en CSV-fil utan {what_sv}. Öppna den i Excel eller ett GIS-verktyg och spara som \"CSV UTF-8 (kommaavgränsad)\"."
-            ),
-            format!(
-                "The file is not a CSV file but {what_en}. Open it in Excel or a GIS tool and save it as \"CSV UTF-8 (comma delimited)\"."
-            ),
-        ),
-    )
-}
-
-/// Detects the encoding (BOM, valid UTF-8, else chardetng's guess among legacy encodings, in
-/// practice Windows-1252 for Swedish files) and decodes. Refuses binary files.
-fn decode(bytes: &[u8]) -> Result<Decoded<'_>, Issue> {
-    if bytes.starts_with(b"PK\x03\x04") {
-        return Err(not_text(
-            "ett Excel- eller zip-arkiv",
-            "an Excel workbook or zip archive",
-        ));
-    }
-    if bytes.starts_with(b"%PDF") {
-        return Err(not_text("en PDF", "a PDF"));
-    }
-    if bytes.starts_with(b"\xD0\xCF\x11\xE0") {
-        return Err(not_text("en äldre Excel-fil (.xls)", "an old Excel file (.xls)"));
-    }
-    if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
-        let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
-        if had_errors {
-            return Err(Issue::error(
-                IssueCode::EncodingError,
-                Localized::new(
-                    format!(
-                        "Filen börjar med en byte-order-mark för {} men innehåller ogiltiga tecken. Spara om den som \"CSV UTF-8\".",
-                        encoding.name()
-                    ),
-                    format!(
-                        "The file starts with a {} byte-order mark but holds invalid characters. Save it again as \"CSV UTF-8\".",
-                        encoding.name()
-                    ),
-                ),
-            ));
-        }
-        return checked_text(Decoded {
-            text,
-            encoding: encoding.name(),
-            bom: true,
-            confident: true,
-        });
-    }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return checked_text(Decoded {
-            text: Cow::Borrowed(text),
-            encoding: "UTF-8",
-            bom: false,
-            confident: true,
-        });
-    }
-    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-    detector.feed(bytes, true);
-    let encoding = detector.guess(Some(b"se"), chardetng::Utf8Detection::Deny);
-    let (text, _, _) = encoding.decode(bytes);
-    // Confident when there is enough evidence and it reads as Swedish.
-    let non_ascii: Vec<char> = text.chars().filter(|c| !c.is_ascii()).take(10_000).collect();
-    let swedish = non_ascii.iter().filter(|c| "åäöÅÄÖéÉüÜ".contains(**c)).count();
-    let confident = non_ascii.len() >= 3 && swedish * 10 >= non_ascii.len() * 8;
-    checked_text(Decoded {
-        text,
-        encoding: encoding.name(),
-        bom: false,
-        confident,
-    })
-}
-
-fn checked_text(decoded: Decoded<'_>) -> Result<Decoded<'_>, Issue> {
-    if decoded.text.trim().is_empty() {
-        return Err(Issue::error(
-            IssueCode::EmptyFile,
-            Localized::new(
-                "Filen är tom. Exportera tabellen igen med rubrikraden och minst en rad data.",
-                "The file is empty. Export the table again with its header row and at least one data row.",
-            ),
-        ));
-    }
-    let controls = decoded
-        .text
-        .chars()
-        .take(65_536)
-        .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-        .count();
-    if controls > 0 {
-        return Err(not_text(
-            "binära data (styrtecken)",
-            "binary data (control characters)",
-        ));
-    }
-    Ok(decoded)
-}
-
-/// Picks the delimiter that splits the header line into the most cells, preferring `,` on ties.
-fn detect_delimiter(text: &str) -> u8 {
-    let first = text.lines().next().unwrap_or("");
-    let mut best = (b',', 0usize);
-    for d in [b',', b';', b'\t'] {
-        let mut in_quotes = false;
-        let mut count = 0;
-        for b in first.bytes() {
-            if b == b'"' {
-                in_quotes = !in_quotes;
-            } else if b == d && !in_quotes {
-                count += 1;
-            }
-        }
-        if count > best.1 {
-            best = (d, count);
-        }
-    }
-    best.0
 }
 
 struct HeaderMap {
@@ -409,8 +278,8 @@ pub fn column_letter(index: usize) -> String {
 }
 
 /// Checks a file against a profile.
-pub fn check(bytes: &[u8], profile: &Profile, options: &CheckOptions) -> Checked {
-    check_with(bytes, profile, options, &mut KeepRows)
+pub fn check<'a>(source: impl Into<Source<'a>>, profile: &Profile, options: &CheckOptions) -> Checked {
+    check_with(source.into(), profile, options, &mut KeepRows)
 }
 
 /// Where checked rows go while a file is read.
@@ -449,7 +318,7 @@ pub fn final_ids(plan: &Checked) -> HashMap<u64, String> {
 /// The second pass of a two-pass read: reads the file again and hands each row that `final_ids`
 /// (from the first pass) keeps to `each`, under its final id. Rows are never collected.
 pub fn for_each_final_row(
-    bytes: &[u8],
+    source: Source<'_>,
     profile: &Profile,
     options: &CheckOptions,
     final_ids: &HashMap<u64, String>,
@@ -468,13 +337,13 @@ pub fn for_each_final_row(
             None
         }
     }
-    check_with(bytes, profile, options, &mut Final { ids: final_ids, each });
+    check_with(source, profile, options, &mut Final { ids: final_ids, each });
 }
 
 /// Checks a file, handing each row to `sink`. The report and ids are final only when the sink
 /// keeps the rows (ids are made unique across the kept rows).
 pub fn check_with(
-    bytes: &[u8],
+    source: Source<'_>,
     profile: &Profile,
     options: &CheckOptions,
     sink: &mut dyn RowSink,
@@ -493,38 +362,44 @@ pub fn check_with(
             invalid_rows: Vec::new(),
         }
     };
-    let decoded = match decode(bytes) {
-        Ok(t) => t,
+    let sniffed = match source::sniff(source) {
+        Ok(s) => s,
         Err(issue) => return fail(report, issue),
     };
-    let text: &str = &decoded.text;
-    let delimiter = detect_delimiter(text);
-    if !decoded.confident {
+    let delimiter = sniffed.delimiter;
+    if !sniffed.confident {
         report.push(
             Issue::warning(
                 IssueCode::EncodingGuessed,
                 Localized::new(
-                    format!("Filen är inte UTF-8; teckenkodningen gissades till {} utifrån för få tecken. Kontrollera å, ä och ö i rapporten, eller spara som \"CSV UTF-8\".", decoded.encoding),
-                    format!("The file is not UTF-8; its encoding was guessed as {} from too few characters. Check å, ä and ö below, or save as \"CSV UTF-8\".", decoded.encoding),
+                    format!("Filen är inte UTF-8; teckenkodningen gissades till {} utifrån för få tecken. Kontrollera å, ä och ö i rapporten, eller spara som \"CSV UTF-8\".", sniffed.encoding.name()),
+                    format!("The file is not UTF-8; its encoding was guessed as {} from too few characters. Check å, ä and ö below, or save as \"CSV UTF-8\".", sniffed.encoding.name()),
                 ),
             ),
             limit,
         );
     }
+    let text = match sniffed.text(source) {
+        Ok(t) => t,
+        Err(e) => return fail(report, source::unreadable(&e)),
+    };
+    let (text, lines) = source::Tap::new(text);
     report.dialect = Dialect {
-        encoding: decoded.encoding.to_owned(),
-        bom: decoded.bom,
+        encoding: sniffed.encoding.name().to_owned(),
+        bom: sniffed.bom,
         delimiter: match delimiter {
             b'\t' => "\t".to_owned(),
             d => (d as char).to_string(),
         },
-        line_terminator: if text.contains("\r\n") { "CRLF" } else { "LF" }.to_owned(),
+        // Settled once the whole file is read.
+        line_terminator: "LF".to_owned(),
     };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
         .has_headers(false)
-        .from_reader(text.as_bytes());
+        .buffer_capacity(64 * 1024)
+        .from_reader(text);
     let mut records = reader.records();
     // Spreadsheet rows: a record's first line, less the line breaks inside quoted cells before it
     // (a spreadsheet shows such a cell in one row), counting the empty lines a reader skips.
@@ -604,7 +479,6 @@ pub fn check_with(
     let mut invalid_rows = Vec::new();
     let mut derived_ids = 0u64;
     let mut row = 1u64;
-    let mut lines = LineCounter::new(text);
     for record in records {
         let record = match record {
             Ok(r) => {
@@ -865,6 +739,9 @@ pub fn check_with(
             rows.push(kept);
         }
     }
+    if lines.crlf() {
+        report.dialect.line_terminator = "CRLF".to_owned();
+    }
     resolve_ids(&mut rows, &mut report, &mut invalid_rows, limit);
     if report.rows.total == 0 {
         report.push(
@@ -898,7 +775,7 @@ pub fn check_with(
         );
     }
     if derived_ids > 0 {
-        let source = if link_key_column.is_some_and(|c| map.targets.contains(&Some(c))) {
+        let derived_from = if link_key_column.is_some_and(|c| map.targets.contains(&Some(c))) {
             ("badvatten-id eller namn", "bathing-water id or name")
         } else {
             ("namn", "name")
@@ -907,8 +784,8 @@ pub fn check_with(
             Issue::warning(
                 IssueCode::DerivedId,
                 Localized::new(
-                    format!("{derived_ids} rader saknar id; deras id härleddes från {} och blir detsamma vid nästa uppladdning så länge värdet är oförändrat. Fyll i id-kolumnen för id som aldrig ändras.", source.0),
-                    format!("{derived_ids} rows have no id; their ids were derived from the {} and stay the same on the next upload as long as that value does not change. Fill in the id column for ids that never change.", source.1),
+                    format!("{derived_ids} rader saknar id; deras id härleddes från {} och blir detsamma vid nästa uppladdning så länge värdet är oförändrat. Fyll i id-kolumnen för id som aldrig ändras.", derived_from.0),
+                    format!("{derived_ids} rows have no id; their ids were derived from the {} and stay the same on the next upload as long as that value does not change. Fill in the id column for ids that never change.", derived_from.1),
                 ),
             ),
             limit,
@@ -933,42 +810,6 @@ fn header_for(map: &HeaderMap, target: usize) -> Option<&str> {
         .iter()
         .position(|t| *t == Some(target))
         .map(|p| map.headers[p].as_str())
-}
-
-/// Physical line numbers of byte offsets, for offsets that only move forward.
-struct LineCounter<'a> {
-    bytes: &'a [u8],
-    offset: usize,
-    line: u64,
-}
-
-impl<'a> LineCounter<'a> {
-    fn new(text: &'a str) -> Self {
-        Self {
-            bytes: text.as_bytes(),
-            offset: 0,
-            line: 1,
-        }
-    }
-
-    /// The 1-based line of the first byte at or after `offset` that is not a line break: where a
-    /// record reported at `offset` really starts.
-    fn line_at(&mut self, offset: u64) -> u64 {
-        let mut target = usize::try_from(offset)
-            .unwrap_or(usize::MAX)
-            .min(self.bytes.len());
-        while target < self.bytes.len() && matches!(self.bytes[target], b'\r' | b'\n') {
-            target += 1;
-        }
-        if target >= self.offset {
-            self.line += self.bytes[self.offset..target]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count() as u64;
-            self.offset = target;
-        }
-        self.line
-    }
 }
 
 fn take_coordinate(values: &mut Vec<(usize, Value)>, column: usize) -> Option<(f64, String)> {
@@ -1126,22 +967,35 @@ fn resolve_ids(
     invalid: &mut Vec<(u64, Option<String>)>,
     limit: usize,
 ) {
-    let mut counts: HashMap<String, usize> = HashMap::new();
-    for r in rows.iter() {
-        *counts.entry(r.local_id.to_lowercase()).or_default() += 1;
-    }
+    // Ids are counted by a 128-bit hash of their lower-case form (16 bytes a row, not a copy of
+    // every id); rows whose hash is seen twice are then grouped by the ids themselves, so a hash
+    // collision cannot merge two different ids.
+    let key = |id: &str| xxhash_rust::xxh3::xxh3_128(id.to_lowercase().as_bytes());
+    let count = |rows: &[CheckedRow]| {
+        let mut counts: HashMap<u128, u32> = HashMap::with_capacity(rows.len());
+        for r in rows {
+            *counts.entry(key(&r.local_id)).or_default() += 1;
+        }
+        counts
+    };
+    let counts = count(rows);
     for r in rows.iter_mut() {
         if let Some(hash) = &r.id_derived
-            && counts[&r.local_id.to_lowercase()] > 1
+            && counts[&key(&r.local_id)] > 1
         {
             r.local_id = format!("{}-{hash}", r.local_id);
         }
     }
+    drop(counts);
+    let counts = count(rows);
     let mut by_id: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, r) in rows.iter().enumerate() {
-        by_id.entry(r.local_id.to_lowercase()).or_default().push(i);
+        if counts[&key(&r.local_id)] > 1 {
+            by_id.entry(r.local_id.to_lowercase()).or_default().push(i);
+        }
     }
-    let mut drop = vec![false; rows.len()];
+    drop(counts);
+    let mut dropped = vec![false; rows.len()];
     let mut groups: Vec<Vec<usize>> = by_id.into_values().filter(|g| g.len() > 1).collect();
     groups.sort();
     for group in groups {
@@ -1161,17 +1015,17 @@ fn resolve_ids(
                 .with_value(&id),
                 limit,
             );
-            drop[*i] = true;
+            dropped[*i] = true;
             invalid.push((rows[*i].row, Some(id.clone())));
         }
     }
     let mut i = 0;
     rows.retain(|_| {
-        let keep = !drop[i];
+        let keep = !dropped[i];
         i += 1;
         keep
     });
-    report.rows.invalid += drop.iter().filter(|d| **d).count() as u64;
+    report.rows.invalid += dropped.iter().filter(|d| **d).count() as u64;
 }
 
 /// A short, stable hash of text, for disambiguating derived ids.

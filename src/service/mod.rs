@@ -6,10 +6,12 @@
 
 mod audit;
 mod grid;
+pub mod jobs;
 pub mod rate_limit;
 mod read_model;
 pub mod search;
 pub mod sparql;
+pub mod spool;
 pub mod steward;
 pub mod time;
 
@@ -26,7 +28,6 @@ pub use audit::{AuditEntry, AuditLog};
 use oxigraph::model::NamedNode;
 pub use read_model::{Collection, DatasetState, Entry, ReadModel};
 pub use search::{BBox, CollectionQuery, Hit, Near, Page, PropertyFilter, SearchError};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
@@ -245,6 +246,9 @@ pub struct Platform {
     /// Stewards' tokens and the audit log, when the platform has a data directory.
     tokens: Option<crate::auth::Tokens>,
     audit: Option<AuditLog>,
+    /// Where large uploads are spooled while they are checked and published.
+    upload_dir: Option<std::path::PathBuf>,
+    jobs: jobs::Jobs,
 }
 
 /// The change feed in memory (its record is the changes graph).
@@ -351,6 +355,8 @@ impl Platform {
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             rate_limiter: rate_limit::RateLimiter::new(rate_limit::RateLimits::OFF),
             tokens: None,
+            upload_dir: None,
+            jobs: jobs::Jobs::default(),
             audit: None,
         };
         platform.recover()?;
@@ -398,6 +404,25 @@ impl Platform {
     pub fn attach_dir(&mut self, dir: &Path) {
         self.tokens = Some(crate::auth::Tokens::in_dir(dir));
         self.audit = Some(AuditLog::in_dir(dir));
+        let uploads = dir.join("uploads");
+        match spool::prepare_dir(&uploads) {
+            Ok(()) => self.upload_dir = Some(uploads),
+            Err(e) => tracing::warn!(
+                "cannot use {} for uploads ({e}); using the temporary directory",
+                uploads.display()
+            ),
+        }
+    }
+
+    /// Uploads running in the background, and what became of them.
+    pub fn jobs(&self) -> &jobs::Jobs {
+        &self.jobs
+    }
+
+    /// A spool for the next upload: held in memory while small, in a temporary file past that,
+    /// and refused past the upload limit.
+    pub fn spool(&self) -> spool::Spool {
+        spool::Spool::new(self.upload_dir.as_deref(), self.max_upload_bytes as u64)
     }
 
     /// A dataset's recorded metadata, when it has been published before.
@@ -449,8 +474,7 @@ impl Platform {
                 if let Some(existing) = self.model().dataset(&meta.id) {
                     return Err(ServiceError::AlreadyPublished(existing.record.meta.id.clone()));
                 }
-                let bytes = std::fs::read(path.join("data.csv"))?;
-                self.publish(&meta, &bytes)
+                self.publish(&meta, ingest::Source::File(&path.join("data.csv")))
             })();
             out.push(result.map_err(|e| (path, e)));
         }
@@ -462,19 +486,19 @@ impl Platform {
     ///
     /// A file with errors is refused with its report, unless the dataset publishes valid rows
     /// only; then the skipped rows are listed in the report.
-    pub fn publish(&self, meta: &DatasetMeta, bytes: &[u8]) -> Result<Published, ServiceError> {
+    pub fn publish(&self, meta: &DatasetMeta, file: ingest::Source<'_>) -> Result<Published, ServiceError> {
         let options = PublishOptions {
             published_by: "datasets/ folder".to_owned(),
             ..PublishOptions::default()
         };
-        self.publish_with(meta, bytes, &options, &|_| {})
+        self.publish_with(meta, file, &options, &|_| {})
     }
 
     /// [`Platform::publish`] with options, reporting each stage to `progress`.
     pub fn publish_with(
         &self,
         meta: &DatasetMeta,
-        bytes: &[u8],
+        file: ingest::Source<'_>,
         options: &PublishOptions,
         progress: &dyn Fn(Stage),
     ) -> Result<Published, ServiceError> {
@@ -490,9 +514,7 @@ impl Platform {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let started = std::time::Instant::now();
-        progress(Stage::Checking {
-            bytes: bytes.len() as u64,
-        });
+        progress(Stage::Checking { bytes: file.len()? });
         // Pass 1 settles the report and every id, keeping no values: a large file is never
         // held in memory as rows or quads.
         let check_options = CheckOptions {
@@ -500,7 +522,7 @@ impl Platform {
             crs: options.crs,
             ..CheckOptions::default()
         };
-        let mut checked = ingest::check_with(bytes, profile, &check_options, &mut ingest::KeepIds);
+        let mut checked = ingest::check_with(file, profile, &check_options, &mut ingest::KeepIds);
         let valid_rows_only = options.valid_rows_only || meta.publish_valid_rows;
         let publishable = checked.report.valid
             || (valid_rows_only && !checked.rows.is_empty() && !has_file_errors(&checked.report));
@@ -547,7 +569,7 @@ impl Platform {
         let mut items = Vec::new();
         let mut hashes = Vec::with_capacity(final_ids.len());
         let mut failure = None;
-        ingest::for_each_final_row(bytes, profile, &check_options, &final_ids, &mut |row| {
+        ingest::for_each_final_row(file, profile, &check_options, &final_ids, &mut |row| {
             if failure.is_some() {
                 return;
             }
@@ -573,7 +595,7 @@ impl Platform {
             row_count: checked.report.rows.total,
             item_count,
             skipped_row_count: skipped,
-            checksum: Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect(),
+            checksum: file.sha256()?,
             report: checked.report,
             published_by: options.published_by.clone(),
             rollback_of: None,

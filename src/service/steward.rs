@@ -391,13 +391,20 @@ impl Platform {
             .unwrap_or_default()
     }
 
+    /// Whether `principal` may upload to a dataset: its publisher when so.
+    pub fn may_upload(&self, principal: &Principal, id: &str) -> Result<String, ServiceError> {
+        let publisher = self.model().published(id)?.record.meta.publisher.clone();
+        self.authorise(principal, &publisher)?;
+        Ok(publisher)
+    }
+
     /// Checks an uploaded file against the dataset's profile and, unless it is a dry run,
     /// publishes it as the dataset's next version.
     pub fn upload(
         &self,
         principal: &Principal,
         id: &str,
-        bytes: &[u8],
+        file: crate::ingest::Source<'_>,
         options: &UploadOptions,
     ) -> Result<UploadOutcome, ServiceError> {
         let model = self.model();
@@ -410,12 +417,12 @@ impl Platform {
         };
         if options.dry_run {
             return Ok(UploadOutcome::Checked(Box::new(
-                self.check_only(&meta, bytes, &publish)?,
+                self.check_only(&meta, file, &publish)?,
             )));
         }
         Ok(UploadOutcome::Published(Box::new(self.publish_with(
             &meta,
-            bytes,
+            file,
             &publish,
             &|_| {},
         )?)))
@@ -658,7 +665,7 @@ impl Platform {
     fn check_only(
         &self,
         meta: &DatasetMeta,
-        bytes: &[u8],
+        file: crate::ingest::Source<'_>,
         options: &PublishOptions,
     ) -> Result<Report, ServiceError> {
         let profile = profile::get(&meta.profile).ok_or_else(|| {
@@ -672,7 +679,7 @@ impl Platform {
             crs: options.crs,
             ..crate::ingest::CheckOptions::default()
         };
-        let checked = crate::ingest::check_with(bytes, profile, &check_options, &mut crate::ingest::KeepIds);
+        let checked = crate::ingest::check_with(file, profile, &check_options, &mut crate::ingest::KeepIds);
         Ok(checked.report)
     }
 }

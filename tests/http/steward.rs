@@ -429,6 +429,163 @@ fn uploads_check_media_type_size_and_content() {
     assert_eq!(server.item_ids("checked").len(), 3);
 }
 
+/// A file past the in-memory threshold is spooled to disk, checked and published as a stream:
+/// row numbers stay right across read buffers, a legacy encoding is decoded on the fly, and the
+/// temporary file is gone afterwards.
+#[test]
+fn large_uploads_are_streamed_through_a_temporary_file() {
+    use sha2::Digest as _;
+    let server = start();
+    let token = server.token(Some("1401"), "steward");
+    assert_eq!(server.create(&token, "large").status, 201);
+    let rows = 100_000usize;
+    let file = |bad_row: Option<usize>| {
+        let mut text = String::from("place_id;name;latitude;longitude;description\r\n");
+        for i in 0..rows {
+            // Spreadsheet row i + 2; a quoted cell with a line break every 1,000 rows.
+            let lat = if bad_row == Some(i + 2) {
+                "91.5".to_owned()
+            } else {
+                format!("57.{:06}", i)
+            };
+            let description = if i % 1_000 == 0 {
+                "\"Sandstrand,\nbrygga\""
+            } else {
+                "Klippor och sandstrand vid sjön, med brygga och grillplats"
+            };
+            text.push_str(&format!(
+                "s{i};Badplats Åsa {i};{lat};12.{:06};{description}\r\n",
+                i
+            ));
+        }
+        encoding_rs::WINDOWS_1252.encode(&text).0.into_owned()
+    };
+    let bad = file(Some(95_002));
+    assert!(
+        bad.len() > 2 * datahamn::service::spool::MEMORY_LIMIT,
+        "{} bytes",
+        bad.len()
+    );
+    let refused = server.upload(&token, "large", &bad);
+    let problem = refused.assert_problem(422, "validation_failed");
+    let errors = problem["details"]["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{problem}");
+    assert_eq!(errors[0]["row"], 95_002, "{problem}");
+    assert_eq!(errors[0]["column"], "latitude", "{problem}");
+    assert_eq!(
+        problem["details"]["dialect"]["encoding"], "windows-1252",
+        "{problem}"
+    );
+    assert_eq!(
+        problem["details"]["dialect"]["line_terminator"], "CRLF",
+        "{problem}"
+    );
+
+    let good = file(None);
+    let published = server.upload(&token, "large", &good);
+    assert_eq!(published.status, 201, "{}", published.body);
+    let version = &published.json()["version"];
+    assert_eq!(version["item_count"], rows, "{version}");
+    let checksum: String = sha2::Sha256::digest(&good)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(version["checksum"], checksum.as_str());
+    let item = server.get("/api/v1/items/large:s1000").json();
+    assert_eq!(item["name"], "Badplats Åsa 1000", "{item}");
+    let spooled: Vec<_> = std::fs::read_dir(server.data_dir().join("uploads"))
+        .unwrap()
+        .collect();
+    assert!(spooled.is_empty(), "temporary files left: {spooled:?}");
+}
+
+/// `Prefer: respond-async`: 202 with a job to poll, whose result is what the upload would have
+/// answered; only the dataset's organisation reads the job.
+#[test]
+fn uploads_may_run_as_jobs_to_poll() {
+    let server = start();
+    let token = server.token(Some("1401"), "steward");
+    let other = server.token(Some("1480"), "other steward");
+    assert_eq!(server.create(&token, "async").status, 201);
+    let send = |token: &str, body: &[u8]| {
+        server.send(
+            "PUT",
+            "/api/v1/datasets/async/data",
+            &[
+                ("Authorization", &bearer(token)),
+                ("Content-Type", "text/csv"),
+                ("Prefer", "respond-async, wait=5"),
+            ],
+            body,
+        )
+    };
+    let poll = |location: &str| {
+        for _ in 0..600 {
+            let r = server.send("GET", location, &[("Authorization", &bearer(&token))], b"");
+            assert_eq!(r.status, 200, "{}", r.body);
+            let job = r.json();
+            if job["result"].is_object() {
+                assert!(r.header("retry-after").is_none());
+                return job;
+            }
+            assert!(
+                ["queued", "running"].contains(&job["status"].as_str().unwrap()),
+                "{job}"
+            );
+            assert_eq!(r.header("retry-after"), Some("1"));
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("the job at {location} did not finish");
+    };
+
+    // Another organisation's dataset: refused at once, no job.
+    send(&other, &csv(&SITES)).assert_problem(403, "forbidden");
+
+    let accepted = send(&token, &csv(&SITES));
+    assert_eq!(accepted.status, 202, "{}", accepted.body);
+    assert_eq!(accepted.header("preference-applied"), Some("respond-async"));
+    let location = accepted.header("location").unwrap().to_owned();
+    assert_eq!(
+        location,
+        format!("/api/v1/jobs/{}", accepted.json()["id"].as_str().unwrap())
+    );
+    let job = poll(&location);
+    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job["result"]["status"], 201, "{job}");
+    assert_eq!(job["result"]["body"]["version"]["number"], 1, "{job}");
+    assert_eq!(job["started_by"], "steward");
+    assert_eq!(server.item_ids("async").len(), 3);
+
+    // The job is the organisation's: others get 403, no token 401, an unknown id 404.
+    server
+        .send("GET", &location, &[("Authorization", &bearer(&other))], b"")
+        .assert_problem(403, "forbidden");
+    server
+        .send("GET", &location, &[], b"")
+        .assert_problem(401, "unauthorized");
+    server
+        .send(
+            "GET",
+            "/api/v1/jobs/0123456789abcdef",
+            &[("Authorization", &bearer(&token))],
+            b"",
+        )
+        .assert_problem(404, "job_not_found");
+
+    // A file with errors: the job fails with the problem the upload would have answered.
+    let refused = send(&token, b"place_id,name,latitude,longitude\na1,Alpha,91.5,12.1\n");
+    let failed = poll(refused.header("location").unwrap());
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert_eq!(failed["result"]["status"], 422);
+    assert_eq!(failed["result"]["body"]["code"], "validation_failed");
+    assert_eq!(failed["result"]["body"]["details"]["errors"][0]["row"], 2);
+    assert_eq!(
+        server.item_ids("async").len(),
+        3,
+        "the refused file changed nothing"
+    );
+}
+
 /// An app that follows the change feed from the start holds exactly the published items.
 #[test]
 fn following_the_change_feed_mirrors_the_published_items() {

@@ -92,6 +92,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     ))
     .service(get_resource!("/changes", steward::get_event_stream))
     .service(get_resource!("/api/v1/audit", steward::get_audit))
+    .service(get_resource!("/api/v1/jobs/{id}", steward::get_job))
     .service(get_resource!(
         "/api/v1/datasets/{id}/items",
         items::list_dataset_items

@@ -5,6 +5,8 @@
 use crate::error::{ApiError, Code};
 use crate::http::views::{DatasetView, VersionDetail, VersionList, VersionSummary};
 use crate::http::{State, json, negotiate};
+use crate::service::jobs::{JobError, JobResult, JobView};
+use crate::service::spool::{Received, SpoolError};
 use crate::service::steward::{ChangePage, DatasetPatch, NewDataset, UploadOptions, UploadOutcome};
 use crate::service::{AuditEntry, ServiceError};
 use actix_web::http::{StatusCode, header};
@@ -214,16 +216,23 @@ pub struct UploadAnswer {
     pub report: crate::ingest::Report,
 }
 
-/// Reads the file of an upload: the body itself (`text/csv`), or the first file part of a
-/// `multipart/form-data` form. Read chunk by chunk and refused with 413 as soon as it passes
-/// the limit.
-async fn upload_body(req: &HttpRequest, payload: web::Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
+/// Receives the file of an upload: the body itself (`text/csv`), or the first file part of a
+/// `multipart/form-data` form. Taken chunk by chunk into a spool (a temporary file once it is
+/// large, never the whole file in memory) and refused with 413 as soon as it passes the limit.
+async fn upload_body(req: &HttpRequest, state: &State, payload: web::Payload) -> Result<Received, ApiError> {
+    let limit = state.max_upload_bytes();
     let too_large = || {
         ApiError::new(
             Code::PayloadTooLarge,
             format!("The file is larger than {limit} bytes, the most this platform takes in one upload."),
         )
     };
+    let spool_error = |e: SpoolError| match e {
+        SpoolError::TooLarge(_) => too_large(),
+        SpoolError::Io(e) => ApiError::internal(&e),
+    };
+    let broke_off =
+        |e: &dyn std::fmt::Display| ApiError::new(Code::InvalidBody, format!("The upload broke off: {e}"));
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -247,16 +256,13 @@ async fn upload_body(req: &HttpRequest, payload: web::Payload, limit: usize) -> 
         | "text/comma-separated-values"
         | "application/vnd.ms-excel" => {
             let mut payload = payload;
-            let mut out = Vec::new();
+            let mut spool = state.spool();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk
-                    .map_err(|e| ApiError::new(Code::InvalidBody, format!("The upload broke off: {e}")))?;
-                if out.len() + chunk.len() > limit {
-                    return Err(too_large());
-                }
-                out.extend_from_slice(&chunk);
+                spool
+                    .write(&chunk.map_err(|e| broke_off(&e))?)
+                    .map_err(spool_error)?;
             }
-            Ok(out)
+            spool.finish().map_err(spool_error)
         }
         "multipart/form-data" => {
             let mut form = actix_multipart::Multipart::new(req.headers(), payload);
@@ -271,17 +277,13 @@ async fn upload_body(req: &HttpRequest, payload: web::Payload, limit: usize) -> 
                     while field.next().await.is_some() {}
                     continue;
                 }
-                let mut out = Vec::new();
+                let mut spool = state.spool();
                 while let Some(chunk) = field.next().await {
-                    let chunk = chunk.map_err(|e| {
-                        ApiError::new(Code::InvalidBody, format!("The upload broke off: {e}"))
-                    })?;
-                    if out.len() + chunk.len() > limit {
-                        return Err(too_large());
-                    }
-                    out.extend_from_slice(&chunk);
+                    spool
+                        .write(&chunk.map_err(|e| broke_off(&e))?)
+                        .map_err(spool_error)?;
                 }
-                return Ok(out);
+                return spool.finish().map_err(spool_error);
             }
             Err(ApiError::new(
                 Code::InvalidBody,
@@ -302,25 +304,108 @@ async fn upload_body(req: &HttpRequest, payload: web::Payload, limit: usize) -> 
     }
 }
 
+/// Whether the client asked not to wait for the outcome (`Prefer: respond-async`, RFC 7240).
+fn prefers_async(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all("prefer")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| {
+            p.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .eq_ignore_ascii_case("respond-async")
+        })
+}
+
+/// Checks (and, unless a dry run, publishes) a received file as the token's holder, recording
+/// the outcome in the audit log.
+fn run_upload(
+    state: &State,
+    token: Option<&str>,
+    id: &str,
+    file: &Received,
+    options: &UploadOptions,
+) -> Result<UploadOutcome, ApiError> {
+    let action = if options.dry_run { "dry_run" } else { "publish" };
+    state.steward(
+        token,
+        action,
+        Some(id),
+        |p| state.upload(p, id, file.source(), options),
+        |o| match o {
+            UploadOutcome::Published(p) => Some(format!("version {}", p.version.number)),
+            UploadOutcome::Checked(r) => Some(format!("{} errors", r.error_count)),
+        },
+    )
+}
+
+/// What an upload answers: the status, the body and, for a new version, its URL.
+fn upload_answer(
+    state: &State,
+    id: &str,
+    outcome: UploadOutcome,
+) -> (StatusCode, UploadAnswer, Option<String>) {
+    match outcome {
+        UploadOutcome::Checked(report) => (
+            StatusCode::OK,
+            UploadAnswer {
+                outcome: "checked".into(),
+                publishable: report.valid,
+                version: None,
+                report: *report,
+            },
+            None,
+        ),
+        UploadOutcome::Published(published) => (
+            StatusCode::CREATED,
+            UploadAnswer {
+                outcome: "published".into(),
+                publishable: true,
+                version: Some(VersionSummary::new(state.iris(), id, &published.version)),
+                report: published.version.report,
+            },
+            Some(format!(
+                "/api/v1/datasets/{id}/versions/{}",
+                published.version.number
+            )),
+        ),
+    }
+}
+
 /// Upload a CSV file: publish it as the dataset's next version, or check it only.
 ///
 /// The body is the file (`text/csv`, any common encoding and separator), or a
 /// `multipart/form-data` form with the file in a field named `file` (`POST` takes the same).
-/// The file is checked against the dataset's profile; with `dry_run=true` the answer is the
+/// The file is received as a stream (large files go to a temporary file, never whole into
+/// memory) and checked against the dataset's profile; with `dry_run=true` the answer is the
 /// report and nothing changes. A file with errors is refused (422) with the report, and what
 /// was published before stays as it was. Each publish is a new version; the one it replaces
 /// stays retrievable.
+///
+/// With `Prefer: respond-async` the answer is `202 Accepted` as soon as the file is received,
+/// with the job's URL in `Location`: `GET` it (with the same organisation's token) until its
+/// `status` is `succeeded` or `failed`; its `result` is then the status and body this request
+/// would have answered. A request that would be refused at once (no token, another
+/// organisation's dataset) is answered at once.
 #[utoipa::path(
     put,
     path = "/api/v1/datasets/{id}/data",
     tag = "stewards",
-    params(("id" = String, Path, description = "Dataset id"), UploadParams),
+    params(
+        ("id" = String, Path, description = "Dataset id"),
+        UploadParams,
+        ("Prefer" = Option<String>, Header, description = "`respond-async`: answer 202 with a job to poll instead of waiting for the outcome", example = "respond-async"),
+    ),
     request_body(content = String, content_type = "text/csv", description = "The CSV file"),
     security(("bearer" = [])),
     responses(
         (status = 400, description = "Invalid parameters or body", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 200, description = "Checked only (`dry_run=true`): the report", body = UploadAnswer),
         (status = 201, description = "Published as a new version", body = UploadAnswer),
+        (status = 202, description = "Received (`Prefer: respond-async`): the job to poll is in `Location`", body = JobView,
+            headers(("Location" = String, description = "The job's URL"))),
         (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Another organisation's dataset", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such dataset", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -344,64 +429,106 @@ pub async fn upload_data(
             .await
             .map_err(|e| ApiError::internal(&e))??;
     }
-    let bytes = upload_body(&req, payload, state.max_upload_bytes()).await?;
+    let file = upload_body(&req, &state, payload).await?;
     let options = UploadOptions {
         dry_run: params.dry_run.unwrap_or(false),
         valid_rows_only: params.valid_rows_only.unwrap_or(false),
         crs: None,
     };
-    let action = if options.dry_run { "dry_run" } else { "publish" };
     let id = id.into_inner();
-    let (s, i) = (state.clone(), id.clone());
-    let outcome = web::block(move || {
-        s.steward(
-            token.as_deref(),
-            action,
-            Some(&i),
-            |p| s.upload(p, &i, &bytes, &options),
-            |o| match o {
-                UploadOutcome::Published(p) => Some(format!("version {}", p.version.number)),
-                UploadOutcome::Checked(r) => Some(format!("{} errors", r.error_count)),
-            },
-        )
-    })
-    .await
-    .map_err(|e| ApiError::internal(&e))??;
-    match outcome {
-        UploadOutcome::Checked(report) => {
-            let publishable = report.valid;
-            json_status(
-                &req,
-                StatusCode::OK,
-                &UploadAnswer {
-                    outcome: "checked".into(),
-                    publishable,
-                    version: None,
-                    report: *report,
-                },
-            )
-        }
-        UploadOutcome::Published(published) => {
-            let summary = VersionSummary::new(state.iris(), &id, &published.version);
-            let mut res = json_status(
-                &req,
-                StatusCode::CREATED,
-                &UploadAnswer {
-                    outcome: "published".into(),
-                    publishable: true,
-                    version: Some(summary),
-                    report: published.version.report.clone(),
-                },
-            )?;
-            if let Ok(v) = header::HeaderValue::from_str(&format!(
-                "/api/v1/datasets/{id}/versions/{}",
-                published.version.number
-            )) {
-                res.headers_mut().insert(header::LOCATION, v);
+    if prefers_async(&req) {
+        let allowed = state
+            .authenticate(token.as_deref())
+            .and_then(|p| Ok((state.may_upload(&p, &id)?, p)));
+        // Otherwise answered below, at once, as a synchronous upload is (and recorded).
+        if let Ok((publisher, principal)) = allowed {
+            let action = if options.dry_run { "dry_run" } else { "publish" };
+            let (s, i) = (state.clone(), id.clone());
+            let job = state
+                .jobs()
+                .spawn(&principal, &publisher, action, &id, move || {
+                    let (status, body) = match run_upload(&s, token.as_deref(), &i, &file, &options) {
+                        Ok(outcome) => {
+                            let (status, answer, _) = upload_answer(&s, &i, outcome);
+                            (status.as_u16(), serde_json::to_value(answer))
+                        }
+                        Err(e) => {
+                            let problem = e.problem();
+                            (problem.status, serde_json::to_value(problem))
+                        }
+                    };
+                    JobResult {
+                        status,
+                        body: body.unwrap_or_default(),
+                    }
+                })
+                .map_err(|e| ApiError::internal(&e))?;
+            let mut res = json_status(&req, StatusCode::ACCEPTED, &job)?;
+            for (name, value) in [
+                (header::LOCATION.as_str(), format!("/api/v1/jobs/{}", job.id)),
+                ("preference-applied", "respond-async".to_owned()),
+                (header::RETRY_AFTER.as_str(), "1".to_owned()),
+            ] {
+                if let Ok(v) = header::HeaderValue::from_str(&value) {
+                    res.headers_mut().insert(header::HeaderName::from_static(name), v);
+                }
             }
-            Ok(res)
+            return Ok(res);
         }
     }
+    let (s, i) = (state.clone(), id.clone());
+    let outcome = web::block(move || run_upload(&s, token.as_deref(), &i, &file, &options))
+        .await
+        .map_err(|e| ApiError::internal(&e))??;
+    let (status, answer, location) = upload_answer(&state, &id, outcome);
+    let mut res = json_status(&req, status, &answer)?;
+    if let Some(v) = location.and_then(|l| header::HeaderValue::from_str(&l).ok()) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+/// A background job (an upload sent with `Prefer: respond-async`).
+///
+/// Readable with a token of the organisation whose dataset the job changes (or an
+/// administrator's). While it runs, `status` is `queued` or `running` (poll again after
+/// `Retry-After` seconds); once finished, `succeeded` or `failed` with `result`: the status and
+/// body the upload would have answered. Jobs are kept for a day, and not across restarts.
+#[utoipa::path(
+    get,
+    path = "/api/v1/jobs/{id}",
+    tag = "stewards",
+    params(("id" = String, Path, description = "Job id, from the upload's `Location`")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The job", body = JobView),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another organisation's job", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such job", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_job(
+    req: HttpRequest,
+    state: State,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = state.authenticate(bearer(&req).as_deref())?;
+    let job = state.jobs().get(&principal, &id).map_err(|e| match e {
+        JobError::NotFound => ApiError::new(
+            Code::JobNotFound,
+            format!("There is no job `{id}` (jobs are kept for a day, and not across restarts)."),
+        ),
+        JobError::Forbidden => ApiError::new(
+            Code::Forbidden,
+            "This job changes another organisation's dataset.",
+        ),
+    })?;
+    let mut res = json_status(&req, StatusCode::OK, &job)?;
+    if job.result.is_none() {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+    }
+    Ok(res)
 }
 
 /// Upload a CSV file (the same as `PUT`, for HTML forms and clients that only POST).
