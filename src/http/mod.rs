@@ -6,6 +6,7 @@ pub mod caching;
 pub mod crs;
 pub mod negotiate;
 pub mod openapi;
+pub mod pages;
 pub mod params;
 pub mod render;
 mod routes;
@@ -243,7 +244,12 @@ fn into_problem<B: MessageBody + 'static>(
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(crate::error::PROBLEM_JSON.as_bytes()));
-    if is_problem {
+    // Problem documents, and the web pages' own HTML error pages, pass as they are.
+    let is_page = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if is_problem || is_page {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

@@ -5,3 +5,4 @@ mod process;
 mod rest;
 mod sparql;
 mod steward;
+mod web;

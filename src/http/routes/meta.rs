@@ -6,14 +6,25 @@ use crate::http::{State, json, openapi};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value};
 
-/// Where to start: links to everything the API offers.
+/// Where to start: links to everything the API offers (JSON), or, for browsers
+/// (`Accept: text/html`), the home page: every dataset, with search and filters.
 #[utoipa::path(
     get,
     path = "/",
     tag = "meta",
-    responses((status = 200, description = "Links to the API's parts", body = Landing))
+    params(
+        ("q" = Option<String>, Query, description = "Home page: words to search datasets and items for"),
+        ("municipality" = Option<String>, Query, description = "Home page: only this publisher's datasets"),
+        ("kind" = Option<String>, Query, description = "Home page: only datasets of this profile"),
+        ("lang" = Option<String>, Query, description = "Home page: `en` for English (Swedish by default)"),
+    ),
+    responses((status = 200, description = "Links to the API's parts, or the home page",
+        content((Landing = "application/json"), (String = "text/html"))))
 )]
-pub async fn get_landing(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub async fn get_landing(req: HttpRequest, state: crate::http::State) -> Result<HttpResponse, ApiError> {
+    if super::pages::wants_html(&req) {
+        return super::pages::home(&req, &state).await;
+    }
     landing(&req)
 }
 

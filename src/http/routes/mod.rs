@@ -8,6 +8,7 @@ pub mod linked_data;
 pub mod meta;
 pub mod ogc;
 pub mod organisations;
+pub mod pages;
 pub mod sparql;
 pub mod sparql_ui;
 pub mod steward;
@@ -93,6 +94,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(get_resource!("/changes", steward::get_event_stream))
     .service(get_resource!("/api/v1/audit", steward::get_audit))
     .service(get_resource!("/api/v1/jobs/{id}", steward::get_job))
+    .service(get_resource!("/datasets/{id}", pages::dataset_page))
+    .service(get_resource!("/municipalities/{code}", pages::municipality_page))
+    .service(get_resource!(
+        "/assets/leaflet/1.9.4/leaflet.js",
+        pages::leaflet_js
+    ))
+    .service(get_resource!(
+        "/assets/leaflet/1.9.4/leaflet.css",
+        pages::leaflet_css
+    ))
+    .service(get_resource!("/assets/web/1/map.js", pages::map_js))
     .service(get_resource!(
         "/api/v1/datasets/{id}/items",
         items::list_dataset_items

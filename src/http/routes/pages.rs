@@ -1,0 +1,377 @@
+//! The public web pages' routes: the home page (for browsers at `/`), dataset pages at
+//! `/datasets/{id}`, municipality pages at `/municipalities/{code}`, and the vendored map
+//! assets. Rendering is in [`crate::http::pages`]; these handlers gather what a page shows
+//! from the read model.
+
+use crate::error::ApiError;
+use crate::http::pages::{self, DatasetPage, DatasetSummary, HomeFilters, Lang, MunicipalityPage};
+use crate::http::render::{csv_columns, escape, flat_properties};
+use crate::http::{State, negotiate};
+use crate::service::DatasetState;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::Value as Json;
+
+/// The vendored Leaflet's version, in its assets' URLs (which never change content).
+pub const LEAFLET_VERSION: &str = "1.9.4";
+/// The map script's version, in its URL: change it when `assets/web/map.js` changes.
+pub const MAP_JS_VERSION: &str = "1";
+const LEAFLET_JS: &[u8] = include_bytes!("../../../assets/leaflet/leaflet.js");
+const LEAFLET_CSS: &[u8] = include_bytes!("../../../assets/leaflet/leaflet.css");
+const MAP_JS: &[u8] = include_bytes!("../../../assets/web/map.js");
+
+/// Items the home page lists for a search.
+const ITEM_HITS: usize = 20;
+/// Rows in a preview page.
+const PREVIEW_ROWS: usize = 25;
+
+/// Whether a request for `/` wants the home page rather than the API's JSON landing document.
+pub fn wants_html(req: &HttpRequest) -> bool {
+    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    negotiate::best(accept, &["application/json", "text/html"]) == Some("text/html")
+}
+
+/// The request's query parameters (a page ignores those it does not know).
+fn params(req: &HttpRequest) -> Vec<(String, String)> {
+    serde_urlencoded::from_str(req.query_string()).unwrap_or_default()
+}
+
+fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+/// The same URL in the other language.
+fn switch_href(req: &HttpRequest, pairs: &[(String, String)], lang: Lang) -> String {
+    let mut kept: Vec<(String, String)> = pairs.iter().filter(|(k, _)| k != "lang").cloned().collect();
+    if lang == Lang::Sv {
+        kept.push(("lang".into(), "en".into()));
+    }
+    let query = serde_urlencoded::to_string(&kept).unwrap_or_default();
+    if query.is_empty() {
+        req.path().to_owned()
+    } else {
+        format!("{}?{query}", req.path())
+    }
+}
+
+fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::VARY, "Accept, Accept-Encoding"))
+        .body(body)
+}
+
+fn not_found_page(req: &HttpRequest, lang: Lang, what: &str) -> HttpResponse {
+    let pairs = params(req);
+    let main = format!(
+        r#"<h1>{h}</h1><p>{what}</p><p><a href="/{q}">{home}</a></p>"#,
+        h = lang.t("Sidan finns inte", "No such page"),
+        what = escape(what),
+        q = lang.query(),
+        home = lang.t("Till alla datamängder", "To every dataset"),
+    );
+    html(
+        StatusCode::NOT_FOUND,
+        pages::layout(
+            lang,
+            lang.t("Sidan finns inte", "No such page"),
+            &switch_href(req, &pairs, lang),
+            "",
+            &main,
+        ),
+    )
+}
+
+fn publisher_name(id: &str) -> String {
+    crate::reference::organisation(id).map_or_else(|| id.to_owned(), |o| o.name.clone())
+}
+
+fn summary(d: &DatasetState) -> DatasetSummary<'_> {
+    static UNKNOWN: std::sync::OnceLock<crate::profile::Localized> = std::sync::OnceLock::new();
+    DatasetSummary {
+        record: &d.record,
+        publisher_name: publisher_name(&d.record.meta.publisher),
+        kind: crate::profile::get(&d.record.meta.profile).map_or_else(
+            || UNKNOWN.get_or_init(|| crate::profile::Localized::new("Övrigt", "Other")),
+            |p| &p.title,
+        ),
+        item_count: d.items.len(),
+    }
+}
+
+/// The home page: every published dataset, with search and filters.
+pub async fn home(req: &HttpRequest, state: &State) -> Result<HttpResponse, ApiError> {
+    let pairs = params(req);
+    let lang = Lang::from_param(param(&pairs, "lang"));
+    let q = param(&pairs, "q").unwrap_or("").trim();
+    let municipality = param(&pairs, "municipality").unwrap_or("");
+    let kind = param(&pairs, "kind").unwrap_or("");
+    let model = state.model();
+    let published: Vec<&DatasetState> = model
+        .datasets()
+        .filter(|d| d.record.current().is_some())
+        .collect();
+    let mut publishers: Vec<(String, String)> = published
+        .iter()
+        .map(|d| {
+            (
+                d.record.meta.publisher.clone(),
+                publisher_name(&d.record.meta.publisher),
+            )
+        })
+        .collect();
+    publishers.sort_by(|a, b| a.1.cmp(&b.1));
+    publishers.dedup();
+    let words: Vec<String> = crate::text::fold(q)
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let matching: Vec<DatasetSummary<'_>> = published
+        .iter()
+        .filter(|d| municipality.is_empty() || d.record.meta.publisher == municipality)
+        .filter(|d| kind.is_empty() || d.record.meta.profile == kind)
+        .map(|d| summary(d))
+        .filter(|s| {
+            if words.is_empty() {
+                return true;
+            }
+            let m = &s.record.meta;
+            let text = crate::text::fold(&format!(
+                "{} {} {} {} {} {} {} {} {}",
+                m.id,
+                m.title.sv,
+                m.title.en,
+                m.description.sv,
+                m.description.en,
+                m.keywords.sv.join(" "),
+                m.keywords.en.join(" "),
+                s.publisher_name,
+                s.kind.sv,
+            ));
+            words.iter().all(|w| text.contains(w.as_str()))
+        })
+        .collect();
+    // Items whose name or description holds every word, in the datasets the filters keep.
+    let hits = (!words.is_empty()).then(|| {
+        let mut hits = pages::ItemHits {
+            items: Vec::new(),
+            total: 0,
+        };
+        for d in published
+            .iter()
+            .filter(|d| municipality.is_empty() || d.record.meta.publisher == municipality)
+            .filter(|d| kind.is_empty() || d.record.meta.profile == kind)
+        {
+            for entry in &d.items.entries {
+                if words.iter().all(|w| entry.folded.contains(w.as_str())) {
+                    hits.total += 1;
+                    if hits.items.len() < ITEM_HITS {
+                        hits.items.push(&entry.view);
+                    }
+                }
+            }
+        }
+        hits
+    });
+    let filters = HomeFilters {
+        q,
+        municipality,
+        kind,
+        publishers,
+        kinds: crate::profile::all()
+            .iter()
+            .map(|p| (p.id.as_str(), &p.title))
+            .collect(),
+    };
+    let main = pages::home(lang, &filters, &matching, published.len(), hits.as_ref());
+    Ok(html(
+        StatusCode::OK,
+        pages::layout(
+            lang,
+            lang.t("Öppna data från kommunerna", "Open data from the municipalities"),
+            &switch_href(req, &pairs, lang),
+            "",
+            &main,
+        ),
+    ))
+}
+
+/// A preview table cell's text.
+fn cell_text(lang: Lang, value: Option<&Json>) -> String {
+    match value {
+        None | Some(Json::Null) => String::new(),
+        Some(Json::String(s)) => s.clone(),
+        Some(Json::Bool(b)) => lang
+            .t(if *b { "ja" } else { "nej" }, if *b { "yes" } else { "no" })
+            .to_owned(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// A dataset's page.
+pub async fn dataset_page(
+    req: HttpRequest,
+    state: State,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let pairs = params(&req);
+    let lang = Lang::from_param(param(&pairs, "lang"));
+    let model = state.model();
+    let Some(d) = model.dataset(&id).filter(|d| d.record.current().is_some()) else {
+        return Ok(not_found_page(
+            &req,
+            lang,
+            &format!(
+                "{} `{id}`.",
+                lang.t("Det finns ingen datamängd", "There is no dataset")
+            ),
+        ));
+    };
+    let entries = &d.items.entries;
+    let pages = entries.len().div_ceil(PREVIEW_ROWS).max(1);
+    let page = param(&pairs, "page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
+    let rows: Vec<_> = entries
+        .iter()
+        .skip((page - 1) * PREVIEW_ROWS)
+        .take(PREVIEW_ROWS)
+        .map(|e| &e.view)
+        .collect();
+    let profile = crate::profile::get(&d.record.meta.profile);
+    let columns: Vec<String> = csv_columns(profile, false)
+        .into_iter()
+        .filter(|c| {
+            !matches!(
+                c.as_str(),
+                "id" | "uri" | "type" | "dataset" | "municipality_code"
+            )
+        })
+        .collect();
+    let cells = rows
+        .iter()
+        .map(|view| {
+            let flat = flat_properties(view, None);
+            columns
+                .iter()
+                .map(|c| match c.as_str() {
+                    "latitude" => view.latitude.map(|v| v.to_string()).unwrap_or_default(),
+                    "longitude" => view.longitude.map(|v| v.to_string()).unwrap_or_default(),
+                    _ => cell_text(lang, flat.get(c)),
+                })
+                .collect()
+        })
+        .collect();
+    let has_positions = d.items.extent.is_some();
+    let page_data = DatasetPage {
+        summary: summary(d),
+        base: state.iris().base(),
+        rows,
+        columns,
+        cells,
+        page,
+        pages,
+        has_positions,
+        update_frequency: d.record.meta.update_frequency.as_deref(),
+    };
+    let head = if has_positions {
+        format!(
+            r#"<link rel="stylesheet" href="/assets/leaflet/{LEAFLET_VERSION}/leaflet.css"><script defer src="/assets/leaflet/{LEAFLET_VERSION}/leaflet.js"></script><script defer src="/assets/web/{MAP_JS_VERSION}/map.js"></script>"#
+        )
+    } else {
+        String::new()
+    };
+    let title = lang.pick(&d.record.meta.title).to_owned();
+    Ok(html(
+        StatusCode::OK,
+        pages::layout(
+            lang,
+            &title,
+            &switch_href(&req, &pairs, lang),
+            &head,
+            &pages::dataset(lang, &page_data),
+        ),
+    ))
+}
+
+/// A municipality's (or another organisation's) page.
+pub async fn municipality_page(
+    req: HttpRequest,
+    state: State,
+    code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let pairs = params(&req);
+    let lang = Lang::from_param(param(&pairs, "lang"));
+    let Some(org) = crate::reference::organisation(&code) else {
+        return Ok(not_found_page(
+            &req,
+            lang,
+            &format!(
+                "{} `{code}`.",
+                lang.t(
+                    "Det finns ingen kommun med koden",
+                    "There is no municipality with the code"
+                )
+            ),
+        ));
+    };
+    let municipality = org
+        .municipality_code
+        .as_deref()
+        .and_then(crate::reference::municipality);
+    let model = state.model();
+    let mut own = Vec::new();
+    let mut others = Vec::new();
+    for d in model.datasets().filter(|d| d.record.current().is_some()) {
+        if d.record.meta.publisher == org.id {
+            own.push(summary(d));
+        } else if let Some(m) = municipality
+            && let Some(n) = d.items.by_municipality.get(&m.code).map(Vec::len)
+        {
+            others.push((d.record.meta.id.as_str(), &d.record.meta.title, n));
+        }
+    }
+    let page_data = MunicipalityPage {
+        code: &org.id,
+        name: &org.name,
+        county: municipality.map(|m| m.county_name.as_str()),
+        organisation_number: org.organisation_number.as_deref(),
+        base: state.iris().base(),
+        own,
+        others,
+    };
+    Ok(html(
+        StatusCode::OK,
+        pages::layout(
+            lang,
+            &org.name,
+            &switch_href(&req, &pairs, lang),
+            "",
+            &pages::municipality(lang, &page_data),
+        ),
+    ))
+}
+
+fn asset(body: &'static [u8], content_type: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        // Versioned URL: the content never changes.
+        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .body(body)
+}
+
+/// Leaflet's script, vendored.
+pub async fn leaflet_js() -> HttpResponse {
+    asset(LEAFLET_JS, "text/javascript; charset=utf-8")
+}
+
+/// Leaflet's style sheet, vendored.
+pub async fn leaflet_css() -> HttpResponse {
+    asset(LEAFLET_CSS, "text/css; charset=utf-8")
+}
+
+/// The dataset page's map script.
+pub async fn map_js() -> HttpResponse {
+    asset(MAP_JS, "text/javascript; charset=utf-8")
+}
