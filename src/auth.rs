@@ -120,10 +120,7 @@ pub struct Tokens {
 type Cached = (Option<std::time::SystemTime>, u64, Vec<TokenRecord>);
 
 fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(token.as_bytes()))
 }
 
 /// Equal in time independent of where the strings differ.
@@ -131,9 +128,7 @@ fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use crate::text::hex;
 
 impl Tokens {
     /// The tokens of the data directory `dir` (the file need not exist yet).

@@ -1,8 +1,14 @@
-//! Small text helpers shared by ingest, mapping and search: folding for comparisons and slugs
-//! for identifiers. Pure functions, no allocation beyond their result.
+//! Small text helpers shared by ingest, mapping and search: folding for comparisons, slugs
+//! for identifiers, hexadecimal for digests and ids. Pure functions, no allocation beyond their
+//! result.
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
+
+/// Bytes as lower-case hexadecimal (digests, random ids).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
 
 /// Folds text for comparison: Unicode NFD, combining marks removed, lower case.
 ///

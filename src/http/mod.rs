@@ -201,6 +201,15 @@ macro_rules! get_resource {
     };
 }
 
+/// A vendored static file under a versioned URL: its content never changes, so it may be
+/// cached for good.
+pub fn immutable_asset(body: &'static [u8], content_type: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .body(body)
+}
+
 /// A JSON response, after checking that the client accepts JSON.
 pub fn json<T: Serialize>(req: &HttpRequest, body: &T) -> Result<HttpResponse, ApiError> {
     let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());

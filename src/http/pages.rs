@@ -179,6 +179,19 @@ pub struct HomeFilters<'a> {
     pub kinds: Vec<(&'a str, &'a Localized)>,
 }
 
+/// A select's options, `(value, label)`, the one equal to `selected` marked so.
+fn options<'a>(out: &mut String, options: impl Iterator<Item = (&'a str, &'a str)>, selected: &str) {
+    for (value, label) in options {
+        let _ = write!(
+            out,
+            r#"<option value="{}"{}>{}</option>"#,
+            escape(value),
+            if value == selected { " selected" } else { "" },
+            escape(label),
+        );
+    }
+}
+
 /// Items that match a search: the first few, and how many there are.
 pub struct ItemHits<'a> {
     pub items: Vec<&'a ItemView>,
@@ -209,34 +222,25 @@ pub fn home(
         org = lang.t("Utgivare", "Publisher"),
         all_orgs = lang.t("Alla", "All"),
     );
-    for (id, name) in &filters.publishers {
-        let _ = write!(
-            main,
-            r#"<option value="{id}"{sel}>{name}</option>"#,
-            id = e(id),
-            name = e(name),
-            sel = if id == filters.municipality {
-                " selected"
-            } else {
-                ""
-            },
-        );
-    }
+    options(
+        &mut main,
+        filters
+            .publishers
+            .iter()
+            .map(|(id, name)| (id.as_str(), name.as_str())),
+        filters.municipality,
+    );
     let _ = write!(
         main,
         r#"</select></label><label for="kind">{kind}<select id="kind" name="kind"><option value="">{all}</option>"#,
         kind = lang.t("Typ av data", "Kind of data"),
         all = lang.t("Alla", "All"),
     );
-    for (id, title) in &filters.kinds {
-        let _ = write!(
-            main,
-            r#"<option value="{id}"{sel}>{title}</option>"#,
-            id = e(id),
-            title = e(lang.pick(title)),
-            sel = if *id == filters.kind { " selected" } else { "" },
-        );
-    }
+    options(
+        &mut main,
+        filters.kinds.iter().map(|(id, title)| (*id, lang.pick(title))),
+        filters.kind,
+    );
     let _ = write!(
         main,
         r#"</select></label>{lang_field}<button type="submit">{go}</button></form>

@@ -1031,7 +1031,7 @@ fn resolve_ids(
 /// A short, stable hash of text, for disambiguating derived ids.
 pub fn short_hash(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
-    digest.iter().take(3).map(|b| format!("{b:02x}")).collect()
+    crate::text::hex(&digest[..3])
 }
 
 #[cfg(test)]

@@ -76,7 +76,7 @@ impl<'a> Source<'a> {
             hasher.update(chunk);
             true
         })?;
-        Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+        Ok(crate::text::hex(&hasher.finalize()))
     }
 }
 

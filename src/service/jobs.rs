@@ -100,7 +100,7 @@ impl Jobs {
         let mut id = [0u8; 16];
         getrandom::fill(&mut id).map_err(|e| std::io::Error::other(e.to_string()))?;
         let view = JobView {
-            id: id.iter().map(|b| format!("{b:02x}")).collect(),
+            id: crate::text::hex(&id),
             status: JobStatus::Queued,
             action: action.to_owned(),
             dataset: dataset.to_owned(),

@@ -6,7 +6,7 @@
 use crate::error::ApiError;
 use crate::http::pages::{self, DatasetPage, DatasetSummary, HomeFilters, Lang, MunicipalityPage};
 use crate::http::render::{csv_columns, escape, flat_properties};
-use crate::http::{State, negotiate};
+use crate::http::{State, immutable_asset, negotiate};
 use crate::service::DatasetState;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -31,55 +31,68 @@ pub fn wants_html(req: &HttpRequest) -> bool {
     negotiate::best(accept, &["application/json", "text/html"]) == Some("text/html")
 }
 
-/// The request's query parameters (a page ignores those it does not know).
-fn params(req: &HttpRequest) -> Vec<(String, String)> {
-    serde_urlencoded::from_str(req.query_string()).unwrap_or_default()
+/// What every page takes from its request: the query parameters (a page ignores those it
+/// does not know) and the language; and how every page answers.
+struct PageRequest<'r> {
+    req: &'r HttpRequest,
+    pairs: Vec<(String, String)>,
+    lang: Lang,
 }
 
-fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-}
-
-/// The same URL in the other language.
-fn switch_href(req: &HttpRequest, pairs: &[(String, String)], lang: Lang) -> String {
-    let mut kept: Vec<(String, String)> = pairs.iter().filter(|(k, _)| k != "lang").cloned().collect();
-    if lang == Lang::Sv {
-        kept.push(("lang".into(), "en".into()));
+impl<'r> PageRequest<'r> {
+    fn new(req: &'r HttpRequest) -> Self {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+        let lang = Lang::from_param(pairs.iter().find(|(k, _)| k == "lang").map(|(_, v)| v.as_str()));
+        Self { req, pairs, lang }
     }
-    let query = serde_urlencoded::to_string(&kept).unwrap_or_default();
-    if query.is_empty() {
-        req.path().to_owned()
-    } else {
-        format!("{}?{query}", req.path())
+
+    fn param(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
-}
 
-fn html(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::VARY, "Accept, Accept-Encoding"))
-        .body(body)
-}
+    /// The same URL in the other language.
+    fn switch_href(&self) -> String {
+        let mut kept: Vec<(String, String)> =
+            self.pairs.iter().filter(|(k, _)| k != "lang").cloned().collect();
+        if self.lang == Lang::Sv {
+            kept.push(("lang".into(), "en".into()));
+        }
+        let query = serde_urlencoded::to_string(&kept).unwrap_or_default();
+        if query.is_empty() {
+            self.req.path().to_owned()
+        } else {
+            format!("{}?{query}", self.req.path())
+        }
+    }
 
-fn not_found_page(req: &HttpRequest, lang: Lang, what: &str) -> HttpResponse {
-    let pairs = params(req);
-    let main = format!(
-        r#"<h1>{h}</h1><p>{what}</p><p><a href="/{q}">{home}</a></p>"#,
-        h = lang.t("Sidan finns inte", "No such page"),
-        what = escape(what),
-        q = lang.query(),
-        home = lang.t("Till alla datamängder", "To every dataset"),
-    );
-    html(
-        StatusCode::NOT_FOUND,
-        pages::layout(
-            lang,
+    /// The page: `main` in the layout.
+    fn respond(&self, status: StatusCode, title: &str, head: &str, main: &str) -> HttpResponse {
+        HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::VARY, "Accept, Accept-Encoding"))
+            .body(pages::layout(self.lang, title, &self.switch_href(), head, main))
+    }
+
+    /// A 404 page saying what is not there.
+    fn not_found(&self, what: &str) -> HttpResponse {
+        let lang = self.lang;
+        let main = format!(
+            r#"<h1>{h}</h1><p>{what}</p><p><a href="/{q}">{home}</a></p>"#,
+            h = lang.t("Sidan finns inte", "No such page"),
+            what = escape(what),
+            q = lang.query(),
+            home = lang.t("Till alla datamängder", "To every dataset"),
+        );
+        self.respond(
+            StatusCode::NOT_FOUND,
             lang.t("Sidan finns inte", "No such page"),
-            &switch_href(req, &pairs, lang),
             "",
             &main,
-        ),
-    )
+        )
+    }
 }
 
 fn publisher_name(id: &str) -> String {
@@ -101,11 +114,11 @@ fn summary(d: &DatasetState) -> DatasetSummary<'_> {
 
 /// The home page: every published dataset, with search and filters.
 pub async fn home(req: &HttpRequest, state: &State) -> Result<HttpResponse, ApiError> {
-    let pairs = params(req);
-    let lang = Lang::from_param(param(&pairs, "lang"));
-    let q = param(&pairs, "q").unwrap_or("").trim();
-    let municipality = param(&pairs, "municipality").unwrap_or("");
-    let kind = param(&pairs, "kind").unwrap_or("");
+    let page = PageRequest::new(req);
+    let lang = page.lang;
+    let q = page.param("q").unwrap_or("").trim();
+    let municipality = page.param("municipality").unwrap_or("");
+    let kind = page.param("kind").unwrap_or("");
     let model = state.model();
     let published: Vec<&DatasetState> = model
         .datasets()
@@ -126,10 +139,15 @@ pub async fn home(req: &HttpRequest, state: &State) -> Result<HttpResponse, ApiE
         .split_whitespace()
         .map(str::to_owned)
         .collect();
-    let matching: Vec<DatasetSummary<'_>> = published
+    // The datasets the publisher and kind filters keep.
+    let kept: Vec<&DatasetState> = published
         .iter()
+        .copied()
         .filter(|d| municipality.is_empty() || d.record.meta.publisher == municipality)
         .filter(|d| kind.is_empty() || d.record.meta.profile == kind)
+        .collect();
+    let matching: Vec<DatasetSummary<'_>> = kept
+        .iter()
         .map(|d| summary(d))
         .filter(|s| {
             if words.is_empty() {
@@ -151,17 +169,13 @@ pub async fn home(req: &HttpRequest, state: &State) -> Result<HttpResponse, ApiE
             words.iter().all(|w| text.contains(w.as_str()))
         })
         .collect();
-    // Items whose name or description holds every word, in the datasets the filters keep.
+    // Items whose name or description holds every word, in the kept datasets.
     let hits = (!words.is_empty()).then(|| {
         let mut hits = pages::ItemHits {
             items: Vec::new(),
             total: 0,
         };
-        for d in published
-            .iter()
-            .filter(|d| municipality.is_empty() || d.record.meta.publisher == municipality)
-            .filter(|d| kind.is_empty() || d.record.meta.profile == kind)
-        {
+        for d in &kept {
             for entry in &d.items.entries {
                 if words.iter().all(|w| entry.folded.contains(w.as_str())) {
                     hits.total += 1;
@@ -184,15 +198,11 @@ pub async fn home(req: &HttpRequest, state: &State) -> Result<HttpResponse, ApiE
             .collect(),
     };
     let main = pages::home(lang, &filters, &matching, published.len(), hits.as_ref());
-    Ok(html(
+    Ok(page.respond(
         StatusCode::OK,
-        pages::layout(
-            lang,
-            lang.t("Öppna data från kommunerna", "Open data from the municipalities"),
-            &switch_href(req, &pairs, lang),
-            "",
-            &main,
-        ),
+        lang.t("Öppna data från kommunerna", "Open data from the municipalities"),
+        "",
+        &main,
     ))
 }
 
@@ -214,22 +224,19 @@ pub async fn dataset_page(
     state: State,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let pairs = params(&req);
-    let lang = Lang::from_param(param(&pairs, "lang"));
+    let request = PageRequest::new(&req);
+    let lang = request.lang;
     let model = state.model();
     let Some(d) = model.dataset(&id).filter(|d| d.record.current().is_some()) else {
-        return Ok(not_found_page(
-            &req,
-            lang,
-            &format!(
-                "{} `{id}`.",
-                lang.t("Det finns ingen datamängd", "There is no dataset")
-            ),
-        ));
+        return Ok(request.not_found(&format!(
+            "{} `{id}`.",
+            lang.t("Det finns ingen datamängd", "There is no dataset")
+        )));
     };
     let entries = &d.items.entries;
     let pages = entries.len().div_ceil(PREVIEW_ROWS).max(1);
-    let page = param(&pairs, "page")
+    let page = request
+        .param("page")
         .and_then(|p| p.parse::<usize>().ok())
         .unwrap_or(1)
         .clamp(1, pages);
@@ -283,16 +290,7 @@ pub async fn dataset_page(
         String::new()
     };
     let title = lang.pick(&d.record.meta.title).to_owned();
-    Ok(html(
-        StatusCode::OK,
-        pages::layout(
-            lang,
-            &title,
-            &switch_href(&req, &pairs, lang),
-            &head,
-            &pages::dataset(lang, &page_data),
-        ),
-    ))
+    Ok(request.respond(StatusCode::OK, &title, &head, &pages::dataset(lang, &page_data)))
 }
 
 /// A municipality's (or another organisation's) page.
@@ -301,20 +299,16 @@ pub async fn municipality_page(
     state: State,
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let pairs = params(&req);
-    let lang = Lang::from_param(param(&pairs, "lang"));
+    let request = PageRequest::new(&req);
+    let lang = request.lang;
     let Some(org) = crate::reference::organisation(&code) else {
-        return Ok(not_found_page(
-            &req,
-            lang,
-            &format!(
-                "{} `{code}`.",
-                lang.t(
-                    "Det finns ingen kommun med koden",
-                    "There is no municipality with the code"
-                )
-            ),
-        ));
+        return Ok(request.not_found(&format!(
+            "{} `{code}`.",
+            lang.t(
+                "Det finns ingen kommun med koden",
+                "There is no municipality with the code"
+            )
+        )));
     };
     let municipality = org
         .municipality_code
@@ -341,37 +335,25 @@ pub async fn municipality_page(
         own,
         others,
     };
-    Ok(html(
+    Ok(request.respond(
         StatusCode::OK,
-        pages::layout(
-            lang,
-            &org.name,
-            &switch_href(&req, &pairs, lang),
-            "",
-            &pages::municipality(lang, &page_data),
-        ),
+        &org.name,
+        "",
+        &pages::municipality(lang, &page_data),
     ))
-}
-
-fn asset(body: &'static [u8], content_type: &str) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(content_type)
-        // Versioned URL: the content never changes.
-        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
-        .body(body)
 }
 
 /// Leaflet's script, vendored.
 pub async fn leaflet_js() -> HttpResponse {
-    asset(LEAFLET_JS, "text/javascript; charset=utf-8")
+    immutable_asset(LEAFLET_JS, "text/javascript; charset=utf-8")
 }
 
 /// Leaflet's style sheet, vendored.
 pub async fn leaflet_css() -> HttpResponse {
-    asset(LEAFLET_CSS, "text/css; charset=utf-8")
+    immutable_asset(LEAFLET_CSS, "text/css; charset=utf-8")
 }
 
 /// The dataset page's map script.
 pub async fn map_js() -> HttpResponse {
-    asset(MAP_JS, "text/javascript; charset=utf-8")
+    immutable_asset(MAP_JS, "text/javascript; charset=utf-8")
 }

@@ -155,11 +155,7 @@ pub fn respond(state: &State) -> HttpResponse {
 
 fn asset(req: &HttpRequest, body: &'static [u8], content_type: &str) -> Result<HttpResponse, ApiError> {
     crate::http::params::none(req.query_string(), "A static file takes no parameters.")?;
-    Ok(HttpResponse::Ok()
-        .content_type(content_type)
-        // Versioned URL: the content never changes.
-        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
-        .body(body))
+    Ok(crate::http::immutable_asset(body, content_type))
 }
 
 /// YASGUI's script, vendored.

@@ -542,6 +542,8 @@ pub async fn get_job(
     responses(
         (status = 200, description = "Checked only (`dry_run=true`): the report", body = UploadAnswer),
         (status = 201, description = "Published as a new version", body = UploadAnswer),
+        (status = 202, description = "Received (`Prefer: respond-async`): the job to poll is in `Location`", body = JobView,
+            headers(("Location" = String, description = "The job's URL"))),
         (status = 400, description = "Invalid parameters or form", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Another organisation's dataset", body = crate::error::Problem, content_type = "application/problem+json"),
