@@ -3,7 +3,7 @@ CARGO ?= cargo
 PROFILE := --release
 BIN := target/release/datahamn
 
-.PHONY: run build test check fmt clippy conformance openapi bench bench-api bench-sparql clean
+.PHONY: run build test check fmt clippy conformance browser openapi bench bench-api bench-sparql clean
 
 ## Build, then serve on the embedded store (./var), publishing datasets/ on first start.
 run: build
@@ -12,15 +12,22 @@ run: build
 build:
 	$(CARGO) build $(PROFILE) --locked
 
-## Everything CI checks: formatting, lints, unit, golden and integration tests, then the
-## external suites (Schemathesis on the OpenAPI document, ogctests on OGC API Features).
+## Everything CI checks: formatting, lints, unit, golden and integration tests, the external
+## suites (Schemathesis on the OpenAPI document, ogctests on OGC API Features, pyshacl on the
+## catalogs), and the web interface in headless Chromium.
 test: check
 	$(CARGO) test $(PROFILE) --locked
 	$(MAKE) conformance
+	$(MAKE) browser
 
 ## Schemathesis and ogctests against a fresh server (tools installed into .venv-conformance).
 conformance: build
 	bash tests/conformance/run.sh
+
+## The steward's path through the web pages in Debian's headless Chromium (playwright-core);
+## screenshots in target/browser/.
+browser: build
+	bash tests/browser/run.sh
 
 check: fmt clippy
 

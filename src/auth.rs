@@ -291,17 +291,32 @@ impl Tokens {
         if !same(&record.hash, &hash(token)) {
             return Ok(Err(AuthError::Unknown));
         }
+        Ok(Self::principal(record))
+    }
+
+    /// Who holds the token with this id, if it is still valid now: for a browser session,
+    /// which proved the whole token once at sign-in and keeps only its id. A token revoked or
+    /// expired since ends the session.
+    pub fn verify_id(&self, id: &str) -> Result<Result<Principal, AuthError>, TokenFileError> {
+        let records = self.current()?;
+        Ok(records
+            .iter()
+            .find(|r| r.id == id)
+            .map_or(Err(AuthError::Unknown), Self::principal))
+    }
+
+    fn principal(record: &TokenRecord) -> Result<Principal, AuthError> {
         if record.revoked.is_some() {
-            return Ok(Err(AuthError::Revoked));
+            return Err(AuthError::Revoked);
         }
         if !record.is_active(time::now_secs()) {
-            return Ok(Err(AuthError::Expired));
+            return Err(AuthError::Expired);
         }
-        Ok(Ok(Principal {
+        Ok(Principal {
             token_id: record.id.clone(),
             token_name: record.name.clone(),
             scope: record.scope.clone(),
-        }))
+        })
     }
 }
 

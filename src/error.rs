@@ -67,6 +67,12 @@ pub enum Code {
     RateLimited,
     /// No job with this id (jobs are kept for a day, and not across restarts).
     JobNotFound,
+    /// The checked file a web form names is gone (published already, replaced by a newer
+    /// check, older than an hour, or the server restarted): check the file again.
+    DraftNotFound,
+    /// A web form was sent without its session's secret, or from another site: reload the
+    /// page and send it again.
+    FormExpired,
 }
 
 impl Code {
@@ -97,6 +103,8 @@ impl Code {
         Code::VersionNotFound,
         Code::RateLimited,
         Code::JobNotFound,
+        Code::DraftNotFound,
+        Code::FormExpired,
     ];
 
     /// The HTTP status for this code.
@@ -106,9 +114,10 @@ impl Code {
             | Code::DatasetNotFound
             | Code::ItemNotFound
             | Code::VersionNotFound
-            | Code::JobNotFound => StatusCode::NOT_FOUND,
+            | Code::JobNotFound
+            | Code::DraftNotFound => StatusCode::NOT_FOUND,
             Code::Unauthorized | Code::InvalidToken => StatusCode::UNAUTHORIZED,
-            Code::Forbidden => StatusCode::FORBIDDEN,
+            Code::Forbidden | Code::FormExpired => StatusCode::FORBIDDEN,
             Code::DatasetExists => StatusCode::CONFLICT,
             Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Code::InvalidParameter
@@ -156,6 +165,8 @@ impl Code {
             Code::VersionNotFound => "version_not_found",
             Code::RateLimited => "rate_limited",
             Code::JobNotFound => "job_not_found",
+            Code::DraftNotFound => "draft_not_found",
+            Code::FormExpired => "form_expired",
         }
     }
 
@@ -187,6 +198,8 @@ impl Code {
             Code::VersionNotFound => "Version not found",
             Code::RateLimited => "Too many requests",
             Code::JobNotFound => "Job not found",
+            Code::DraftNotFound => "Checked file not found",
+            Code::FormExpired => "Form expired",
         }
     }
 

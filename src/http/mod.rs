@@ -10,6 +10,7 @@ pub mod pages;
 pub mod params;
 pub mod render;
 mod routes;
+pub mod steward_pages;
 pub mod views;
 
 use crate::error::{ApiError, Code};

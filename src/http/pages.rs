@@ -79,7 +79,7 @@ pub fn layout(lang: Lang, title: &str, switch_href: &str, head: &str, main: &str
 </head><body>
 <a class="skip" href="#main">{skip}</a>
 <header><nav aria-label="{nav}"><a class="brand" href="/{q}">datahamn</a>
-<a href="/{q}">{datasets}</a><a href="/sparql">SPARQL</a><a href="/docs/">{api}</a>
+<a href="/{q}">{datasets}</a><a href="/sparql">SPARQL</a><a href="/docs/">{api}</a><a href="/steward{q}">{publish}</a>
 <a href="{switch}" hreflang="{switch_lang}" lang="{switch_lang}">{switch_label}</a></nav></header>
 <main id="main">
 {main}
@@ -93,6 +93,7 @@ pub fn layout(lang: Lang, title: &str, switch_href: &str, head: &str, main: &str
         nav = lang.t("Huvudmeny", "Main menu"),
         datasets = lang.t("Datamängder", "Datasets"),
         api = lang.t("API-dokumentation", "API documentation"),
+        publish = lang.t("Publicera data", "Publish data"),
         switch = e(switch_href),
         footer = lang.t(
             "Öppna data från svenska kommuner, i ett gemensamt vokabulär.",
@@ -119,7 +120,18 @@ table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5
 .badge.warn{background:#fff1d6;color:#5c3b00}\
 #map{height:420px;border:1px solid #999;background:#eef3f7}\
 pre{background:#f4f4f4;padding:.75rem;overflow-x:auto}\
-footer{margin-top:3rem;border-top:1px solid #ccc;color:#444}";
+footer{margin-top:3rem;border-top:1px solid #ccc;color:#444}\
+form.stack{display:flex;flex-direction:column;gap:.35rem;max-width:40rem;margin:1rem 0}\
+form.stack label{font-weight:600;margin-top:.5rem}textarea{font:inherit;padding:.4rem;border:1px solid #555;border-radius:4px}\
+button.secondary{background:#fff;color:#0b4f9c}form.stack button{align-self:flex-start}button.publish{font-size:1.15rem;padding:.6rem 1.5rem}\
+.who{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;justify-content:space-between;margin-top:1rem}.who p{margin:0}\
+.notice{padding:.75rem 1rem;border-radius:4px;border-left:6px solid}.notice.ok{background:#e6f2e6;color:#114411;border-color:#1d6b1d}\
+.notice.problem{background:#fde8e8;color:#6b0000;border-color:#a40000}\
+td.cell-error,th.cell-error{background:#fde8e8;outline:3px solid #a40000;outline-offset:-3px}\
+td.cell-error .value{font-weight:700;color:#6b0000}.why{display:block;font-size:.9rem;color:#4a0000}\
+.col{display:inline-block;min-width:1.5rem;padding:0 .25rem;background:#eee;border-radius:3px;font-weight:400}\
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}\
+ol.issues li{margin:.25rem 0}.file{font-weight:400}";
 
 /// A dataset as the pages list it.
 pub struct DatasetSummary<'a> {
@@ -180,7 +192,7 @@ pub struct HomeFilters<'a> {
 }
 
 /// A select's options, `(value, label)`, the one equal to `selected` marked so.
-fn options<'a>(out: &mut String, options: impl Iterator<Item = (&'a str, &'a str)>, selected: &str) {
+pub fn options<'a>(out: &mut String, options: impl Iterator<Item = (&'a str, &'a str)>, selected: &str) {
     for (value, label) in options {
         let _ = write!(
             out,

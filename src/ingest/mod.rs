@@ -340,6 +340,85 @@ pub fn for_each_final_row(
     check_with(source, profile, options, &mut Final { ids: final_ids, each });
 }
 
+/// Spreadsheet row numbers of the records a CSV reader returns: a record's first line, less
+/// the line breaks inside quoted cells before it (a spreadsheet shows such a cell in one row),
+/// counting the empty lines a reader skips. The header is row 1.
+#[derive(Default)]
+struct SheetRows {
+    embedded_breaks: u64,
+    row: u64,
+}
+
+impl SheetRows {
+    /// The row of the record (or error) at `position`.
+    fn row_of(&mut self, position: Option<&csv::Position>, lines: &source::LineIndex) -> u64 {
+        self.row = position.map_or(self.row + 1, |p| {
+            lines.line_at(p.byte()).saturating_sub(self.embedded_breaks)
+        });
+        self.row
+    }
+
+    /// Counts the line breaks inside the record just read.
+    fn passed(&mut self, record: &csv::StringRecord) {
+        self.embedded_breaks += record.iter().map(|f| f.matches('\n').count() as u64).sum::<u64>();
+        self.row = self.row.max(1);
+    }
+}
+
+/// Some rows of a file as they are written: the header and the cells of the rows asked for
+/// (by spreadsheet row number), for showing a report beside the data it is about.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Excerpt {
+    pub headers: Vec<String>,
+    /// `(row, cells)`, in file order.
+    pub rows: Vec<(u64, Vec<String>)>,
+}
+
+/// Reads the header and the rows numbered `wanted` (as [`check`] numbers them) of a file,
+/// stopping after the last one. A file that cannot be read gives what was read before.
+pub fn excerpt(source: Source<'_>, wanted: &std::collections::BTreeSet<u64>) -> Excerpt {
+    let mut out = Excerpt::default();
+    let Ok(sniffed) = source::sniff(source) else {
+        return out;
+    };
+    let Ok(text) = sniffed.text(source) else {
+        return out;
+    };
+    let (text, lines) = source::Tap::new(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(sniffed.delimiter)
+        .flexible(true)
+        .has_headers(false)
+        .buffer_capacity(64 * 1024)
+        .from_reader(text);
+    let mut records = reader.records();
+    let mut sheet = SheetRows::default();
+    match records.next() {
+        Some(Ok(r)) => {
+            sheet.passed(&r);
+            out.headers = r.iter().map(|h| h.trim().to_owned()).collect();
+        }
+        _ => return out,
+    }
+    let Some(&last) = wanted.last() else {
+        return out;
+    };
+    for record in records {
+        let Ok(r) = record else {
+            break;
+        };
+        let row = sheet.row_of(r.position(), &lines);
+        sheet.passed(&r);
+        if wanted.contains(&row) {
+            out.rows.push((row, r.iter().map(str::to_owned).collect()));
+        }
+        if row >= last {
+            break;
+        }
+    }
+    out
+}
+
 /// Checks a file, handing each row to `sink`. The report and ids are final only when the sink
 /// keeps the rows (ids are made unique across the kept rows).
 pub fn check_with(
@@ -401,13 +480,10 @@ pub fn check_with(
         .buffer_capacity(64 * 1024)
         .from_reader(text);
     let mut records = reader.records();
-    // Spreadsheet rows: a record's first line, less the line breaks inside quoted cells before it
-    // (a spreadsheet shows such a cell in one row), counting the empty lines a reader skips.
-    let mut embedded_breaks = 0u64;
-    let breaks_in = |r: &csv::StringRecord| r.iter().map(|f| f.matches('\n').count() as u64).sum::<u64>();
+    let mut sheet = SheetRows::default();
     let headers: Vec<String> = match records.next() {
         Some(Ok(r)) => {
-            embedded_breaks += breaks_in(&r);
+            sheet.passed(&r);
             r.iter().map(|h| h.trim().to_owned()).collect()
         }
         Some(Err(e)) => {
@@ -478,20 +554,16 @@ pub fn check_with(
     let mut rows = Vec::new();
     let mut invalid_rows = Vec::new();
     let mut derived_ids = 0u64;
-    let mut row = 1u64;
+    let mut row;
     for record in records {
         let record = match record {
             Ok(r) => {
-                row = r.position().map_or(row + 1, |p| {
-                    lines.line_at(p.byte()).saturating_sub(embedded_breaks)
-                });
-                embedded_breaks += breaks_in(&r);
+                row = sheet.row_of(r.position(), &lines);
+                sheet.passed(&r);
                 r
             }
             Err(e) => {
-                row = e.position().map_or(row + 1, |p| {
-                    lines.line_at(p.byte()).saturating_sub(embedded_breaks)
-                });
+                row = sheet.row_of(e.position(), &lines);
                 report.push(
                     Issue::error(
                         IssueCode::FormatError,

@@ -181,3 +181,62 @@ fn issue_lists_are_capped_but_counts_exact() {
     assert!(checked.report.truncated);
     assert_eq!(checked.report.rows.invalid, 50);
 }
+
+#[test]
+fn excerpts_show_the_cells_each_issue_names() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ingest");
+    let mut compared = 0;
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let dir = entry.unwrap().path();
+        let case: Case = toml::from_str(&std::fs::read_to_string(dir.join("case.toml")).unwrap()).unwrap();
+        let path = dir.join("input.csv");
+        let checked = check(
+            Source::File(&path),
+            profile::get(&case.profile).unwrap(),
+            &CheckOptions {
+                default_municipality: case
+                    .org
+                    .and_then(|o| crate::reference::organisation(&o)?.municipality_code.clone()),
+                crs: case.crs.map(|c| Crs::parse(&c).unwrap()),
+                ..CheckOptions::default()
+            },
+        );
+        let issues: Vec<&Issue> = checked
+            .report
+            .errors
+            .iter()
+            .chain(&checked.report.warnings)
+            .filter(|i| i.row.is_some_and(|r| r > 1))
+            .collect();
+        let wanted = issues.iter().filter_map(|i| i.row).collect();
+        let excerpt = excerpt(Source::File(&path), &wanted);
+        for issue in issues {
+            let row = issue.row.unwrap();
+            let Some((_, cells)) = excerpt.rows.iter().find(|(r, _)| *r == row) else {
+                // Blank rows are skipped by the reader; their issue has no cell to show.
+                assert_eq!(issue.code, IssueCode::BlankRow, "{}: row {row}", dir.display());
+                continue;
+            };
+            // Coordinate issues quote the position as read (`lat, lon`), not one cell.
+            let position = issue.value.as_deref().is_some_and(|v| v.contains(", "))
+                && issue
+                    .column
+                    .as_deref()
+                    .is_some_and(|c| ["lat", "north", "y"].iter().any(|k| c.to_lowercase().contains(k)));
+            if let (Some(column), Some(value), false) = (&issue.column, &issue.value, position) {
+                let Some(at) = excerpt.headers.iter().position(|h| h == column) else {
+                    continue;
+                };
+                let cell = cells.get(at).map_or("", |c| c.trim());
+                let value = value.trim_end_matches('…').trim();
+                assert!(
+                    cell.starts_with(value),
+                    "{}: row {row}, column {column}: cell {cell:?}, issue value {value:?}",
+                    dir.display()
+                );
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared >= 5, "only {compared} cells compared");
+}

@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod rate_limit;
 mod read_model;
 pub mod search;
+pub mod sessions;
 pub mod sparql;
 pub mod spool;
 pub mod steward;
@@ -65,6 +66,8 @@ pub enum ServiceError {
     VersionNotFound(String, u64),
     #[error(transparent)]
     TokenFile(#[from] crate::auth::TokenFileError),
+    #[error("no checked file `{0}`")]
+    DraftNotFound(String),
 }
 
 /// What describes a resource, for rendering as RDF or as rows of a page.
@@ -183,6 +186,10 @@ impl From<ServiceError> for ApiError {
                 Code::VersionNotFound,
                 format!("Dataset `{id}` has no version {n}. GET /api/v1/datasets/{id}/versions lists them."),
             ),
+            ServiceError::DraftNotFound(_) => ApiError::new(
+                Code::DraftNotFound,
+                "The checked file is gone: it was published already, replaced by a newer check, or kept longer than an hour. Check the file again.",
+            ),
             ServiceError::TokenFile(e) => ApiError::internal(&e),
             ServiceError::Store(e) => ApiError::internal(&e),
             ServiceError::Io(e) => ApiError::internal(&e),
@@ -249,6 +256,8 @@ pub struct Platform {
     /// Where large uploads are spooled while they are checked and published.
     upload_dir: Option<std::path::PathBuf>,
     jobs: jobs::Jobs,
+    /// Stewards signed in from a browser, and the files they checked there.
+    sessions: sessions::Sessions,
 }
 
 /// The change feed in memory (its record is the changes graph).
@@ -357,6 +366,7 @@ impl Platform {
             tokens: None,
             upload_dir: None,
             jobs: jobs::Jobs::default(),
+            sessions: sessions::Sessions::default(),
             audit: None,
         };
         platform.recover()?;
@@ -417,6 +427,11 @@ impl Platform {
     /// Uploads running in the background, and what became of them.
     pub fn jobs(&self) -> &jobs::Jobs {
         &self.jobs
+    }
+
+    /// Stewards' browser sessions and their checked files.
+    pub fn sessions(&self) -> &sessions::Sessions {
+        &self.sessions
     }
 
     /// A spool for the next upload: held in memory while small, in a temporary file past that,

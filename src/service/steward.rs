@@ -186,7 +186,20 @@ impl Platform {
         write: impl FnOnce(&Principal) -> Result<T, ServiceError>,
         describe: impl FnOnce(&T) -> Option<String>,
     ) -> Result<T, ApiError> {
-        let (result, principal) = match self.authenticate(bearer) {
+        self.steward_as(self.authenticate(bearer), action, dataset, write, describe)
+    }
+
+    /// Runs a steward's write as [`Platform::steward`] does, for a holder already
+    /// authenticated (a browser session), or the reason they are not.
+    pub fn steward_as<T>(
+        &self,
+        who: Result<Principal, ServiceError>,
+        action: &str,
+        dataset: Option<&str>,
+        write: impl FnOnce(&Principal) -> Result<T, ServiceError>,
+        describe: impl FnOnce(&T) -> Option<String>,
+    ) -> Result<T, ApiError> {
+        let (result, principal) = match who {
             Ok(p) => (write(&p).map_err(ApiError::from), Some(p)),
             Err(e) => (Err(ApiError::from(e)), None),
         };

@@ -146,6 +146,24 @@ impl TestServer {
         read(agent().run(req.body(body.to_vec()).unwrap()))
     }
 
+    /// A request like [`TestServer::send`] whose redirect is answered, not followed.
+    pub fn send_once(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .build()
+            .into();
+        let mut req = ureq::http::Request::builder().method(method).uri(self.url(path));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if body.is_empty() {
+            return read(agent.run(req.body(()).unwrap()));
+        }
+        read(agent.run(req.body(body.to_vec()).unwrap()))
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

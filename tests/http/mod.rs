@@ -5,4 +5,5 @@ mod process;
 mod rest;
 mod sparql;
 mod steward;
+mod steward_web;
 mod web;

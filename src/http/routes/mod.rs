@@ -12,6 +12,7 @@ pub mod pages;
 pub mod sparql;
 pub mod sparql_ui;
 pub mod steward;
+pub mod steward_pages;
 
 use crate::get_resource;
 use actix_web::web;
@@ -95,6 +96,38 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(get_resource!("/api/v1/audit", steward::get_audit))
     .service(get_resource!("/api/v1/jobs/{id}", steward::get_job))
     .service(get_resource!("/datasets/{id}", pages::dataset_page))
+    .service(get_resource!("/steward", steward_pages::home))
+    .service(
+        web::resource("/steward/sign-in")
+            .route(web::post().to(steward_pages::sign_in))
+            .default_service(not_allowed("POST")),
+    )
+    .service(
+        web::resource("/steward/sign-out")
+            .route(web::post().to(steward_pages::sign_out))
+            .default_service(not_allowed("POST")),
+    )
+    .service(
+        web::resource("/steward/datasets")
+            .route(web::post().to(steward_pages::create))
+            .default_service(not_allowed("POST")),
+    )
+    .service(get_resource!("/steward/datasets/{id}", steward_pages::dataset))
+    .service(
+        web::resource("/steward/datasets/{id}/check")
+            .route(web::post().to(steward_pages::check))
+            .default_service(not_allowed("POST")),
+    )
+    .service(
+        web::resource("/steward/datasets/{id}/publish")
+            .route(web::post().to(steward_pages::publish))
+            .default_service(not_allowed("POST")),
+    )
+    .service(
+        web::resource("/steward/datasets/{id}/rollback")
+            .route(web::post().to(steward_pages::rollback))
+            .default_service(not_allowed("POST")),
+    )
     .service(get_resource!("/municipalities/{code}", pages::municipality_page))
     .service(get_resource!(
         "/assets/leaflet/1.9.4/leaflet.js",

@@ -33,20 +33,20 @@ pub fn wants_html(req: &HttpRequest) -> bool {
 
 /// What every page takes from its request: the query parameters (a page ignores those it
 /// does not know) and the language; and how every page answers.
-struct PageRequest<'r> {
+pub(super) struct PageRequest<'r> {
     req: &'r HttpRequest,
     pairs: Vec<(String, String)>,
-    lang: Lang,
+    pub(super) lang: Lang,
 }
 
 impl<'r> PageRequest<'r> {
-    fn new(req: &'r HttpRequest) -> Self {
+    pub(super) fn new(req: &'r HttpRequest) -> Self {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
         let lang = Lang::from_param(pairs.iter().find(|(k, _)| k == "lang").map(|(_, v)| v.as_str()));
         Self { req, pairs, lang }
     }
 
-    fn param(&self, name: &str) -> Option<&str> {
+    pub(super) fn param(&self, name: &str) -> Option<&str> {
         self.pairs
             .iter()
             .find(|(k, _)| k == name)
@@ -69,7 +69,7 @@ impl<'r> PageRequest<'r> {
     }
 
     /// The page: `main` in the layout.
-    fn respond(&self, status: StatusCode, title: &str, head: &str, main: &str) -> HttpResponse {
+    pub(super) fn respond(&self, status: StatusCode, title: &str, head: &str, main: &str) -> HttpResponse {
         HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
             .insert_header((header::VARY, "Accept, Accept-Encoding"))
@@ -77,7 +77,7 @@ impl<'r> PageRequest<'r> {
     }
 
     /// A 404 page saying what is not there.
-    fn not_found(&self, what: &str) -> HttpResponse {
+    pub(super) fn not_found(&self, what: &str) -> HttpResponse {
         let lang = self.lang;
         let main = format!(
             r#"<h1>{h}</h1><p>{what}</p><p><a href="/{q}">{home}</a></p>"#,
@@ -95,7 +95,7 @@ impl<'r> PageRequest<'r> {
     }
 }
 
-fn publisher_name(id: &str) -> String {
+pub(super) fn publisher_name(id: &str) -> String {
     crate::reference::organisation(id).map_or_else(|| id.to_owned(), |o| o.name.clone())
 }
 

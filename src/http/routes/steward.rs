@@ -220,6 +220,28 @@ pub struct UploadAnswer {
 /// `multipart/form-data` form. Taken chunk by chunk into a spool (a temporary file once it is
 /// large, never the whole file in memory) and refused with 413 as soon as it passes the limit.
 async fn upload_body(req: &HttpRequest, state: &State, payload: web::Payload) -> Result<Received, ApiError> {
+    receive(req, state, payload).await.map(|u| u.file)
+}
+
+/// A received upload: the file, its name as the client sent it, and a form's text fields that
+/// came before the file part.
+pub(super) struct Upload {
+    pub file: Received,
+    pub file_name: Option<String>,
+    pub fields: Vec<(String, String)>,
+}
+
+/// The most text fields, and bytes per field, taken from a form before its file.
+const FORM_FIELDS: usize = 32;
+const FORM_FIELD_BYTES: usize = 4 * 1024;
+
+/// Receives an upload as [`upload_body`] does, keeping the file's name and the form's text
+/// fields before it (the web pages' forms send their CSRF secret first).
+pub(super) async fn receive(
+    req: &HttpRequest,
+    state: &State,
+    payload: web::Payload,
+) -> Result<Upload, ApiError> {
     let limit = state.max_upload_bytes();
     let too_large = || {
         ApiError::new(
@@ -262,28 +284,50 @@ async fn upload_body(req: &HttpRequest, state: &State, payload: web::Payload) ->
                     .write(&chunk.map_err(|e| broke_off(&e))?)
                     .map_err(spool_error)?;
             }
-            spool.finish().map_err(spool_error)
+            Ok(Upload {
+                file: spool.finish().map_err(spool_error)?,
+                file_name: None,
+                fields: Vec::new(),
+            })
         }
         "multipart/form-data" => {
             let mut form = actix_multipart::Multipart::new(req.headers(), payload);
+            let mut fields = Vec::new();
             while let Some(field) = form.next().await {
                 let mut field = field.map_err(|e| {
                     ApiError::new(Code::InvalidBody, format!("The form is not valid multipart: {e}"))
                 })?;
-                let is_file = field
-                    .content_disposition()
-                    .is_some_and(|d| d.get_filename().is_some() || d.get_name() == Some("file"));
+                let disposition = field.content_disposition();
+                let is_file =
+                    disposition.is_some_and(|d| d.get_filename().is_some() || d.get_name() == Some("file"));
                 if !is_file {
-                    while field.next().await.is_some() {}
+                    let name = disposition.and_then(|d| d.get_name()).map(str::to_owned);
+                    let mut value = Vec::new();
+                    while let Some(chunk) = field.next().await {
+                        let chunk = chunk.map_err(|e| broke_off(&e))?;
+                        if value.len() + chunk.len() <= FORM_FIELD_BYTES {
+                            value.extend_from_slice(&chunk);
+                        }
+                    }
+                    if let Some(name) = name
+                        && fields.len() < FORM_FIELDS
+                    {
+                        fields.push((name, String::from_utf8_lossy(&value).into_owned()));
+                    }
                     continue;
                 }
+                let file_name = disposition.and_then(|d| d.get_filename()).map(str::to_owned);
                 let mut spool = state.spool();
                 while let Some(chunk) = field.next().await {
                     spool
                         .write(&chunk.map_err(|e| broke_off(&e))?)
                         .map_err(spool_error)?;
                 }
-                return spool.finish().map_err(spool_error);
+                return Ok(Upload {
+                    file: spool.finish().map_err(spool_error)?,
+                    file_name,
+                    fields,
+                });
             }
             Err(ApiError::new(
                 Code::InvalidBody,

@@ -1,0 +1,412 @@
+//! The stewards' web pages over HTTP, as a browser uses them: sign in with a token, the session
+//! cookie, checking a file (the report with the offending cells), publishing the checked file,
+//! rollback, creating a dataset from the form; and what they refuse: a wrong token, forms
+//! without the session's secret or from another site, another organisation's dataset, a
+//! revoked token's session.
+
+use crate::common::{Response, TestServer, start};
+
+const HARRYDA: &str = "/steward/datasets/harryda-badplatser";
+
+/// A browser: a cookie jar of one cookie, and forms.
+struct Browser<'a> {
+    server: &'a TestServer,
+    cookie: Option<String>,
+}
+
+impl<'a> Browser<'a> {
+    fn new(server: &'a TestServer) -> Self {
+        Self { server, cookie: None }
+    }
+
+    fn headers<'h>(&'h self, extra: &[(&'h str, &'h str)]) -> Vec<(&'h str, &'h str)> {
+        let mut h = vec![("Accept", "text/html")];
+        if let Some(c) = &self.cookie {
+            h.push(("Cookie", c.as_str()));
+        }
+        h.extend_from_slice(extra);
+        h
+    }
+
+    fn get(&self, path: &str) -> Response {
+        self.server.send_once("GET", path, &self.headers(&[]), b"")
+    }
+
+    fn post_form(&self, path: &str, pairs: &[(&str, &str)]) -> Response {
+        self.post_form_with(path, pairs, &[])
+    }
+
+    fn post_form_with(&self, path: &str, pairs: &[(&str, &str)], extra: &[(&str, &str)]) -> Response {
+        let body = serde_urlencoded::to_string(pairs).unwrap();
+        let mut h = self.headers(extra);
+        h.push(("Content-Type", "application/x-www-form-urlencoded"));
+        self.server.send_once("POST", path, &h, body.as_bytes())
+    }
+
+    fn post_file(&self, path: &str, csrf: &str, file_name: &str, file: &[u8]) -> Response {
+        let boundary = "----datahamn-test-boundary";
+        let mut body = Vec::new();
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(file);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        let mut h = self.headers(&[]);
+        h.push(("Content-Type", &content_type));
+        self.server.send_once("POST", path, &h, &body)
+    }
+
+    /// Signs in; the session cookie is kept.
+    fn sign_in(&mut self, token: &str) -> Response {
+        let r = self.post_form("/steward/sign-in", &[("token", token)]);
+        if let Some(set) = r.header("set-cookie") {
+            self.cookie = set.split(';').next().map(str::to_owned);
+        }
+        r
+    }
+
+    /// The CSRF secret of the signed-in page at `path`.
+    fn csrf(&self, path: &str) -> String {
+        let page = self.get(path);
+        assert_eq!(page.status, 200, "{}", page.body);
+        field_value(&page.body, "csrf").unwrap_or_else(|| panic!("no csrf field: {}", page.body))
+    }
+}
+
+fn field_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!(r#"name="{name}" value=""#);
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_owned())
+}
+
+fn csv(latitude: &str) -> Vec<u8> {
+    format!(
+        "place_id,name,latitude,longitude,description\n\
+         fu,Frökens udde,57.665,12.142,Sandstrand\n\
+         gs,Gingsjön,{latitude},12.452,Brygga\n\
+         ho,Hornasjön,57.704,12.276,Toalett\n"
+    )
+    .into_bytes()
+}
+
+fn versions(server: &TestServer, id: &str) -> Vec<serde_json::Value> {
+    let r = server.get(&format!("/api/v1/datasets/{id}/versions"));
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()["versions"].as_array().unwrap().clone()
+}
+
+#[test]
+fn a_steward_signs_in_checks_a_file_with_an_error_then_publishes_the_fixed_one() {
+    let server = start();
+    let token = server.token(Some("1401"), "Anna, GIS");
+    let mut browser = Browser::new(&server);
+
+    let page = browser.get("/steward");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(r#"<label for="token">"#), "{}", page.body);
+    assert_eq!(page.header("cache-control"), Some("no-store"));
+
+    let wrong = browser.sign_in("dh_0000000_nope");
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.body.contains(r#"role="alert""#) && browser.cookie.is_none());
+
+    let signed = browser.sign_in(&token);
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    assert_eq!(signed.header("location"), Some("/steward"));
+    let set = signed.header("set-cookie").unwrap();
+    for part in ["HttpOnly", "SameSite=Strict", "Path=/steward", "Max-Age="] {
+        assert!(set.contains(part), "{set}");
+    }
+    assert!(!set.contains(&token), "the cookie is not the token");
+
+    let home = browser.get("/steward");
+    assert!(home.body.contains("Anna, GIS") && home.body.contains("Härryda kommun"));
+    assert!(
+        home.body.contains(&format!(r#"href="{HARRYDA}""#)),
+        "{}",
+        home.body
+    );
+    assert!(
+        !home.body.contains("/steward/datasets/goteborg-badhus"),
+        "only the organisation's own datasets"
+    );
+
+    // A file with an error: the report names row 3, column C, and shows the cell.
+    let csrf = browser.csrf(HARRYDA);
+    let report = browser.post_file(
+        &format!("{HARRYDA}/check"),
+        &csrf,
+        "badplatser.csv",
+        &csv("57.63x"),
+    );
+    assert_eq!(report.status, 200, "{}", report.body);
+    assert!(
+        report
+            .body
+            .contains(r#"<td class="cell-error" data-row="3" data-column="C">"#),
+        "{}",
+        report.body
+    );
+    assert!(report.body.contains("57.63x"));
+    assert!(report.body.contains("publicerades inte"));
+    assert!(
+        !report.body.contains("/publish"),
+        "no publish button for a file with errors"
+    );
+    assert_eq!(
+        versions(&server, "harryda-badplatser").len(),
+        1,
+        "nothing published"
+    );
+
+    // The fixed file: valid, published only when the steward says so.
+    let report = browser.post_file(
+        &format!("{HARRYDA}/check"),
+        &csrf,
+        "badplatser.csv",
+        &csv("57.632"),
+    );
+    assert!(report.body.contains("Filen är giltig"), "{}", report.body);
+    let draft = field_value(&report.body, "draft").unwrap();
+    assert_eq!(
+        versions(&server, "harryda-badplatser").len(),
+        1,
+        "checked, not published"
+    );
+    let published = browser.post_form(
+        &format!("{HARRYDA}/publish"),
+        &[("csrf", &csrf), ("draft", &draft)],
+    );
+    assert_eq!(published.status, 303, "{}", published.body);
+    assert_eq!(
+        published.header("location"),
+        Some(&*format!("{HARRYDA}?published=2"))
+    );
+    let v = versions(&server, "harryda-badplatser");
+    assert_eq!(v.len(), 2);
+    let newest = v.iter().find(|v| v["number"] == 2).unwrap();
+    assert_eq!(newest["item_count"], 3);
+    assert_eq!(newest["published_by"], "Anna, GIS");
+    let page = browser.get(&format!("{HARRYDA}?published=2"));
+    assert!(page.body.contains("Version 2 är publicerad."));
+    assert!(page.body.contains(r#"<tr id="version-2">"#));
+
+    // The draft is gone once published.
+    let again = browser.post_form(
+        &format!("{HARRYDA}/publish"),
+        &[("csrf", &csrf), ("draft", &draft)],
+    );
+    assert_eq!(again.status, 404);
+    assert!(again.header("content-type").unwrap().starts_with("text/html"));
+    assert_eq!(versions(&server, "harryda-badplatser").len(), 2);
+
+    // Roll back to version 1 from the versions table.
+    let rolled = browser.post_form(
+        &format!("{HARRYDA}/rollback"),
+        &[("csrf", &csrf), ("version", "1")],
+    );
+    assert_eq!(rolled.status, 303, "{}", rolled.body);
+    assert_eq!(
+        rolled.header("location"),
+        Some(&*format!("{HARRYDA}?rolledback=3"))
+    );
+    let v = versions(&server, "harryda-badplatser");
+    assert_eq!(v.iter().find(|v| v["number"] == 3).unwrap()["rollback_of"], 1);
+
+    // Each step is in the audit log under the token's name.
+    let admin = server.token(None, "admin");
+    let audit = server.send(
+        "GET",
+        "/api/v1/audit?limit=100",
+        &[("Authorization", &format!("Bearer {admin}"))],
+        b"",
+    );
+    let actions: Vec<String> = audit.json()["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["token_name"] == "Anna, GIS")
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e["action"].as_str().unwrap(),
+                e["result"].as_str().unwrap()
+            )
+        })
+        .collect();
+    for expected in [
+        "sign_in:ok",
+        "dry_run:ok",
+        "publish:ok",
+        "publish:draft_not_found",
+        "rollback:ok",
+    ] {
+        assert!(actions.iter().any(|a| a == expected), "{expected} in {actions:?}");
+    }
+}
+
+#[test]
+fn forms_need_the_sessions_secret_and_this_sites_origin() {
+    let server = start();
+    let token = server.token(Some("1401"), "Anna");
+    let mut browser = Browser::new(&server);
+    browser.sign_in(&token);
+    let csrf = browser.csrf(HARRYDA);
+    let rollback = format!("{HARRYDA}/rollback");
+    for (pairs, extra) in [
+        (vec![("version", "1")], vec![]),
+        (vec![("csrf", "0000"), ("version", "1")], vec![]),
+        (
+            vec![("csrf", csrf.as_str()), ("version", "1")],
+            vec![("Origin", "https://evil.example")],
+        ),
+    ] {
+        let r = browser.post_form_with(&rollback, &pairs, &extra);
+        assert_eq!(r.status, 403, "{pairs:?} {extra:?}: {}", r.body);
+        assert!(r.body.contains("Ladda om sidan"), "{}", r.body);
+    }
+    let r = browser.post_file(&format!("{HARRYDA}/check"), "wrong", "a.csv", &csv("57.6"));
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        versions(&server, "harryda-badplatser").len(),
+        1,
+        "nothing changed"
+    );
+    // The same form from this site's own origin is taken.
+    let origin = server.base.clone();
+    let r = browser.post_form_with(
+        &rollback,
+        &[("csrf", &csrf), ("version", "1")],
+        &[("Origin", &origin)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+}
+
+#[test]
+fn another_organisations_dataset_is_refused_and_without_a_session_forms_go_to_sign_in() {
+    let server = start();
+    let token = server.token(Some("1401"), "Anna");
+    let mut browser = Browser::new(&server);
+    let r = browser.post_form(&format!("{HARRYDA}/rollback"), &[("version", "1")]);
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), Some("/steward?ended=1"));
+    assert_eq!(browser.get(HARRYDA).header("location"), Some("/steward?ended=1"));
+
+    browser.sign_in(&token);
+    let csrf = browser.csrf(HARRYDA);
+    let r = browser.get("/steward/datasets/goteborg-badhus");
+    assert_eq!(r.status, 403, "{}", r.body);
+    let r = browser.post_file(
+        "/steward/datasets/goteborg-badhus/check",
+        &csrf,
+        "a.csv",
+        &csv("57.6"),
+    );
+    assert_eq!(r.status, 403, "{}", r.body);
+    let r = browser.post_form(
+        "/steward/datasets/goteborg-badhus/rollback",
+        &[("csrf", &csrf), ("version", "1")],
+    );
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert_eq!(versions(&server, "goteborg-badhus").len(), 1);
+    assert_eq!(browser.get("/steward/datasets/no-such-dataset").status, 404);
+}
+
+#[test]
+fn revoking_the_token_ends_its_sessions_and_signing_out_ends_one() {
+    let server = start();
+    let token = server.token(Some("1401"), "Anna");
+    let mut browser = Browser::new(&server);
+    browser.sign_in(&token);
+    assert_eq!(browser.get(HARRYDA).status, 200);
+    datahamn::auth::Tokens::in_dir(server.data_dir())
+        .revoke(&token)
+        .unwrap();
+    assert_eq!(browser.get(HARRYDA).status, 303, "a revoked token's session ends");
+    assert_eq!(browser.sign_in(&token).status, 401);
+
+    let token = server.token(Some("1401"), "Bo");
+    browser.sign_in(&token);
+    let csrf = browser.csrf("/steward");
+    let out = browser.post_form("/steward/sign-out", &[("csrf", &csrf)]);
+    assert_eq!(out.status, 303);
+    assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
+    assert_eq!(browser.get(HARRYDA).status, 303, "the old cookie no longer works");
+}
+
+#[test]
+fn a_dataset_is_created_from_the_form_and_a_problem_keeps_the_values() {
+    let server = start();
+    let token = server.token(Some("1401"), "Anna");
+    let mut browser = Browser::new(&server);
+    browser.sign_in(&token);
+    let csrf = browser.csrf("/steward");
+    let mut form = vec![
+        ("csrf", csrf.as_str()),
+        ("id", "Fel Id!"),
+        ("profile", "swimming-pools"),
+        ("title_sv", "Simhallar <i>"),
+        ("title_en", "Pools"),
+        ("description_sv", "Kommunens simhallar."),
+        ("description_en", "The pools."),
+        ("license", "http://creativecommons.org/publicdomain/zero/1.0/"),
+        ("contact_email", "fritid@example.se"),
+        ("update_frequency", "MONTHLY"),
+    ];
+    let r = browser.post_form("/steward/datasets", &form);
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains(r#"value="Fel Id!""#), "the values are kept");
+    assert!(r.body.contains("Simhallar &lt;i&gt;") && !r.body.contains("Simhallar <i>"));
+    form[1] = ("id", "harryda-simhallar");
+    let r = browser.post_form("/steward/datasets", &form);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        r.header("location"),
+        Some("/steward/datasets/harryda-simhallar?created=1")
+    );
+    let d = server.get("/api/v1/datasets/harryda-simhallar").json();
+    assert_eq!(d["publisher"]["id"], "1401", "{d}");
+    assert!(
+        browser
+            .get("/steward/datasets/harryda-simhallar?created=1")
+            .body
+            .contains("Ladda upp dess första fil")
+    );
+}
+
+#[test]
+fn file_names_and_cells_are_escaped_in_the_report() {
+    let server = start();
+    let token = server.token(Some("1401"), "Anna");
+    let mut browser = Browser::new(&server);
+    browser.sign_in(&token);
+    let csrf = browser.csrf(HARRYDA);
+    let r = browser.post_file(
+        &format!("{HARRYDA}/check?lang=en"),
+        &csrf,
+        "<img src=x onerror=alert(1)>.csv",
+        &csv("<script>alert(1)</script>"),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains(r#"<html lang="en">"#));
+    assert!(!r.body.contains("<img src=x") && !r.body.contains("<script>alert"));
+    assert!(r.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(
+        r.body.contains("The file has 1 error in 1 of 3 rows"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains(r#"<td class="cell-error" data-row="3" data-column="C">"#)
+    );
+}
