@@ -658,6 +658,14 @@ pub fn report(lang: Lang, p: &ReportPage<'_>) -> String {
                 r.error_count
             );
         }
+        let _ = write!(
+            out,
+            "<p>{}</p>",
+            lang.t(
+                "Rätta cellerna i kalkylarket eller GIS-verktyget, spara som CSV igen och ladda upp den rättade filen här.",
+                "Fix the cells in the spreadsheet or GIS tool, save as CSV again and upload the fixed file here."
+            )
+        );
         upload_form(
             &mut out,
             lang,
@@ -665,6 +673,33 @@ pub fn report(lang: Lang, p: &ReportPage<'_>) -> String {
             p.csrf,
             lang.t("Ladda upp den rättade filen", "Upload the fixed file"),
         );
+        if r.rows.valid > 0 && !r.has_file_errors() {
+            let _ = write!(
+                out,
+                r#"<h2 id="valid-rows">{h}</h2><p>{text}</p>
+<form method="post" action="/steward/datasets/{id}/publish{q}" class="stack">{csrf}<input type="hidden" name="draft" value="{draft}"><input type="hidden" name="valid_rows_only" value="1"><button type="submit" class="secondary">{label}</button></form>"#,
+                h = lang.t("Eller publicera de giltiga raderna", "Or publish the valid rows"),
+                text = e(&match lang {
+                    Lang::Sv => format!(
+                        "De {} raderna utan fel kan publiceras nu. Raderna med fel ({}) hoppas över och listas i versionens rapport; rätta dem sedan i en ny version.",
+                        r.rows.valid, r.rows.invalid
+                    ),
+                    Lang::En => format!(
+                        "The {} rows without errors can be published now. The rows with errors ({}) are skipped and listed in the version's report; fix them in a later version.",
+                        r.rows.valid, r.rows.invalid
+                    ),
+                }),
+                id = e(&meta.id),
+                csrf = csrf_field(p.csrf),
+                draft = e(p.draft_id),
+                label = e(&format!(
+                    "{} {} {}",
+                    lang.t("Publicera de", "Publish the"),
+                    r.rows.valid,
+                    lang.t("giltiga raderna", "valid rows")
+                )),
+            );
+        }
     }
     if !r.warnings.is_empty() {
         let _ = write!(
@@ -745,7 +780,14 @@ mod tests {
         assert!(!html.contains("<script>") && !html.contains("<b>") && !html.contains("<i>"));
         assert!(html.contains("<td>Frökens udde</td>"));
         assert!(html.contains(r#"action="/steward/datasets/harryda-badplatser/check""#));
-        assert!(!html.contains("/publish"), "an invalid file cannot be published");
+        assert!(
+            !html.contains(r#"class="publish""#),
+            "an invalid file cannot be published as it is"
+        );
+        assert!(
+            html.contains(r#"name="valid_rows_only" value="1""#),
+            "its 2 valid rows can be"
+        );
         assert!(html.contains(r#"name="csrf" value="s3cret""#));
     }
 

@@ -205,6 +205,11 @@ impl Report {
         }
     }
 
+    /// Whether an error concerns the whole file (no row): then no row can be published.
+    pub fn has_file_errors(&self) -> bool {
+        self.errors.iter().any(|i| i.row.is_none())
+    }
+
     /// A readable form for the terminal, in English.
     pub fn to_text(&self) -> String {
         let mut out = String::new();

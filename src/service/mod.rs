@@ -540,7 +540,7 @@ impl Platform {
         let mut checked = ingest::check_with(file, profile, &check_options, &mut ingest::KeepIds);
         let valid_rows_only = options.valid_rows_only || meta.publish_valid_rows;
         let publishable = checked.report.valid
-            || (valid_rows_only && !checked.rows.is_empty() && !has_file_errors(&checked.report));
+            || (valid_rows_only && !checked.rows.is_empty() && !checked.report.has_file_errors());
         if !publishable {
             return Err(ServiceError::Invalid(Box::new(checked.report)));
         }
@@ -1076,8 +1076,4 @@ impl Dump {
         writer.finish()?.finish()?;
         Ok(())
     }
-}
-
-fn has_file_errors(report: &Report) -> bool {
-    report.errors.iter().any(|i| i.row.is_none())
 }

@@ -291,13 +291,14 @@ impl super::Platform {
     }
 
     /// Publishes the file a session checked, exactly as it was checked, as the dataset's next
-    /// version.
+    /// version; with `valid_rows_only`, the rows without errors of a file that has some.
     pub fn publish_draft(
         &self,
         session_id: &str,
         principal: &Principal,
         dataset: &str,
         draft_id: &str,
+        valid_rows_only: bool,
     ) -> Result<Published, ApiError> {
         self.steward_as(
             Ok(principal.clone()),
@@ -309,7 +310,11 @@ impl super::Platform {
                     .sessions
                     .take_draft(session_id, dataset, draft_id)
                     .ok_or_else(|| ServiceError::DraftNotFound(draft_id.to_owned()))?;
-                match self.upload(p, dataset, draft.file.source(), &UploadOptions::default())? {
+                let options = UploadOptions {
+                    valid_rows_only,
+                    ..UploadOptions::default()
+                };
+                match self.upload(p, dataset, draft.file.source(), &options)? {
                     UploadOutcome::Published(published) => Ok(*published),
                     UploadOutcome::Checked(_) => Err(ServiceError::Internal("a publish only checked".into())),
                 }

@@ -98,7 +98,8 @@ try {
   const cell = page.locator('td.cell-error[data-row="4"][data-column="C"]');
   check(await cell.count() === 1, "the offending cell (row 4, column C) is marked");
   check((await cell.innerText()).includes("57.7O385"), "the cell shows the wrong value");
-  check(await page.getByRole("button", { name: "Publicera" }).count() === 0, "a file with errors cannot be published");
+  check(await page.getByRole("button", { name: "Publicera", exact: true }).count() === 0, "a file with errors cannot be published");
+  check(await page.getByRole("button", { name: /giltiga raderna/ }).count() === 1, "its valid rows can be, on request");
   const background = await cell.evaluate((el) => getComputedStyle(el).backgroundColor);
   check(background !== "rgba(0, 0, 0, 0)", "the cell is highlighted");
   await cell.scrollIntoViewIfNeeded();
@@ -112,7 +113,7 @@ try {
   await shot("fixed-file-valid");
 
   // 8. Publish, and see the new version.
-  await page.getByRole("button", { name: "Publicera" }).click();
+  await page.getByRole("button", { name: "Publicera", exact: true }).click();
   await page.getByText(/Version \d+ är publicerad/).waitFor();
   const versionsAfter = await page.locator("table.versions tbody tr").count();
   check(versionsAfter === versionsBefore + 1, `one more version (${versionsBefore} → ${versionsAfter})`);

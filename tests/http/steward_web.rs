@@ -159,7 +159,7 @@ fn a_steward_signs_in_checks_a_file_with_an_error_then_publishes_the_fixed_one()
     assert!(report.body.contains("57.63x"));
     assert!(report.body.contains("publicerades inte"));
     assert!(
-        !report.body.contains("/publish"),
+        !report.body.contains(r#"class="publish""#),
         "no publish button for a file with errors"
     );
     assert_eq!(
@@ -409,4 +409,25 @@ fn file_names_and_cells_are_escaped_in_the_report() {
         r.body
             .contains(r#"<td class="cell-error" data-row="3" data-column="C">"#)
     );
+}
+
+#[test]
+fn the_valid_rows_of_a_file_with_errors_can_be_published_on_request() {
+    let server = start();
+    let token = server.token(Some("1401"), "Anna");
+    let mut browser = Browser::new(&server);
+    browser.sign_in(&token);
+    let csrf = browser.csrf(HARRYDA);
+    let report = browser.post_file(&format!("{HARRYDA}/check"), &csrf, "a.csv", &csv("norr"));
+    assert!(report.body.contains("De 2 raderna utan fel"), "{}", report.body);
+    let draft = field_value(&report.body, "draft").unwrap();
+    let r = browser.post_form(
+        &format!("{HARRYDA}/publish"),
+        &[("csrf", &csrf), ("draft", &draft), ("valid_rows_only", "1")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let v = versions(&server, "harryda-badplatser");
+    let newest = v.iter().find(|v| v["number"] == 2).unwrap();
+    assert_eq!(newest["item_count"], 2);
+    assert_eq!(newest["skipped_row_count"], 1);
 }

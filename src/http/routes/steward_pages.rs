@@ -552,13 +552,14 @@ pub async fn publish(
     }
     let back = url(&p, &format!("/steward/datasets/{id}"), &[]);
     let draft = form.get("draft").cloned().unwrap_or_default();
+    let valid_rows_only = form.get("valid_rows_only").is_some_and(|v| v == "1");
     let (s, sid, principal, dataset) = (
         state.clone(),
         signed.id.clone(),
         signed.principal.clone(),
         id.to_string(),
     );
-    match blocking(move || s.publish_draft(&sid, &principal, &dataset, &draft)).await {
+    match blocking(move || s.publish_draft(&sid, &principal, &dataset, &draft, valid_rows_only)).await {
         Ok(published) => Ok(see_other(&url(
             &p,
             &format!("/steward/datasets/{id}"),
