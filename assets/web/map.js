@@ -51,14 +51,16 @@
   }).addTo(map);
   function show() {
     el.setAttribute("data-markers", String(count));
-    status.textContent = (sv ? "Visar " : "Showing ") + count + (sv ? " punkter." : " points.") +
+    var unit = count === 1 ? (sv ? " punkt." : " point.") : (sv ? " punkter." : " points.");
+    status.textContent = (sv ? "Visar " : "Showing ") + count + unit +
       (count >= MAX ? (sv ? " (de första " + MAX + ")" : " (the first " + MAX + ")") : "");
   }
   function load(url) {
     fetch(url, { headers: { Accept: "application/geo+json" } })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (fc) {
-        var features = (fc.features || []).filter(function (f) { return f.geometry; });
+        // A feature collection (a dataset's items, page by page) or one feature (an item).
+        var features = (fc.type === "Feature" ? [fc] : fc.features || []).filter(function (f) { return f.geometry; });
         layer.addData(features);
         count += features.length;
         if (bounds.isValid()) map.fitBounds(bounds.pad(0.1), { maxZoom: 14 });

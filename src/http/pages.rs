@@ -44,6 +44,28 @@ impl Lang {
         }
     }
 
+    /// From an `Accept-Language` header (for Linked Data URIs, which take no parameters):
+    /// English when the client prefers English to Swedish, else Swedish.
+    pub fn from_accept_language(value: Option<&str>) -> Self {
+        let (mut sv, mut en) = (0.0f32, 0.0f32);
+        for (i, part) in value.unwrap_or("").split(',').enumerate() {
+            let mut fields = part.split(';');
+            let tag = fields.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = fields
+                .find_map(|f| f.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                .unwrap_or(1.0)
+                // Earlier tags win ties.
+                - i as f32 * 1e-4;
+            let primary = tag.split('-').next().unwrap_or("");
+            if primary == "sv" {
+                sv = sv.max(q);
+            } else if primary == "en" {
+                en = en.max(q);
+            }
+        }
+        if en > sv { Lang::En } else { Lang::Sv }
+    }
+
     /// A localized value in this language, or the other when this one is empty.
     pub fn pick(self, text: &Localized) -> &str {
         let (first, second) = match self {
@@ -63,13 +85,22 @@ impl Lang {
 }
 
 /// The page around `main`: `<html lang>`, the header with the language switch (to `switch_href`,
-/// the same page in the other language) and the footer.
+/// the same page in the other language; none when it is empty, as on Linked Data URIs, whose
+/// language follows `Accept-Language`) and the footer.
 pub fn layout(lang: Lang, title: &str, switch_href: &str, head: &str, main: &str) -> String {
     let e = escape;
     let q = lang.query();
     let (switch_label, switch_lang) = match lang {
         Lang::Sv => ("English", "en"),
         Lang::En => ("Svenska", "sv"),
+    };
+    let switch = if switch_href.is_empty() {
+        String::new()
+    } else {
+        format!(
+            r#"<a href="{}" hreflang="{switch_lang}" lang="{switch_lang}">{switch_label}</a>"#,
+            e(switch_href)
+        )
     };
     format!(
         r##"<!doctype html>
@@ -80,7 +111,7 @@ pub fn layout(lang: Lang, title: &str, switch_href: &str, head: &str, main: &str
 <a class="skip" href="#main">{skip}</a>
 <header><nav aria-label="{nav}"><a class="brand" href="/{q}">datahamn</a>
 <a href="/{q}">{datasets}</a><a href="/sparql">SPARQL</a><a href="/docs/">{api}</a><a href="/steward{q}">{publish}</a>
-<a href="{switch}" hreflang="{switch_lang}" lang="{switch_lang}">{switch_label}</a></nav></header>
+{switch}</nav></header>
 <main id="main">
 {main}
 </main>
@@ -94,7 +125,6 @@ pub fn layout(lang: Lang, title: &str, switch_href: &str, head: &str, main: &str
         datasets = lang.t("Datamängder", "Datasets"),
         api = lang.t("API-dokumentation", "API documentation"),
         publish = lang.t("Publicera data", "Publish data"),
-        switch = e(switch_href),
         footer = lang.t(
             "Öppna data från svenska kommuner, i ett gemensamt vokabulär.",
             "Open data from Swedish municipalities, in one shared vocabulary."
@@ -118,7 +148,7 @@ ul.datasets{list-style:none;padding:0}ul.datasets li{border-top:1px solid #ddd;p
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}\
 .scroll{overflow-x:auto}.badge{display:inline-block;padding:0 .5rem;border-radius:4px;background:#e6f2e6;color:#114411}\
 .badge.warn{background:#fff1d6;color:#5c3b00}\
-#map{height:420px;border:1px solid #999;background:#eef3f7}\
+#map{height:420px;border:1px solid #999;background:#eef3f7}#map.small{height:280px}\
 pre{background:#f4f4f4;padding:.75rem;overflow-x:auto}\
 footer{margin-top:3rem;border-top:1px solid #ccc;color:#444}\
 form.stack{display:flex;flex-direction:column;gap:.35rem;max-width:40rem;margin:1rem 0}\
@@ -652,6 +682,22 @@ pub fn municipality(lang: Lang, p: &MunicipalityPage<'_>) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn accept_language_picks_english_only_when_preferred_to_swedish() {
+        for (header, lang) in [
+            (None, Lang::Sv),
+            (Some("en-GB,en;q=0.9"), Lang::En),
+            (Some("sv-SE,sv;q=0.9,en-US;q=0.8,en;q=0.7"), Lang::Sv),
+            (Some("de-DE,en;q=0.5"), Lang::En),
+            (Some("de-DE"), Lang::Sv),
+            (Some("en;q=0.4,sv;q=0.6"), Lang::Sv),
+            (Some("en, sv"), Lang::En),
+        ] {
+            assert_eq!(Lang::from_accept_language(header), lang, "{header:?}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -1,5 +1,5 @@
 // The path from "I have a CSV" to "it is published", as a steward and a visitor take it, in
-// Debian's headless Chromium: open the home page, search, open a dataset, see its map markers,
+// Debian's headless Chromium: open the home page, search, open an item and a dataset, see their map markers,
 // sign in as a steward, upload a file with an error, see the error cell, upload the fixed file,
 // publish, and see the new version. A screenshot of each step goes to $ARTEFACTS.
 //
@@ -63,6 +63,15 @@ try {
   await page.waitForURL(/[?&]q=/);
   check(await page.getByRole("link", { name: "Frökens udde" }).count() >= 1, "the search finds Frökens udde");
   await shot("search");
+
+  // An item's page (its Linked Data URI, in the site's layout), with its point on a map.
+  await page.getByRole("link", { name: "Frökens udde" }).first().click();
+  await page.waitForURL(/\/id\/harryda-badplatser\/frokens-udde$/);
+  await page.waitForFunction(() => document.getElementById("map")?.getAttribute("data-markers") === "1", null, {
+    timeout: 15000,
+  });
+  check(await page.getByRole("link", { name: /Badplatser i Härryda kommun/ }).count() === 1, "the item links its dataset");
+  await shot("item");
 
   // 3. A dataset's page, and its map's markers.
   await page.goto(`${BASE}/datasets/harryda-badplatser`);

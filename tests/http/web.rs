@@ -153,10 +153,47 @@ fn map_assets_are_vendored_and_cached_for_good() {
     for path in [
         "/assets/leaflet/1.9.4/leaflet.js",
         "/assets/leaflet/1.9.4/leaflet.css",
-        "/assets/web/1/map.js",
+        "/assets/web/2/map.js",
     ] {
         let r = shared().get(path);
         assert_eq!(r.status, 200, "{path}");
         assert!(r.header("cache-control").unwrap().contains("immutable"));
     }
+}
+
+#[test]
+fn an_items_page_is_in_the_layout_in_the_language_the_browser_prefers() {
+    let path = "/id/harryda-badplatser/frokens-udde";
+    let sv = shared().send("GET", path, &[("Accept", BROWSER)], b"");
+    assert_eq!(sv.status, 200);
+    assert!(sv.body.contains(r#"<html lang="sv">"#) && sv.body.contains("Andra format"));
+    assert!(
+        sv.body
+            .contains(r#"<a href="/datasets/harryda-badplatser">Datamängd: Badplatser i Härryda kommun</a>"#),
+        "{}",
+        sv.body
+    );
+    assert!(sv.body.contains(r#"<a href="/municipalities/1401">"#));
+    assert!(sv.body.contains(r#"<div id="map" class="small""#));
+    assert!(
+        sv.body.contains(r#"<a class="brand" href="/">datahamn</a>"#),
+        "the site's header"
+    );
+    let en = shared().send(
+        "GET",
+        path,
+        &[
+            ("Accept", BROWSER),
+            ("Accept-Language", "en-GB,en;q=0.9,sv;q=0.5"),
+        ],
+        b"",
+    );
+    assert!(en.body.contains(r#"<html lang="en">"#) && en.body.contains("Other formats"));
+    assert!(en.body.contains(r#"href="/datasets/harryda-badplatser?lang=en""#));
+    assert!(en.header("vary").unwrap().contains("Accept-Language"));
+    assert_ne!(
+        en.header("etag"),
+        sv.header("etag"),
+        "one entity tag per language"
+    );
 }

@@ -3,7 +3,9 @@
 //! (`/id/{dataset}/{local id}`), datasets and their versions, municipalities, counties,
 //! organisations, and the terms of datahamn's own vocabulary (`/def/…`).
 
+use super::pages::{LEAFLET_VERSION, MAP_JS_VERSION};
 use crate::error::{ApiError, Code};
+use crate::http::pages::{self, Lang};
 use crate::http::render::escape;
 use crate::http::{State, negotiate};
 use crate::mapping::ItemView;
@@ -60,7 +62,36 @@ pub async fn get_item_uri(
     let entry = model.item(&id).ok_or(ServiceError::ItemNotFound(id))?.clone();
     let generation = model.generation();
     let body = if media_type == "text/html" {
-        page(&entry.view).into_bytes()
+        let lang = Lang::from_accept_language(
+            req.headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        );
+        let mut res = crate::http::rdf_response(
+            &req,
+            generation,
+            if lang == Lang::En {
+                "text/html; lang=en"
+            } else {
+                "text/html"
+            },
+            page(
+                &entry.view,
+                model.dataset(&dataset).map(|d| &d.record.meta.title),
+                lang,
+            )
+            .into_bytes(),
+        );
+        let headers = res.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        headers.insert(
+            header::VARY,
+            header::HeaderValue::from_static("Accept, Accept-Language, Accept-Encoding"),
+        );
+        return Ok(res);
     } else {
         let platform = state.clone().into_inner();
         web::block(move || platform.describe_items(&[&entry.view], media_type))
@@ -309,25 +340,30 @@ fn resource_page(iri: &str, statements: &[Statement]) -> String {
     )
 }
 
-/// The HTML page of an item: what it is, where, its attributes, and links to every other
+/// The HTML page of an item, in the public pages' layout: what it is, where (a map with its
+/// point), its attributes, its dataset and municipality pages, and links to every other
 /// representation. Every value is escaped.
-fn page(v: &ItemView) -> String {
+fn page(v: &ItemView, dataset_title: Option<&crate::profile::Localized>, lang: Lang) -> String {
     let e = escape;
+    let q = lang.query();
     let mut rows = String::new();
     let mut row = |k: &str, val: &str| {
-        let _ = write!(rows, "<tr><th>{}</th><td>{}</td></tr>", e(k), e(val));
+        let _ = write!(
+            rows,
+            "<tr><th scope=\"row\">{}</th><td>{}</td></tr>",
+            e(k),
+            e(val)
+        );
     };
-    row("type", &v.kind);
-    row("dataset", &v.dataset);
-    row(
-        "municipality",
-        &format!("{} ({})", v.municipality.name, v.municipality.code),
-    );
+    row(lang.t("typ", "type"), &v.kind);
     if let (Some(lat), Some(lon)) = (v.latitude, v.longitude) {
-        row("position (WGS84)", &format!("{lat}, {lon}"));
+        row(
+            lang.t("position (WGS84)", "position (WGS84)"),
+            &format!("{lat}, {lon}"),
+        );
     }
     if let Some(u) = &v.updated {
-        row("updated", u);
+        row(lang.t("uppdaterad", "updated"), u);
     }
     for (k, val) in &v.properties {
         let text = match val {
@@ -336,7 +372,6 @@ fn page(v: &ItemView) -> String {
         };
         row(k, &text);
     }
-    let uri = e(&v.uri);
     let links = [
         (v.uri.as_str(), "Turtle", "text/turtle"),
         (v.uri.as_str(), "JSON-LD", "application/ld+json"),
@@ -348,16 +383,17 @@ fn page(v: &ItemView) -> String {
             "GeoJSON (OGC API Features)",
             "application/geo+json",
         ),
-        (v.links.dataset.as_str(), "Its dataset", "application/json"),
+        (
+            v.links.dataset.as_str(),
+            lang.t("Datamängden (JSON)", "The dataset (JSON)"),
+            "application/json",
+        ),
     ];
-    let mut alternates = String::new();
+    let mut head = String::new();
     let mut list = String::new();
     for (href, title, media) in links {
         let (href, title, media) = (e(href), e(title), e(media));
-        let _ = write!(
-            alternates,
-            r#"<link rel="alternate" type="{media}" href="{href}">"#
-        );
+        let _ = write!(head, r#"<link rel="alternate" type="{media}" href="{href}">"#);
         let _ = write!(
             list,
             r#"<li><a href="{href}" type="{media}">{title}</a> <code>{media}</code></li>"#
@@ -368,21 +404,45 @@ fn page(v: &ItemView) -> String {
         .as_deref()
         .map(|d| format!("<p>{}</p>", e(d)))
         .unwrap_or_default();
-    format!(
-        r#"<!doctype html>
-<html lang="sv"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{name}</title>{alternates}
-<style>body{{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem}}th{{text-align:left;padding-right:1rem;vertical-align:top}}code{{color:#555}}</style>
-</head><body>
-<h1>{name}</h1>
+    let map = if v.latitude.is_some() && v.longitude.is_some() {
+        let _ = write!(
+            head,
+            r#"<link rel="stylesheet" href="/assets/leaflet/{LEAFLET_VERSION}/leaflet.css"><script defer src="/assets/leaflet/{LEAFLET_VERSION}/leaflet.js"></script><script defer src="/assets/web/{MAP_JS_VERSION}/map.js"></script>"#
+        );
+        format!(
+            r#"<div id="map" class="small" role="region" aria-label="{label}" data-items="{feature}" data-lang="{code}"></div>"#,
+            label = lang.t("Karta med postens läge", "Map of the item's position"),
+            feature = e(&v.links.feature),
+            code = lang.code(),
+        )
+    } else {
+        String::new()
+    };
+    let main = format!(
+        r#"<h1>{name}</h1>
+<p class="meta"><a href="/datasets/{dataset}{q}">{dataset_label}</a> · <a href="/municipalities/{code}{q}">{municipality} ({code})</a></p>
 <p><code>{uri}</code></p>
 {description}
+{map}
 <table>{rows}</table>
-<h2>Andra format / Other formats</h2>
-<p>The same URI answers in each format by <code>Accept</code>.</p>
-<ul>{list}</ul>
-</body></html>
-"#,
+<h2>{other}</h2>
+<p>{same}</p>
+<ul>{list}</ul>"#,
         name = e(&v.name),
-    )
+        dataset = e(&v.dataset),
+        dataset_label = e(&format!(
+            "{}: {}",
+            lang.t("Datamängd", "Dataset"),
+            dataset_title.map_or(v.dataset.as_str(), |t| lang.pick(t))
+        )),
+        code = e(&v.municipality.code),
+        municipality = e(&v.municipality.name),
+        uri = e(&v.uri),
+        other = lang.t("Andra format", "Other formats"),
+        same = lang.t(
+            "Samma URI svarar i varje format efter Accept-huvudet.",
+            "The same URI answers in each format by the Accept header."
+        ),
+    );
+    pages::layout(lang, &v.name, "", &head, &main)
 }

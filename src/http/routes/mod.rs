@@ -137,7 +137,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "/assets/leaflet/1.9.4/leaflet.css",
         pages::leaflet_css
     ))
-    .service(get_resource!("/assets/web/1/map.js", pages::map_js))
+    .service(get_resource!(
+        format!("/assets/web/{}/map.js", pages::MAP_JS_VERSION),
+        pages::map_js
+    ))
     .service(get_resource!(
         "/api/v1/datasets/{id}/items",
         items::list_dataset_items

@@ -15,7 +15,7 @@ use serde_json::Value as Json;
 /// The vendored Leaflet's version, in its assets' URLs (which never change content).
 pub const LEAFLET_VERSION: &str = "1.9.4";
 /// The map script's version, in its URL: change it when `assets/web/map.js` changes.
-pub const MAP_JS_VERSION: &str = "1";
+pub const MAP_JS_VERSION: &str = "2";
 const LEAFLET_JS: &[u8] = include_bytes!("../../../assets/leaflet/leaflet.js");
 const LEAFLET_CSS: &[u8] = include_bytes!("../../../assets/leaflet/leaflet.css");
 const MAP_JS: &[u8] = include_bytes!("../../../assets/web/map.js");
