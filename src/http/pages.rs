@@ -137,7 +137,7 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;line-height:1.5;color
 header,main,footer{max-width:72rem;margin:0 auto;padding:0 1rem}\
 header nav{display:flex;flex-wrap:wrap;gap:1.25rem;align-items:baseline;padding:1rem 0;border-bottom:1px solid #ccc}\
 .brand{font-weight:700;font-size:1.25rem}\
-a{color:#0b4f9c}a:focus,button:focus,input:focus,select:focus{outline:3px solid #b35c00;outline-offset:2px}\
+a{color:#0b4f9c}a:focus,button:focus,input:focus,select:focus,textarea:focus,summary:focus{outline:3px solid #b35c00;outline-offset:2px}\
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem}\
 form.filters{display:flex;flex-wrap:wrap;gap:1rem;align-items:end;margin:1rem 0}\
 form.filters label{display:flex;flex-direction:column;font-weight:600}\

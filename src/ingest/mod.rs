@@ -340,6 +340,16 @@ pub fn for_each_final_row(
     check_with(source, profile, options, &mut Final { ids: final_ids, each });
 }
 
+/// The CSV reader every pass over a file uses: records of any length, the header as a record.
+fn csv_reader<R: std::io::Read>(delimiter: u8, text: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(false)
+        .buffer_capacity(64 * 1024)
+        .from_reader(text)
+}
+
 /// Spreadsheet row numbers of the records a CSV reader returns: a record's first line, less
 /// the line breaks inside quoted cells before it (a spreadsheet shows such a cell in one row),
 /// counting the empty lines a reader skips. The header is row 1.
@@ -385,12 +395,7 @@ pub fn excerpt(source: Source<'_>, wanted: &std::collections::BTreeSet<u64>) -> 
         return out;
     };
     let (text, lines) = source::Tap::new(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(sniffed.delimiter)
-        .flexible(true)
-        .has_headers(false)
-        .buffer_capacity(64 * 1024)
-        .from_reader(text);
+    let mut reader = csv_reader(sniffed.delimiter, text);
     let mut records = reader.records();
     let mut sheet = SheetRows::default();
     match records.next() {
@@ -473,12 +478,7 @@ pub fn check_with(
         // Settled once the whole file is read.
         line_terminator: "LF".to_owned(),
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .has_headers(false)
-        .buffer_capacity(64 * 1024)
-        .from_reader(text);
+    let mut reader = csv_reader(delimiter, text);
     let mut records = reader.records();
     let mut sheet = SheetRows::default();
     let headers: Vec<String> = match records.next() {

@@ -167,6 +167,38 @@ fn form_expired(page: &PageRequest<'_>) -> HttpResponse {
     )
 }
 
+/// The steward a form acts for: signed in, with the session's secret, from this site. Else
+/// the answer: to the sign-in page, or the expired-form page.
+fn form_steward(
+    req: &HttpRequest,
+    p: &PageRequest<'_>,
+    state: &State,
+    csrf: Option<&str>,
+) -> Result<Result<Signed, HttpResponse>, ApiError> {
+    let Some(signed) = signed_in(req, state)? else {
+        return Ok(Err(to_sign_in(p)));
+    };
+    if !form_allowed(req, &signed, csrf) {
+        return Ok(Err(form_expired(p)));
+    }
+    Ok(Ok(signed))
+}
+
+/// A form's write done: `done` redirects; a refusal is a page naming it, with the way `back`;
+/// an internal error stays one (logged, and a problem document).
+fn after_write<T>(
+    p: &PageRequest<'_>,
+    outcome: Result<T, ApiError>,
+    back: &str,
+    done: impl FnOnce(T) -> HttpResponse,
+) -> Result<HttpResponse, ApiError> {
+    match outcome {
+        Ok(value) => Ok(done(value)),
+        Err(e) if e.code == Code::Internal => Err(e),
+        Err(e) => Ok(problem_page(p, &e, back)),
+    }
+}
+
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
@@ -326,12 +358,10 @@ pub async fn create(
     form: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
     let p = PageRequest::new(&req);
-    let Some(signed) = signed_in(&req, &state)? else {
-        return Ok(to_sign_in(&p));
+    let signed = match form_steward(&req, &p, &state, form.get("csrf").map(String::as_str))? {
+        Ok(s) => s,
+        Err(answer) => return Ok(answer),
     };
-    if !form_allowed(&req, &signed, form.get("csrf").map(String::as_str)) {
-        return Ok(form_expired(&p));
-    }
     let field = |name: &str| form.get(name).map(|v| v.trim().to_owned()).unwrap_or_default();
     let values = CreateForm {
         id: field("id"),
@@ -544,12 +574,10 @@ pub async fn publish(
     form: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
     let p = PageRequest::new(&req);
-    let Some(signed) = signed_in(&req, &state)? else {
-        return Ok(to_sign_in(&p));
+    let signed = match form_steward(&req, &p, &state, form.get("csrf").map(String::as_str))? {
+        Ok(s) => s,
+        Err(answer) => return Ok(answer),
     };
-    if !form_allowed(&req, &signed, form.get("csrf").map(String::as_str)) {
-        return Ok(form_expired(&p));
-    }
     let back = url(&p, &format!("/steward/datasets/{id}"), &[]);
     let draft = form.get("draft").cloned().unwrap_or_default();
     let valid_rows_only = form.get("valid_rows_only").is_some_and(|v| v == "1");
@@ -559,15 +587,15 @@ pub async fn publish(
         signed.principal.clone(),
         id.to_string(),
     );
-    match blocking(move || s.publish_draft(&sid, &principal, &dataset, &draft, valid_rows_only)).await {
-        Ok(published) => Ok(see_other(&url(
+    let outcome =
+        blocking(move || s.publish_draft(&sid, &principal, &dataset, &draft, valid_rows_only)).await;
+    after_write(&p, outcome, &back, |published| {
+        see_other(&url(
             &p,
             &format!("/steward/datasets/{id}"),
             &[("published", published.version.number.to_string())],
-        ))),
-        Err(e) if e.code == Code::Internal => Err(e),
-        Err(e) => Ok(problem_page(&p, &e, &back)),
-    }
+        ))
+    })
 }
 
 /// `POST /steward/datasets/{id}/rollback`: publishes an earlier version's data again.
@@ -578,12 +606,10 @@ pub async fn rollback(
     form: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
     let p = PageRequest::new(&req);
-    let Some(signed) = signed_in(&req, &state)? else {
-        return Ok(to_sign_in(&p));
+    let signed = match form_steward(&req, &p, &state, form.get("csrf").map(String::as_str))? {
+        Ok(s) => s,
+        Err(answer) => return Ok(answer),
     };
-    if !form_allowed(&req, &signed, form.get("csrf").map(String::as_str)) {
-        return Ok(form_expired(&p));
-    }
     let back = url(&p, &format!("/steward/datasets/{id}"), &[]);
     let Some(to) = form.get("version").and_then(|v| v.trim().parse::<u64>().ok()) else {
         return Ok(problem_page(
@@ -603,13 +629,11 @@ pub async fn rollback(
         )
     })
     .await;
-    match outcome {
-        Ok(published) => Ok(see_other(&url(
+    after_write(&p, outcome, &back, |published| {
+        see_other(&url(
             &p,
             &format!("/steward/datasets/{id}"),
             &[("rolledback", published.version.number.to_string())],
-        ))),
-        Err(e) if e.code == Code::Internal => Err(e),
-        Err(e) => Ok(problem_page(&p, &e, &back)),
-    }
+        ))
+    })
 }
