@@ -9,8 +9,8 @@
 //!
 //! Owns the drafts too: the file of the last check a session made for a dataset, kept (in
 //! memory, or its temporary file) with its report until the steward publishes it, checks
-//! another file, or [`DRAFT_LIFETIME`] passes. Publishing a draft publishes exactly the bytes
-//! that were checked.
+//! another file, or [`DRAFT_LIFETIME`] passes (200 drafts at most, the oldest dropped first).
+//! Publishing a draft publishes exactly the bytes that were checked.
 
 use super::spool::Received;
 use super::steward::{UploadOptions, UploadOutcome};
@@ -32,6 +32,8 @@ pub const LIFETIME: Duration = Duration::from_secs(12 * 3_600);
 pub const DRAFT_LIFETIME: Duration = Duration::from_secs(3_600);
 /// At most this many sessions are kept; the least recently used go first.
 const MAX_SESSIONS: usize = 10_000;
+/// At most this many checked files wait to be published; the oldest go first.
+const MAX_DRAFTS: usize = 200;
 
 /// A session as a request sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -183,6 +185,10 @@ impl Sessions {
         drafts.retain(|d| {
             now.duration_since(d.created) < DRAFT_LIFETIME && !(d.session == session && d.dataset == dataset)
         });
+        if drafts.len() >= MAX_DRAFTS {
+            // Oldest first: they were pushed in order.
+            drafts.remove(0);
+        }
         drafts.push(draft.clone());
         Ok(draft)
     }
@@ -369,6 +375,31 @@ mod tests {
             sessions.get_at(&new.id, t0 + LIFETIME).is_none(),
             "used, but too old"
         );
+    }
+
+    #[test]
+    fn the_oldest_drafts_go_when_too_many_wait() {
+        let sessions = Sessions::default();
+        let a = sessions.create(&steward()).unwrap();
+        let mut ids = Vec::new();
+        for i in 0..=MAX_DRAFTS {
+            let d = sessions
+                .keep_draft(
+                    &a.id,
+                    &format!("d{i}"),
+                    "f.csv",
+                    Report::default(),
+                    Received::Memory(Vec::new()),
+                )
+                .unwrap();
+            ids.push(d.id.clone());
+        }
+        assert_eq!(sessions.drafts.lock().unwrap().len(), MAX_DRAFTS);
+        assert!(
+            sessions.take_draft(&a.id, "d0", &ids[0]).is_none(),
+            "the oldest went"
+        );
+        assert!(sessions.take_draft(&a.id, "d1", &ids[1]).is_some());
     }
 
     #[test]
