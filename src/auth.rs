@@ -12,7 +12,6 @@
 
 use crate::service::time;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -119,16 +118,7 @@ pub struct Tokens {
 /// The file's tokens, and the modification time and length they were read at.
 type Cached = (Option<std::time::SystemTime>, u64, Vec<TokenRecord>);
 
-fn hash(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
-}
-
-/// Equal in time independent of where the strings differ.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-use crate::text::hex;
+use crate::text::{hex, same_secret, sha256_hex};
 
 impl Tokens {
     /// The tokens of the data directory `dir` (the file need not exist yet).
@@ -253,7 +243,7 @@ impl Tokens {
                 created: now,
                 expires: lifetime.map(|d| now + i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2)),
                 revoked: None,
-                hash: hash(&token),
+                hash: sha256_hex(&token),
             };
             records.push(record.clone());
             Ok((token, record))
@@ -288,7 +278,7 @@ impl Tokens {
         let Some(record) = records.iter().find(|r| r.id == id) else {
             return Ok(Err(AuthError::Unknown));
         };
-        if !same(&record.hash, &hash(token)) {
+        if !same_secret(&record.hash, &sha256_hex(token)) {
             return Ok(Err(AuthError::Unknown));
         }
         Ok(Self::principal(record))

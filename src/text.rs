@@ -1,9 +1,27 @@
 //! Small text helpers shared by ingest, mapping and search: folding for comparisons, slugs
-//! for identifiers, hexadecimal for digests and ids. Pure functions, no allocation beyond their
+//! for identifiers, hexadecimal for digests and ids, random ids and secret comparison. Pure functions, no allocation beyond their
 //! result.
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
+
+/// `bytes` random bytes from the operating system, as hexadecimal (ids, secrets).
+pub fn random_hex(bytes: usize) -> std::io::Result<String> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(hex(&buf))
+}
+
+/// SHA-256 of a text, as hexadecimal (what is stored of a secret).
+pub fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// Whether two secrets are equal, in time independent of where they differ.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
 
 /// Bytes as lower-case hexadecimal (digests, random ids).
 pub fn hex(bytes: &[u8]) -> String {

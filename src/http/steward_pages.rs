@@ -53,6 +53,25 @@ fn csrf_field(csrf: &str) -> String {
     format!(r#"<input type="hidden" name="csrf" value="{}">"#, escape(csrf))
 }
 
+/// A refusal: what went wrong, and the way back.
+pub fn problem(lang: Lang, detail: &str, back: &str) -> String {
+    let mut out = format!("<h1>{}</h1>", lang.t("Det gick inte", "That did not work"));
+    notice(
+        &mut out,
+        Some(&Notice {
+            ok: false,
+            text: detail.to_owned(),
+        }),
+    );
+    let _ = write!(
+        out,
+        r#"<p><a href="{}">{}</a></p>"#,
+        escape(back),
+        lang.t("Tillbaka", "Back")
+    );
+    out
+}
+
 /// The sign-in page.
 pub fn sign_in(lang: Lang, message: Option<&Notice>) -> String {
     let mut out = format!(

@@ -97,10 +97,8 @@ impl Jobs {
         dataset: &str,
         work: impl FnOnce() -> JobResult + Send + 'static,
     ) -> std::io::Result<JobView> {
-        let mut id = [0u8; 16];
-        getrandom::fill(&mut id).map_err(|e| std::io::Error::other(e.to_string()))?;
         let view = JobView {
-            id: crate::text::hex(&id),
+            id: crate::text::random_hex(16)?,
             status: JobStatus::Queued,
             action: action.to_owned(),
             dataset: dataset.to_owned(),

@@ -18,8 +18,7 @@ use super::{Published, ServiceError};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::ingest::Report;
-use crate::text::hex;
-use sha2::{Digest, Sha256};
+use crate::text::{random_hex, same_secret, sha256_hex};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -78,19 +77,9 @@ pub struct Sessions {
     drafts: Mutex<Vec<Arc<Draft>>>,
 }
 
-fn random_hex(bytes: usize) -> std::io::Result<String> {
-    let mut buf = vec![0u8; bytes];
-    getrandom::fill(&mut buf).map_err(|e| std::io::Error::other(e.to_string()))?;
-    Ok(hex(&buf))
-}
-
+/// What the table keys a session by: the hash of its cookie id.
 fn key(id: &str) -> String {
-    hex(&Sha256::digest(id.as_bytes()))
-}
-
-/// Equal in time independent of where the strings differ.
-pub fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    sha256_hex(id)
 }
 
 impl Sessions {

@@ -67,31 +67,22 @@ pub async fn get_item_uri(
                 .get(header::ACCEPT_LANGUAGE)
                 .and_then(|v| v.to_str().ok()),
         );
-        let mut res = crate::http::rdf_response(
+        let html = page(
+            &entry.view,
+            model.dataset(&dataset).map(|d| &d.record.meta.title),
+            lang,
+        );
+        // One representation per language: the entity tag and `Vary` say so.
+        let etag = crate::http::caching::representation_etag(
             &req,
             generation,
-            if lang == Lang::En {
-                "text/html; lang=en"
-            } else {
-                "text/html"
-            },
-            page(
-                &entry.view,
-                model.dataset(&dataset).map(|d| &d.record.meta.title),
-                lang,
-            )
-            .into_bytes(),
+            &format!("text/html; lang={}", lang.code()),
         );
-        let headers = res.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            header::HeaderValue::from_static("text/html; charset=utf-8"),
-        );
-        headers.insert(
-            header::VARY,
-            header::HeaderValue::from_static("Accept, Accept-Language, Accept-Encoding"),
-        );
-        return Ok(res);
+        return Ok(HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::VARY, "Accept, Accept-Language, Accept-Encoding"))
+            .insert_header((header::ETAG, etag))
+            .body(html));
     } else {
         let platform = state.clone().into_inner();
         web::block(move || platform.describe_items(&[&entry.view], media_type))

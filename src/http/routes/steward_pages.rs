@@ -15,8 +15,9 @@ use crate::http::State;
 use crate::http::steward_pages::{
     self as render, CreateForm, Dashboard, Notice, OwnDataset, ReportPage, StewardDataset,
 };
-use crate::service::sessions::{Session, same_secret};
+use crate::service::sessions::Session;
 use crate::service::steward::NewDataset;
+use crate::text::same_secret;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use std::collections::HashMap;
@@ -118,18 +119,11 @@ fn url(page: &PageRequest<'_>, path: &str, extra: &[(&str, String)]) -> String {
 /// An error as a page: what went wrong, and the way back.
 fn problem_page(page: &PageRequest<'_>, e: &ApiError, back: &str) -> HttpResponse {
     let lang = page.lang;
-    let main = format!(
-        r#"<h1>{h}</h1><p class="notice problem" role="alert">{detail}</p><p><a href="{back}">{label}</a></p>"#,
-        h = lang.t("Det gick inte", "That did not work"),
-        detail = crate::http::render::escape(&e.detail),
-        back = crate::http::render::escape(back),
-        label = lang.t("Tillbaka", "Back"),
-    );
     self::page(
         page,
         e.code.status(),
         lang.t("Det gick inte", "That did not work"),
-        &main,
+        &render::problem(lang, &e.detail, back),
     )
 }
 
