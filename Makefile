@@ -3,7 +3,7 @@ CARGO ?= cargo
 PROFILE := --release
 BIN := target/release/datahamn
 
-.PHONY: run build test check fmt clippy conformance browser openapi bench bench-api bench-sparql clean
+.PHONY: run build test test-remote engines check fmt clippy conformance browser openapi bench bench-api bench-sparql bench-remote clean
 
 ## Build, then serve on the embedded store (./var), publishing datasets/ on first start.
 run: build
@@ -12,13 +12,23 @@ run: build
 build:
 	$(CARGO) build $(PROFILE) --locked
 
-## Everything CI checks: formatting, lints, unit, golden and integration tests, the external
-## suites (Schemathesis on the OpenAPI document, ogctests on OGC API Features, pyshacl on the
-## catalogs), and the web interface in headless Chromium.
-test: check
-	$(CARGO) test $(PROFILE) --locked
+## Everything CI checks: formatting, lints, unit, golden and integration tests (the store
+## contract on the embedded store, oxigraph's server and Virtuoso), the external suites
+## (Schemathesis on the OpenAPI document, ogctests on OGC API Features, pyshacl on the catalogs),
+## and the web interface in headless Chromium.
+test: check engines
+	DATAHAMN_TEST_BACKENDS=oxigraph,virtuoso $(CARGO) test $(PROFILE) --locked
 	$(MAKE) conformance
 	$(MAKE) browser
+
+## The SPARQL engines the store contract runs on (oxigraph's server in .venv-remote; Virtuoso
+## from Debian when root).
+engines:
+	bash tests/remote/setup.sh
+
+## Only the store contract, on every backend.
+test-remote: engines
+	DATAHAMN_TEST_BACKENDS=oxigraph,virtuoso $(CARGO) test $(PROFILE) --locked --test integration store::
 
 ## Schemathesis and ogctests against a fresh server (tools installed into .venv-conformance).
 conformance: build
@@ -52,6 +62,10 @@ bench-api: build
 ## SPARQL against the oxigraph server on the stores bench-api builds (not part of `test`; ~5 min).
 bench-sparql: build
 	bash bench/sparql/run.sh
+
+## datahamn on the embedded store, oxigraph's server and Virtuoso, side by side (not part of `test`; ~5 min).
+bench-remote: build engines
+	bash bench/remote/run.sh
 
 clean:
 	rm -rf var

@@ -16,8 +16,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the REST API, SPARQL and the OpenAPI document over the embedded store. On first
-    /// start with an empty store, publishes every dataset under the datasets directory.
+    /// Serve the REST API, SPARQL and the OpenAPI document over the embedded store (or a remote
+    /// SPARQL engine). On first start with an empty store, publishes every dataset under the
+    /// datasets directory.
     Serve(ServeArgs),
     /// Check a CSV file against a profile and print the report. Exit code 0 when the file can be
     /// published, 1 when it has errors, 2 for usage errors.
@@ -132,9 +133,11 @@ pub struct ValidateArgs {
 pub struct IngestArgs {
     #[command(flatten)]
     pub source: SourceArgs,
-    /// Directory of the embedded store.
+    /// Directory of the embedded store and other state.
     #[arg(long, env = "DATAHAMN_DATA_DIR", default_value = "./var")]
     pub data_dir: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArgs,
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,
 }
@@ -159,14 +162,82 @@ fn crs(s: &str) -> Result<Crs, String> {
     })
 }
 
+/// Which store holds the RDF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StoreKind {
+    /// oxigraph's RocksDB store in the data directory.
+    Embedded,
+    /// A SPARQL engine reached over HTTP (SPARQL 1.1 Protocol, Graph Store HTTP Protocol).
+    Remote,
+}
+
+/// Where the RDF is kept: shared by `serve` and `ingest`.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// The store: `embedded` (in the data directory) or `remote` (a SPARQL engine at
+    /// --sparql-url).
+    #[arg(
+        long = "store",
+        env = "DATAHAMN_STORE",
+        value_enum,
+        default_value = "embedded"
+    )]
+    pub kind: StoreKind,
+    /// Remote store: the engine's SPARQL query endpoint.
+    #[arg(long, env = "DATAHAMN_SPARQL_URL", required_if_eq("kind", "remote"))]
+    pub sparql_url: Option<String>,
+    /// Remote store: the SPARQL update endpoint, when not the query endpoint.
+    #[arg(long, env = "DATAHAMN_UPDATE_URL")]
+    pub update_url: Option<String>,
+    /// Remote store: the Graph Store HTTP Protocol endpoint, for bulk loads and graph reads
+    /// (without it, INSERT DATA and CONSTRUCT).
+    #[arg(long, env = "DATAHAMN_GSP_URL")]
+    pub gsp_url: Option<String>,
+    /// Remote store: user name, sent by HTTP Basic or Digest as the engine asks.
+    #[arg(long, env = "DATAHAMN_STORE_USER")]
+    pub store_user: Option<String>,
+    /// Remote store: password (prefer the environment variable: a flag shows in `ps`).
+    #[arg(
+        long,
+        env = "DATAHAMN_STORE_PASSWORD",
+        hide_env_values = true,
+        requires = "store_user"
+    )]
+    pub store_password: Option<String>,
+    /// Remote store: seconds to wait for the engine to start answering.
+    #[arg(long, env = "DATAHAMN_STORE_TIMEOUT", default_value_t = 120.0, value_parser = positive_seconds)]
+    pub store_timeout: f64,
+}
+
+impl StoreArgs {
+    /// The remote engine's settings, or `None` for the embedded store.
+    pub fn remote(&self) -> Option<crate::store::RemoteConfig> {
+        if self.kind != StoreKind::Remote {
+            return None;
+        }
+        Some(crate::store::RemoteConfig {
+            query_url: self.sparql_url.clone().unwrap_or_default(),
+            update_url: self.update_url.clone(),
+            gsp_url: self.gsp_url.clone(),
+            credentials: self.store_user.clone().map(|user| crate::store::Credentials {
+                user,
+                password: self.store_password.clone().unwrap_or_default(),
+            }),
+            timeout: std::time::Duration::from_secs_f64(self.store_timeout),
+        })
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "DATAHAMN_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// Directory of the embedded store and other state.
+    /// Directory of the embedded store and other state (tokens, audit log, uploads).
     #[arg(long, env = "DATAHAMN_DATA_DIR", default_value = "./var")]
     pub data_dir: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Public base URL that item URIs are minted under; defaults to http://<listen address>.
     /// The first base URL a data directory is used with is recorded, and must be kept.
     #[arg(long, env = "DATAHAMN_BASE_URL")]
@@ -237,5 +308,37 @@ mod tests {
             panic!()
         };
         assert_eq!(args.base_url(), "https://data.example.se");
+    }
+
+    #[test]
+    fn a_remote_store_needs_its_endpoint() {
+        assert!(Cli::try_parse_from(["datahamn", "serve", "--store", "remote"]).is_err());
+        let cli = Cli::try_parse_from([
+            "datahamn",
+            "serve",
+            "--store",
+            "remote",
+            "--sparql-url",
+            "http://127.0.0.1:7878/query",
+            "--update-url",
+            "http://127.0.0.1:7878/update",
+            "--store-user",
+            "dba",
+            "--store-password",
+            "pw",
+        ])
+        .unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!()
+        };
+        let remote = args.store.remote().unwrap();
+        assert_eq!(remote.query_url, "http://127.0.0.1:7878/query");
+        assert_eq!(remote.update_url.as_deref(), Some("http://127.0.0.1:7878/update"));
+        assert_eq!(remote.credentials.unwrap().password, "pw");
+        let cli = Cli::try_parse_from(["datahamn", "serve"]).unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!()
+        };
+        assert!(args.store.remote().is_none());
     }
 }

@@ -222,7 +222,13 @@ fn token(args: &TokenArgs) -> CliResult {
 fn ingest(args: &IngestArgs) -> CliResult {
     let source = &args.source;
     let (bytes, organisation, profile) = resolve_source(source)?;
-    let platform = service::open_data_dir(&args.data_dir, &source.base_url, Mode::Publish).map_err(usage)?;
+    let platform = service::open_data_dir(
+        &args.data_dir,
+        &source.base_url,
+        Mode::Publish,
+        args.store.remote(),
+    )
+    .map_err(usage)?;
     let meta = match platform.dataset_meta(&source.dataset) {
         Some(meta) => {
             if meta.publisher != organisation.id || meta.profile != profile.id {
@@ -366,7 +372,8 @@ fn convert(args: &ConvertArgs) -> CliResult {
 
 fn serve(args: &ServeArgs) -> CliResult {
     let base_url = args.base_url();
-    let mut platform = service::open_data_dir(&args.data_dir, &base_url, Mode::Serve).map_err(usage)?;
+    let mut platform =
+        service::open_data_dir(&args.data_dir, &base_url, Mode::Serve, args.store.remote()).map_err(usage)?;
     platform.set_sparql_limits(service::sparql::SparqlLimits {
         timeout: Duration::from_secs_f64(args.sparql_timeout),
         max_rows: usize::try_from(args.sparql_max_rows).unwrap_or(usize::MAX),

@@ -191,6 +191,14 @@ impl From<ServiceError> for ApiError {
                 "The checked file is gone: it was published already, replaced by a newer check, or kept longer than an hour. Check the file again.",
             ),
             ServiceError::TokenFile(e) => ApiError::internal(&e),
+            ServiceError::Store(crate::store::StoreError::Unavailable(e)) => {
+                tracing::error!(error = %e, "the store cannot be reached");
+                ApiError::new(
+                    Code::ServiceUnavailable,
+                    "The data store cannot be reached at the moment; retry in a little while.",
+                )
+                .with_retry_after(5)
+            }
             ServiceError::Store(e) => ApiError::internal(&e),
             ServiceError::Io(e) => ApiError::internal(&e),
             e @ ServiceError::Internal(_) => ApiError::internal(&e),
@@ -298,7 +306,14 @@ const DATA_DIR_CONFIG: &str = "datahamn.toml";
 /// Opens the platform in a data directory: the store in `store/`, and the base URL recorded in
 /// `datahamn.toml` on first use. A different base URL later is refused, since every URI in the
 /// store was minted under the first.
-pub fn open_data_dir(dir: &Path, base_url: &str, mode: Mode) -> Result<Platform, String> {
+///
+/// With a remote engine (`remote`), the RDF lives there and the data directory keeps the rest.
+pub fn open_data_dir(
+    dir: &Path,
+    base_url: &str,
+    mode: Mode,
+    remote: Option<crate::store::RemoteConfig>,
+) -> Result<Platform, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let base_url = base_url.trim_end_matches('/');
     let config = dir.join(DATA_DIR_CONFIG);
@@ -323,17 +338,23 @@ pub fn open_data_dir(dir: &Path, base_url: &str, mode: Mode) -> Result<Platform,
         .map_err(|e| format!("cannot write {}: {e}", config.display()))?,
     }
     let store_dir = dir.join("store");
-    let store = Store::open(&store_dir, &dir.join("archive")).map_err(|e| {
-        let text = e.to_string();
-        if text.contains("LOCK") || text.contains("lock") {
-            format!(
-                "the store in {} is in use by another datahamn process (a running server?); stop it first",
-                store_dir.display()
-            )
-        } else {
-            format!("cannot open the store in {}: {text}", store_dir.display())
+    let store = match remote {
+        Some(config) => {
+            let url = config.query_url.clone();
+            Store::remote(config).map_err(|e| format!("cannot use the remote store at {url}: {e}"))?
         }
-    })?;
+        None => Store::open(&store_dir, &dir.join("archive")).map_err(|e| {
+            let text = e.to_string();
+            if text.contains("LOCK") || text.contains("lock") {
+                format!(
+                    "the store in {} is in use by another datahamn process (a running server?); stop it first",
+                    store_dir.display()
+                )
+            } else {
+                format!("cannot open the store in {}: {text}", store_dir.display())
+            }
+        })?,
+    };
     let mut platform = Platform::open_with(store, base_url, mode).map_err(|e| e.to_string())?;
     platform.attach_dir(dir);
     Ok(platform)
@@ -657,8 +678,10 @@ impl Platform {
                 })
                 .collect::<Vec<_>>()
         };
-        load.add(catalog::version_quads(&self.iris, &meta.id, &version))?;
+        // The version record last: on a remote engine that commits graph by graph, it is what
+        // makes the version exist.
         load.add(changes::change_quads(&self.iris, &feed_changes))?;
+        load.add(catalog::version_quads(&self.iris, &meta.id, &version))?;
         load.commit()?;
         tracing::debug!(elapsed = ?started.elapsed(), "loaded");
         let number = version.number;

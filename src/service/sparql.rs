@@ -164,10 +164,13 @@ impl Platform {
                 QueryError::Syntax(e) => {
                     ApiError::new(Code::SparqlSyntax, format!("The query is not valid SPARQL: {e}"))
                 }
-                QueryError::Evaluation(e) => ApiError::new(
-                    Code::SparqlEvaluation,
-                    format!("The query could not be evaluated: {e}"),
-                ),
+                QueryError::Evaluation(e) => match store_failure(&e) {
+                    Some(failure) => failure,
+                    None => ApiError::new(
+                        Code::SparqlEvaluation,
+                        format!("The query could not be evaluated: {e}"),
+                    ),
+                },
             })?;
         let failed = |e: &dyn std::error::Error| {
             if watchdog.fired() {
@@ -221,6 +224,28 @@ impl Platform {
             }
         };
         Ok(SparqlAnswer { body, truncated_at })
+    }
+}
+
+/// A query that failed in the store rather than in itself: the remote engine unreachable (503)
+/// or answering with an error (500).
+fn store_failure(e: &oxigraph::sparql::QueryEvaluationError) -> Option<ApiError> {
+    use crate::store::StoreError;
+    let oxigraph::sparql::QueryEvaluationError::Dataset(inner) = e else {
+        return None;
+    };
+    match inner.downcast_ref::<StoreError>()? {
+        StoreError::Unavailable(e) => {
+            tracing::error!(error = %e, "the store cannot be reached");
+            Some(
+                ApiError::new(
+                    Code::ServiceUnavailable,
+                    "The data store cannot be reached at the moment; retry in a little while.",
+                )
+                .with_retry_after(5),
+            )
+        }
+        e => Some(ApiError::internal(e)),
     }
 }
 

@@ -521,8 +521,9 @@ impl Platform {
         };
         let count = tombstones.len() as u64;
         let mut load = self.store.begin_load()?;
-        load.add([catalog::deleted_quad(&self.iris, id, &at)])?;
+        // The deletion record last (see `finish_version`).
         load.add(changes::change_quads(&self.iris, &tombstones))?;
+        load.add([catalog::deleted_quad(&self.iris, id, &at)])?;
         load.commit()?;
         self.unpoint(id)?;
         self.refresh_dataset(id, Vec::new())?;

@@ -1,43 +1,45 @@
-//! The store: the only module that touches oxigraph's `Store`.
+//! The store: the only module that touches oxigraph's `Store` or talks to a SPARQL engine.
 //!
 //! It offers what the service needs and nothing more: atomic loads of a new version (data graph
 //! and catalog records in one commit), small transactional updates of the catalog graph, reading
 //! a graph back, retiring a graph to the archive, and SPARQL query evaluation over a set of
 //! graphs. It knows nothing about datasets or profiles.
 //!
-//! Two oxigraph stores: the *live* one holds what is published now (and, for the length of a
-//! publish, the graph on its way in or out); the *archive* holds retired graphs (earlier
-//! versions), which no query sees. Keeping the live store to the published graphs lets a query
-//! over all of them run on the union of the store's named graphs: one index range per triple
-//! pattern, instead of one per graph.
+//! One interface, two backends:
+//! - [`embedded`]: oxigraph's RocksDB store in the data directory (the default);
+//! - [`remote`]: an existing SPARQL engine (oxigraph's server, Virtuoso, …) reached through the
+//!   SPARQL 1.1 Protocol and the Graph Store HTTP Protocol, for deployments beyond one machine.
 //!
-//! Readers fix what they see through a [`View`]: a query (or a dump) chooses its graphs and
-//! takes its snapshot while holding the view, and a writer that changes which named graphs the
-//! live store holds waits until no view is open. So a query never sees a graph half dropped, and
-//! the union is used only when the live store holds exactly the graphs the query asked for.
-//!
-//! Durability: oxigraph commits through RocksDB's write-ahead log, so a crash (even `kill -9`)
-//! leaves either all of a commit or none of it.
-//!
-//! Compaction: a bulk load lands as files whose key ranges overlap, and a retired graph leaves
-//! deletion markers; until RocksDB compacts them, every index lookup reads more files. After a
-//! publish, [`Store::compact_soon`] asks a background thread to compact the live store once
-//! publishing has been quiet for a moment; [`Store::compact`] does it at once (the CLI, after a
-//! load).
+//! Both keep the same promises, which the contract tests (`tests/store/`) check on each: a load
+//! is seen whole or not at all, readers choose their graphs in a [`View`] that no drop of a graph
+//! can cut through, retired graphs stay readable from the archive, and queries see exactly the
+//! graphs of their scope.
 
-use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Quad, QuadRef, Term};
-use oxigraph::sparql::{CancellationToken, QueryResults, SparqlEvaluator, SparqlSyntaxError};
-use oxigraph::store::{StorageError, Store as Oxigraph};
-use std::collections::HashSet;
-use std::path::Path;
-use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
+mod client;
+pub mod embedded;
+pub mod remote;
 
+pub use client::Credentials;
 pub use oxigraph::sparql::QueryEvaluationError;
+pub use remote::RemoteConfig;
 
-/// A storage failure: the disk, the database, or a corrupt record.
+use oxigraph::model::{NamedNode, Quad, Term};
+use oxigraph::sparql::{CancellationToken, QueryResults, SparqlSyntaxError};
+use oxigraph::store::StorageError;
+use std::path::Path;
+
+/// A storage failure: the disk, the database, a corrupt record, or the remote engine.
 #[derive(Debug, thiserror::Error)]
-#[error("storage error: {0}")]
-pub struct StoreError(#[from] StorageError);
+pub enum StoreError {
+    #[error("storage error: {0}")]
+    Storage(#[from] StorageError),
+    /// The remote engine answered with an error, or something this store cannot read.
+    #[error("remote store: {0}")]
+    Remote(String),
+    /// The remote engine cannot be reached.
+    #[error("remote store unreachable: {0}")]
+    Unavailable(String),
+}
 
 /// Why a query did not run.
 #[derive(Debug, thiserror::Error)]
@@ -59,128 +61,69 @@ pub struct QueryScope {
     pub named_graphs: Vec<NamedNode>,
 }
 
-/// Memory the bulk loader may use for its sort buffers, in MB.
-const LOAD_MEMORY_MB: usize = 512;
-/// Quads handed to the bulk loader at a time.
-const LOAD_CHUNK: usize = 200_000;
+/// The RDF store the platform publishes into.
+pub struct Store {
+    backend: Backend,
+}
+
+enum Backend {
+    Embedded(embedded::Embedded),
+    Remote(remote::Remote),
+}
 
 /// An atomic load in progress: quads streamed in with [`AtomicLoad::add`] become visible all at
 /// once at [`AtomicLoad::commit`]. Dropping it without a commit (or a crash) leaves the store as
 /// it was. Holds the store's writer lock.
-pub struct AtomicLoad<'a> {
-    loader: oxigraph::store::BulkLoader<'a>,
-    buffer: Vec<Quad>,
-    /// The live store's graph names, refreshed at the commit (`None` when loading the archive).
-    graphs: Option<&'a LiveGraphs>,
-    _guard: MutexGuard<'a, ()>,
+pub enum AtomicLoad<'a> {
+    Embedded(embedded::AtomicLoad<'a>),
+    Remote(remote::AtomicLoad<'a>),
 }
 
 impl AtomicLoad<'_> {
-    /// Adds quads; they are handed to the bulk loader in large chunks.
+    /// Adds quads (each in a named graph).
     pub fn add(&mut self, quads: impl IntoIterator<Item = Quad>) -> Result<(), StoreError> {
-        for quad in quads {
-            self.buffer.push(quad);
-            if self.buffer.len() >= LOAD_CHUNK {
-                self.flush()?;
-            }
+        match self {
+            AtomicLoad::Embedded(l) => l.add(quads),
+            AtomicLoad::Remote(l) => l.add(quads),
         }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> Result<(), StoreError> {
-        let chunk = std::mem::replace(&mut self.buffer, Vec::with_capacity(LOAD_CHUNK));
-        self.loader.load_quads(chunk)?;
-        Ok(())
     }
 
     /// Makes everything added visible, atomically.
-    pub fn commit(mut self) -> Result<(), StoreError> {
-        if !self.buffer.is_empty() {
-            self.flush()?;
-        }
-        match self.graphs {
-            // The load may add named graphs: no view may be open while it lands.
-            Some(graphs) => graphs.change(|| self.loader.commit())?,
-            None => self.loader.commit()?,
-        }
-        Ok(())
-    }
-}
-
-/// The names of the live store's named graphs, as views see them. Changed only while no view is
-/// open.
-struct LiveGraphs {
-    store: Oxigraph,
-    names: RwLock<HashSet<NamedNode>>,
-}
-
-impl LiveGraphs {
-    fn new(store: Oxigraph) -> Result<Self, StoreError> {
-        let names = named_graphs(&store)?.into_iter().collect();
-        Ok(Self {
-            store,
-            names: RwLock::new(names),
-        })
-    }
-
-    fn read(&self) -> RwLockReadGuard<'_, HashSet<NamedNode>> {
-        self.names.read().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Runs a write that may add or remove named graphs with no view open, then reads the names
-    /// again.
-    fn change<T, E: From<StorageError>>(&self, write: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
-        let mut names = self.names.write().unwrap_or_else(PoisonError::into_inner);
-        let result = write();
-        // Read again even after a failure: a failed write may still have done part of its work.
-        *names = named_graphs(&self.store)?.into_iter().collect();
-        result
-    }
-
-    /// Waits until every view opened so far is closed.
-    fn barrier(&self) {
-        drop(self.names.write().unwrap_or_else(PoisonError::into_inner));
-    }
-}
-
-fn named_graphs(store: &Oxigraph) -> Result<Vec<NamedNode>, StorageError> {
-    let mut out = Vec::new();
-    for g in store.named_graphs() {
-        if let NamedOrBlankNode::NamedNode(n) = g? {
-            out.push(n);
+    pub fn commit(self) -> Result<(), StoreError> {
+        match self {
+            AtomicLoad::Embedded(l) => l.commit(),
+            AtomicLoad::Remote(l) => l.commit(),
         }
     }
-    Ok(out)
 }
 
 /// A consistent view for reading: the caller chooses its graphs while holding it, then reads
-/// (each read takes its snapshot at once). Writers that add or drop named graphs wait for open
-/// views, so hold it only as long as choosing and starting the reads takes.
-pub struct View<'a> {
-    live: &'a Oxigraph,
-    names: RwLockReadGuard<'a, HashSet<NamedNode>>,
+/// (each read starts at once). Writers that drop named graphs wait for open views, so hold it
+/// only as long as choosing and starting the reads takes.
+pub enum View<'a> {
+    Embedded(embedded::View<'a>),
+    Remote(remote::View<'a>),
 }
 
+/// Quads read from the store, streamed.
+pub type QuadStream = Box<dyn Iterator<Item = Result<Quad, StoreError>> + Send>;
+
 impl View<'_> {
-    /// Every quad of some named graphs, streamed. Every graph's snapshot is taken now, so the
-    /// stream is one consistent state however long it is read, and nothing is held in memory.
-    pub fn stream_graphs(
-        self,
-        graphs: Vec<NamedNode>,
-    ) -> impl Iterator<Item = Result<Quad, StoreError>> + use<> {
-        let iters: Vec<_> = graphs
-            .iter()
-            .map(|g| {
-                self.live
-                    .quads_for_pattern(None, None, None, Some(GraphNameRef::NamedNode(g.as_ref())))
-            })
-            .collect();
-        iters.into_iter().flatten().map(|q| q.map_err(StoreError::from))
+    /// Every quad of some named graphs, streamed. Every graph's reading starts now, so the
+    /// stream holds what the graphs held when the view was taken, however long it is read.
+    pub fn stream_graphs(self, graphs: Vec<NamedNode>) -> QuadStream {
+        match self {
+            View::Embedded(v) => Box::new(v.stream_graphs(graphs)),
+            View::Remote(v) => v.stream_graphs(graphs),
+        }
     }
 
     /// See [`Store::describe`].
     pub fn describe(&self, resources: &[NamedNode], graph: &NamedNode) -> Result<Vec<Quad>, StoreError> {
-        describe(self.live, resources, graph)
+        match self {
+            View::Embedded(v) => v.describe(resources, graph),
+            View::Remote(v) => v.describe(resources, graph),
+        }
     }
 
     /// Parses and runs a read-only SPARQL query over `scope`. The query's own `FROM` and
@@ -203,234 +146,112 @@ impl View<'_> {
         self.query_parsed(parser.parse_query(query)?, scope, cancel)
     }
 
-    /// Runs a parsed read-only SPARQL query over `scope` (see [`View::query`]).
-    ///
-    /// When the scope's default and named graphs are both exactly the live store's named
-    /// graphs, the query runs on their union (the same answer, one index range per pattern).
+    /// Runs a parsed read-only SPARQL query over `scope` (see [`View::query`]). `SERVICE` calls
+    /// to other endpoints never run.
     pub fn query_parsed(
         self,
         query: spargebra::Query,
         scope: &QueryScope,
         cancel: Option<CancellationToken>,
     ) -> Result<QueryResults<'static>, QueryError> {
-        // oxigraph is built without its HTTP client, so `SERVICE` cannot reach any host.
-        let mut evaluator = SparqlEvaluator::new();
-        if let Some(token) = cancel {
-            evaluator = evaluator.with_cancellation_token(token);
-        }
-        let mut prepared = evaluator.for_query(query);
-        if prepared.dataset().is_default_dataset() {
-            let dataset = prepared.dataset_mut();
-            if is_exactly(&scope.default_graphs, &self.names) && is_exactly(&scope.named_graphs, &self.names)
-            {
-                dataset.set_default_graph_as_union();
-            } else {
-                dataset.set_default_graph(
-                    scope
-                        .default_graphs
-                        .iter()
-                        .cloned()
-                        .map(GraphName::NamedNode)
-                        .collect(),
-                );
-                dataset.set_available_named_graphs(
-                    scope
-                        .named_graphs
-                        .iter()
-                        .cloned()
-                        .map(NamedOrBlankNode::NamedNode)
-                        .collect(),
-                );
-            }
-        }
-        // The snapshot is taken here, while the view is held.
-        let bound = prepared.on_store(self.live);
-        drop(self);
-        Ok(bound.execute()?)
-    }
-}
-
-/// Whether `graphs` names every graph of `names` and nothing else.
-fn is_exactly(graphs: &[NamedNode], names: &HashSet<NamedNode>) -> bool {
-    graphs.len() == names.len() && {
-        let distinct: HashSet<&NamedNode> = graphs.iter().collect();
-        distinct.len() == names.len() && distinct.iter().all(|g| names.contains(*g))
-    }
-}
-
-fn describe(store: &Oxigraph, resources: &[NamedNode], graph: &NamedNode) -> Result<Vec<Quad>, StoreError> {
-    let graph = GraphNameRef::NamedNode(graph.as_ref());
-    let mut out = Vec::new();
-    let mut seen: HashSet<NamedNode> = resources.iter().cloned().collect();
-    let mut todo: Vec<(NamedNode, String)> = resources
-        .iter()
-        .map(|r| (r.clone(), format!("{}#", r.as_str())))
-        .collect();
-    while let Some((subject, prefix)) = todo.pop() {
-        for quad in store.quads_for_pattern(Some(subject.as_ref().into()), None, None, Some(graph)) {
-            let quad = quad?;
-            if let Term::NamedNode(node) = &quad.object
-                && node.as_str().starts_with(&prefix)
-                && seen.insert(node.clone())
-            {
-                todo.push((node.clone(), prefix.clone()));
-            }
-            out.push(quad);
+        match self {
+            View::Embedded(v) => v.query_parsed(query, scope, cancel),
+            View::Remote(v) => v.query_parsed(query, scope, cancel),
         }
     }
-    Ok(out)
 }
 
-/// The embedded RDF store: the live store and the archive.
-pub struct Store {
-    live: Oxigraph,
-    archive: Oxigraph,
-    graphs: LiveGraphs,
-    /// Serialises writers: oxigraph's bulk loader must not run beside another writer.
-    writer: Mutex<()>,
-    compactor: Option<Compactor>,
-}
-
-/// How long publishing must be quiet before a requested compaction starts.
-const COMPACTION_QUIET: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// The background thread that compacts the live store when asked (see the module docs).
-struct Compactor {
-    requests: Option<std::sync::mpsc::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Compactor {
-    fn start(store: Oxigraph) -> std::io::Result<Self> {
-        use std::sync::mpsc::RecvTimeoutError;
-        let (tx, rx) = std::sync::mpsc::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("datahamn-compact".into())
-            .spawn(move || {
-                // Each request waits for a quiet moment; requests meanwhile join it.
-                while rx.recv().is_ok() {
-                    loop {
-                        match rx.recv_timeout(COMPACTION_QUIET) {
-                            Ok(()) => {}
-                            Err(RecvTimeoutError::Timeout) => break,
-                            Err(RecvTimeoutError::Disconnected) => return,
-                        }
-                    }
-                    let started = std::time::Instant::now();
-                    match store.optimize() {
-                        Ok(()) => tracing::info!(elapsed = ?started.elapsed(), "store compacted"),
-                        Err(e) => tracing::warn!(error = %e, "store compaction failed"),
-                    }
-                }
-            })?;
-        Ok(Self {
-            requests: Some(tx),
-            thread: Some(thread),
-        })
-    }
-}
-
-impl Drop for Compactor {
-    fn drop(&mut self) {
-        // Closing the channel ends the thread (a compaction under way finishes first), so the
-        // database is closed when the store is dropped.
-        self.requests = None;
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+macro_rules! each {
+    ($self:ident, $b:ident => $e:expr) => {
+        match &$self.backend {
+            Backend::Embedded($b) => $e,
+            Backend::Remote($b) => $e,
         }
-    }
+    };
 }
 
 impl Store {
-    /// Opens (or creates) the live store in one directory and the archive in another.
+    /// Opens (or creates) the embedded store: the live store in one directory and the archive
+    /// in another.
     pub fn open(live: &Path, archive: &Path) -> Result<Self, StoreError> {
-        let live = Oxigraph::open(live)?;
-        let compactor = Compactor::start(live.clone()).map_err(StorageError::Io)?;
-        let mut store = Self::with(live, Oxigraph::open(archive)?)?;
-        store.compactor = Some(compactor);
-        Ok(store)
-    }
-
-    /// A store in memory, for tests.
-    pub fn in_memory() -> Result<Self, StoreError> {
-        Self::with(Oxigraph::new()?, Oxigraph::new()?)
-    }
-
-    fn with(live: Oxigraph, archive: Oxigraph) -> Result<Self, StoreError> {
         Ok(Self {
-            graphs: LiveGraphs::new(live.clone())?,
-            live,
-            archive,
-            writer: Mutex::new(()),
-            compactor: None,
+            backend: Backend::Embedded(embedded::Embedded::open(live, archive)?),
         })
     }
 
-    /// Asks for the live store to be compacted in the background, once writes have been quiet
-    /// for a moment (see the module docs).
+    /// An embedded store in memory, for tests.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Ok(Self {
+            backend: Backend::Embedded(embedded::Embedded::in_memory()?),
+        })
+    }
+
+    /// Connects to a remote SPARQL engine (see [`remote`]).
+    pub fn remote(config: RemoteConfig) -> Result<Self, StoreError> {
+        Ok(Self {
+            backend: Backend::Remote(remote::Remote::open(config)?),
+        })
+    }
+
+    /// Which backend this is, for logs and the health check: `embedded` or `remote`.
+    pub fn kind(&self) -> &'static str {
+        match self.backend {
+            Backend::Embedded(_) => "embedded",
+            Backend::Remote(_) => "remote",
+        }
+    }
+
+    /// Asks for the store to be compacted in the background once writes have been quiet for a
+    /// moment (embedded; a remote engine compacts itself).
     pub fn compact_soon(&self) {
-        if let Some(tx) = self.compactor.as_ref().and_then(|c| c.requests.as_ref()) {
-            let _ = tx.send(());
+        if let Backend::Embedded(e) = &self.backend {
+            e.compact_soon();
         }
     }
 
-    /// Compacts the live store now. Blocking; readers and writers go on meanwhile.
+    /// Compacts the store now. Blocking; readers and writers go on meanwhile.
     pub fn compact(&self) -> Result<(), StoreError> {
-        if self.compactor.is_some() {
-            self.live.optimize()?;
+        match &self.backend {
+            Backend::Embedded(e) => e.compact(),
+            Backend::Remote(_) => Ok(()),
         }
-        Ok(())
-    }
-
-    fn lock(&self) -> MutexGuard<'_, ()> {
-        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Opens a [`View`] for a consistent read.
     pub fn view(&self) -> View<'_> {
-        View {
-            live: &self.live,
-            names: self.graphs.read(),
+        match &self.backend {
+            Backend::Embedded(e) => View::Embedded(e.view()),
+            Backend::Remote(r) => View::Remote(r.view()),
         }
     }
 
-    /// Whether a named graph of the live store holds any quad.
+    /// Whether a published named graph holds no quad.
     pub fn graph_is_empty(&self, graph: &NamedNode) -> Result<bool, StoreError> {
-        Ok(is_empty(&self.live, graph)?)
+        each!(self, b => b.graph_is_empty(graph))
     }
 
-    /// Every quad of a named graph of the live store.
+    /// Every quad of a published named graph.
     pub fn graph_quads(&self, graph: &NamedNode) -> Result<Vec<Quad>, StoreError> {
-        graph_quads(&self.live, graph)
+        each!(self, b => b.graph_quads(graph))
     }
 
-    /// Every quad of a named graph, from the live store or, for a retired graph, the archive.
+    /// Every quad of a named graph, published or, for a retired graph, from the archive.
     pub fn any_graph_quads(&self, graph: &NamedNode) -> Result<Vec<Quad>, StoreError> {
-        let quads = graph_quads(&self.live, graph)?;
-        if quads.is_empty() {
-            return graph_quads(&self.archive, graph);
-        }
-        Ok(quads)
+        each!(self, b => b.any_graph_quads(graph))
     }
 
-    /// Adds quads in one atomic commit, through the bulk loader.
-    ///
-    /// Nothing is visible until the commit, and a crash before it leaves nothing behind.
+    /// Adds quads in one atomic commit.
     pub fn load_atomic(&self, quads: Vec<Quad>) -> Result<(), StoreError> {
         let mut load = self.begin_load()?;
         load.add(quads)?;
         load.commit()
     }
 
-    /// Starts an atomic load into the live store that quads can be streamed into; see
-    /// [`AtomicLoad`].
+    /// Starts an atomic load that quads can be streamed into; see [`AtomicLoad`].
     pub fn begin_load(&self) -> Result<AtomicLoad<'_>, StoreError> {
-        let guard = self.lock();
-        Ok(AtomicLoad {
-            loader: bulk_loader(&self.live),
-            buffer: Vec::with_capacity(LOAD_CHUNK),
-            graphs: Some(&self.graphs),
-            _guard: guard,
+        Ok(match &self.backend {
+            Backend::Embedded(e) => AtomicLoad::Embedded(e.begin_load()?),
+            Backend::Remote(r) => AtomicLoad::Remote(r.begin_load()),
         })
     }
 
@@ -442,126 +263,55 @@ impl Store {
         remove: &[(NamedNode, NamedNode)],
         inserts: &[Quad],
     ) -> Result<(), StoreError> {
-        let _guard = self.lock();
-        let mut tx = self.live.start_transaction()?;
-        let g = GraphNameRef::NamedNode(graph.as_ref());
-        let mut doomed = Vec::new();
-        for (s, p) in remove {
-            for q in tx.quads_for_pattern(Some(s.as_ref().into()), Some(p.as_ref()), None, Some(g)) {
-                doomed.push(q?);
-            }
-        }
-        for q in &doomed {
-            tx.remove(q);
-        }
-        for q in inserts {
-            tx.insert(q);
-        }
-        // The inserts may start a new named graph.
-        self.graphs.change(|| tx.commit())?;
-        Ok(())
+        each!(self, b => b.replace(graph, remove, inserts))
     }
 
     /// In one transaction: removes `remove`, then inserts `insert` (a metadata change).
     pub fn update(&self, remove: &[Quad], insert: &[Quad]) -> Result<(), StoreError> {
-        let _guard = self.lock();
-        let mut tx = self.live.start_transaction()?;
-        for q in remove {
-            tx.remove(q);
-        }
-        for q in insert {
-            tx.insert(q);
-        }
-        self.graphs.change(|| tx.commit())?;
-        Ok(())
+        each!(self, b => b.update(remove, insert))
     }
 
-    /// Moves a graph no reader should see any more (a superseded version) from the live store to
-    /// the archive: copied in one atomic commit (unless the archive holds it already, from an
-    /// earlier attempt), then dropped from the live store. A crash in between leaves it in both,
-    /// and calling this again finishes the move.
+    /// Moves a graph no reader should see any more (a superseded version) to the archive. A
+    /// crash in the middle leaves it in both, and calling this again finishes the move.
     pub fn retire(&self, graph: &NamedNode) -> Result<(), StoreError> {
-        if is_empty(&self.archive, graph)? {
-            let _guard = self.lock();
-            let mut loader = bulk_loader(&self.archive);
-            let mut batch = Vec::with_capacity(LOAD_CHUNK);
-            for quad in
-                self.live
-                    .quads_for_pattern(None, None, None, Some(GraphNameRef::NamedNode(graph.as_ref())))
-            {
-                batch.push(quad?);
-                if batch.len() == LOAD_CHUNK {
-                    loader.load_quads(std::mem::take(&mut batch))?;
-                }
-            }
-            loader.load_quads(batch)?;
-            loader.commit()?;
-        }
-        self.drop_graph(graph)
+        each!(self, b => b.retire(graph))
     }
 
-    /// Removes a whole graph from the live store in bounded transactions. Only for graphs no
-    /// reader chooses any more (a retired version, an orphan of an interrupted publish): it first
-    /// waits for the views that may have chosen it. Not atomic.
+    /// Removes a whole graph. Only for graphs no reader chooses any more (a retired version, an
+    /// orphan of an interrupted publish): it first waits for the views that may have chosen it.
     pub fn drop_graph(&self, graph: &NamedNode) -> Result<(), StoreError> {
-        self.graphs.barrier();
-        let _guard = self.lock();
-        loop {
-            let batch: Vec<Quad> = self
-                .live
-                .quads_for_pattern(None, None, None, Some(GraphNameRef::NamedNode(graph.as_ref())))
-                .take(100_000)
-                .collect::<Result<_, _>>()?;
-            if batch.is_empty() {
-                break;
-            }
-            let mut tx = self.live.start_transaction()?;
-            for q in &batch {
-                tx.remove(QuadRef::from(q));
-            }
-            tx.commit()?;
-        }
-        self.graphs.change(|| self.live.remove_named_graph(graph))?;
-        Ok(())
+        each!(self, b => b.drop_graph(graph))
     }
 
-    /// The names of every named graph in the live store.
+    /// The names of every published named graph (not the archive's).
     pub fn named_graphs(&self) -> Result<Vec<NamedNode>, StoreError> {
-        Ok(named_graphs(&self.live)?)
+        each!(self, b => b.named_graphs())
     }
 
     /// Whether the archive holds a graph.
     pub fn is_archived(&self, graph: &NamedNode) -> Result<bool, StoreError> {
-        Ok(!is_empty(&self.archive, graph)?)
+        each!(self, b => b.is_archived(graph))
     }
 
-    /// Whether the live store holds a given quad.
+    /// Whether a published graph holds a given quad.
     pub fn contains(&self, quad: &Quad) -> Result<bool, StoreError> {
-        Ok(self.live.contains(quad)?)
+        each!(self, b => b.contains(quad))
     }
 
-    /// The description of resources in a graph of the live store: every quad whose subject is
-    /// one of them, or a node of theirs (an IRI `{resource}#…` they link to), recursively.
+    /// The description of resources in a published graph: every quad whose subject is one of
+    /// them, or a node of theirs (an IRI `{resource}#…` they link to), recursively.
     pub fn describe(&self, resources: &[NamedNode], graph: &NamedNode) -> Result<Vec<Quad>, StoreError> {
-        describe(&self.live, resources, graph)
+        each!(self, b => b.describe(resources, graph))
     }
 
-    /// Objects of `(subject, predicate, ?, graph)` in the live store.
+    /// Objects of `(subject, predicate, ?, graph)`.
     pub fn objects(
         &self,
         subject: &NamedNode,
         predicate: &NamedNode,
         graph: &NamedNode,
     ) -> Result<Vec<Term>, StoreError> {
-        self.live
-            .quads_for_pattern(
-                Some(subject.as_ref().into()),
-                Some(predicate.as_ref()),
-                None,
-                Some(GraphNameRef::NamedNode(graph.as_ref())),
-            )
-            .map(|q| q.map(|q| q.object).map_err(StoreError::from))
-            .collect()
+        each!(self, b => b.objects(subject, predicate, graph))
     }
 
     /// Parses and runs a read-only SPARQL query over `scope` in a view of its own (see
@@ -574,164 +324,5 @@ impl Store {
         cancel: Option<CancellationToken>,
     ) -> Result<QueryResults<'static>, QueryError> {
         self.view().query(query, scope, base_iri, cancel)
-    }
-}
-
-fn bulk_loader(store: &Oxigraph) -> oxigraph::store::BulkLoader<'_> {
-    store
-        .bulk_loader()
-        .with_num_threads(2)
-        .with_max_memory_size_in_megabytes(LOAD_MEMORY_MB)
-}
-
-fn is_empty(store: &Oxigraph, graph: &NamedNode) -> Result<bool, StorageError> {
-    Ok(store
-        .quads_for_pattern(None, None, None, Some(GraphNameRef::NamedNode(graph.as_ref())))
-        .next()
-        .transpose()?
-        .is_none())
-}
-
-fn graph_quads(store: &Oxigraph, graph: &NamedNode) -> Result<Vec<Quad>, StoreError> {
-    store
-        .quads_for_pattern(None, None, None, Some(GraphNameRef::NamedNode(graph.as_ref())))
-        .map(|q| q.map_err(StoreError::from))
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use oxigraph::model::Literal;
-
-    fn quad(s: &str, o: &str, g: &str) -> Quad {
-        Quad::new(
-            NamedNode::new_unchecked(format!("http://e/{s}")),
-            NamedNode::new_unchecked("http://e/p"),
-            Literal::new_simple_literal(o),
-            NamedNode::new_unchecked(format!("http://e/{g}")),
-        )
-    }
-
-    #[test]
-    fn loads_replaces_and_scopes_queries() {
-        let store = Store::in_memory().unwrap();
-        store
-            .load_atomic(vec![quad("a", "1", "g1"), quad("b", "2", "g2")])
-            .unwrap();
-        let g1 = NamedNode::new_unchecked("http://e/g1");
-        let g2 = NamedNode::new_unchecked("http://e/g2");
-        assert_eq!(store.graph_quads(&g1).unwrap().len(), 1);
-        let scope = QueryScope {
-            default_graphs: vec![g1.clone()],
-            named_graphs: vec![g1.clone()],
-        };
-        let QueryResults::Solutions(rows) =
-            store.query("SELECT ?o { ?s ?p ?o }", &scope, None, None).unwrap()
-        else {
-            panic!()
-        };
-        assert_eq!(rows.count(), 1, "g2 must be invisible");
-        store
-            .replace(
-                &g1,
-                &[(
-                    NamedNode::new_unchecked("http://e/a"),
-                    NamedNode::new_unchecked("http://e/p"),
-                )],
-                &[quad("a", "3", "g1")],
-            )
-            .unwrap();
-        assert_eq!(store.graph_quads(&g1).unwrap(), vec![quad("a", "3", "g1")]);
-        store.drop_graph(&g2).unwrap();
-        assert!(store.graph_is_empty(&g2).unwrap());
-        assert_eq!(store.named_graphs().unwrap(), vec![g1]);
-    }
-
-    fn count(store: &Store, query: &str, scope: &QueryScope) -> usize {
-        let QueryResults::Solutions(rows) = store.query(query, scope, None, None).unwrap() else {
-            panic!()
-        };
-        rows.count()
-    }
-
-    #[test]
-    fn the_union_answers_like_the_list_of_every_graph() {
-        let store = Store::in_memory().unwrap();
-        store
-            .load_atomic(vec![
-                quad("a", "1", "g1"),
-                quad("b", "2", "g2"),
-                quad("a", "1", "g2"),
-            ])
-            .unwrap();
-        let g1 = NamedNode::new_unchecked("http://e/g1");
-        let g2 = NamedNode::new_unchecked("http://e/g2");
-        let all = QueryScope {
-            default_graphs: vec![g2.clone(), g1.clone()],
-            named_graphs: vec![g1.clone(), g2.clone()],
-        };
-        let view = store.view();
-        assert!(is_exactly(&all.default_graphs, &view.names));
-        assert!(!is_exactly(&[g1.clone(), g1.clone()], &view.names));
-        drop(view);
-        // Bag semantics either way: the triple in both graphs counts twice.
-        assert_eq!(count(&store, "SELECT * { ?s ?p ?o }", &all), 3);
-        assert_eq!(count(&store, "SELECT * { GRAPH ?g { ?s ?p ?o } }", &all), 3);
-        let only_g1 = QueryScope {
-            default_graphs: vec![g1.clone()],
-            named_graphs: vec![g1.clone()],
-        };
-        assert_eq!(count(&store, "SELECT * { ?s ?p ?o }", &only_g1), 1);
-        assert_eq!(count(&store, "SELECT * { GRAPH ?g { ?s ?p ?o } }", &only_g1), 1);
-        // Once a graph has gone, the same list is no longer every graph.
-        store.drop_graph(&g2).unwrap();
-        assert_eq!(count(&store, "SELECT * { ?s ?p ?o }", &all), 1);
-        assert!(is_exactly(&only_g1.named_graphs, &store.view().names));
-    }
-
-    #[test]
-    fn retiring_moves_a_graph_to_the_archive() {
-        let store = Store::in_memory().unwrap();
-        store
-            .load_atomic(vec![
-                quad("a", "1", "v1"),
-                quad("b", "2", "v1"),
-                quad("a", "3", "v2"),
-            ])
-            .unwrap();
-        let v1 = NamedNode::new_unchecked("http://e/v1");
-        let v2 = NamedNode::new_unchecked("http://e/v2");
-        store.retire(&v1).unwrap();
-        assert_eq!(store.named_graphs().unwrap(), vec![v2.clone()]);
-        assert!(store.graph_is_empty(&v1).unwrap());
-        assert!(store.is_archived(&v1).unwrap());
-        let mut archived = store.any_graph_quads(&v1).unwrap();
-        archived.sort_by_key(ToString::to_string);
-        assert_eq!(archived, vec![quad("a", "1", "v1"), quad("b", "2", "v1")]);
-        assert_eq!(store.any_graph_quads(&v2).unwrap(), vec![quad("a", "3", "v2")]);
-        // Interrupted after the copy: the graph is in both, and retiring again finishes the move
-        // without copying twice.
-        store.load_atomic(vec![quad("a", "1", "v1")]).unwrap();
-        store.retire(&v1).unwrap();
-        assert!(store.graph_is_empty(&v1).unwrap());
-        assert_eq!(store.any_graph_quads(&v1).unwrap().len(), 2);
-        let everything = QueryScope {
-            default_graphs: vec![v2.clone()],
-            named_graphs: vec![v2],
-        };
-        assert_eq!(count(&store, "SELECT * { ?s ?p ?o }", &everything), 1);
-    }
-
-    #[test]
-    fn updates_are_not_queries() {
-        let store = Store::in_memory().unwrap();
-        let result = store.query(
-            "INSERT DATA { <http://e/a> <http://e/b> 1 }",
-            &QueryScope::default(),
-            None,
-            None,
-        );
-        assert!(matches!(result, Err(QueryError::Syntax(_))));
     }
 }

@@ -58,7 +58,7 @@ fn ingest(data_dir: &std::path::Path, file: &std::path::Path) -> std::process::C
 
 /// Opens the store as a server would and checks that what it serves is one whole version.
 fn assert_whole_version(data_dir: &std::path::Path, sizes: &[(u64, usize)]) -> u64 {
-    let platform = service::open_data_dir(data_dir, BASE, service::Mode::Serve).unwrap();
+    let platform = service::open_data_dir(data_dir, BASE, service::Mode::Serve, None).unwrap();
     let model = platform.model();
     let dataset = model.dataset("crash").expect("version 1 is always there");
     let current = dataset.record.current().unwrap();

@@ -12,7 +12,11 @@ use std::sync::{Arc, OnceLock};
 pub struct TestServer {
     pub base: String,
     pub platform: Arc<Platform>,
-    dir: tempfile::TempDir,
+    dir: PathBuf,
+    /// Keeps a temporary data directory alive (none when the caller gave the directory).
+    _temp: Option<tempfile::TempDir>,
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 pub fn repo_path(rel: &str) -> PathBuf {
@@ -27,25 +31,55 @@ pub fn start() -> TestServer {
 /// Starts a server like [`start`], with `configure` applied to the platform before it serves.
 pub fn start_with(configure: impl FnOnce(&mut Platform)) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
     let store = Store::open(&dir.path().join("store"), &dir.path().join("archive")).unwrap();
+    let mut server = serve(store, dir.path(), None, configure);
+    server._temp = Some(dir);
+    server
+}
+
+/// Starts a server over a given store and data directory, publishing `datasets/` unless the
+/// store has it already. `port` reuses a port (a restart keeps the base URL).
+pub fn start_on(
+    store: Store,
+    dir: &Path,
+    port: Option<u16>,
+    configure: impl FnOnce(&mut Platform),
+) -> TestServer {
+    serve(store, dir, port, configure)
+}
+
+fn serve(store: Store, dir: &Path, port: Option<u16>, configure: impl FnOnce(&mut Platform)) -> TestServer {
+    let listener = TcpListener::bind(("127.0.0.1", port.unwrap_or(0))).unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
     let mut platform = Platform::open(store, &base).unwrap();
-    platform.attach_dir(dir.path());
+    platform.attach_dir(dir);
     configure(&mut platform);
-    for outcome in platform.publish_directory(&repo_path("datasets")).unwrap() {
-        if let Err((path, e)) = outcome {
-            panic!("{} was not published: {e:?}", path.display());
+    if !platform.is_bootstrapped().unwrap() {
+        for outcome in platform.publish_directory(&repo_path("datasets")).unwrap() {
+            if let Err((path, e)) = outcome {
+                panic!("{} was not published: {e:?}", path.display());
+            }
         }
     }
     let platform = Arc::new(platform);
     let serving = platform.clone();
-    std::thread::spawn(move || {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            datahamn::http::start(serving, listener).unwrap().await.unwrap();
+            let server = datahamn::http::start(serving, listener).unwrap();
+            tx.send(server.handle()).unwrap();
+            server.await.unwrap();
         });
     });
-    let server = TestServer { base, platform, dir };
+    let handle = rx.recv().unwrap();
+    let server = TestServer {
+        base,
+        platform,
+        dir: dir.to_owned(),
+        _temp: None,
+        handle,
+        thread: Some(thread),
+    };
     for _ in 0..200 {
         if server.get("/healthz").status == 200 {
             return server;
@@ -121,7 +155,30 @@ fn read(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Respon
 impl TestServer {
     /// The data directory (tokens, audit log).
     pub fn data_dir(&self) -> &Path {
-        self.dir.path()
+        &self.dir
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.base.rsplit(':').next().unwrap().parse().unwrap()
+    }
+
+    /// Stops serving and closes the store (a restart may open it again).
+    pub fn stop(self) {
+        actix_web::rt::System::new().block_on(self.handle.stop(false));
+        let TestServer { platform, thread, .. } = self;
+        if let Some(thread) = thread {
+            thread.join().unwrap();
+        }
+        // The workers let go of the platform as they wind down.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while Arc::strong_count(&platform) > 1 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server kept the platform"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 
     /// A steward's token for an organisation (`None`: a platform administrator's).

@@ -4,6 +4,6 @@ mod openapi;
 mod process;
 mod rest;
 mod sparql;
-mod steward;
+pub mod steward;
 mod steward_web;
 mod web;

@@ -77,7 +77,13 @@ impl TestServer {
 
 #[test]
 fn two_stewards_publish_update_and_roll_back_their_own_datasets_only() {
-    let server = start();
+    publish_update_roll_back_and_delete(&start());
+}
+
+/// Two stewards' whole path on a server with `datasets/` published: create, publish, update,
+/// metadata, versions, rollback, SPARQL, deletion. Also part of the store contract, on every
+/// backend.
+pub(crate) fn publish_update_roll_back_and_delete(server: &TestServer) {
     let harryda = server.token(Some("1401"), "Härryda GIS");
     let goteborg = server.token(Some("1480"), "Göteborg GIS");
 

@@ -1,0 +1,965 @@
+//! The remote backend: a SPARQL engine reached through the SPARQL 1.1 Protocol (queries and
+//! updates) and, when configured, the Graph Store HTTP Protocol (bulk loads and whole-graph
+//! reads). Tested against oxigraph's server and Virtuoso Open Source.
+//!
+//! How the embedded store's promises hold on an engine that has no multi-request transactions:
+//!
+//! - **Atomic loads.** A graph that is empty when a load starts (a new version) is streamed
+//!   straight into its final name: no reader asks for it until the dataset's pointer names it,
+//!   and that is a separate, one-request update after the commit. Quads for a graph that already
+//!   holds data (the catalog, the change feed) wait in memory and land in one `INSERT DATA`; a
+//!   large batch of them is first loaded into a staging graph, and the commit is one update that
+//!   adds each staging graph to its target and drops it. An interrupted load leaves only graphs
+//!   no reader asks for (a version without a record, staging graphs); opening the store drops
+//!   staging graphs, and the platform's recovery drops versions without a record.
+//! - **Readers never see a graph half dropped** by this process: views hold the same read lock
+//!   the embedded store uses, and dropping a graph waits for them.
+//! - **The archive** is a second name per retired graph (`urn:datahamn:archive:` and the graph's
+//!   name), which no query of the platform's endpoint asks for: queries always name their graphs.
+//! - **Queries** are sent with the scope's graphs as `default-graph-uri` and `named-graph-uri`
+//!   (unless the query names its own), as form-encoded POSTs, and their results are parsed back,
+//!   streamed. `SERVICE` is refused here, since the engine might call out to any host.
+
+use super::client::{Client, Credentials, Response};
+use super::{QueryError, QueryScope, StoreError};
+use oxigraph::io::{RdfFormat, RdfParser};
+use oxigraph::model::{GraphName, NamedNode, Quad, Term, Triple};
+use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsParser, ReaderQueryResultsParserOutput};
+use oxigraph::sparql::{
+    CancellationToken, QueryEvaluationError, QueryResults, QuerySolutionIter, QueryTripleIter,
+};
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
+use std::time::Duration;
+
+/// Where the engine is and how to reach it.
+#[derive(Clone, Debug)]
+pub struct RemoteConfig {
+    /// The SPARQL 1.1 Protocol query endpoint.
+    pub query_url: String,
+    /// The update endpoint; the query endpoint when `None`.
+    pub update_url: Option<String>,
+    /// The Graph Store HTTP Protocol endpoint (`?graph=` is appended); without it, loads are
+    /// `INSERT DATA` requests and graphs are read with `CONSTRUCT`.
+    pub gsp_url: Option<String>,
+    /// Sent when the engine asks (HTTP Basic or Digest).
+    pub credentials: Option<Credentials>,
+    /// How long to wait for an answer to start.
+    pub timeout: Duration,
+}
+
+/// Prefix of the names under which retired graphs are kept.
+const ARCHIVE_PREFIX: &str = "urn:datahamn:archive:";
+/// Prefix of staging graphs (see the module docs).
+const STAGING_PREFIX: &str = "urn:datahamn:staging:";
+/// Triples per Graph Store Protocol upload.
+const GSP_CHUNK: usize = 50_000;
+/// Triples per `INSERT DATA` request, when there is no Graph Store endpoint. Virtuoso's SPARQL
+/// compiler runs out of memory a little under 5,000 lines.
+const INSERT_CHUNK: usize = 2_000;
+/// Quads for graphs that hold data already, kept in memory until the commit (one `INSERT
+/// DATA`); past it they go to staging graphs.
+const PENDING_MAX: usize = 2_000;
+/// Subjects per request when describing resources.
+const DESCRIBE_BATCH: usize = 200;
+
+pub(super) struct Remote {
+    client: Client,
+    config: RemoteConfig,
+    writer: Mutex<()>,
+    /// Views hold it for reading; dropping a graph takes it for writing (see the module docs).
+    readers: RwLock<()>,
+}
+
+fn archive_name(graph: &NamedNode) -> NamedNode {
+    NamedNode::new_unchecked(format!("{ARCHIVE_PREFIX}{}", graph.as_str()))
+}
+
+fn remote_error(what: &str, response: Response) -> StoreError {
+    let status = response.status;
+    StoreError::Remote(format!(
+        "{what}: the engine answered {status}: {}",
+        response.excerpt()
+    ))
+}
+
+/// `<iri>`, `"literal"^^<type>` and so on: the N-Triples form, which SPARQL reads too.
+fn term(t: &Term) -> String {
+    t.to_string()
+}
+
+/// `INSERT DATA`/`DELETE DATA` body: the quads grouped by graph.
+fn quad_data(quads: &[Quad]) -> Result<String, StoreError> {
+    let mut by_graph: Vec<(&GraphName, Vec<&Quad>)> = Vec::new();
+    for q in quads {
+        match by_graph.iter_mut().find(|(g, _)| *g == &q.graph_name) {
+            Some((_, list)) => list.push(q),
+            None => by_graph.push((&q.graph_name, vec![q])),
+        }
+    }
+    let mut out = String::new();
+    for (graph, list) in by_graph {
+        let GraphName::NamedNode(g) = graph else {
+            return Err(StoreError::Remote(
+                "the remote store keeps quads in named graphs only".into(),
+            ));
+        };
+        let _ = writeln!(out, "GRAPH {g} {{");
+        for q in list {
+            let _ = writeln!(out, "{} {} {} .", q.subject, q.predicate, term(&q.object));
+        }
+        out.push_str("}\n");
+    }
+    Ok(out)
+}
+
+fn n_triples(triples: &[Triple]) -> Vec<u8> {
+    let mut out = String::with_capacity(triples.len() * 120);
+    for t in triples {
+        let _ = writeln!(out, "{t} .");
+    }
+    out.into_bytes()
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
+}
+
+/// The media type of a `Content-Type` header, without parameters, lower-cased.
+fn media_type(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+fn rdf_format(content_type: &str) -> RdfFormat {
+    match media_type(content_type).as_str() {
+        // Some engines label N-Triples as plain text.
+        "text/plain" | "" => RdfFormat::NTriples,
+        m => RdfFormat::from_media_type(m).unwrap_or(RdfFormat::NTriples),
+    }
+}
+
+/// Virtuoso's own datatype for the geometries it parsed from `geo:wktLiteral` values.
+const VIRTUOSO_GEOMETRY: &str = "http://www.openlinksw.com/schemas/virtrdf#Geometry";
+const WKT_LITERAL: &str = "http://www.opengis.net/ont/geosparql#wktLiteral";
+
+/// A term as it was stored: engines that retype values on the way in are undone here.
+fn as_stored(term: Term) -> Term {
+    match term {
+        // Virtuoso answers booleans as 1 and 0 in SPARQL results.
+        Term::Literal(l)
+            if l.datatype() == oxigraph::model::vocab::xsd::BOOLEAN && matches!(l.value(), "1" | "0") =>
+        {
+            Term::Literal(oxigraph::model::Literal::from(l.value() == "1"))
+        }
+        Term::Literal(l) if l.datatype().as_str() == VIRTUOSO_GEOMETRY => Term::Literal(
+            oxigraph::model::Literal::new_typed_literal(l.value(), NamedNode::new_unchecked(WKT_LITERAL)),
+        ),
+        t => t,
+    }
+}
+
+fn triple_as_stored(t: Triple) -> Triple {
+    Triple::new(t.subject, t.predicate, as_stored(t.object))
+}
+
+fn solution_as_stored(s: oxigraph::sparql::QuerySolution) -> oxigraph::sparql::QuerySolution {
+    let variables: std::sync::Arc<[oxigraph::sparql::Variable]> = s.variables().into();
+    let values: Vec<Option<Term>> = s.values().iter().cloned().map(|v| v.map(as_stored)).collect();
+    (variables, values).into()
+}
+
+fn evaluation(e: StoreError) -> QueryEvaluationError {
+    QueryEvaluationError::Dataset(Box::new(e))
+}
+
+/// Whether a query (in spargebra's canonical form) has a `SERVICE` pattern. The canonical form
+/// quotes every literal with `"` and writes IRIs as `<…>` without spaces, while the operator
+/// `<` is followed by a space, so skipping both leaves only keywords and variables.
+pub(super) fn calls_service(canonical: &str) -> bool {
+    let bytes = canonical.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'<' if bytes
+                .get(i + 1)
+                .is_some_and(|b| !b.is_ascii_whitespace() && *b != b'=') =>
+            {
+                while i < bytes.len() && bytes[i] != b'>' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'?' | b'$' => {
+                // A variable may be called ?service.
+                i += 1;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+            }
+            b if b.is_ascii_alphabetic() => {
+                let start = i;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                let word = &canonical[start..i];
+                // A prefixed name's local part (`ex:service`) is not a keyword.
+                let prefixed = bytes.get(i) == Some(&b':') || (start > 0 && bytes[start - 1] == b':');
+                if !prefixed && word.eq_ignore_ascii_case("SERVICE") {
+                    return true;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    false
+}
+
+impl Remote {
+    /// Connects to the engine: a trivial query must answer.
+    pub fn open(config: RemoteConfig) -> Result<Self, StoreError> {
+        let remote = Self {
+            client: Client::new(config.credentials.clone(), config.timeout),
+            config,
+            writer: Mutex::new(()),
+            readers: RwLock::new(()),
+        };
+        remote.ask("ASK { ?s ?p ?o }")?;
+        // Staging graphs of a load that never committed.
+        for graph in remote.graph_names(Some(STAGING_PREFIX))? {
+            remote.run_update(&format!("DROP SILENT GRAPH {graph}"))?;
+        }
+        Ok(remote)
+    }
+
+    fn update_url(&self) -> &str {
+        self.config
+            .update_url
+            .as_deref()
+            .unwrap_or(&self.config.query_url)
+    }
+
+    /// Sends a query as a form-encoded POST: the form every engine reads, however long the
+    /// query (Virtuoso never answers `application/sparql-query` bodies, and cuts long URLs).
+    /// Graphs are named in the query itself, never as protocol parameters (Virtuoso echoes each
+    /// as a response header).
+    fn post_query(&self, query: &str, accept: &str) -> Result<Response, StoreError> {
+        let body = form(&[("query", query)]);
+        let response = self.client.send(
+            "POST",
+            &self.config.query_url,
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Accept", accept),
+            ],
+            body.as_bytes(),
+        )?;
+        if response.status >= 300 {
+            return Err(remote_error("query", response));
+        }
+        if let Some(reason) = &response.partial {
+            return Err(StoreError::Remote(format!(
+                "the engine answered with partial results ({reason}); raise its result and time limits"
+            )));
+        }
+        Ok(response)
+    }
+
+    fn results(&self, query: &str) -> Result<QueryResults<'static>, StoreError> {
+        let response = self.post_query(query, "application/sparql-results+json")?;
+        parse_results(response).map_err(|e| StoreError::Remote(e.to_string()))
+    }
+
+    fn ask(&self, query: &str) -> Result<bool, StoreError> {
+        match self.results(query)? {
+            QueryResults::Boolean(b) => Ok(b),
+            _ => Err(StoreError::Remote(format!("not a boolean answer to {query}"))),
+        }
+    }
+
+    fn select(&self, query: &str) -> Result<Vec<Vec<Option<Term>>>, StoreError> {
+        let QueryResults::Solutions(solutions) = self.results(query)? else {
+            return Err(StoreError::Remote(format!("not a table answer to {query}")));
+        };
+        let variables = solutions.variables().to_vec();
+        solutions
+            .map(|s| {
+                let s = s.map_err(|e| StoreError::Remote(e.to_string()))?;
+                Ok(variables
+                    .iter()
+                    .map(|v| s.get(v).cloned().map(as_stored))
+                    .collect())
+            })
+            .collect()
+    }
+
+    fn run_update(&self, update: &str) -> Result<(), StoreError> {
+        let response = self.client.send(
+            "POST",
+            self.update_url(),
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            form(&[("update", update)]).as_bytes(),
+        )?;
+        if response.status >= 300 {
+            return Err(remote_error("update", response));
+        }
+        Ok(())
+    }
+
+    /// Adds triples to a graph: a Graph Store Protocol POST, or `INSERT DATA` requests.
+    fn upload(&self, graph: &NamedNode, triples: &[Triple]) -> Result<(), StoreError> {
+        if triples.is_empty() {
+            return Ok(());
+        }
+        match &self.config.gsp_url {
+            Some(gsp) => {
+                for chunk in triples.chunks(GSP_CHUNK) {
+                    let url = format!("{gsp}?{}", form(&[("graph", graph.as_str())]));
+                    let response = self.client.send(
+                        "POST",
+                        &url,
+                        &[("Content-Type", "application/n-triples")],
+                        &n_triples(chunk),
+                    )?;
+                    if response.status >= 300 {
+                        return Err(remote_error("graph store upload", response));
+                    }
+                }
+            }
+            None => {
+                for chunk in triples.chunks(INSERT_CHUNK) {
+                    let quads: Vec<Quad> = chunk.iter().map(|t| t.clone().in_graph(graph.clone())).collect();
+                    self.run_update(&format!("INSERT DATA {{\n{}}}", quad_data(&quads)?))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The names of named graphs holding data, optionally only those with a prefix.
+    fn graph_names(&self, prefix: Option<&str>) -> Result<Vec<NamedNode>, StoreError> {
+        let filter = prefix
+            .map(|p| {
+                format!(
+                    "FILTER(STRSTARTS(STR(?g), {}))",
+                    Term::from(oxigraph::model::Literal::new_simple_literal(p))
+                )
+            })
+            .unwrap_or_default();
+        let rows = self.select(&format!(
+            "SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {filter} }}"
+        ))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| match r.into_iter().next().flatten() {
+                Some(Term::NamedNode(n)) => Some(n),
+                _ => None,
+            })
+            .collect())
+    }
+
+    fn writer(&self) -> MutexGuard<'_, ()> {
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Waits until every view opened so far is closed.
+    fn barrier(&self) {
+        drop(self.readers.write().unwrap_or_else(PoisonError::into_inner));
+    }
+
+    pub fn view(&self) -> View<'_> {
+        View {
+            remote: self,
+            _guard: self.readers.read().unwrap_or_else(PoisonError::into_inner),
+        }
+    }
+
+    pub fn graph_is_empty(&self, graph: &NamedNode) -> Result<bool, StoreError> {
+        Ok(!self.ask(&format!("ASK {{ GRAPH {graph} {{ ?s ?p ?o }} }}"))?)
+    }
+
+    /// Opens the reading of a whole graph (its triples, streamed).
+    fn open_graph(&self, graph: &NamedNode) -> Result<GraphStream, StoreError> {
+        let accept = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5";
+        let response = match &self.config.gsp_url {
+            Some(gsp) => {
+                let url = format!("{gsp}?{}", form(&[("graph", graph.as_str())]));
+                let response = self.client.send("GET", &url, &[("Accept", accept)], &[])?;
+                if response.status == 404 {
+                    // The protocol's answer for a graph that does not exist: nothing in it.
+                    return Ok(GraphStream::empty());
+                }
+                if response.status >= 300 {
+                    return Err(remote_error("graph store read", response));
+                }
+                response
+            }
+            None => self.post_query(
+                &format!("CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}"),
+                accept,
+            )?,
+        };
+        Ok(GraphStream::new(response, graph.clone()))
+    }
+
+    pub fn graph_quads(&self, graph: &NamedNode) -> Result<Vec<Quad>, StoreError> {
+        self.open_graph(graph)?.collect()
+    }
+
+    pub fn any_graph_quads(&self, graph: &NamedNode) -> Result<Vec<Quad>, StoreError> {
+        let quads = self.graph_quads(graph)?;
+        if quads.is_empty() {
+            return Ok(self
+                .graph_quads(&archive_name(graph))?
+                .into_iter()
+                .map(|q| Quad::new(q.subject, q.predicate, q.object, graph.clone()))
+                .collect());
+        }
+        Ok(quads)
+    }
+
+    pub fn begin_load(&self) -> AtomicLoad<'_> {
+        AtomicLoad {
+            remote: self,
+            _guard: self.writer(),
+            targets: HashMap::new(),
+            direct: HashMap::new(),
+            pending: Vec::new(),
+            staged: HashMap::new(),
+            last_touched: HashMap::new(),
+            adds: 0,
+            committed: false,
+        }
+    }
+
+    pub fn replace(
+        &self,
+        graph: &NamedNode,
+        remove: &[(NamedNode, NamedNode)],
+        inserts: &[Quad],
+    ) -> Result<(), StoreError> {
+        let _guard = self.writer();
+        if remove.is_empty() && inserts.is_empty() {
+            return Ok(());
+        }
+        // One operation, so engines that run each operation of a request on its own (Virtuoso)
+        // still switch a pointer at once.
+        let pairs: Vec<String> = remove.iter().map(|(s, p)| format!("({s} {p})")).collect();
+        let update = format!(
+            "DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }}\nINSERT {{\n{}}}\nWHERE {{ OPTIONAL {{ VALUES (?s ?p) {{ {} }} GRAPH {graph} {{ ?s ?p ?o }} }} }}",
+            quad_data(inserts)?,
+            pairs.join(" ")
+        );
+        self.run_update(&update)
+    }
+
+    pub fn update(&self, remove: &[Quad], insert: &[Quad]) -> Result<(), StoreError> {
+        let _guard = self.writer();
+        if remove.is_empty() && insert.is_empty() {
+            return Ok(());
+        }
+        // One operation (see `replace`).
+        self.run_update(&format!(
+            "DELETE {{\n{}}}\nINSERT {{\n{}}}\nWHERE {{}}",
+            quad_data(remove)?,
+            quad_data(insert)?
+        ))
+    }
+
+    pub fn retire(&self, graph: &NamedNode) -> Result<(), StoreError> {
+        self.barrier();
+        let _guard = self.writer();
+        // `ADD` is idempotent: after an interrupted retirement, retiring again finishes it.
+        self.run_update(&format!(
+            "ADD SILENT GRAPH {graph} TO GRAPH {} ;\nDROP SILENT GRAPH {graph}",
+            archive_name(graph)
+        ))
+    }
+
+    pub fn drop_graph(&self, graph: &NamedNode) -> Result<(), StoreError> {
+        self.barrier();
+        let _guard = self.writer();
+        self.run_update(&format!("DROP SILENT GRAPH {graph}"))
+    }
+
+    pub fn named_graphs(&self) -> Result<Vec<NamedNode>, StoreError> {
+        Ok(self
+            .graph_names(None)?
+            .into_iter()
+            .filter(|g| !g.as_str().starts_with("urn:datahamn:"))
+            .collect())
+    }
+
+    pub fn is_archived(&self, graph: &NamedNode) -> Result<bool, StoreError> {
+        Ok(!self.graph_is_empty(&archive_name(graph))?)
+    }
+
+    pub fn contains(&self, quad: &Quad) -> Result<bool, StoreError> {
+        let (GraphName::NamedNode(g), oxigraph::model::NamedOrBlankNode::NamedNode(s)) =
+            (&quad.graph_name, &quad.subject)
+        else {
+            return Ok(false);
+        };
+        // Compared here rather than in the engine: Virtuoso refuses some typed constants (a
+        // `geo:wktLiteral`) in a pattern.
+        Ok(self.objects(s, &quad.predicate, g)?.contains(&quad.object))
+    }
+
+    pub fn describe(&self, resources: &[NamedNode], graph: &NamedNode) -> Result<Vec<Quad>, StoreError> {
+        let mut out = Vec::new();
+        let mut seen: HashSet<NamedNode> = resources.iter().cloned().collect();
+        // Each subject with the prefix of its own nodes (`{resource}#…`).
+        let mut todo: Vec<(NamedNode, String)> = resources
+            .iter()
+            .map(|r| (r.clone(), format!("{}#", r.as_str())))
+            .collect();
+        while !todo.is_empty() {
+            let batch: Vec<(NamedNode, String)> = todo.drain(..todo.len().min(DESCRIBE_BATCH)).collect();
+            let values: Vec<String> = batch.iter().map(|(s, _)| s.to_string()).collect();
+            let rows = self.select(&format!(
+                "SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {} }} GRAPH {graph} {{ ?s ?p ?o }} }}",
+                values.join(" ")
+            ))?;
+            let prefixes: HashMap<&NamedNode, &String> = batch.iter().map(|(s, p)| (s, p)).collect();
+            for row in rows {
+                let [Some(Term::NamedNode(s)), Some(Term::NamedNode(p)), Some(o)] =
+                    <[Option<Term>; 3]>::try_from(row).unwrap_or([None, None, None])
+                else {
+                    continue;
+                };
+                if let (Term::NamedNode(node), Some(prefix)) = (&o, prefixes.get(&s))
+                    && node.as_str().starts_with(prefix.as_str())
+                    && seen.insert(node.clone())
+                {
+                    todo.push((node.clone(), (*prefix).clone()));
+                }
+                out.push(Quad::new(s, p, o, graph.clone()));
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn objects(
+        &self,
+        subject: &NamedNode,
+        predicate: &NamedNode,
+        graph: &NamedNode,
+    ) -> Result<Vec<Term>, StoreError> {
+        Ok(self
+            .select(&format!(
+                "SELECT ?o WHERE {{ GRAPH {graph} {{ {subject} {predicate} ?o }} }}"
+            ))?
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().flatten())
+            .collect())
+    }
+}
+
+/// Parses a SPARQL results document (JSON, XML, CSV or TSV, by its content type), streamed.
+fn parse_results(response: Response) -> Result<QueryResults<'static>, QueryEvaluationError> {
+    let format = QueryResultsFormat::from_media_type(&media_type(&response.content_type))
+        .unwrap_or(QueryResultsFormat::Json);
+    let output = QueryResultsParser::from_format(format)
+        .for_reader(response.body.into_reader())
+        .map_err(|e| QueryEvaluationError::Service(Box::new(e)))?;
+    Ok(match output {
+        ReaderQueryResultsParserOutput::Boolean(b) => QueryResults::Boolean(b),
+        ReaderQueryResultsParserOutput::Solutions(s) => QueryResults::Solutions(QuerySolutionIter::from(s)),
+    })
+}
+
+/// The triples of a graph as they arrive, as quads of that graph.
+pub(super) struct GraphStream {
+    triples: Box<dyn Iterator<Item = Result<Triple, StoreError>> + Send>,
+    graph: NamedNode,
+}
+
+impl GraphStream {
+    fn empty() -> Self {
+        Self {
+            triples: Box::new(std::iter::empty()),
+            graph: NamedNode::new_unchecked("urn:datahamn:none"),
+        }
+    }
+
+    fn new(response: Response, graph: NamedNode) -> Self {
+        let parser = RdfParser::from_format(rdf_format(&response.content_type))
+            .for_reader(response.body.into_reader())
+            .map(|q| {
+                q.map(|q| triple_as_stored(Triple::from(q)))
+                    .map_err(|e| StoreError::Remote(format!("cannot read the engine's answer: {e}")))
+            });
+        Self {
+            triples: Box::new(parser),
+            graph,
+        }
+    }
+}
+
+impl Iterator for GraphStream {
+    type Item = Result<Quad, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.triples
+            .next()
+            .map(|t| t.map(|t| t.in_graph(self.graph.clone())))
+    }
+}
+
+/// A consistent read (see the module docs).
+pub struct View<'a> {
+    remote: &'a Remote,
+    _guard: RwLockReadGuard<'a, ()>,
+}
+
+impl View<'_> {
+    /// Every quad of some graphs. Every graph's reading is started now, while the view is held.
+    pub fn stream_graphs(
+        self,
+        graphs: Vec<NamedNode>,
+    ) -> Box<dyn Iterator<Item = Result<Quad, StoreError>> + Send> {
+        let mut streams = Vec::with_capacity(graphs.len());
+        for g in &graphs {
+            match self.remote.open_graph(g) {
+                Ok(s) => streams.push(s),
+                Err(e) => return Box::new(std::iter::once(Err(e))),
+            }
+        }
+        Box::new(streams.into_iter().flatten())
+    }
+
+    pub fn describe(&self, resources: &[NamedNode], graph: &NamedNode) -> Result<Vec<Quad>, StoreError> {
+        self.remote.describe(resources, graph)
+    }
+
+    pub fn query_parsed(
+        self,
+        query: spargebra::Query,
+        scope: &QueryScope,
+        cancel: Option<CancellationToken>,
+    ) -> Result<QueryResults<'static>, QueryError> {
+        let mut query = query;
+        let dataset = match &mut query {
+            spargebra::Query::Select { dataset, .. }
+            | spargebra::Query::Construct { dataset, .. }
+            | spargebra::Query::Describe { dataset, .. }
+            | spargebra::Query::Ask { dataset, .. } => dataset,
+        };
+        // The scope goes into the query as FROM and FROM NAMED, unless the query names its own
+        // graphs; an empty list is a graph that does not exist, since an engine may read "none
+        // given" as "every graph" (Virtuoso does, for GRAPH patterns, archive included).
+        let mut chosen = dataset
+            .take()
+            .unwrap_or_else(|| spargebra::algebra::QueryDataset {
+                default: scope.default_graphs.clone(),
+                named: Some(scope.named_graphs.clone()),
+            });
+        let nothing = NamedNode::new_unchecked("urn:datahamn:no-graph");
+        if chosen.default.is_empty() {
+            chosen.default.push(nothing.clone());
+        }
+        match &mut chosen.named {
+            Some(named) if !named.is_empty() => {}
+            _ => chosen.named = Some(vec![nothing]),
+        }
+        *dataset = Some(chosen);
+        let text = query.to_string();
+        if calls_service(&text) {
+            return Err(QueryError::Evaluation(QueryEvaluationError::Unexpected(
+                "SERVICE calls to other endpoints are not allowed".into(),
+            )));
+        }
+        let accept = match query {
+            spargebra::Query::Construct { .. } | spargebra::Query::Describe { .. } => {
+                "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+            }
+            _ => "application/sparql-results+json, application/sparql-results+xml;q=0.9",
+        };
+        let response = self
+            .remote
+            .post_query(&text, accept)
+            .map_err(|e| QueryError::Evaluation(evaluation(e)))?;
+        drop(self);
+        let graph_form = !accept.starts_with("application/sparql-results");
+        let results = if graph_form {
+            let parser = RdfParser::from_format(rdf_format(&response.content_type))
+                .for_reader(response.body.into_reader())
+                .map(|q| {
+                    q.map(|q| triple_as_stored(Triple::from(q)))
+                        .map_err(|e| QueryEvaluationError::Service(Box::new(e)))
+                });
+            QueryResults::Graph(QueryTripleIter::new(parser))
+        } else {
+            match parse_results(response)? {
+                QueryResults::Solutions(s) => {
+                    let variables = s.variables().to_vec().into();
+                    QueryResults::Solutions(QuerySolutionIter::new(
+                        variables,
+                        s.map(|r| r.map(solution_as_stored)),
+                    ))
+                }
+                other => other,
+            }
+        };
+        Ok(match (results, cancel) {
+            (QueryResults::Solutions(s), Some(token)) => {
+                let variables = s.variables().to_vec().into();
+                QueryResults::Solutions(QuerySolutionIter::new(variables, Cancellable::new(s, token)))
+            }
+            (QueryResults::Graph(t), Some(token)) => {
+                QueryResults::Graph(QueryTripleIter::new(Cancellable::new(t, token)))
+            }
+            (results, _) => results,
+        })
+    }
+}
+
+/// Stops a stream of results once its query is cancelled (the timeout).
+struct Cancellable<I> {
+    inner: I,
+    token: CancellationToken,
+    done: bool,
+}
+
+impl<I> Cancellable<I> {
+    fn new(inner: I, token: CancellationToken) -> Self {
+        Self {
+            inner,
+            token,
+            done: false,
+        }
+    }
+}
+
+impl<T, I: Iterator<Item = Result<T, QueryEvaluationError>>> Iterator for Cancellable<I> {
+    type Item = Result<T, QueryEvaluationError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        if self.token.is_cancelled() {
+            self.done = true;
+            return Some(Err(QueryEvaluationError::Cancelled));
+        }
+        self.inner.next()
+    }
+}
+
+/// Where a graph's quads go during a load.
+enum Target {
+    /// Empty when the load started: straight into it.
+    Direct,
+    /// Holds data: kept for the commit.
+    Pending,
+}
+
+/// A load in progress (see the module docs).
+pub struct AtomicLoad<'a> {
+    remote: &'a Remote,
+    _guard: MutexGuard<'a, ()>,
+    targets: HashMap<NamedNode, Target>,
+    /// Triples waiting to be uploaded into each empty graph.
+    direct: HashMap<NamedNode, Vec<Triple>>,
+    /// Quads for graphs that hold data, until the commit (or until they go to staging).
+    pending: Vec<Quad>,
+    /// Target graph → its staging graph, once pending quads overflowed.
+    staged: HashMap<NamedNode, NamedNode>,
+    /// Graphs with pending quads → when quads for them were last added (a count of adds).
+    last_touched: HashMap<NamedNode, usize>,
+    adds: usize,
+    committed: bool,
+}
+
+impl AtomicLoad<'_> {
+    pub fn add(&mut self, quads: impl IntoIterator<Item = Quad>) -> Result<(), StoreError> {
+        for quad in quads {
+            let GraphName::NamedNode(graph) = &quad.graph_name else {
+                return Err(StoreError::Remote(
+                    "the remote store keeps quads in named graphs only".into(),
+                ));
+            };
+            if !self.targets.contains_key(graph) {
+                let target = if self.remote.graph_is_empty(graph)? {
+                    Target::Direct
+                } else {
+                    Target::Pending
+                };
+                self.targets.insert(graph.clone(), target);
+            }
+            match self.targets.get(graph) {
+                Some(Target::Direct) => {
+                    let graph = graph.clone();
+                    let buffer = self.direct.entry(graph.clone()).or_default();
+                    buffer.push(Triple::from(quad));
+                    if buffer.len() >= GSP_CHUNK {
+                        let chunk = std::mem::take(buffer);
+                        self.remote.upload(&graph, &chunk)?;
+                    }
+                }
+                _ => {
+                    self.adds += 1;
+                    self.last_touched.insert(graph.clone(), self.adds);
+                    self.pending.push(quad);
+                    if self.pending.len() >= PENDING_MAX {
+                        self.stage()?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves the pending quads into staging graphs.
+    fn stage(&mut self) -> Result<(), StoreError> {
+        let mut by_graph: HashMap<NamedNode, Vec<Triple>> = HashMap::new();
+        for quad in std::mem::take(&mut self.pending) {
+            if let GraphName::NamedNode(g) = quad.graph_name.clone() {
+                by_graph.entry(g).or_default().push(Triple::from(quad));
+            }
+        }
+        for (graph, triples) in by_graph {
+            let staging = match self.staged.get(&graph) {
+                Some(s) => s.clone(),
+                None => {
+                    let id = crate::text::random_hex(12).map_err(|e| StoreError::Remote(e.to_string()))?;
+                    let s = NamedNode::new_unchecked(format!("{STAGING_PREFIX}{id}"));
+                    self.staged.insert(graph.clone(), s.clone());
+                    s
+                }
+            };
+            self.remote.upload(&staging, &triples)?;
+        }
+        Ok(())
+    }
+
+    pub fn commit(mut self) -> Result<(), StoreError> {
+        for (graph, triples) in std::mem::take(&mut self.direct) {
+            self.remote.upload(&graph, &triples)?;
+        }
+        if !self.staged.is_empty() {
+            self.stage()?;
+        }
+        // The commit point: one update operation.
+        let update = if self.staged.is_empty() {
+            (!self.pending.is_empty())
+                .then(|| quad_data(&self.pending).map(|data| format!("INSERT DATA {{\n{data}}}")))
+                .transpose()?
+        } else {
+            // Everything pending went to staging above. One request copies each staging graph
+            // into its target, the graph the load touched last at the end: one transaction on
+            // engines that make a request one (oxigraph), in that order on those that run each
+            // operation on its own (Virtuoso, which also cannot take the target graph from a
+            // variable nor copy several graphs in one operation).
+            let mut order: Vec<&NamedNode> = self.staged.keys().collect();
+            order.sort_by_key(|g| self.last_touched.get(*g).copied().unwrap_or(0));
+            let operations: Vec<String> = order
+                .into_iter()
+                .map(|target| {
+                    format!(
+                        "INSERT {{ GRAPH {target} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {} {{ ?s ?p ?o }} }}",
+                        self.staged[target]
+                    )
+                })
+                .collect();
+            Some(operations.join(" ;\n"))
+        };
+        if let Some(update) = update {
+            self.remote.run_update(&update)?;
+        }
+        self.committed = true;
+        for staging in self.staged.values() {
+            // Nothing reads a staging graph; one left behind is dropped at the next start.
+            if let Err(e) = self.remote.run_update(&format!("DROP SILENT GRAPH {staging}")) {
+                tracing::warn!(graph = %staging, error = %e, "cannot drop a staging graph");
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for AtomicLoad<'_> {
+    fn drop(&mut self) {
+        if self.committed {
+            return;
+        }
+        // Abandoned: what went straight into empty graphs, and the staging graphs, go again.
+        let graphs = self
+            .targets
+            .iter()
+            .filter(|(_, t)| matches!(t, Target::Direct))
+            .map(|(g, _)| g)
+            .chain(self.staged.values());
+        for graph in graphs {
+            if let Err(e) = self.remote.run_update(&format!("DROP SILENT GRAPH {graph}")) {
+                tracing::warn!(graph = %graph, error = %e, "cannot drop the graph of an abandoned load");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_service_calls_outside_literals_and_iris() {
+        let parse = |q: &str| spargebra::SparqlParser::new().parse_query(q).unwrap().to_string();
+        assert!(calls_service(&parse(
+            "SELECT * { SERVICE <http://evil.example/sparql> { ?s ?p ?o } }"
+        )));
+        assert!(calls_service(&parse(
+            "SELECT * { ?a ?b ?c FILTER EXISTS { SERVICE SILENT <http://x/> { ?a ?b 1 } } }"
+        )));
+        assert!(calls_service(&parse(
+            "SELECT * { VALUES ?e { <http://x/> } SERVICE ?e { ?s ?p ?o } }"
+        )));
+        assert!(!calls_service(&parse(
+            "SELECT ?service { ?service <http://x/SERVICE> \"SERVICE { }\" FILTER(?service < 3) }"
+        )));
+        assert!(!calls_service(&parse(
+            "PREFIX ex: <http://x/> SELECT * { ?s ex:service ?o }"
+        )));
+    }
+
+    #[test]
+    fn writes_data_blocks_by_graph() {
+        let q = |s: &str, g: &str| {
+            Quad::new(
+                NamedNode::new_unchecked(format!("http://e/{s}")),
+                NamedNode::new_unchecked("http://e/p"),
+                oxigraph::model::Literal::new_simple_literal("a \"quoted\"\nline"),
+                NamedNode::new_unchecked(format!("http://e/{g}")),
+            )
+        };
+        let text = quad_data(&[q("a", "g1"), q("b", "g2"), q("c", "g1")]).unwrap();
+        assert_eq!(text.matches("GRAPH").count(), 2);
+        assert!(text.contains(r#""a \"quoted\"\nline""#), "{text}");
+        // And it is valid SPARQL.
+        spargebra::SparqlParser::new()
+            .parse_update(&format!("INSERT DATA {{ {text} }}"))
+            .unwrap();
+    }
+
+    #[test]
+    fn reads_n_triples_labelled_as_text() {
+        assert_eq!(rdf_format("text/plain; charset=UTF-8"), RdfFormat::NTriples);
+        assert_eq!(rdf_format("text/turtle"), RdfFormat::Turtle);
+        assert_eq!(rdf_format("application/n-triples"), RdfFormat::NTriples);
+    }
+}
