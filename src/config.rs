@@ -197,12 +197,7 @@ pub struct StoreArgs {
     #[arg(long, env = "DATAHAMN_STORE_USER")]
     pub store_user: Option<String>,
     /// Remote store: password (prefer the environment variable: a flag shows in `ps`).
-    #[arg(
-        long,
-        env = "DATAHAMN_STORE_PASSWORD",
-        hide_env_values = true,
-        requires = "store_user"
-    )]
+    #[arg(long, env = "DATAHAMN_STORE_PASSWORD", hide_env_values = true)]
     pub store_password: Option<String>,
     /// Remote store: seconds to wait for the engine to start answering.
     #[arg(long, env = "DATAHAMN_STORE_TIMEOUT", default_value_t = 120.0, value_parser = positive_seconds)]
