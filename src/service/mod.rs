@@ -191,15 +191,7 @@ impl From<ServiceError> for ApiError {
                 "The checked file is gone: it was published already, replaced by a newer check, or kept longer than an hour. Check the file again.",
             ),
             ServiceError::TokenFile(e) => ApiError::internal(&e),
-            ServiceError::Store(crate::store::StoreError::Unavailable(e)) => {
-                tracing::error!(error = %e, "the store cannot be reached");
-                ApiError::new(
-                    Code::ServiceUnavailable,
-                    "The data store cannot be reached at the moment; retry in a little while.",
-                )
-                .with_retry_after(5)
-            }
-            ServiceError::Store(e) => ApiError::internal(&e),
+            ServiceError::Store(e) => store_problem(&e),
             ServiceError::Io(e) => ApiError::internal(&e),
             e @ ServiceError::Internal(_) => ApiError::internal(&e),
         }
@@ -230,6 +222,22 @@ pub struct PublishOptions {
     pub crs: Option<crate::ingest::coords::Crs>,
     /// Who publishes: a token's name, or how (`command line`).
     pub published_by: String,
+}
+
+/// The answer to a store failure: the remote engine unreachable is 503 with `Retry-After`,
+/// anything else an internal error.
+pub(crate) fn store_problem(e: &StoreError) -> ApiError {
+    match e {
+        StoreError::Unavailable(reason) => {
+            tracing::error!(error = %reason, "the store cannot be reached");
+            ApiError::new(
+                Code::ServiceUnavailable,
+                "The data store cannot be reached at the moment; retry in a little while.",
+            )
+            .with_retry_after(5)
+        }
+        e => ApiError::internal(e),
+    }
 }
 
 /// A stage of a publish, for progress display.

@@ -227,26 +227,14 @@ impl Platform {
     }
 }
 
-/// A query that failed in the store rather than in itself: the remote engine unreachable (503)
-/// or answering with an error (500).
+/// A query that failed in the store rather than in itself (see [`super::store_problem`]).
 fn store_failure(e: &oxigraph::sparql::QueryEvaluationError) -> Option<ApiError> {
-    use crate::store::StoreError;
     let oxigraph::sparql::QueryEvaluationError::Dataset(inner) = e else {
         return None;
     };
-    match inner.downcast_ref::<StoreError>()? {
-        StoreError::Unavailable(e) => {
-            tracing::error!(error = %e, "the store cannot be reached");
-            Some(
-                ApiError::new(
-                    Code::ServiceUnavailable,
-                    "The data store cannot be reached at the moment; retry in a little while.",
-                )
-                .with_retry_after(5),
-            )
-        }
-        e => Some(ApiError::internal(e)),
-    }
+    inner
+        .downcast_ref::<crate::store::StoreError>()
+        .map(super::store_problem)
 }
 
 /// The guard-rails of the SPARQL endpoint.

@@ -1,8 +1,7 @@
 //! The real binary: configuration by flags and environment, first-start publishing, and a
 //! restart that keeps what was published.
 
-use crate::common::repo_path;
-use std::net::TcpListener;
+use crate::common::{free_port, repo_path};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -13,14 +12,6 @@ impl Drop for Running {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn get(url: &str) -> Option<(u16, String)> {

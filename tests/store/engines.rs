@@ -7,9 +7,8 @@
 //! `make test` sets `oxigraph`, `make test-remote` both. An engine not named there and not
 //! installed is skipped with a note; an engine named there and missing fails the test.
 
-use crate::common::repo_path;
+use crate::common::{free_port, repo_path};
 use datahamn::store::{Credentials, RemoteConfig, Store};
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -58,14 +57,6 @@ impl Drop for Engine {
             let _ = p.wait();
         }
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn required(kind: Kind) -> bool {
