@@ -3,7 +3,7 @@ CARGO ?= cargo
 PROFILE := --release
 BIN := target/release/datahamn
 
-.PHONY: run build test test-remote engines check fmt clippy conformance browser openapi bench bench-api bench-sparql bench-remote clean
+.PHONY: run build test test-remote engines check fmt clippy conformance browser openapi bench bench-api bench-sparql bench-remote bench-replica clean
 
 ## Build, then serve on the embedded store (./var), publishing datasets/ on first start.
 run: build
@@ -66,6 +66,11 @@ bench-sparql: build
 ## datahamn on the embedded store, oxigraph's server and Virtuoso, side by side (not part of `test`; ~5 min).
 bench-remote: build engines
 	bash bench/remote/run.sh
+
+## A writer and a read replica side by side: throughput, 304 revalidations, how fast a publish
+## reaches the replica (not part of `test`; ~3 min; BIG=1 adds the 220,000-item store of bench-api).
+bench-replica: build
+	bash bench/replica/run.sh
 
 clean:
 	rm -rf var

@@ -260,6 +260,17 @@ pub struct ServeArgs {
     /// The largest file one upload may send, in megabytes.
     #[arg(long, env = "DATAHAMN_MAX_UPLOAD_MB", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=4096))]
     pub max_upload_mb: u64,
+    /// Writer: keep a checkpoint of the embedded store in this directory, renewed after every
+    /// change, for read replicas to serve (`--replica-of`).
+    #[arg(long, env = "DATAHAMN_CHECKPOINT_DIR", conflicts_with = "replica_of")]
+    pub checkpoint_dir: Option<PathBuf>,
+    /// Replica: serve the newest checkpoint in this directory (a writer's `--checkpoint-dir`)
+    /// read-only, and swap to each newer one. Copies go into the data directory.
+    #[arg(long, env = "DATAHAMN_REPLICA_OF")]
+    pub replica_of: Option<PathBuf>,
+    /// Replica: seconds between looks for a newer checkpoint.
+    #[arg(long, env = "DATAHAMN_REPLICA_POLL", default_value_t = 2.0, value_parser = positive_seconds)]
+    pub replica_poll: f64,
 }
 
 fn positive_seconds(s: &str) -> Result<f64, String> {

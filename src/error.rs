@@ -73,6 +73,9 @@ pub enum Code {
     /// A web form was sent without its session's secret, or from another site: reload the
     /// page and send it again.
     FormExpired,
+    /// This server is a read-only replica: it serves what the writer published and changes
+    /// nothing. Send changes to the writer.
+    ReadOnlyReplica,
 }
 
 impl Code {
@@ -105,6 +108,7 @@ impl Code {
         Code::JobNotFound,
         Code::DraftNotFound,
         Code::FormExpired,
+        Code::ReadOnlyReplica,
     ];
 
     /// The HTTP status for this code.
@@ -127,7 +131,7 @@ impl Code {
             | Code::SparqlSyntax
             | Code::SparqlUpdateNotAllowed
             | Code::SparqlEvaluation => StatusCode::BAD_REQUEST,
-            Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Code::MethodNotAllowed | Code::ReadOnlyReplica => StatusCode::METHOD_NOT_ALLOWED,
             Code::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -167,6 +171,7 @@ impl Code {
             Code::JobNotFound => "job_not_found",
             Code::DraftNotFound => "draft_not_found",
             Code::FormExpired => "form_expired",
+            Code::ReadOnlyReplica => "read_only_replica",
         }
     }
 
@@ -200,6 +205,7 @@ impl Code {
             Code::JobNotFound => "Job not found",
             Code::DraftNotFound => "Checked file not found",
             Code::FormExpired => "Form expired",
+            Code::ReadOnlyReplica => "Read-only replica",
         }
     }
 

@@ -370,20 +370,60 @@ fn convert(args: &ConvertArgs) -> CliResult {
     Ok(())
 }
 
-fn serve(args: &ServeArgs) -> CliResult {
-    let base_url = args.base_url();
-    let mut platform =
-        service::open_data_dir(&args.data_dir, &base_url, Mode::Serve, args.store.remote()).map_err(usage)?;
-    platform.set_sparql_limits(service::sparql::SparqlLimits {
+/// The settings `serve` applies to a platform before it serves.
+fn serving_settings(args: &ServeArgs) -> impl Fn(&mut service::Platform) + Send + 'static {
+    let sparql = service::sparql::SparqlLimits {
         timeout: Duration::from_secs_f64(args.sparql_timeout),
         max_rows: usize::try_from(args.sparql_max_rows).unwrap_or(usize::MAX),
         max_concurrent: usize::try_from(args.sparql_max_concurrent).unwrap_or(1),
-    });
-    platform.set_rate_limits(service::rate_limit::RateLimits {
+    };
+    let rates = service::rate_limit::RateLimits {
         anonymous: args.rate_limit,
         token: args.rate_limit_token,
-    });
-    platform.set_max_upload_bytes(usize::try_from(args.max_upload_mb * 1024 * 1024).unwrap_or(usize::MAX));
+    };
+    let upload = usize::try_from(args.max_upload_mb * 1024 * 1024).unwrap_or(usize::MAX);
+    move |platform| {
+        platform.set_sparql_limits(sparql);
+        platform.set_rate_limits(rates);
+        platform.set_max_upload_bytes(upload);
+    }
+}
+
+/// `serve --replica-of`: the newest checkpoint, read-only, followed.
+fn serve_replica(args: &ServeArgs, source: &std::path::Path) -> CliResult {
+    if args.store.remote().is_some() {
+        return Err(usage(
+            "a replica serves the embedded store's checkpoints; readers of a remote engine are started with --store remote instead",
+        ));
+    }
+    let replica = service::replica::Replica::open(
+        source,
+        &args.data_dir.join("replica"),
+        args.base_url.as_deref(),
+        Box::new(serving_settings(args)),
+    )
+    .map_err(usage)?;
+    let serving = replica.serving();
+    let base_url = replica.base_url();
+    replica
+        .follow(Duration::from_secs_f64(args.replica_poll))
+        .map_err(|e| usage(e.to_string()))?;
+    let listener = TcpListener::bind(args.listen)
+        .map_err(|e| usage(format!("cannot listen on {}: {e}", args.listen)))?;
+    tracing::info!(listen = %args.listen, base_url = %base_url, checkpoints = %source.display(), "serving a read-only replica");
+    actix_web::rt::System::new()
+        .block_on(async move { datahamn::http::start_serving(serving, listener)?.await })
+        .map_err(|e| usage(e.to_string()))
+}
+
+fn serve(args: &ServeArgs) -> CliResult {
+    if let Some(source) = &args.replica_of {
+        return serve_replica(args, source);
+    }
+    let base_url = args.base_url();
+    let mut platform =
+        service::open_data_dir(&args.data_dir, &base_url, Mode::Serve, args.store.remote()).map_err(usage)?;
+    serving_settings(args)(&mut platform);
     if !platform.is_bootstrapped().map_err(|e| usage(e.to_string()))? {
         if args.datasets_dir.is_dir() {
             tracing::info!(dir = %args.datasets_dir.display(), "first start: publishing the datasets");
@@ -412,6 +452,16 @@ fn serve(args: &ServeArgs) -> CliResult {
         .map_err(|e| usage(format!("cannot listen on {}: {e}", args.listen)))?;
     tracing::info!(listen = %args.listen, base_url = %base_url, "serving");
     let platform = Arc::new(platform);
+    if let Some(dir) = &args.checkpoint_dir {
+        if args.store.remote().is_some() {
+            return Err(usage(
+                "checkpoints are of the embedded store; a remote engine replicates itself",
+            ));
+        }
+        service::replica::start_checkpoints(&platform, dir.clone())
+            .map_err(|e| usage(format!("cannot write checkpoints into {}: {e}", dir.display())))?;
+        tracing::info!(dir = %dir.display(), "writing checkpoints for read replicas");
+    }
     actix_web::rt::System::new()
         .block_on(async move { datahamn::http::start(platform, listener)?.await })
         .map_err(|e| usage(e.to_string()))

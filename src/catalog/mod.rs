@@ -477,6 +477,21 @@ pub fn profile_triples(iris: &Iris, p: &profile::Profile) -> Vec<oxigraph::model
     out
 }
 
+/// The revision of what is published: a digest of the catalog graph's quads, in any order.
+///
+/// Every change a reader can see (a version, a rollback, a metadata change, a deletion, the
+/// pointer to the current version) changes the catalog graph, and the data of a version never
+/// changes after it is loaded; so two stores with the same catalog graph publish the same
+/// thing, and the digest names that state wherever it is served: the writer, a replica opened
+/// on its checkpoint, a restart. Entity tags are derived from it.
+pub fn revision(quads: &[Quad]) -> u64 {
+    quads.iter().fold(0u64, |sum, q| {
+        // Each quad hashed on its own and the hashes added: the order quads come back in does
+        // not matter, and a set has no duplicates to cancel out.
+        sum.wrapping_add(xxhash_rust::xxh3::xxh3_64(q.to_string().as_bytes()))
+    })
+}
+
 /// Reads every dataset and its versions back from the catalog graph's quads.
 pub fn read(iris: &Iris, quads: &[Quad]) -> Vec<DatasetRecord> {
     let index = SubjectIndex::new(quads);
@@ -604,6 +619,26 @@ mod tests {
                 assert!(meta.title.sv.contains("exempeldata") && meta.title.en.contains("example data"));
             }
         }
+    }
+
+    #[test]
+    fn the_revision_names_the_catalog_whatever_the_order() {
+        let iris = Iris::new("http://example.org");
+        let quads = dataset_quads(&iris, &meta());
+        let mut reversed = quads.clone();
+        reversed.reverse();
+        assert_eq!(revision(&quads), revision(&reversed));
+        let mut changed = meta();
+        changed.title.en.push('!');
+        assert_ne!(revision(&quads), revision(&dataset_quads(&iris, &changed)));
+        let mut pointed = quads.clone();
+        pointed.push(current_version_quad(&iris, &meta().id, 1));
+        assert_ne!(
+            revision(&quads),
+            revision(&pointed),
+            "the pointer is part of the state"
+        );
+        assert_eq!(revision(&[]), 0);
     }
 
     #[test]

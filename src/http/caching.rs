@@ -1,21 +1,68 @@
-//! Conditional requests and caching headers for every successful `GET` and `HEAD`:
-//! a weak `ETag` (a hash of the body, unless the handler set one with [`representation_etag`]),
-//! `Last-Modified` (the last publish, or the server's start
-//! when that is later, since a new build may change documents), `Cache-Control`, and
-//! `304 Not Modified` when `If-None-Match` or `If-Modified-Since` match (RFC 9110 §13).
+//! Conditional requests and caching headers for every successful `GET` and `HEAD`: an `ETag`,
+//! `Last-Modified` (the last publish, or the server's start when that is later, since a new
+//! build may change documents), `Cache-Control`, and `304 Not Modified` when `If-None-Match` or
+//! `If-Modified-Since` match (RFC 9110 §13).
+//!
+//! The public reads (the REST and OGC APIs, Linked Data, the catalogs, dumps, pages; see
+//! [`REVISION_TAGGED`]) answer from what is published alone, so their entity tag is derived
+//! from the store revision (a digest of the catalog graph, [`crate::catalog::revision`]), this
+//! build ([`BUILD`]), the request target and the negotiated representation. Such a tag is known
+//! before anything is rendered: a revalidation that matches is answered `304` without running
+//! the handler, and every replica serving the same revision gives the same tag, so a CDN or a
+//! reverse proxy in front of several replicas can serve most reads. Anything else (SPARQL
+//! results, which may ask for `NOW()`; health; answers that depend on a token or a session)
+//! gets a weak tag hashed from its body.
 
 use crate::http::State;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderValue, HttpDate, TryIntoHeaderValue};
+use actix_web::http::header::{self, HeaderMap, HeaderValue, HttpDate, TryIntoHeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpRequest, HttpResponse};
+use actix_web::{Error, HttpResponse};
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// How long clients and proxies may reuse a response without revalidating.
 pub const MAX_AGE_SECONDS: u32 = 60;
+
+/// This build: a digest of every input compiled into the binary (see `build.rs`).
+pub const BUILD: &str = env!("DATAHAMN_BUILD");
+
+/// Path prefixes whose `GET` answers are a function of the published state, the build, the
+/// request target, `Accept` and (where the flag is set) the language `Accept-Language` picks.
+pub const REVISION_TAGGED: &[(&str, bool)] = &[
+    ("/api/v1/bathing-sites", false),
+    ("/api/v1/swimming-pools", false),
+    ("/api/v1/public-services", false),
+    ("/api/v1/datasets", false),
+    ("/api/v1/items/", false),
+    ("/api/v1/changes", false),
+    ("/api/v1/organisations", false),
+    ("/ogc", false),
+    ("/id/", true),
+    ("/dataset/", false),
+    ("/municipality/", false),
+    ("/county/", false),
+    ("/organisation/", false),
+    ("/def/", false),
+    ("/graph/", false),
+    ("/catalog", false),
+    ("/.well-known/void", false),
+    ("/dumps/", false),
+    ("/changes", false),
+    ("/datasets/", false),
+    ("/municipalities/", false),
+];
+
+/// The `Vary` of a `304` answered before the handler ran: what its `200` would say.
+fn vary(language: bool) -> &'static str {
+    if language {
+        "Accept, Accept-Language, Accept-Encoding"
+    } else {
+        "Accept, Accept-Encoding"
+    }
+}
 
 fn started() -> SystemTime {
     static STARTED: OnceLock<SystemTime> = OnceLock::new();
@@ -33,30 +80,41 @@ pub fn init() {
     started();
 }
 
-fn last_modified(req: &ServiceRequest) -> SystemTime {
-    let published = req
-        .app_data::<State>()
+fn last_modified(state: Option<&State>) -> SystemTime {
+    let published = state
         .and_then(|s| s.model().last_published())
         .and_then(|secs| u64::try_from(secs).ok())
         .map(|secs| UNIX_EPOCH + Duration::from_secs(secs));
     published.map_or(started(), |p| p.max(started()))
 }
 
-/// The entity tag of a response rendered from one read-model snapshot alone: a hash of the
-/// snapshot's generation, this process's start, the request target and the representation's
-/// media type. Handlers of the item lists set it so that a page of a thousand items is not
-/// hashed byte by byte on every request; any publish (a new generation) or restart changes it.
-pub fn representation_etag(req: &HttpRequest, generation: u64, content_type: &str) -> HeaderValue {
-    let started = started().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+/// Whether `path` is one of the [`REVISION_TAGGED`] reads, and whether its answer depends on
+/// the language too.
+fn revision_tagged(path: &str) -> Option<bool> {
+    REVISION_TAGGED
+        .iter()
+        .find(|(prefix, _)| path.starts_with(prefix))
+        .map(|(_, language)| *language)
+}
+
+/// The entity tag of a [`REVISION_TAGGED`] read: a digest of the build, the store revision, the
+/// request target and the headers the representation is negotiated on.
+pub fn revision_etag(revision: u64, path: &str, query: &str, headers: &HeaderMap, language: bool) -> String {
+    let header = |name| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    hasher.update(&started.to_le_bytes());
-    hasher.update(&generation.to_le_bytes());
-    hasher.update(req.path().as_bytes());
+    hasher.update(BUILD.as_bytes());
+    hasher.update(&revision.to_le_bytes());
+    hasher.update(path.as_bytes());
     hasher.update(b"?");
-    hasher.update(req.query_string().as_bytes());
+    hasher.update(query.as_bytes());
     hasher.update(b"\n");
-    hasher.update(content_type.as_bytes());
-    HeaderValue::from_str(&format!("W/\"g{:016x}\"", hasher.digest())).expect("an entity tag is ASCII")
+    hasher.update(header(header::ACCEPT).as_bytes());
+    if language {
+        hasher.update(b"\n");
+        let lang = crate::http::pages::Lang::from_accept_language(Some(header(header::ACCEPT_LANGUAGE)));
+        hasher.update(lang.code().as_bytes());
+    }
+    format!("W/\"r{:016x}\"", hasher.digest())
 }
 
 /// Whether an `If-None-Match` value matches an entity tag (weak comparison).
@@ -82,34 +140,40 @@ pub async fn conditional(
         .get(header::IF_MODIFIED_SINCE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<HttpDate>().ok());
-    let modified = last_modified(&req);
+    let state = State::of(req.request());
+    let modified = last_modified(state.as_ref());
+    // The revision before the handler runs; the tag is kept only if it is still the revision
+    // afterwards, so a tag never names a state older than the answer it labels.
+    let tagged = revision_tagged(req.path()).filter(|_| cacheable);
+    let before = tagged.and(state.as_ref()).map(|s| s.model().revision());
+    let etag_before = tagged.zip(before).map(|(language, revision)| {
+        revision_etag(revision, req.path(), req.query_string(), req.headers(), language)
+    });
+    if let (Some(etag), Some(inm)) = (&etag_before, &if_none_match)
+        && none_match(inm, etag)
+    {
+        // Known without rendering anything.
+        let language = tagged.unwrap_or(false);
+        let res = HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag.as_str()))
+            .insert_header((header::LAST_MODIFIED, HttpDate::from(modified)))
+            .insert_header((
+                header::CACHE_CONTROL,
+                format!("public, max-age={MAX_AGE_SECONDS}"),
+            ))
+            .insert_header((header::VARY, vary(language)))
+            .finish();
+        return Ok(req.into_response(res));
+    }
     let res = next.call(req).await?;
     if !cacheable || res.status() != StatusCode::OK {
         return Ok(res.map_into_boxed_body());
     }
+    let after = before.and(State::of(res.request())).map(|s| s.model().revision());
+    let revision_etag = etag_before.filter(|_| after == before);
     let (req, res) = res.into_parts();
     let (mut res, body) = res.into_parts();
-    let bytes = match body.try_into_bytes() {
-        Ok(bytes) => bytes,
-        // A streamed body: passed on as it is, without validators.
-        Err(body) => {
-            return Ok(ServiceResponse::new(
-                req,
-                res.set_body(body).map_into_boxed_body(),
-            ));
-        }
-    };
     let headers = res.headers_mut();
-    let etag = match headers.get(header::ETAG).and_then(|v| v.to_str().ok()) {
-        Some(set) => set.to_owned(),
-        None => {
-            let etag = format!("W/\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&bytes));
-            if let Ok(v) = HeaderValue::from_str(&etag) {
-                headers.insert(header::ETAG, v);
-            }
-            etag
-        }
-    };
     if !headers.contains_key(header::LAST_MODIFIED) {
         headers.insert(header::LAST_MODIFIED, HttpDate::from(modified).try_into_value()?);
     }
@@ -118,6 +182,26 @@ pub async fn conditional(
             header::CACHE_CONTROL,
             HeaderValue::from_str(&format!("public, max-age={MAX_AGE_SECONDS}"))?,
         );
+    }
+    let (etag, body) = match revision_etag {
+        // Streamed bodies (dumps) keep streaming.
+        Some(etag) => (etag, BoxBody::new(body)),
+        None => match body.try_into_bytes() {
+            Ok(bytes) => (
+                format!("W/\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&bytes)),
+                BoxBody::new(bytes),
+            ),
+            // A streamed body without a revision: passed on as it is, without validators.
+            Err(body) => {
+                return Ok(ServiceResponse::new(
+                    req,
+                    res.set_body(body).map_into_boxed_body(),
+                ));
+            }
+        },
+    };
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        res.headers_mut().insert(header::ETAG, v);
     }
     let not_modified = match (&if_none_match, if_modified_since) {
         (Some(inm), _) => none_match(inm, &etag),
@@ -139,7 +223,7 @@ pub async fn conditional(
         }
         return Ok(ServiceResponse::new(req, builder.finish()));
     }
-    Ok(ServiceResponse::new(req, res.set_body(BoxBody::new(bytes))))
+    Ok(ServiceResponse::new(req, res.set_body(body)))
 }
 
 #[cfg(test)]

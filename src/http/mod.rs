@@ -15,6 +15,7 @@ pub mod views;
 
 use crate::error::{ApiError, Code};
 use crate::service::Platform;
+use crate::service::replica::Serving;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::Server;
 use actix_web::dev::ServiceResponse;
@@ -26,8 +27,41 @@ use serde::Serialize;
 use std::net::TcpListener;
 use std::sync::Arc;
 
-/// Shared state of every handler.
-pub type State = web::Data<Platform>;
+/// The platform a request is answered from: taken once per request from the [`Serving`]
+/// holder, so a replica's swap to a newer checkpoint never changes it under a request.
+#[derive(Clone)]
+pub struct State(Arc<Platform>);
+
+impl State {
+    /// The platform for a request, when the app serves one.
+    pub fn of(req: &HttpRequest) -> Option<State> {
+        req.app_data::<web::Data<Serving>>().map(|s| State(s.current()))
+    }
+
+    /// The platform itself, to move into blocking work.
+    pub fn into_inner(self) -> Arc<Platform> {
+        self.0
+    }
+}
+
+impl std::ops::Deref for State {
+    type Target = Platform;
+
+    fn deref(&self) -> &Platform {
+        &self.0
+    }
+}
+
+impl actix_web::FromRequest for State {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(State::of(req).ok_or_else(|| {
+            ApiError::internal(&std::io::Error::other("the app was built without a platform"))
+        }))
+    }
+}
 
 /// The largest request body accepted (SPARQL queries).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -74,13 +108,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Starts the server on a bound listener. The returned future runs until the server stops.
 pub fn start(platform: Arc<Platform>, listener: TcpListener) -> std::io::Result<Server> {
-    let state = web::Data::from(platform);
+    start_serving(Arc::new(Serving::new(platform)), listener)
+}
+
+/// Starts the server over a [`Serving`] holder (a replica's, which swaps platforms).
+pub fn start_serving(serving: Arc<Serving>, listener: TcpListener) -> std::io::Result<Server> {
+    let state = web::Data::from(serving);
     caching::init();
     Ok(HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .wrap(ErrorHandlers::new().default_handler(into_problem))
             .wrap(from_fn(caching::conditional))
+            .wrap(from_fn(read_only))
             .wrap(from_fn(rate_limit))
             .wrap(Compress::default())
             .wrap(cors())
@@ -110,7 +150,7 @@ async fn rate_limit(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     // Health checks (load balancers, orchestrators) are never limited.
     let counted = req.path() != "/healthz";
-    let decision = req.app_data::<State>().filter(|_| counted).and_then(|state| {
+    let decision = State::of(req.request()).filter(|_| counted).and_then(|state| {
         state.rate_check(bearer(req.headers()).as_deref(), req.peer_addr().map(|a| a.ip()))
     });
     let headers = |h: &mut header::HeaderMap, d: &crate::service::rate_limit::Decision| {
@@ -147,6 +187,23 @@ async fn rate_limit(
         }
         None => Ok(next.call(req).await?.map_into_boxed_body()),
     }
+}
+
+/// On a read-only replica, refuses every request that would change something (anything but
+/// `GET`, `HEAD`, `OPTIONS` and SPARQL queries by `POST`) with one clear problem, before it
+/// reaches a handler.
+async fn read_only(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    use actix_web::http::Method;
+    let reading = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        || (req.method() == Method::POST && req.path() == "/sparql");
+    if !reading && State::of(req.request()).is_some_and(|s| s.is_replica()) {
+        let problem = crate::service::read_only_problem();
+        return Ok(req.error_response(problem).map_into_boxed_body());
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 /// CORS: any origin may read the API (it is open data, and no request carries credentials).
@@ -227,10 +284,9 @@ pub fn json<T: Serialize>(req: &HttpRequest, body: &T) -> Result<HttpResponse, A
         .body(bytes))
 }
 
-/// A 200 response with an RDF document (or an HTML page) rendered from the read-model snapshot
-/// of `generation` alone: the content type (UTF-8 spelled out for the text syntaxes), `Vary`
-/// and a [`caching::representation_etag`].
-pub fn rdf_response(req: &HttpRequest, generation: u64, media_type: &str, body: Vec<u8>) -> HttpResponse {
+/// A 200 response with an RDF document (or an HTML page): the content type (UTF-8 spelled out
+/// for the text syntaxes) and `Vary`. Its entity tag comes from [`caching`].
+pub fn rdf_response(media_type: &str, body: Vec<u8>) -> HttpResponse {
     let content_type = match media_type {
         "text/html" | "text/turtle" | "application/rdf+xml" => format!("{media_type}; charset=utf-8"),
         other => other.to_owned(),
@@ -238,10 +294,6 @@ pub fn rdf_response(req: &HttpRequest, generation: u64, media_type: &str, body: 
     HttpResponse::Ok()
         .content_type(content_type.as_str())
         .insert_header((header::VARY, "Accept, Accept-Encoding"))
-        .insert_header((
-            header::ETAG,
-            caching::representation_etag(req, generation, media_type),
-        ))
         .body(body)
 }
 

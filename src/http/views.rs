@@ -211,6 +211,16 @@ pub struct Health {
     pub datasets: usize,
     /// Published items.
     pub items: usize,
+    /// The store revision served (16 hex digits): the same on the writer and on every replica
+    /// that has caught up with it, and part of every public read's entity tag.
+    #[schema(example = "4a6b1c78005507d0")]
+    pub revision: String,
+    /// `writer`, or `replica` (read-only, serving the writer's checkpoints).
+    #[schema(example = "writer")]
+    pub role: String,
+    /// On a replica: the checkpoint served.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<String>,
 }
 
 /// The landing page of the API.

@@ -9,6 +9,7 @@ mod grid;
 pub mod jobs;
 pub mod rate_limit;
 mod read_model;
+pub mod replica;
 pub mod search;
 pub mod sessions;
 pub mod sparql;
@@ -68,6 +69,8 @@ pub enum ServiceError {
     TokenFile(#[from] crate::auth::TokenFileError),
     #[error("no checked file `{0}`")]
     DraftNotFound(String),
+    #[error("this server is a read-only replica")]
+    ReadOnly,
 }
 
 /// What describes a resource, for rendering as RDF or as rows of a page.
@@ -190,6 +193,7 @@ impl From<ServiceError> for ApiError {
                 Code::DraftNotFound,
                 "The checked file is gone: it was published already, replaced by a newer check, or kept longer than an hour. Check the file again.",
             ),
+            ServiceError::ReadOnly => read_only_problem(),
             ServiceError::TokenFile(e) => ApiError::internal(&e),
             ServiceError::Store(e) => store_problem(&e),
             ServiceError::Io(e) => ApiError::internal(&e),
@@ -240,6 +244,15 @@ pub(crate) fn store_problem(e: &StoreError) -> ApiError {
     }
 }
 
+/// The answer to a change sent to a read-only replica.
+pub fn read_only_problem() -> ApiError {
+    ApiError::new(
+        Code::ReadOnlyReplica,
+        "This server is a read-only replica of the platform: it serves what is published and changes nothing. Send changes to the platform's writer (the address your administrator gave stewards).",
+    )
+    .with_allow("GET, HEAD, OPTIONS")
+}
+
 /// A stage of a publish, for progress display.
 #[derive(Clone, Copy, Debug)]
 pub enum Stage {
@@ -260,12 +273,13 @@ pub struct Platform {
     mode: Mode,
     /// The SPARQL endpoint's guard-rails, and how many queries are running.
     sparql_limits: sparql::SparqlLimits,
-    sparql_running: std::sync::atomic::AtomicUsize,
+    /// Shared with the platform that replaces this one on a replica (see [`Platform::carry_over`]).
+    sparql_running: Arc<std::sync::atomic::AtomicUsize>,
     /// The change feed, and every dataset's live items as it leaves them.
     feed: RwLock<Feed>,
     /// The largest file an upload may send, in bytes.
     max_upload_bytes: usize,
-    rate_limiter: rate_limit::RateLimiter,
+    rate_limiter: Arc<rate_limit::RateLimiter>,
     /// Stewards' tokens and the audit log, when the platform has a data directory.
     tokens: Option<crate::auth::Tokens>,
     audit: Option<AuditLog>,
@@ -274,6 +288,8 @@ pub struct Platform {
     jobs: jobs::Jobs,
     /// Stewards signed in from a browser, and the files they checked there.
     sessions: sessions::Sessions,
+    /// On a replica: the checkpoint served (see [`replica`]).
+    checkpoint_name: Option<String>,
 }
 
 /// The change feed in memory (its record is the changes graph).
@@ -303,6 +319,9 @@ pub enum Mode {
     /// Publishing from the command line: the read model holds dataset records only, so opening
     /// a large store does not read every item back.
     Publish,
+    /// Serving a read-only replica's checkpoint (see [`replica`]): like `Serve`, and every write
+    /// is refused.
+    Replica,
 }
 
 /// The largest upload by default: 100 MB.
@@ -388,17 +407,20 @@ impl Platform {
             publishing: Mutex::new(()),
             mode,
             sparql_limits: sparql::SparqlLimits::default(),
-            sparql_running: std::sync::atomic::AtomicUsize::new(0),
+            sparql_running: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
             feed: RwLock::new(Feed::default()),
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
-            rate_limiter: rate_limit::RateLimiter::new(rate_limit::RateLimits::OFF),
+            rate_limiter: Arc::new(rate_limit::RateLimiter::new(rate_limit::RateLimits::OFF)),
             tokens: None,
             upload_dir: None,
             jobs: jobs::Jobs::default(),
             sessions: sessions::Sessions::default(),
             audit: None,
+            checkpoint_name: None,
         };
-        platform.recover()?;
+        if mode != Mode::Replica {
+            platform.recover()?;
+        }
         platform.reload()?;
         platform.load_feed()?;
         Ok(platform)
@@ -411,7 +433,43 @@ impl Platform {
 
     /// Sets the rate limits (before serving).
     pub fn set_rate_limits(&mut self, limits: rate_limit::RateLimits) {
-        self.rate_limiter = rate_limit::RateLimiter::new(limits);
+        self.rate_limiter = Arc::new(rate_limit::RateLimiter::new(limits));
+    }
+
+    /// Takes over what a replica's previous platform counted and was configured with (its
+    /// clients' request counts, the SPARQL queries running, the limits), so a swap to a newer
+    /// checkpoint changes the data served and nothing else.
+    pub fn carry_over(&mut self, previous: &Platform) {
+        self.rate_limiter = previous.rate_limiter.clone();
+        self.sparql_running = previous.sparql_running.clone();
+        self.sparql_limits = previous.sparql_limits;
+        self.max_upload_bytes = previous.max_upload_bytes;
+    }
+
+    /// On a replica, the name of the checkpoint served.
+    pub fn checkpoint_name(&self) -> Option<&str> {
+        self.checkpoint_name.as_deref()
+    }
+
+    /// Whether this platform serves a read-only replica's checkpoint.
+    pub fn is_replica(&self) -> bool {
+        self.mode == Mode::Replica
+    }
+
+    /// The store revision the current read model was built from (see [`ReadModel::revision`]).
+    pub fn revision(&self) -> u64 {
+        self.model().revision()
+    }
+
+    /// The publishing lock, which every write holds; a replica refuses to write.
+    fn lock_publishing(&self) -> Result<std::sync::MutexGuard<'_, ()>, ServiceError> {
+        if self.mode == Mode::Replica {
+            return Err(ServiceError::ReadOnly);
+        }
+        Ok(self
+            .publishing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
     /// Counts a request: by its token when it sends a valid one, else by its address. `None`
@@ -553,10 +611,7 @@ impl Platform {
                 message: "unknown profile".into(),
             })
         })?;
-        let _guard = self
-            .publishing
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _guard = self.lock_publishing()?;
         let started = std::time::Instant::now();
         progress(Stage::Checking { bytes: file.len()? });
         // Pass 1 settles the report and every id, keeping no values: a large file is never
@@ -694,12 +749,14 @@ impl Platform {
         tracing::debug!(elapsed = ?started.elapsed(), "loaded");
         let number = version.number;
         self.point_to(&meta.id, number)?;
-        self.refresh_dataset(&meta.id, items)?;
+        // The feed before the read model: an answer is never labelled with a revision newer
+        // than what it shows (see `http::caching`).
         let change_count = feed_changes.len();
         self.feed
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .apply(feed_changes);
+        self.refresh_dataset(&meta.id, items)?;
         tracing::debug!(elapsed = ?started.elapsed(), "read model rebuilt");
         if let Some(previous) = previous {
             // Published: the superseded version moves to the archive.
@@ -760,6 +817,11 @@ impl Platform {
                     hash,
                 })
                 .collect();
+            if self.mode == Mode::Replica {
+                // Counted in memory alike; the writer records them.
+                feed.apply(created);
+                continue;
+            }
             tracing::info!(dataset = %d.record.meta.id, items = created.len(), "recording the items of a dataset published before the change feed");
             self.store
                 .load_atomic(changes::change_quads(&self.iris, &created))?;
@@ -823,13 +885,15 @@ impl Platform {
 
     /// Rebuilds the whole read model from the store.
     fn reload(&self) -> Result<(), ServiceError> {
-        let records = catalog::read(&self.iris, &self.store.graph_quads(&self.iris.catalog_graph())?);
+        let catalog_quads = self.store.graph_quads(&self.iris.catalog_graph())?;
+        let revision = catalog::revision(&catalog_quads);
+        let records = catalog::read(&self.iris, &catalog_quads);
         let mut datasets = Vec::with_capacity(records.len());
         for record in records {
             let items = self.load_items(&record)?;
             datasets.push((record, items));
         }
-        let model = ReadModel::build(&self.iris, datasets);
+        let model = ReadModel::build(&self.iris, datasets, revision);
         *self
             .model
             .write()
@@ -840,7 +904,9 @@ impl Platform {
     /// Replaces one dataset in the read model with its freshly published items (projected from
     /// the quads just committed, so nothing is read back from the store).
     fn refresh_dataset(&self, id: &str, items: Vec<ItemView>) -> Result<(), ServiceError> {
-        let records = catalog::read(&self.iris, &self.store.graph_quads(&self.iris.catalog_graph())?);
+        let catalog_quads = self.store.graph_quads(&self.iris.catalog_graph())?;
+        let revision = catalog::revision(&catalog_quads);
+        let records = catalog::read(&self.iris, &catalog_quads);
         let record = records
             .into_iter()
             .find(|r| r.meta.id == id)
@@ -849,7 +915,7 @@ impl Platform {
             .model
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *lock = Arc::new(lock.with_dataset(&self.iris, record, items));
+        *lock = Arc::new(lock.with_dataset(&self.iris, record, items, revision));
         Ok(())
     }
 

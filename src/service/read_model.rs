@@ -17,7 +17,6 @@ use crate::text::fold;
 use crate::vocab::Iris;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// One item as the read model keeps it.
 #[derive(Debug)]
@@ -152,34 +151,34 @@ pub struct ReadModel {
     collections: HashMap<String, Arc<Collection>>,
     /// When anything was last published (seconds since the epoch).
     last_published: Option<i64>,
-    /// Unique to this snapshot within the process (see [`ReadModel::generation`]).
-    generation: u64,
-}
-
-/// The next snapshot's generation.
-fn next_generation() -> u64 {
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    NEXT.fetch_add(1, Ordering::Relaxed)
+    /// The store revision this snapshot was built from (see [`ReadModel::revision`]).
+    revision: u64,
 }
 
 impl ReadModel {
-    /// A model of these datasets with their current items.
-    pub fn build(iris: &Iris, datasets: Vec<(DatasetRecord, Vec<ItemView>)>) -> Self {
+    /// A model of these datasets with their current items, read at store revision `revision`.
+    pub fn build(iris: &Iris, datasets: Vec<(DatasetRecord, Vec<ItemView>)>, revision: u64) -> Self {
         let mut model = Self::default();
         for (record, items) in datasets {
             model.put(iris, record, items);
         }
         model.reindex();
-        model.generation = next_generation();
+        model.revision = revision;
         model
     }
 
-    /// A copy of this model with one dataset added or replaced.
-    pub fn with_dataset(&self, iris: &Iris, record: DatasetRecord, items: Vec<ItemView>) -> Self {
+    /// A copy of this model with one dataset added or replaced, at store revision `revision`.
+    pub fn with_dataset(
+        &self,
+        iris: &Iris,
+        record: DatasetRecord,
+        items: Vec<ItemView>,
+        revision: u64,
+    ) -> Self {
         let mut model = self.clone();
         model.put(iris, record, items);
         model.reindex();
-        model.generation = next_generation();
+        model.revision = revision;
         model
     }
 
@@ -271,9 +270,11 @@ impl ReadModel {
         self.last_published
     }
 
-    /// A number that differs between any two snapshots of one process: what a response rendered
-    /// from this snapshot alone depends on, besides the request (the HTTP layer's entity tags).
-    pub fn generation(&self) -> u64 {
-        self.generation
+    /// The store revision the snapshot was built from: the digest of the catalog graph
+    /// ([`crate::catalog::revision`]). Every answer rendered from what is published depends on
+    /// it and on the request alone, in any process serving the same store (the HTTP layer's
+    /// entity tags).
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 }

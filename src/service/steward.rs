@@ -294,10 +294,7 @@ impl Platform {
                 message: "give an address where users can ask about the data".into(),
             }));
         }
-        let _guard = self
-            .publishing
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _guard = self.lock_publishing()?;
         let model = self.model();
         if let Some(existing) = model.dataset(&meta.id) {
             return Err(ServiceError::Conflict(format!(
@@ -332,10 +329,7 @@ impl Platform {
         id: &str,
         patch: DatasetPatch,
     ) -> Result<DatasetMeta, ServiceError> {
-        let _guard = self
-            .publishing
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _guard = self.lock_publishing()?;
         let model = self.model();
         let state = model.published(id)?;
         let old = &state.record.meta;
@@ -443,10 +437,7 @@ impl Platform {
 
     /// Publishes the data of an earlier version again, as the next version.
     pub fn rollback(&self, principal: &Principal, id: &str, to: u64) -> Result<Published, ServiceError> {
-        let _guard = self
-            .publishing
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _guard = self.lock_publishing()?;
         let model = self.model();
         let state = model.published(id)?;
         let record = state.record.clone();
@@ -490,10 +481,7 @@ impl Platform {
     /// Deletes a dataset: it leaves the catalog, the API and SPARQL, every item becomes a
     /// tombstone in the change feed, and its versions stay in the archive.
     pub fn delete_dataset(&self, principal: &Principal, id: &str) -> Result<u64, ServiceError> {
-        let _guard = self
-            .publishing
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _guard = self.lock_publishing()?;
         let model = self.model();
         let state = model.published(id)?;
         let record = state.record.clone();
@@ -526,11 +514,11 @@ impl Platform {
         load.add([catalog::deleted_quad(&self.iris, id, &at)])?;
         load.commit()?;
         self.unpoint(id)?;
-        self.refresh_dataset(id, Vec::new())?;
         self.feed
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .apply(tombstones);
+        self.refresh_dataset(id, Vec::new())?;
         if let Some(current) = record.current() {
             self.store.retire(&self.iris.version(id, current.number))?;
         }

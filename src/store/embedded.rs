@@ -21,7 +21,9 @@
 //! a load).
 //!
 //! Replicas: [`Embedded::checkpoint`] writes a consistent copy of the live store and the archive
-//! (RocksDB checkpoints: hard links where it can), which [`Embedded::open_read_only`] serves.
+//! (RocksDB checkpoints: hard links where it can), which [`Embedded::open_read_only`] opens in
+//! another process. A checkpoint is never written to after it is made, which is what RocksDB asks
+//! of a database opened read-only.
 
 use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Quad, QuadRef, Term};
 use oxigraph::sparql::{CancellationToken, QueryResults, SparqlEvaluator};
@@ -302,6 +304,26 @@ impl Embedded {
         let mut store = Self::with(live, Oxigraph::open(archive)?)?;
         store.compactor = Some(compactor);
         Ok(store)
+    }
+
+    /// Opens a checkpoint (see [`Embedded::checkpoint`]) read-only: a replica's store. Every
+    /// write fails; nothing is compacted.
+    pub fn open_read_only(live: &Path, archive: &Path) -> Result<Self, StoreError> {
+        Self::with(
+            Oxigraph::open_read_only(live)?,
+            Oxigraph::open_read_only(archive)?,
+        )
+    }
+
+    /// Writes a consistent copy of the live store and the archive into `target/store` and
+    /// `target/archive` (`target` must not hold them yet). RocksDB checkpoints: the immutable
+    /// table files are hard-linked when `target` is on the same file system, so a checkpoint
+    /// costs little disk and time. Writers wait meanwhile, so both parts are of one moment.
+    pub fn checkpoint(&self, target: &Path) -> Result<(), StoreError> {
+        let _guard = self.lock();
+        self.live.backup(target.join("store"))?;
+        self.archive.backup(target.join("archive"))?;
+        Ok(())
     }
 
     /// A store in memory, for tests.

@@ -179,6 +179,26 @@ impl Store {
         })
     }
 
+    /// Opens a checkpoint of the embedded store (see [`Store::checkpoint`]) read-only: what a
+    /// replica serves. Every write fails.
+    pub fn open_read_only(live: &Path, archive: &Path) -> Result<Self, StoreError> {
+        Ok(Self {
+            backend: Backend::Embedded(embedded::Embedded::open_read_only(live, archive)?),
+        })
+    }
+
+    /// Writes a consistent copy of the embedded store into `target/store` and `target/archive`,
+    /// for a replica to open with [`Store::open_read_only`]. Writers wait meanwhile. A remote
+    /// engine has its own replication, and no checkpoints here.
+    pub fn checkpoint(&self, target: &Path) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Embedded(e) => e.checkpoint(target),
+            Backend::Remote(_) => Err(StoreError::Remote(
+                "checkpoints are made of the embedded store only; a remote engine replicates itself".into(),
+            )),
+        }
+    }
+
     /// An embedded store in memory, for tests.
     pub fn in_memory() -> Result<Self, StoreError> {
         Ok(Self {

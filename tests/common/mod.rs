@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 pub struct TestServer {
-    pub base: String,
+    client: Client,
     pub platform: Arc<Platform>,
     dir: PathBuf,
     /// Keeps a temporary data directory alive (none when the caller gave the directory).
@@ -82,7 +82,7 @@ fn serve(store: Store, dir: &Path, port: Option<u16>, configure: impl FnOnce(&mu
     });
     let handle = rx.recv().unwrap();
     let server = TestServer {
-        base,
+        client: Client { base },
         platform,
         dir: dir.to_owned(),
         _temp: None,
@@ -199,7 +199,14 @@ impl TestServer {
             .unwrap()
             .0
     }
+}
 
+/// An HTTP client for one server's base URL.
+pub struct Client {
+    pub base: String,
+}
+
+impl Client {
     /// A request with a body and headers (`body` may be empty).
     pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
         let mut req = ureq::http::Request::builder().method(method).uri(self.url(path));
@@ -290,6 +297,77 @@ impl TestServer {
             .unwrap();
         read(agent().run(req))
     }
+}
+
+impl std::ops::Deref for TestServer {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+/// A `datahamn` process (the real binary), killed when dropped.
+pub struct Process {
+    child: std::process::Child,
+    client: Client,
+}
+
+impl std::ops::Deref for Process {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Process {
+    /// Stops the process at once (`kill -9`), as a crash would.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `datahamn serve` with `args` and `env` on 127.0.0.1:`port` from the repository root, and
+/// waits until it answers `/healthz`.
+pub fn spawn_serve(args: &[&str], env: &[(&str, &str)], port: u16) -> Process {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_datahamn"));
+    command
+        .arg("serve")
+        .args(args)
+        .env("DATAHAMN_LISTEN", format!("127.0.0.1:{port}"))
+        .current_dir(repo_path(""))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let process = Process {
+        child: command.spawn().unwrap(),
+        client: Client {
+            base: format!("http://127.0.0.1:{port}"),
+        },
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while std::time::Instant::now() < deadline {
+        if agent()
+            .get(process.url("/healthz"))
+            .call()
+            .is_ok_and(|r| r.status() == 200)
+        {
+            return process;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("datahamn serve {args:?} did not become ready");
 }
 
 /// URL-encodes a query parameter value.

@@ -2,6 +2,7 @@ mod api;
 mod errors;
 mod openapi;
 mod process;
+mod replica;
 mod rest;
 mod sparql;
 pub mod steward;

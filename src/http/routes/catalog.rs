@@ -27,12 +27,11 @@ async fn respond(
             format!("The catalog is available as {}.", OFFERS.join(", ")),
         )
     })?;
-    let generation = state.model().generation();
     let platform = state.clone().into_inner();
     let body = web::block(move || platform.dcat_catalog(municipality.as_deref(), media_type))
         .await
         .map_err(|e| ApiError::internal(&e))??;
-    Ok(crate::http::rdf_response(&req, generation, media_type, body))
+    Ok(crate::http::rdf_response(media_type, body))
 }
 
 /// The platform's DCAT-AP-SE catalog.
@@ -115,7 +114,6 @@ pub async fn get_void(req: HttpRequest, state: State) -> Result<HttpResponse, Ap
             format!("The VoID description is available as {}.", VOID_OFFERS.join(", ")),
         )
     })?;
-    let generation = state.model().generation();
     let body = state.void_document(media_type)?;
-    Ok(crate::http::rdf_response(&req, generation, media_type, body))
+    Ok(crate::http::rdf_response(media_type, body))
 }

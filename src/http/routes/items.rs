@@ -2,11 +2,11 @@
 //! JSON, GeoJSON, CSV and JSON-LD.
 
 use crate::error::{ApiError, Code};
+use crate::http::State;
 use crate::http::crs::Axes;
 use crate::http::params::{self, Api, ListRequest};
 use crate::http::render::{self, Format, Link, ListMeta};
 use crate::http::views::ItemPage;
-use crate::http::{State, caching};
 use crate::mapping::ItemView;
 use crate::profile;
 use crate::service::{Collection, Page, ServiceError, time};
@@ -79,31 +79,15 @@ pub fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError>
     })
 }
 
-/// A 200 response rendered from the read-model snapshot of `generation` alone.
-fn respond(
-    req: &HttpRequest,
-    generation: u64,
-    format: Format,
-    body: Vec<u8>,
-    next: Option<&str>,
-) -> HttpResponse {
+/// A 200 response (its entity tag comes from [`caching`]).
+fn respond(format: Format, body: Vec<u8>, next: Option<&str>) -> HttpResponse {
     let mut res = HttpResponse::Ok();
     res.content_type(format.content_type())
-        .insert_header((header::VARY, "Accept, Accept-Encoding"))
-        .insert_header((
-            header::ETAG,
-            caching::representation_etag(req, generation, format.content_type()),
-        ));
+        .insert_header((header::VARY, "Accept, Accept-Encoding"));
     if let Some(next) = next {
         res.insert_header((header::LINK, format!("<{next}>; rel=\"next\"")));
     }
     res.body(body)
-}
-
-/// A page of a list, and the generation of the read-model snapshot it was found in.
-struct Found {
-    page: Page,
-    generation: u64,
 }
 
 /// Renders a page of a list in the chosen format.
@@ -111,7 +95,7 @@ async fn render_page(
     req: &HttpRequest,
     state: &State,
     format: Format,
-    Found { page, generation }: Found,
+    page: Page,
     request: ListRequest,
     pairs: &[(String, String)],
     profile: Option<&'static profile::Profile>,
@@ -150,7 +134,7 @@ async fn render_page(
             .map_err(|e| ApiError::internal(&e))??
         }
     };
-    Ok(respond(req, generation, format, body, next.as_deref()))
+    Ok(respond(format, body, next.as_deref()))
 }
 
 /// A list: a typed collection, or a dataset's items when `dataset` is set.
@@ -177,11 +161,7 @@ async fn list(
         request.limit,
         request.count,
     )?;
-    let found = Found {
-        page,
-        generation: model.generation(),
-    };
-    render_page(&req, &state, format, found, request, &pairs, profile).await
+    render_page(&req, &state, format, page, request, &pairs, profile).await
 }
 
 /// The profiles whose filters a list accepts: its own, or, for a dataset's items (documented
@@ -369,5 +349,5 @@ pub async fn get_item(
         }
         _ => entry.json.to_vec(),
     };
-    Ok(respond(&req, model.generation(), format, body, None))
+    Ok(respond(format, body, None))
 }

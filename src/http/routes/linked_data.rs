@@ -60,7 +60,6 @@ pub async fn get_item_uri(
     let model = state.model();
     let id = format!("{dataset}:{local}");
     let entry = model.item(&id).ok_or(ServiceError::ItemNotFound(id))?.clone();
-    let generation = model.generation();
     let body = if media_type == "text/html" {
         let lang = Lang::from_accept_language(
             req.headers()
@@ -72,16 +71,10 @@ pub async fn get_item_uri(
             model.dataset(&dataset).map(|d| &d.record.meta.title),
             lang,
         );
-        // One representation per language: the entity tag and `Vary` say so.
-        let etag = crate::http::caching::representation_etag(
-            &req,
-            generation,
-            &format!("text/html; lang={}", lang.code()),
-        );
+        // One representation per language: `Vary` says so (and the entity tag, see `caching`).
         return Ok(HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
             .insert_header((header::VARY, "Accept, Accept-Language, Accept-Encoding"))
-            .insert_header((header::ETAG, etag))
             .body(html));
     } else {
         let platform = state.clone().into_inner();
@@ -89,7 +82,7 @@ pub async fn get_item_uri(
             .await
             .map_err(|e| ApiError::internal(&e))??
     };
-    Ok(crate::http::rdf_response(&req, generation, media_type, body))
+    Ok(crate::http::rdf_response(media_type, body))
 }
 
 /// The media type `Accept` asks for among [`OFFERS`], or a 406 problem; a query string is a 400.
@@ -111,7 +104,6 @@ fn negotiate(req: &HttpRequest) -> Result<&'static str, ApiError> {
 async fn describe(req: HttpRequest, state: State) -> Result<HttpResponse, ApiError> {
     let media_type = negotiate(&req)?;
     let iri = format!("{}{}", state.iris().base(), req.path());
-    let generation = state.model().generation();
     let platform = state.clone().into_inner();
     let lookup = iri.clone();
     let description = web::block(move || platform.describe_resource(&lookup))
@@ -128,7 +120,7 @@ async fn describe(req: HttpRequest, state: State) -> Result<HttpResponse, ApiErr
     } else {
         state.serialize_description(&description, media_type)?
     };
-    Ok(crate::http::rdf_response(&req, generation, media_type, body))
+    Ok(crate::http::rdf_response(media_type, body))
 }
 
 /// A dataset, by its URI.

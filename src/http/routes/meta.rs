@@ -83,6 +83,9 @@ pub async fn get_health(req: HttpRequest, state: State) -> Result<HttpResponse, 
             status: "ok".into(),
             datasets,
             items,
+            revision: format!("{:016x}", model.revision()),
+            role: if state.is_replica() { "replica" } else { "writer" }.into(),
+            checkpoint: state.checkpoint_name().map(str::to_owned),
         },
     )
 }

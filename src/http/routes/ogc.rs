@@ -2,12 +2,12 @@
 //! API, so GIS clients (QGIS, Leaflet plug-ins, GDAL) read them as they are.
 
 use crate::error::{ApiError, Code};
+use crate::http::State;
 use crate::http::crs::{Axes, CRS84, OgcCrs};
 use crate::http::negotiate;
 use crate::http::params::{self, Api};
 use crate::http::render::{self, Link, ListMeta};
 use crate::http::routes::items::query_pairs;
-use crate::http::{State, caching};
 use crate::profile::{self, Profile};
 use crate::service::{Collection, time};
 use actix_web::http::header;
@@ -115,7 +115,6 @@ fn json_response<T: Serialize>(req: &HttpRequest, body: &T) -> Result<HttpRespon
 /// GeoJSON, after checking that the client accepts it (as `application/geo+json` or JSON).
 fn geojson_response(
     req: &HttpRequest,
-    generation: u64,
     crs: OgcCrs,
     f: Option<&str>,
     body: Vec<u8>,
@@ -140,11 +139,7 @@ fn geojson_response(
     let mut res = HttpResponse::Ok();
     res.content_type(GEOJSON)
         .insert_header((header::VARY, "Accept, Accept-Encoding"))
-        .insert_header(("Content-Crs", format!("<{}>", crs.uri())))
-        .insert_header((
-            header::ETAG,
-            caching::representation_etag(req, generation, GEOJSON),
-        ));
+        .insert_header(("Content-Crs", format!("<{}>", crs.uri())));
     if let Some(next) = next {
         res.insert_header((
             header::LINK,
@@ -433,14 +428,7 @@ pub async fn items(req: HttpRequest, state: State, id: web::Path<String>) -> Res
     let crs = request.crs.unwrap_or(OgcCrs::Crs84);
     let axes = Axes::new(crs).map_err(|e| ApiError::internal(&e))?;
     let body = render::feature_collection(&page, &meta, links, &time::now_rfc3339(), &axes);
-    geojson_response(
-        &req,
-        model.generation(),
-        crs,
-        request.format.as_deref(),
-        body,
-        next.as_deref(),
-    )
+    geojson_response(&req, crs, request.format.as_deref(), body, next.as_deref())
 }
 
 /// OGC API Features: one feature.
@@ -507,7 +495,7 @@ pub async fn feature(
         ),
     ]);
     let body = serde_json::to_vec(&doc).map_err(|e| ApiError::internal(&e))?;
-    geojson_response(&req, model.generation(), crs, f.as_deref(), body, None)
+    geojson_response(&req, crs, f.as_deref(), body, None)
 }
 
 /// The parameters of one feature: `f` and `crs`, each at most once.

@@ -152,9 +152,8 @@ pub async fn query_sparql_get(req: HttpRequest, state: State) -> Result<HttpResp
         match negotiate::best(accept, &SERVICE_DESCRIPTION) {
             Some("text/html") => return Ok(super::sparql_ui::respond(&state)),
             Some(media_type) => {
-                let generation = state.model().generation();
                 let body = state.sparql_service_description(media_type)?;
-                return Ok(crate::http::rdf_response(&req, generation, media_type, body));
+                return Ok(crate::http::rdf_response(media_type, body));
             }
             None => {}
         }

@@ -709,12 +709,7 @@ pub async fn get_version_data(
     let body = web::block(move || s.version_data(&id, number, media_type))
         .await
         .map_err(|e| ApiError::internal(&e))??;
-    Ok(crate::http::rdf_response(
-        &req,
-        state.model().generation(),
-        media_type,
-        body,
-    ))
+    Ok(crate::http::rdf_response(media_type, body))
 }
 
 /// Which version to roll back to.
@@ -948,7 +943,7 @@ pub async fn get_event_stream(
     let after = u64::try_from(params.after.unwrap_or(0))
         .map_err(|_| ApiError::parameter("after", "Give a sequence number, 0 or more."))?;
     let body = state.ldes_page(after, LDES_PAGE, &page_url, media_type)?;
-    let mut res = crate::http::rdf_response(&req, state.model().generation(), media_type, body);
+    let mut res = crate::http::rdf_response(media_type, body);
     res.headers_mut().insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-cache"),
