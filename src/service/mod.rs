@@ -436,14 +436,12 @@ impl Platform {
         self.rate_limiter = Arc::new(rate_limit::RateLimiter::new(limits));
     }
 
-    /// Takes over what a replica's previous platform counted and was configured with (its
-    /// clients' request counts, the SPARQL queries running, the limits), so a swap to a newer
-    /// checkpoint changes the data served and nothing else.
+    /// Shares what a replica's previous platform is counting (its clients' requests against
+    /// their rate limits, the SPARQL queries running), so a swap to a newer checkpoint changes
+    /// the data served and nothing else. The settings come from the replica's own `configure`.
     pub fn carry_over(&mut self, previous: &Platform) {
         self.rate_limiter = previous.rate_limiter.clone();
         self.sparql_running = previous.sparql_running.clone();
-        self.sparql_limits = previous.sparql_limits;
-        self.max_upload_bytes = previous.max_upload_bytes;
     }
 
     /// On a replica, the name of the checkpoint served.

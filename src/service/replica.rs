@@ -88,12 +88,13 @@ fn checkpoint_name(millis: u128, revision: u64) -> String {
 /// The time in a checkpoint's name, when it is one.
 fn checkpoint_millis(name: &str) -> Option<u128> {
     let (millis, revision) = name.split_once('-')?;
-    (millis.len() == 13
-        && millis.bytes().all(|b| b.is_ascii_digit())
-        && revision.len() == 16
-        && revision.bytes().all(|b| b.is_ascii_hexdigit()))
-    .then(|| millis.parse().ok())
-    .flatten()
+    if millis.len() != 13 || revision.len() != 16 || !revision.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    millis
+        .parse()
+        .ok()
+        .filter(|_| millis.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn now_millis() -> u128 {
