@@ -57,6 +57,10 @@ pub struct SparqlRequest {
     /// The graphs given by `default-graph-uri` and `named-graph-uri`; `None`: everything
     /// published (chosen when the query runs).
     pub scope: Option<QueryScope>,
+    /// Whether the query reads only what is said about a few named resources (see
+    /// [`is_lookup`]) from the embedded store: cheaper to answer at once than to hand to
+    /// another thread. Never for a remote store, whose answer may be slow in coming.
+    pub lookup: bool,
 }
 
 fn graph_iris(param: &str, iris: &[String]) -> Result<Vec<NamedNode>, ApiError> {
@@ -110,6 +114,7 @@ impl Platform {
             });
         }
         Ok(SparqlRequest {
+            lookup: self.store().reads_locally() && is_lookup(&parsed),
             query: parsed,
             form,
             scope,
@@ -118,16 +123,12 @@ impl Platform {
 
     /// Runs a checked query within the endpoint's [`SparqlLimits`] and serialises its results
     /// as `media_type` (one of [`QueryForm::media_types`]). Blocking: call it off the async
-    /// runtime.
+    /// runtime, unless the request is a [`SparqlRequest::lookup`].
     ///
     /// Refused with 503 (and `Retry-After`) when `max_concurrent` queries are running; stopped
     /// and answered with 503 `query_timeout` after `timeout`; results beyond `max_rows` are cut
     /// and [`SparqlAnswer::truncated_at`] says so.
-    pub fn sparql_execute(
-        &self,
-        request: &SparqlRequest,
-        media_type: &str,
-    ) -> Result<SparqlAnswer, ApiError> {
+    pub fn sparql_execute(&self, request: SparqlRequest, media_type: &str) -> Result<SparqlAnswer, ApiError> {
         let limits = self.sparql_limits;
         let _permit = Permit::acquire(&self.sparql_running, limits.max_concurrent).ok_or_else(|| {
             ApiError::new(
@@ -153,12 +154,12 @@ impl Platform {
         // The published graphs are chosen in the view the query runs in: a publish cannot
         // retire one of them before the query's snapshot is taken.
         let view = self.store().view();
-        let scope = match &request.scope {
-            Some(scope) => scope.clone(),
+        let scope = match request.scope {
+            Some(scope) => scope,
             None => self.query_scope(),
         };
         let results = view
-            .query_parsed(request.query.clone(), &scope, Some(token))
+            .query_parsed(request.query, &scope, Some(token))
             .map_err(|e| match e {
                 _ if watchdog.fired() => timed_out(),
                 QueryError::Syntax(e) => {
@@ -224,6 +225,72 @@ impl Platform {
             }
         };
         Ok(SparqlAnswer { body, truncated_at })
+    }
+}
+
+/// The most resources a `DESCRIBE` may name and still count as a lookup.
+const LOOKUP_DESCRIBED: usize = 16;
+
+/// Whether a query reads only what is said about a few named resources, so that its cost is
+/// bounded by how much the data says of one resource (an item's few dozen statements), not by
+/// the size of the store:
+///
+/// - `DESCRIBE` of at most [`LOOKUP_DESCRIBED`] IRIs, without a `WHERE` clause;
+/// - `SELECT`, `ASK` or `CONSTRUCT` over one triple pattern whose subject is an IRI, with
+///   nothing around it but projection, `DISTINCT`, `REDUCED`, `LIMIT`/`OFFSET` and an
+///   `ORDER BY` on variables (no expression, so no `EXISTS` hides another pattern).
+///
+/// Everything else may read the whole store and is run off the request thread.
+pub fn is_lookup(query: &spargebra::Query) -> bool {
+    use spargebra::algebra::{Expression, GraphPattern, OrderExpression};
+    use spargebra::term::TermPattern;
+
+    fn peel(mut pattern: &GraphPattern) -> &GraphPattern {
+        loop {
+            pattern = match pattern {
+                GraphPattern::Project { inner, .. }
+                | GraphPattern::Distinct { inner }
+                | GraphPattern::Reduced { inner }
+                | GraphPattern::Slice { inner, .. } => inner,
+                GraphPattern::OrderBy { inner, expression }
+                    if expression.iter().all(|e| {
+                        matches!(
+                            e,
+                            OrderExpression::Asc(Expression::Variable(_))
+                                | OrderExpression::Desc(Expression::Variable(_))
+                        )
+                    }) =>
+                {
+                    inner
+                }
+                _ => return pattern,
+            }
+        }
+    }
+
+    match query {
+        spargebra::Query::Describe { pattern, .. } => {
+            let mut pattern = peel(pattern);
+            let mut described = 0;
+            while let GraphPattern::Extend {
+                inner,
+                expression: Expression::NamedNode(_),
+                ..
+            } = pattern
+            {
+                described += 1;
+                pattern = inner;
+            }
+            described <= LOOKUP_DESCRIBED
+                && matches!(pattern, GraphPattern::Bgp { patterns } if patterns.is_empty())
+        }
+        spargebra::Query::Select { pattern, .. }
+        | spargebra::Query::Ask { pattern, .. }
+        | spargebra::Query::Construct { pattern, .. } => matches!(
+            peel(pattern),
+            GraphPattern::Bgp { patterns }
+                if patterns.len() == 1 && matches!(patterns[0].subject, TermPattern::NamedNode(_))
+        ),
     }
 }
 
@@ -424,5 +491,53 @@ fn results_format(media_type: &str) -> QueryResultsFormat {
         "text/csv" => QueryResultsFormat::Csv,
         "text/tab-separated-values" => QueryResultsFormat::Tsv,
         _ => QueryResultsFormat::Json,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup(query: &str) -> bool {
+        let parsed = SparqlParser::new()
+            .with_base_iri("http://example.org/")
+            .unwrap()
+            .parse_query(query)
+            .unwrap();
+        is_lookup(&parsed)
+    }
+
+    #[test]
+    fn what_one_resource_says_is_a_lookup() {
+        assert!(lookup("DESCRIBE <http://example.org/id/a>"));
+        assert!(lookup("DESCRIBE <id/a> <id/b> WHERE {}"));
+        assert!(lookup("SELECT ?p ?o WHERE { <id/a> ?p ?o } ORDER BY ?p ?o"));
+        assert!(lookup(
+            "SELECT DISTINCT ?o WHERE { <id/a> <p> ?o } LIMIT 5 OFFSET 1"
+        ));
+        assert!(lookup("ASK { <id/a> ?p ?o }"));
+        assert!(lookup("CONSTRUCT { ?s ?p ?o } WHERE { <id/a> ?p ?o }"));
+    }
+
+    #[test]
+    fn anything_that_may_read_the_store_is_not() {
+        // No named subject: may read every statement.
+        assert!(!lookup("SELECT * WHERE { ?s ?p ?o }"));
+        assert!(!lookup("SELECT * WHERE { ?s <p> <id/a> }"));
+        assert!(!lookup("DESCRIBE ?s WHERE { ?s a <C> }"));
+        // A second pattern joins with what may be anything.
+        assert!(!lookup("SELECT * WHERE { <id/a> ?p ?o . ?o ?q ?r }"));
+        // Expressions may hold patterns of their own.
+        assert!(!lookup(
+            "SELECT * WHERE { <id/a> ?p ?o FILTER EXISTS { ?x ?y ?z } }"
+        ));
+        assert!(!lookup(
+            "SELECT * WHERE { <id/a> ?p ?o } ORDER BY (EXISTS { ?x ?y ?z })"
+        ));
+        assert!(!lookup("SELECT * WHERE { GRAPH ?g { <id/a> ?p ?o } }"));
+        assert!(!lookup("SELECT * WHERE { <id/a> <p>+ ?o }"));
+        // Too many resources to describe at once.
+        let many: String = (0..=LOOKUP_DESCRIBED).map(|i| format!("<id/{i}> ")).collect();
+        assert!(!lookup(&format!("DESCRIBE {many}")));
     }
 }

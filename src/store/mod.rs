@@ -221,6 +221,12 @@ impl Store {
         }
     }
 
+    /// Whether reads are answered in this process, from local storage, rather than by another
+    /// server over the network: only then is a small read cheaper than a thread switch.
+    pub fn reads_locally(&self) -> bool {
+        matches!(self.backend, Backend::Embedded(_))
+    }
+
     /// Asks for the store to be compacted in the background once writes have been quiet for a
     /// moment (embedded; a remote engine compacts itself).
     pub fn compact_soon(&self) {

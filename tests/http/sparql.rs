@@ -212,6 +212,57 @@ fn same_kind_same_shape_across_municipalities() {
     assert_eq!(rows[0]["n"]["value"], rows[1]["n"]["value"], "{rows:?}");
 }
 
+/// The IRI and name of one of Härryda's bath sites, as the REST API of `server` gives them.
+fn harryda_site(server: &crate::common::Client) -> (String, String) {
+    let list = server.get("/api/v1/bathing-sites?municipality=1401").json();
+    let item = &list["items"][0];
+    (
+        item["uri"].as_str().unwrap().to_owned(),
+        item["name"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[test]
+fn lookups_answer_with_everything_said_of_the_resource() {
+    // What one resource says is answered at once, on the request thread: the same answers as
+    // any other query.
+    let (uri, name) = harryda_site(shared());
+    let describe = format!("DESCRIBE <{uri}>");
+    let r = shared().get_accept(
+        &format!("/sparql?query={}", enc(&describe)),
+        "application/n-triples",
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let own: Vec<&str> = r
+        .body
+        .lines()
+        .filter(|l| l.starts_with(&format!("<{uri}> ")))
+        .collect();
+    assert!(own.len() > 5, "{}", r.body);
+    assert!(
+        own.iter()
+            .any(|l| l.contains("<https://schema.org/name>") && l.contains(&name)),
+        "{}",
+        r.body
+    );
+    let select = format!("SELECT ?p ?o WHERE {{ <{uri}> ?p ?o }} ORDER BY ?p ?o");
+    let r = shared().get_accept(
+        &format!("/sparql?query={}", enc(&select)),
+        "application/sparql-results+json",
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let bindings = r.json()["results"]["bindings"].as_array().unwrap().clone();
+    assert_eq!(bindings.len(), own.len(), "{}", r.body);
+    // A lookup of something that is not there: an empty answer, not an error.
+    let missing = format!("SELECT ?p ?o WHERE {{ <{uri}-not-there> ?p ?o }}");
+    let r = shared().get_accept(
+        &format!("/sparql?query={}", enc(&missing)),
+        "application/sparql-results+json",
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["results"]["bindings"].as_array().unwrap().len(), 0);
+}
+
 /// A query whose evaluation takes far longer than any test waits: every pair of triples.
 const ENDLESS: &str = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }";
 
@@ -252,6 +303,12 @@ fn guard_rails_stop_long_queries_cap_rows_and_limit_concurrency() {
     );
     assert_eq!(r.header("datahamn-results-truncated"), Some("5"));
     assert_eq!(r.body.lines().filter(|l| !l.trim().is_empty()).count(), 5);
+    // So are lookups, answered on the request thread.
+    let (uri, _) = harryda_site(&server);
+    let lookup = format!("/sparql?query={}", enc(&format!("DESCRIBE <{uri}>")));
+    let r = server.get_accept(&lookup, "application/n-triples");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("datahamn-results-truncated"), Some("5"));
 
     // Concurrency 1: while an endless query runs, another is refused with Retry-After.
     let busy = server.clone();
@@ -261,13 +318,15 @@ fn guard_rails_stop_long_queries_cap_rows_and_limit_concurrency() {
         std::thread::sleep(std::time::Duration::from_millis(20));
         let r = server.get(&format!("/sparql?query={}", enc("ASK {}")));
         if r.status == 503 {
-            refused = Some(r);
+            // A lookup takes a slot like any query.
+            refused = Some((r, server.get(&lookup)));
             break;
         }
     }
-    let refused = refused.expect("a second query while the first runs is refused");
+    let (refused, lookup_refused) = refused.expect("a second query while the first runs is refused");
     assert_eq!(refused.header("retry-after"), Some("1"));
     refused.assert_problem(503, "service_unavailable");
+    lookup_refused.assert_problem(503, "service_unavailable");
 
     // The endless query is stopped at the timeout: a 503 problem, and the slot is free again.
     endless.join().unwrap().assert_problem(503, "query_timeout");
