@@ -232,37 +232,5 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 # --- Summary ---------------------------------------------------------------------------------
-python3 - "$CSV" "$SUMMARY" "$BIN_SRC" "$ROUNDS" "$DURATION" "$CONNECTIONS" "${WARM_STORE:-1}" <<'EOF'
-import csv, statistics, sys
-path, out, binary, rounds, duration, conns, warm = sys.argv[1:]
-rows = list(csv.DictReader(open(path)))
-queries = list(dict.fromkeys(r["query"] for r in rows))
-def med(server, q, key):
-    vals = [float(r[key]) for r in rows if r["server"] == server and r["query"] == q]
-    return statistics.median(vals) if vals else float("nan")
-lines = [
-    f"# SPARQL: datahamn /sparql vs the oxigraph server ({path.rsplit('/', 1)[-1]})",
-    "",
-    f"220,000 generated bath sites; both servers on CPU 0, wrk -c{conns} -d{duration}s on CPU 1, "
-    f"{rounds} interleaved rounds; medians. Queries over half a second are timed as "
-    "a run of requests one after the other instead. The oxigraph server reads a copy of our store "
-    "(the same quads in the same files). "
-    + ("Both servers read the whole store once before timing (the same block-cache state). "
-       if warm == "1" else "The peer runs with a fresh process's cache (WARM_STORE=0). ")
-    + "Target: ours within 1.1x of the oxigraph server "
-    "(ratio of requests per server CPU-second at least 0.91).",
-    "",
-    "| query | ours req/CPU-s | oxigraph req/CPU-s | ours / oxigraph | target ≥0.91 | ours p50 ms | oxigraph p50 ms |",
-    "|---|---:|---:|---:|:-:|---:|---:|",
-]
-for q in queries:
-    o, x = med("ours", q, "req_per_cpu_s"), med("oxigraph", q, "req_per_cpu_s")
-    ratio = o / x if x else float("nan")
-    lines.append(
-        f"| {q} | {o:,.1f} | {x:,.1f} | {ratio:.2f} | {'yes' if ratio >= 0.91 else '**NO**'} | "
-        f"{med('ours', q, 'p50_ms'):.2f} | {med('oxigraph', q, 'p50_ms'):.2f} |"
-    )
-open(out, "w").write("\n".join(lines) + "\n")
-print("\n".join(lines))
-EOF
+python3 "$HERE/summary.py" "$CSV" "$SUMMARY" "$DURATION" "$CONNECTIONS" "${WARM_STORE:-1}"
 log "results: ${CSV#"$ROOT"/}, ${SUMMARY#"$ROOT"/}; logs: ${LOGS#"$ROOT"/}"
