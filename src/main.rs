@@ -420,6 +420,11 @@ fn serve(args: &ServeArgs) -> CliResult {
     if let Some(source) = &args.replica_of {
         return serve_replica(args, source);
     }
+    if args.checkpoint_dir.is_some() && args.store.remote().is_some() {
+        return Err(usage(
+            "checkpoints are of the embedded store; a remote engine replicates itself",
+        ));
+    }
     let base_url = args.base_url();
     let mut platform =
         service::open_data_dir(&args.data_dir, &base_url, Mode::Serve, args.store.remote()).map_err(usage)?;
@@ -453,11 +458,6 @@ fn serve(args: &ServeArgs) -> CliResult {
     tracing::info!(listen = %args.listen, base_url = %base_url, "serving");
     let platform = Arc::new(platform);
     if let Some(dir) = &args.checkpoint_dir {
-        if args.store.remote().is_some() {
-            return Err(usage(
-                "checkpoints are of the embedded store; a remote engine replicates itself",
-            ));
-        }
         service::replica::start_checkpoints(&platform, dir.clone())
             .map_err(|e| usage(format!("cannot write checkpoints into {}: {e}", dir.display())))?;
         tracing::info!(dir = %dir.display(), "writing checkpoints for read replicas");

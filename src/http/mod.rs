@@ -22,20 +22,26 @@ use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::middleware::{Compress, ErrorHandlerResponse, ErrorHandlers, Logger, from_fn};
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
 use serde::Serialize;
 use std::net::TcpListener;
 use std::sync::Arc;
 
 /// The platform a request is answered from: taken once per request from the [`Serving`]
-/// holder, so a replica's swap to a newer checkpoint never changes it under a request.
+/// holder and kept in the request, so the middlewares and the handler all answer from the same
+/// one, and a replica's swap to a newer checkpoint never changes it under a request.
 #[derive(Clone)]
 pub struct State(Arc<Platform>);
 
 impl State {
     /// The platform for a request, when the app serves one.
     pub fn of(req: &HttpRequest) -> Option<State> {
-        req.app_data::<web::Data<Serving>>().map(|s| State(s.current()))
+        if let Some(state) = req.extensions().get::<State>() {
+            return Some(state.clone());
+        }
+        let state = State(req.app_data::<web::Data<Serving>>()?.current());
+        req.extensions_mut().insert(state.clone());
+        Some(state)
     }
 
     /// The platform itself, to move into blocking work.

@@ -461,7 +461,7 @@ impl Platform {
 
     /// The publishing lock, which every write holds; a replica refuses to write.
     fn lock_publishing(&self) -> Result<std::sync::MutexGuard<'_, ()>, ServiceError> {
-        if self.mode == Mode::Replica {
+        if self.is_replica() {
             return Err(ServiceError::ReadOnly);
         }
         Ok(self
@@ -815,7 +815,7 @@ impl Platform {
                     hash,
                 })
                 .collect();
-            if self.mode == Mode::Replica {
+            if self.is_replica() {
                 // Counted in memory alike; the writer records them.
                 feed.apply(created);
                 continue;
@@ -881,11 +881,16 @@ impl Platform {
         Ok(())
     }
 
+    /// Every dataset's record, read back from the catalog graph, and the store revision they
+    /// are at (see [`catalog::revision`]).
+    fn read_catalog(&self) -> Result<(Vec<DatasetRecord>, u64), ServiceError> {
+        let quads = self.store.graph_quads(&self.iris.catalog_graph())?;
+        Ok((catalog::read(&self.iris, &quads), catalog::revision(&quads)))
+    }
+
     /// Rebuilds the whole read model from the store.
     fn reload(&self) -> Result<(), ServiceError> {
-        let catalog_quads = self.store.graph_quads(&self.iris.catalog_graph())?;
-        let revision = catalog::revision(&catalog_quads);
-        let records = catalog::read(&self.iris, &catalog_quads);
+        let (records, revision) = self.read_catalog()?;
         let mut datasets = Vec::with_capacity(records.len());
         for record in records {
             let items = self.load_items(&record)?;
@@ -902,9 +907,7 @@ impl Platform {
     /// Replaces one dataset in the read model with its freshly published items (projected from
     /// the quads just committed, so nothing is read back from the store).
     fn refresh_dataset(&self, id: &str, items: Vec<ItemView>) -> Result<(), ServiceError> {
-        let catalog_quads = self.store.graph_quads(&self.iris.catalog_graph())?;
-        let revision = catalog::revision(&catalog_quads);
-        let records = catalog::read(&self.iris, &catalog_quads);
+        let (records, revision) = self.read_catalog()?;
         let record = records
             .into_iter()
             .find(|r| r.meta.id == id)
