@@ -290,6 +290,17 @@ pub struct Platform {
     sessions: sessions::Sessions,
     /// On a replica: the checkpoint served (see [`replica`]).
     checkpoint_name: Option<String>,
+    /// The graphs a query sees by default, as last built (see [`Platform::query_scope`]).
+    published_scope: RwLock<Option<PublishedScope>>,
+}
+
+/// [`Platform::query_scope`] as built for one read model and change feed. The model is held
+/// weakly: the cache never keeps a replaced model's items in memory, and its address is not
+/// reused while the cache holds it.
+struct PublishedScope {
+    model: std::sync::Weak<ReadModel>,
+    feed_has_changes: bool,
+    scope: Arc<QueryScope>,
 }
 
 /// The change feed in memory (its record is the changes graph).
@@ -404,6 +415,7 @@ impl Platform {
             iris: Iris::new(base_url),
             store,
             model: RwLock::new(Arc::new(ReadModel::default())),
+            published_scope: RwLock::new(None),
             publishing: Mutex::new(()),
             mode,
             sparql_limits: sparql::SparqlLimits::default(),
@@ -989,9 +1001,9 @@ impl Platform {
 
     /// The SPARQL service description, in the RDF syntax of `media_type`.
     pub fn sparql_service_description(&self, media_type: &str) -> Result<Vec<u8>, ServiceError> {
-        let graphs = self.query_scope().named_graphs;
+        let scope = self.query_scope();
         self.serialize(
-            &catalog::void::service_description(&self.iris, &graphs),
+            &catalog::void::service_description(&self.iris, &scope.named_graphs),
             media_type,
         )
     }
@@ -1072,9 +1084,37 @@ impl Platform {
         writer.finish().map_err(|e| failed(&e))
     }
 
-    /// The graphs queries see by default: every dataset's current version, and the catalog.
-    pub fn query_scope(&self) -> QueryScope {
+    /// The graphs a query sees when it names none: every dataset's current version, the catalog
+    /// graph and (once anything was published) the change feed, each also a named graph.
+    /// Sorted by IRI, so the store compares it with its own graph names in one pass.
+    ///
+    /// Built once per read model and feed state, not per query: with hundreds of datasets,
+    /// building the list again for every query would cost more than a lookup itself.
+    pub fn query_scope(&self) -> Arc<QueryScope> {
         let model = self.model();
+        let feed_has_changes = !self
+            .feed
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .changes
+            .is_empty();
+        let current = |cached: &Option<PublishedScope>| {
+            cached
+                .as_ref()
+                .filter(|c| {
+                    c.feed_has_changes == feed_has_changes
+                        && std::ptr::eq(c.model.as_ptr(), Arc::as_ptr(&model))
+                })
+                .map(|c| Arc::clone(&c.scope))
+        };
+        if let Some(scope) = current(
+            &self
+                .published_scope
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        ) {
+            return scope;
+        }
         let mut graphs: Vec<_> = model
             .datasets()
             .filter_map(|d| {
@@ -1084,26 +1124,35 @@ impl Platform {
             })
             .collect();
         graphs.push(self.iris.catalog_graph());
-        if !self
-            .feed
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .changes
-            .is_empty()
-        {
+        if feed_has_changes {
             graphs.push(self.iris.changes_graph());
         }
-        QueryScope {
+        graphs.sort_unstable();
+        graphs.dedup();
+        let scope = Arc::new(QueryScope {
             default_graphs: graphs.clone(),
             named_graphs: graphs,
+        });
+        let mut cached = self
+            .published_scope
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(newer) = current(&cached) {
+            return newer;
         }
+        *cached = Some(PublishedScope {
+            model: Arc::downgrade(&model),
+            feed_has_changes,
+            scope: Arc::clone(&scope),
+        });
+        scope
     }
 
     /// The graphs of a dump: one dataset's current version, or (`None`) every dataset's current
     /// version and the catalog graph.
     fn dump_graphs(&self, dataset: Option<&str>) -> Result<Vec<NamedNode>, ServiceError> {
         match dataset {
-            None => Ok(self.query_scope().named_graphs),
+            None => Ok(self.query_scope().named_graphs.clone()),
             Some(id) => {
                 let model = self.model();
                 let d = model.published(id)?;

@@ -153,13 +153,18 @@ impl Platform {
         };
         // The published graphs are chosen in the view the query runs in: a publish cannot
         // retire one of them before the query's snapshot is taken.
+        let SparqlRequest { query, scope, .. } = request;
         let view = self.store().view();
-        let scope = match request.scope {
+        let published;
+        let scope = match &scope {
             Some(scope) => scope,
-            None => self.query_scope(),
+            None => {
+                published = self.query_scope();
+                &*published
+            }
         };
         let results = view
-            .query_parsed(request.query, &scope, Some(token))
+            .query_parsed(query, scope, Some(token))
             .map_err(|e| match e {
                 _ if watchdog.fired() => timed_out(),
                 QueryError::Syntax(e) => {
@@ -497,6 +502,67 @@ fn results_format(media_type: &str) -> QueryResultsFormat {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Store;
+    use std::sync::Arc;
+
+    fn publish(platform: &Platform, folder: &str) {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("datasets")
+            .join(folder);
+        let toml = std::fs::read_to_string(dir.join("dataset.toml")).unwrap();
+        let meta = crate::catalog::DatasetMeta::from_toml(&toml).unwrap();
+        let csv = std::fs::read(dir.join("data.csv")).unwrap();
+        platform
+            .publish(&meta, crate::ingest::Source::Bytes(&csv))
+            .unwrap();
+    }
+
+    fn count(platform: &Platform, query: &str) -> String {
+        let request = platform.sparql_request(query, &[], &[]).unwrap();
+        let answer = platform.sparql_execute(request, "text/csv").unwrap();
+        String::from_utf8(answer.body)
+            .unwrap()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .to_owned()
+    }
+
+    #[test]
+    fn the_default_scope_is_built_once_per_published_state() {
+        let platform = Platform::open(Store::in_memory().unwrap(), "https://data.example.se").unwrap();
+        publish(&platform, "harryda-badplatser");
+        let first = platform.query_scope();
+        assert!(
+            Arc::ptr_eq(&first, &platform.query_scope()),
+            "nothing changed: the same scope"
+        );
+        let iris = platform.iris();
+        let harryda = iris.version("harryda-badplatser", 1);
+        assert_eq!(
+            first.named_graphs,
+            vec![harryda.clone(), iris.catalog_graph(), iris.changes_graph()],
+            "every published graph, sorted"
+        );
+        assert_eq!(first.default_graphs, first.named_graphs);
+        let beaches = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://schema.org/Beach> }";
+        let harryda_only = count(&platform, beaches);
+
+        publish(&platform, "molndal-badhus");
+        let second = platform.query_scope();
+        assert!(!Arc::ptr_eq(&first, &second), "a publish changes the scope");
+        assert!(second.named_graphs.contains(&iris.version("molndal-badhus", 1)));
+        assert!(second.named_graphs.contains(&harryda));
+        assert!(second.named_graphs.is_sorted());
+        // Queries see the new dataset at once.
+        let graphs = "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }";
+        assert_eq!(count(&platform, graphs), "4");
+        assert_eq!(
+            count(&platform, beaches),
+            harryda_only,
+            "Mölndal publishes bath houses, not beaches"
+        );
+    }
 
     fn lookup(query: &str) -> bool {
         let parsed = SparqlParser::new()

@@ -82,23 +82,23 @@ impl AtomicLoad<'_> {
     }
 }
 
-/// The names of the live store's named graphs, as views see them. Changed only while no view is
-/// open.
+/// The names of the live store's named graphs (sorted), as views see them. Changed only while no
+/// view is open.
 struct LiveGraphs {
     store: Oxigraph,
-    names: RwLock<HashSet<NamedNode>>,
+    names: RwLock<Vec<NamedNode>>,
 }
 
 impl LiveGraphs {
     fn new(store: Oxigraph) -> Result<Self, StoreError> {
-        let names = named_graphs(&store)?.into_iter().collect();
+        let names = sorted(named_graphs(&store)?);
         Ok(Self {
             store,
             names: RwLock::new(names),
         })
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, HashSet<NamedNode>> {
+    fn read(&self) -> RwLockReadGuard<'_, Vec<NamedNode>> {
         self.names.read().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -108,7 +108,7 @@ impl LiveGraphs {
         let mut names = self.names.write().unwrap_or_else(PoisonError::into_inner);
         let result = write();
         // Read again even after a failure: a failed write may still have done part of its work.
-        *names = named_graphs(&self.store)?.into_iter().collect();
+        *names = sorted(named_graphs(&self.store)?);
         result
     }
 
@@ -116,6 +116,12 @@ impl LiveGraphs {
     fn barrier(&self) {
         drop(self.names.write().unwrap_or_else(PoisonError::into_inner));
     }
+}
+
+fn sorted(mut names: Vec<NamedNode>) -> Vec<NamedNode> {
+    names.sort_unstable();
+    names.dedup();
+    names
 }
 
 fn named_graphs(store: &Oxigraph) -> Result<Vec<NamedNode>, StorageError> {
@@ -133,7 +139,7 @@ fn named_graphs(store: &Oxigraph) -> Result<Vec<NamedNode>, StorageError> {
 /// views, so hold it only as long as choosing and starting the reads takes.
 pub struct View<'a> {
     live: &'a Oxigraph,
-    names: RwLockReadGuard<'a, HashSet<NamedNode>>,
+    names: RwLockReadGuard<'a, Vec<NamedNode>>,
 }
 
 impl View<'_> {
@@ -205,12 +211,19 @@ impl View<'_> {
     }
 }
 
-/// Whether `graphs` names every graph of `names` and nothing else.
-fn is_exactly(graphs: &[NamedNode], names: &HashSet<NamedNode>) -> bool {
-    graphs.len() == names.len() && {
-        let distinct: HashSet<&NamedNode> = graphs.iter().collect();
-        distinct.len() == names.len() && distinct.iter().all(|g| names.contains(*g))
+/// Whether `graphs` names every graph of `names` (sorted, distinct) and nothing else.
+fn is_exactly(graphs: &[NamedNode], names: &[NamedNode]) -> bool {
+    if graphs.len() != names.len() {
+        return false;
     }
+    // The platform's own scope is sorted: one pass, without hashing an IRI.
+    if graphs == names {
+        return true;
+    }
+    let mut distinct: Vec<&NamedNode> = graphs.iter().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    distinct.len() == names.len() && distinct.into_iter().eq(names)
 }
 
 fn describe(store: &Oxigraph, resources: &[NamedNode], graph: &NamedNode) -> Result<Vec<Quad>, StoreError> {
