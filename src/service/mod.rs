@@ -581,16 +581,20 @@ impl Platform {
         dirs.sort();
         let mut out = Vec::new();
         for path in dirs {
-            let result = (|| {
-                let meta = DatasetMeta::from_toml(&std::fs::read_to_string(path.join("dataset.toml"))?)?;
-                if let Some(existing) = self.model().dataset(&meta.id) {
-                    return Err(ServiceError::AlreadyPublished(existing.record.meta.id.clone()));
-                }
-                self.publish(&meta, ingest::Source::File(&path.join("data.csv")))
-            })();
+            let result = self.publish_folder(&path);
             out.push(result.map_err(|e| (path, e)));
         }
         Ok(out)
+    }
+
+    /// Publishes one dataset folder (its `dataset.toml` and `data.csv`), unless the store
+    /// already has the dataset.
+    fn publish_folder(&self, path: &Path) -> Result<Published, ServiceError> {
+        let meta = DatasetMeta::from_toml(&std::fs::read_to_string(path.join("dataset.toml"))?)?;
+        if let Some(existing) = self.model().dataset(&meta.id) {
+            return Err(ServiceError::AlreadyPublished(existing.record.meta.id.clone()));
+        }
+        self.publish(&meta, ingest::Source::File(&path.join("data.csv")))
     }
 
     /// Checks a file against the dataset's profile and, when it may be published, publishes it
@@ -1098,23 +1102,17 @@ impl Platform {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .changes
             .is_empty();
-        let current = |cached: &Option<PublishedScope>| {
-            cached
-                .as_ref()
-                .filter(|c| {
-                    c.feed_has_changes == feed_has_changes
-                        && std::ptr::eq(c.model.as_ptr(), Arc::as_ptr(&model))
-                })
-                .map(|c| Arc::clone(&c.scope))
-        };
-        if let Some(scope) = current(
-            &self
-                .published_scope
-                .read()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        ) {
-            return scope;
+        let cached = self
+            .published_scope
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(c) = cached.as_ref()
+            && c.feed_has_changes == feed_has_changes
+            && std::ptr::eq(c.model.as_ptr(), Arc::as_ptr(&model))
+        {
+            return Arc::clone(&c.scope);
         }
+        drop(cached);
         let mut graphs: Vec<_> = model
             .datasets()
             .filter_map(|d| {
@@ -1133,14 +1131,10 @@ impl Platform {
             default_graphs: graphs.clone(),
             named_graphs: graphs,
         });
-        let mut cached = self
+        *self
             .published_scope
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(newer) = current(&cached) {
-            return newer;
-        }
-        *cached = Some(PublishedScope {
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(PublishedScope {
             model: Arc::downgrade(&model),
             feed_has_changes,
             scope: Arc::clone(&scope),
@@ -1148,8 +1142,8 @@ impl Platform {
         scope
     }
 
-    /// The graphs of a dump: one dataset's current version, or (`None`) every dataset's current
-    /// version and the catalog graph.
+    /// The graphs of a dump: one dataset's current version, or (`None`) every graph a query
+    /// sees by default ([`Platform::query_scope`]).
     fn dump_graphs(&self, dataset: Option<&str>) -> Result<Vec<NamedNode>, ServiceError> {
         match dataset {
             None => Ok(self.query_scope().named_graphs.clone()),

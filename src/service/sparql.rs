@@ -506,15 +506,8 @@ mod tests {
     use std::sync::Arc;
 
     fn publish(platform: &Platform, folder: &str) {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("datasets")
-            .join(folder);
-        let toml = std::fs::read_to_string(dir.join("dataset.toml")).unwrap();
-        let meta = crate::catalog::DatasetMeta::from_toml(&toml).unwrap();
-        let csv = std::fs::read(dir.join("data.csv")).unwrap();
-        platform
-            .publish(&meta, crate::ingest::Source::Bytes(&csv))
-            .unwrap();
+        let datasets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets");
+        platform.publish_folder(&datasets.join(folder)).unwrap();
     }
 
     fn count(platform: &Platform, query: &str) -> String {
