@@ -3,6 +3,7 @@
 //! parse the request, call the [`crate::service`] layer and render the answer.
 
 pub mod caching;
+pub mod connection;
 pub mod crs;
 pub mod negotiate;
 pub mod openapi;
@@ -134,6 +135,7 @@ pub fn start_serving(serving: Arc<Serving>, listener: TcpListener) -> std::io::R
             .configure(configure)
             .default_service(web::to(not_found))
     })
+    .on_connect(connection::on_connect)
     .listen(listener)?
     .run())
 }

@@ -300,6 +300,32 @@ fn cors_and_compression() {
     }
 }
 
+/// Every accepted socket gets `TCP_NODELAY`: without it, a compressed answer (written as the head,
+/// then its encoded chunks) waited for the client's delayed acknowledgement, about 40 ms, on
+/// every keep-alive request. The count is read from the server's own `on_connect` hook, so a
+/// server built without it fails here.
+#[test]
+fn accepted_sockets_get_nodelay() {
+    use datahamn::http::connection;
+    let server = shared();
+    let before = connection::counts();
+    // A new connection (the test client opens one per request), compressed and streamed answers.
+    for (path, encoding) in [
+        ("/api/v1/bathing-sites?limit=200", "gzip"),
+        ("/api/v1/bathing-sites?limit=200&format=csv", "br"),
+        ("/dumps/datasets/harryda-badplatser.nq.gz", "gzip"),
+    ] {
+        let r = server.get_with("GET", path, &[("Accept-Encoding", encoding)]);
+        assert_eq!(r.status, 200, "{path}");
+    }
+    let after = connection::counts();
+    assert!(
+        after.accepted >= before.accepted + 3,
+        "{before:?} -> {after:?}: connections were accepted without the on_connect hook"
+    );
+    assert_eq!(after.without_nodelay, 0, "{after:?}");
+}
+
 #[test]
 fn ogc_api_features_core() {
     let server = shared();
