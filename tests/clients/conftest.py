@@ -11,6 +11,7 @@ from constants: the clients must agree with what the API reports.
 
 import json
 import os
+import time
 import urllib.parse
 import urllib.request
 
@@ -69,6 +70,11 @@ class ServerLog:
     def requests_since(self, mark, path_prefix):
         if mark is None:
             return None
+        # The server writes its log in batches (every 50 ms): wait until it has stopped growing.
+        size, deadline = -1, time.monotonic() + 3
+        while time.monotonic() < deadline and os.path.getsize(self.path) != size:
+            size = os.path.getsize(self.path)
+            time.sleep(0.2)
         with open(self.path, "rb") as f:
             f.seek(mark)
             text = f.read().decode("utf-8", "replace")

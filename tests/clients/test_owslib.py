@@ -58,7 +58,7 @@ def test_reads_items_by_a_property(api):
     features = page["features"]
     assert features, "no bath site in Härryda (1401)"
     assert len(features) == rest_total("bathing-sites", municipality="1401")
-    codes = {f["properties"].get("municipality") for f in features}
+    codes = {f["properties"].get("municipality_code") for f in features}
     assert codes == {"1401"}, f"municipality codes in the answer: {codes}"
 
 
