@@ -3,7 +3,7 @@ CARGO ?= cargo
 PROFILE := --release
 BIN := target/release/datahamn
 
-.PHONY: run build test test-remote engines check fmt clippy conformance browser openapi bench bench-api bench-sparql bench-remote bench-replica clean
+.PHONY: run build test test-remote engines check fmt clippy conformance clients browser openapi bench bench-api bench-sparql bench-remote bench-replica bench-compression clean
 
 ## Build, then serve on the embedded store (./var), publishing datasets/ on first start.
 run: build
@@ -15,10 +15,11 @@ build:
 ## Everything CI checks: formatting, lints, unit, golden and integration tests (the store
 ## contract on the embedded store, oxigraph's server and Virtuoso), the external suites
 ## (Schemathesis on the OpenAPI document, ogctests on OGC API Features, pyshacl on the catalogs),
-## and the web interface in headless Chromium.
+## real clients (GDAL, OWSLib, SPARQLWrapper) and the web interface in headless Chromium.
 test: check engines
 	DATAHAMN_TEST_BACKENDS=oxigraph,virtuoso $(CARGO) test $(PROFILE) --locked
 	$(MAKE) conformance
+	$(MAKE) clients
 	$(MAKE) browser
 
 ## The SPARQL engines the store contract runs on (oxigraph's server in .venv-remote; Virtuoso
@@ -33,6 +34,11 @@ test-remote: engines
 ## Schemathesis and ogctests against a fresh server (tools installed into .venv-conformance).
 conformance: build
 	bash tests/conformance/run.sh
+
+## Real clients against a fresh server: GDAL's OAPIF driver (Debian's gdal-bin), OWSLib's OGC API
+## Features client and SPARQLWrapper (installed into .venv-clients), as a pytest suite.
+clients: build
+	bash tests/clients/run.sh
 
 ## The steward's path through the web pages in Debian's headless Chromium (playwright-core);
 ## screenshots in target/browser/.
@@ -71,6 +77,11 @@ bench-remote: build engines
 ## reaches the replica (not part of `test`; ~3 min; BIG=1 adds the 220,000-item store of bench-api).
 bench-replica: build
 	bash bench/replica/run.sh
+
+## Compressed against uncompressed answers: wrk on one request without Accept-Encoding, with gzip
+## and with br, on a fresh server (not part of `test`; ~1 min).
+bench-compression: build
+	bash bench/compression/run.sh
 
 clean:
 	rm -rf var

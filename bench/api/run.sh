@@ -16,6 +16,8 @@
 # Each server is pinned to CPU 0 (`taskset -c 0`), wrk to CPU 1: `wrk -t1 -c32 -d10s --latency`.
 # Server CPU = utime+stime of the server's process tree from /proc, before and after each wrk run.
 # Rounds are interleaved (ours, datasette, oxigraph, then rotated); medians are reported.
+# Every query runs without `Accept-Encoding` and with `Accept-Encoding: gzip, br` (what browsers
+# send) in every round, and the summary sets the two side by side.
 #
 # Environment:
 #   ROUNDS (3), DURATION (seconds per run, 10), CONNECTIONS (32), WARMUP (seconds per server and
@@ -28,8 +30,8 @@
 #   API_SERVERS      subset of "ours datasette oxigraph" (default all three)
 #   API_MUNICIPALITY municipality code of the `municipality` query (1480, Göteborg: ~770 sites)
 #   API_NEAR, API_RADIUS   point and radius in metres of the `near` query (57.70,11.97 and 5000)
-#   ACCEPT_ENCODING  sent by wrk and in the size check when set (e.g. gzip; ours compresses, the
-#                    peers do not); default none, i.e. uncompressed answers
+#   ENCODINGS        the Accept-Encoding variants, each run in every round (bench/encoding.sh):
+#                    "none gzip+br" (default: no header, and `gzip, br`); e.g. "gzip+br" alone
 #   SERVER_CPU, LOAD_CPU   CPUs for the servers and for wrk (0 and 1)
 #   DATAHAMN_LOG     passed through to ours (unset: the binary's default, `info`, which writes an
 #                    access-log line per request to .bench/api/logs/STAMP/ours.log)
@@ -80,6 +82,8 @@ LOGS="$WORK/logs/$STAMP"
 mkdir -p "$RESULTS" "$DATA" "$RUN" "$LOGS" "$ROOT/.bench/data"
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+# shellcheck source=bench/encoding.sh
+source "$ROOT/bench/encoding.sh" # ENCODINGS, encoding_args, encoding_header
 die() { log "FAIL: $*"; exit 1; }
 has() { [[ " $2 " == *" $1 "* ]]; }
 
@@ -348,8 +352,6 @@ fi
 HDR_oxigraph='Accept: application/sparql-results+json'
 HDR_ours='Accept: application/json'
 HDR_datasette='Accept: application/json'
-ENC=()
-[[ -n "${ACCEPT_ENCODING:-}" ]] && ENC=(-H "Accept-Encoding: $ACCEPT_ENCODING")
 
 # Is `near` there? An older binary ignores the parameter (and answers the unfiltered first page).
 RUN_QUERIES=()
@@ -380,11 +382,17 @@ for q in "${RUN_QUERIES[@]}"; do
 done
 [[ $CHECK_OK == 1 ]] || die "the servers do not return the same sites (above); nothing was timed"
 
-declare -A BYTES
+# The size of each answer as sent (compressed when the server compressed it) and its coding
+declare -A BYTES CODING
 for q in "${RUN_QUERIES[@]}"; do
-    for s in "${RUN_SERVERS[@]}"; do
-        hdr="HDR_$s"
-        BYTES[$s:$q]=$(curl -s -o /dev/null -H "${!hdr}" "${ENC[@]}" -w '%{size_download}' "${URL[$s:$q]}")
+    for e in "${ENCODINGS[@]}"; do
+        encoding_args "$e"
+        for s in "${RUN_SERVERS[@]}"; do
+            hdr="HDR_$s"
+            BYTES[$s:$q:$e]=$(curl -s -o /dev/null -D "$LOGS/headers.txt" -H "${!hdr}" "${ENC_ARGS[@]}" \
+                -w '%{size_download}' "${URL[$s:$q]}")
+            CODING[$s:$q:$e]=$(content_coding "$LOGS/headers.txt")
+        done
     done
 done
 
@@ -400,7 +408,7 @@ done
     has oxigraph "${RUN_SERVERS[*]}" && echo "- $("$VENV/bin/oxigraph" --version 2>/dev/null) \`serve-read-only\` (store bulk-loaded from \`datahamn convert\`, then optimized)"
     echo "- ours: start-up to the first answer ${OURS_START_S:-?} s; DATAHAMN_LOG=${DATAHAMN_LOG:-(default)}"
     echo "- data: $SIZE generated bath sites (bench/generate.py + a municipality_code column, bench/api/prepare.py); municipality=$MUNICIPALITY, near=$NEAR radius ${RADIUS} m"
-    echo "- Accept-Encoding: ${ACCEPT_ENCODING:-(none sent: uncompressed answers)}"
+    echo "- Accept-Encoding, each in every round: $(for e in "${ENCODINGS[@]}"; do printf '`%s` = %s; ' "$e" "$(encoding_header "$e")"; done | sed 's/; $//')"
     echo "- load: \`wrk -t1 -c$CONNECTIONS -d${DURATION}s --latency --timeout $WRK_TIMEOUT\` on CPU $LOAD_CPU, servers on CPU $SERVER_CPU; $ROUNDS interleaved rounds, ${WARMUP} s warm-up per server and query; after each run the script waits (at most ${SETTLE_MAX} s) until the server has finished what wrk left queued"
     echo "- queries: ${RUN_QUERIES[*]}${NEAR_SKIPPED:+ (near not run: the binary does not support it, $NEAR_SKIPPED)}; servers: ${RUN_SERVERS[*]}"
     echo
@@ -412,7 +420,7 @@ done
     echo
 } >"$SUMMARY"
 
-echo "server,query,round,duration_s,requests,rps,cpu_s,req_per_cpu_s,p50_ms,p99_ms,non2xx,socket_errors,body_bytes,rss_mb,status,loadavg" >"$CSV"
+echo "server,query,encoding,round,duration_s,requests,rps,cpu_s,req_per_cpu_s,p50_ms,p99_ms,non2xx,socket_errors,body_bytes,content_encoding,rss_mb,status,loadavg" >"$CSV"
 
 descendants() { local c; for c in $(pgrep -P "$1"); do echo "$c"; descendants "$c"; done; }
 # utime+stime (and that of waited-for children) of a process and its descendants, in clock ticks
@@ -458,14 +466,15 @@ settle() {
     log "    still busy after ${SETTLE_MAX} s; going on"
 }
 
-run_wrk() { # server query round duration -> appends a CSV line (round "warmup" is not recorded)
-    local s=$1 q=$2 round=$3 d=$4 hdr="HDR_$1" out="$LOGS/wrk-$1-$2-$3.txt"
+run_wrk() { # server query encoding round duration -> appends a CSV line (round "warmup" is not recorded)
+    local s=$1 q=$2 e=$3 round=$4 d=$5 hdr="HDR_$1" out="$LOGS/wrk-$1-$2-$3-$4.txt"
+    encoding_args "$e"
     kill -0 "${PID[$s]}" 2>/dev/null || die "$s is not running any more (see $LOGS/$s.log)"
     local a b load
     load=$(cut -d' ' -f1 /proc/loadavg)
     a=$(tree_ticks "${PID[$s]}")
     taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${d}s" --latency --timeout "$WRK_TIMEOUT" \
-        -H "${!hdr}" "${ENC[@]}" "${URL[$s:$q]}" >"$out" 2>&1
+        -H "${!hdr}" "${ENC_ARGS[@]}" "${URL[$s:$q]}" >"$out" 2>&1
     local rc=$?
     b=$(tree_ticks "${PID[$s]}")
     settle "${PID[$s]}"
@@ -486,23 +495,27 @@ run_wrk() { # server query round duration -> appends a CSV line (round "warmup" 
     elif [[ ${non2xx:-0} != 0 ]]; then status=non2xx
     elif [[ ${errors:-0} != 0 ]]; then status=socket-errors
     fi
-    echo "$s,$q,$round,$secs,$requests,$rps,$cpu,$per_cpu,$p50,$p99,${non2xx:-0},${errors:-0},${BYTES[$s:$q]},$rss,$status,$load" >>"$CSV"
-    printf '  %-13s %-10s round=%s %9s req/s %10s req/CPU-s  p50=%8sms p99=%8sms non2xx=%s errors=%s %s\n' \
-        "$q" "$s" "$round" "$rps" "$per_cpu" "$p50" "$p99" "${non2xx:-0}" "${errors:-0}" "$status" >&2
-    [[ $status == ok ]] || { log "    $s $q round $round failed ($status); wrk said:"; sed -n '1,20p' "$out" >&2; }
+    echo "$s,$q,$e,$round,$secs,$requests,$rps,$cpu,$per_cpu,$p50,$p99,${non2xx:-0},${errors:-0},${BYTES[$s:$q:$e]},${CODING[$s:$q:$e]},$rss,$status,$load" >>"$CSV"
+    printf '  %-13s %-8s %-10s round=%s %9s req/s %10s req/CPU-s  p50=%8sms p99=%8sms non2xx=%s errors=%s %s\n' \
+        "$q" "$e" "$s" "$round" "$rps" "$per_cpu" "$p50" "$p99" "${non2xx:-0}" "${errors:-0}" "$status" >&2
+    [[ $status == ok ]] || { log "    $s $q $e round $round failed ($status); wrk said:"; sed -n '1,20p' "$out" >&2; }
 }
 
-log "warm-up: ${WARMUP} s per server and query"
+log "warm-up: ${WARMUP} s per server, query and encoding"
 for q in "${RUN_QUERIES[@]}"; do
-    for s in "${RUN_SERVERS[@]}"; do run_wrk "$s" "$q" warmup "$WARMUP"; done
+    for e in "${ENCODINGS[@]}"; do
+        for s in "${RUN_SERVERS[@]}"; do run_wrk "$s" "$q" "$e" warmup "$WARMUP"; done
+    done
 done
 
 n=${#RUN_SERVERS[@]}
 for round in $(seq 1 "$ROUNDS"); do
     log "round $round/$ROUNDS (load average $(cut -d' ' -f1 /proc/loadavg))"
     for q in "${RUN_QUERIES[@]}"; do
-        for i in $(seq 0 $((n - 1))); do
-            run_wrk "${RUN_SERVERS[$(((i + round - 1) % n))]}" "$q" "$round" "$DURATION"
+        for e in "${ENCODINGS[@]}"; do
+            for i in $(seq 0 $((n - 1))); do
+                run_wrk "${RUN_SERVERS[$(((i + round - 1) % n))]}" "$q" "$e" "$round" "$DURATION"
+            done
         done
     done
 done

@@ -11,10 +11,12 @@
 #
 # datahamn is pinned to CPU 0, the engine to CPU 1 and wrk (1 connection) to CPU 1 as well, so
 # the comparison is "one core for datahamn" in each case; on 2 cores the engine and wrk share
-# the other one. Report: bench/remote/results/remote-<stamp>.md (medians of the rounds, and
-# each backend's ratio to the embedded store).
+# the other one. Every request runs without `Accept-Encoding` and with `Accept-Encoding: gzip, br`
+# in every round. Report: bench/remote/results/remote-<stamp>.md (medians of the rounds, each
+# backend's ratio to the embedded store, and each request without and with compression).
 #
-# Environment: ROUNDS (3), DURATION (5 s), DATAHAMN_BIN (target/release/datahamn).
+# Environment: ROUNDS (3), DURATION (5 s), DATAHAMN_BIN (target/release/datahamn),
+# ENCODINGS ("none gzip+br", see bench/encoding.sh).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -30,6 +32,8 @@ mkdir -p "$RESULTS"
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "FAIL: $*"; exit 1; }
+# shellcheck source=bench/encoding.sh
+source "$ROOT/bench/encoding.sh" # ENCODINGS, encoding_args
 [[ -x "$BIN" ]] || die "$BIN is missing; run make build"
 [[ -x "$OXIGRAPH" ]] || die "no oxigraph server in .venv-remote; run make engines"
 command -v virtuoso-t >/dev/null || die "Virtuoso is missing; run make engines (as root)"
@@ -126,46 +130,52 @@ print(len(t), hashlib.sha256(t.encode()).hexdigest()[:16])') || die "$b: $n fail
 done
 
 # --- Throughput: interleaved rounds ----------------------------------------------------------
-echo "round,backend,request,requests_per_s,p50_ms,p99_ms" >"$CSV"
+echo "round,backend,request,encoding,requests_per_s,p50_ms,p99_ms" >"$CSV"
 for r in $(seq 1 "$ROUNDS"); do
   for n in "${NAMES[@]}"; do
-    for b in "${BACKENDS[@]}"; do
-      IFS=$'\t' read -r url accept < <(url_for "$b" "$n")
-      out=$(taskset -c 1 wrk -t1 -c1 -d"${DURATION}s" --latency --timeout 30s -H "Accept: $accept" "$url" 2>&1)
-      rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
-      p50=$(awk '$1=="50%" {print $2}' <<<"$out")
-      p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-      non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
-      [[ -n "$non2xx" ]] && log "note: $b $n had $non2xx non-2xx answers"
-      echo "$r,$b,$n,$rps,$p50,$p99" >>"$CSV"
-      log "round $r $n $b: $rps req/s (p50 $p50)"
+    for e in "${ENCODINGS[@]}"; do
+      encoding_args "$e"
+      for b in "${BACKENDS[@]}"; do
+        IFS=$'\t' read -r url accept < <(url_for "$b" "$n")
+        out=$(taskset -c 1 wrk -t1 -c1 -d"${DURATION}s" --latency --timeout 30s -H "Accept: $accept" "${ENC_ARGS[@]}" "$url" 2>&1)
+        rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+        p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+        p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+        non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
+        [[ -n "$non2xx" ]] && log "note: $b $n $e had $non2xx non-2xx answers"
+        echo "$r,$b,$n,$e,$rps,$p50,$p99" >>"$CSV"
+        log "round $r $n $e $b: $rps req/s (p50 $p50)"
+      done
     done
   done
 done
 
-python3 - "$CSV" "$RESULTS/remote-$STAMP.md" "${STARTUP[embedded]}" "${STARTUP[oxigraph]}" "${STARTUP[virtuoso]}" <<'PY'
+PYTHONPATH="$ROOT/bench" python3 - "$CSV" "$RESULTS/remote-$STAMP.md" "${STARTUP[embedded]}" "${STARTUP[oxigraph]}" "${STARTUP[virtuoso]}" <<'PY'
 import csv, statistics, sys
+from sidebyside import describe, encoding, number, ordered, side_by_side
 path, out, s_emb, s_ox, s_vi = sys.argv[1:]
 rows = list(csv.DictReader(open(path)))
-def ms(v):
-    v = v.strip()
-    for unit, f in (("us", 0.001), ("ms", 1), ("s", 1000)):
-        if v.endswith(unit):
-            return float(v[: -len(unit)]) * f
-    return float("nan")
+for r in rows:
+    r["encoding"] = encoding(r)
 names = list(dict.fromkeys(r["request"] for r in rows))
+encodings = ordered(r["encoding"] for r in rows)
 backends = ["embedded", "oxigraph", "virtuoso"]
-med = {(b, n): statistics.median(float(r["requests_per_s"]) for r in rows if r["backend"] == b and r["request"] == n) for b in backends for n in names}
-p50 = {(b, n): statistics.median(ms(r["p50_ms"]) for r in rows if r["backend"] == b and r["request"] == n) for b in backends for n in names}
+def median(b, n, e, key):
+    return statistics.median(number(r[key]) for r in rows if r["backend"] == b and r["request"] == n and r["encoding"] == e)
 lines = ["# datahamn on each store backend", "",
-         "datasets/ (2,687 bathing waters and the other datasets, about 57,800 quads); datahamn on CPU 0, the engine and wrk (1 connection) on CPU 1; median of the rounds.", "",
+         "datasets/ (2,687 bathing waters and the other datasets, about 57,800 quads); datahamn on CPU 0, the engine and wrk (1 connection) on CPU 1; median of the rounds. "
+         "Encodings: " + ", ".join(f"`{e}` ({describe(e)})" for e in encodings) + ".", "",
          f"First start, publishing datasets/: embedded {s_emb} s, oxigraph server {s_ox} s, Virtuoso {s_vi} s.", "",
-         "| request | embedded req/s | oxigraph req/s (ratio) | Virtuoso req/s (ratio) | p50 ms (emb / ox / virt) |", "|---|---|---|---|---|"]
+         "| request | encoding | embedded req/s | oxigraph req/s (ratio) | Virtuoso req/s (ratio) | p50 ms (emb / ox / virt) |", "|---|---|---|---|---|---|"]
 for n in names:
-    e = med[("embedded", n)]
-    cells = [f"{med[(b, n)]:.0f} ({med[(b, n)] / e:.2f})" for b in backends[1:]]
-    lat = " / ".join(f"{p50[(b, n)]:.2f}" for b in backends)
-    lines.append(f"| {n} | {e:.0f} | {cells[0]} | {cells[1]} | {lat} |")
+    for e in encodings:
+        emb = median("embedded", n, e, "requests_per_s")
+        cells = [f"{median(b, n, e, 'requests_per_s'):.0f} ({median(b, n, e, 'requests_per_s') / emb:.2f})" for b in backends[1:]]
+        lat = " / ".join(f"{median(b, n, e, 'p50_ms'):.2f}" for b in backends)
+        lines.append(f"| {n} | {e} | {emb:.0f} | {cells[0]} | {cells[1]} | {lat} |")
+table = side_by_side(rows, ("request", "backend"), [("requests_per_s", "req/s", ".0f", True), ("p50_ms", "p50 ms", ".2f", False), ("p99_ms", "p99 ms", ".2f", False)])
+if table:
+    lines += ["", "Without and with compression (medians; compressed / plain as the ratio of the medians and [the median of the per-round ratios]):", "", *table]
 open(out, "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY

@@ -14,9 +14,13 @@
 # server's CPU time (utime+stime from /proc) is read before and after each run, and after each run
 # the script waits until the server is idle again. Answers are compared before anything is timed.
 #
+# Every query runs without `Accept-Encoding` and with `Accept-Encoding: gzip, br` in every round
+# (ENCODINGS, see bench/encoding.sh); the summary gives both.
+#
 # Environment: ROUNDS (3), DURATION (5 s), CONNECTIONS (2), SERVER_CPU (0), LOAD_CPU (1),
 # DATAHAMN_BIN (target/release/datahamn), SPARQL_QUERIES (subset of the query names below),
-# WARM_STORE (1: both servers read the whole store once before timing; 0: they don't).
+# WARM_STORE (1: both servers read the whole store once before timing; 0: they don't),
+# ENCODINGS ("none gzip+br").
 # Ours runs with its default logging (an access-log line per request) and a concurrency limit
 # above CONNECTIONS, so no request is refused.
 
@@ -42,6 +46,8 @@ mkdir -p "$RESULTS" "$LOGS"
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "FAIL: $*"; exit 1; }
+# shellcheck source=bench/encoding.sh
+source "$ROOT/bench/encoding.sh" # ENCODINGS, encoding_args
 
 [[ -x "$BIN_SRC" ]] || die "$BIN_SRC is missing; build it with 'make build'"
 [[ -x "$OXIGRAPH" ]] || die "no oxigraph CLI in .bench/venv-api; run bench/api/run.sh once (it installs it and builds the stores)"
@@ -179,18 +185,19 @@ done
 
 # --- Timed runs ------------------------------------------------------------------------------
 to_ms() { awk -v v="$1" 'BEGIN{n=v+0; if (v ~ /us$/) n/=1000; else if (v ~ /ms$/) n=n; else if (v ~ /m$/) n*=60000; else if (v ~ /s$/) n*=1000; printf "%.3f", n}'; }
-echo "server,query,round,requests,cpu_s,req_per_cpu_s,p50_ms,p99_ms,non2xx" >"$CSV"
-run_slow() { # server query round: SLOW_REQUESTS requests one after the other
-    local s=$1 q=$2 k=${SLOW_REQUESTS:-5} a b times=()
-    [[ $3 == warmup ]] && k=1
+echo "server,query,encoding,round,requests,cpu_s,req_per_cpu_s,p50_ms,p99_ms,non2xx" >"$CSV"
+run_slow() { # server query encoding round: SLOW_REQUESTS requests one after the other
+    local s=$1 q=$2 e=$3 round=$4 k=${SLOW_REQUESTS:-5} a b times=()
+    [[ $round == warmup ]] && k=1
+    encoding_args "$e"
     a=$(ticks "${PID[$s]}")
     for _ in $(seq 1 "$k"); do
         times+=("$(taskset -c "$LOAD_CPU" curl -s -o /dev/null -w '%{http_code} %{time_total}' \
-            -H "Accept: ${ACCEPT[$q]}" "$(url "$s" "$q")")")
+            -H "Accept: ${ACCEPT[$q]}" "${ENC_ARGS[@]}" "$(url "$s" "$q")")")
     done
     b=$(ticks "${PID[$s]}")
     settle "${PID[$s]}"
-    [[ $3 == warmup ]] && return
+    [[ $round == warmup ]] && return
     local cpu per p50 p99 non2xx
     cpu=$(awk -v a="$a" -v b="$b" -v t="$TCK" 'BEGIN{printf "%.2f", (b - a) / t}')
     per=$(awk -v n="$k" -v c="$cpu" 'BEGIN{printf "%.3f", (c > 0 ? n / c : 0)}')
@@ -199,18 +206,19 @@ import statistics, sys
 rows = [l.split() for l in sys.stdin if l.strip()]
 t = sorted(float(r[1]) * 1000 for r in rows)
 print(f"{statistics.median(t):.3f} {t[-1]:.3f} {sum(int(r[0]) // 100 != 2 for r in rows)}")')
-    echo "$s,$q,$3,$k,$cpu,$per,$p50,$p99,$non2xx" >>"$CSV"
-    printf '  %-9s %-9s round=%s %8s req/CPU-s  p50=%9sms  max=%9sms  non2xx=%s (%s in a row)\n' "$q" "$s" "$3" "$per" "$p50" "$p99" "$non2xx" "$k" >&2
+    echo "$s,$q,$e,$round,$k,$cpu,$per,$p50,$p99,$non2xx" >>"$CSV"
+    printf '  %-9s %-8s %-9s round=%s %8s req/CPU-s  p50=%9sms  max=%9sms  non2xx=%s (%s in a row)\n' "$q" "$e" "$s" "$round" "$per" "$p50" "$p99" "$non2xx" "$k" >&2
 }
-run() { # server query round
-    local s=$1 q=$2 out="$LOGS/wrk-$1-$2-$3.txt" a b
+run() { # server query encoding round
+    local s=$1 q=$2 e=$3 round=$4 out="$LOGS/wrk-$1-$2-$3-$4.txt" a b
     if [[ -n ${SLOW[$q]:-} ]]; then run_slow "$@"; return; fi
+    encoding_args "$e"
     a=$(ticks "${PID[$s]}")
     taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency --timeout 60s \
-        -H "Accept: ${ACCEPT[$q]}" "$(url "$s" "$q")" >"$out" 2>&1
+        -H "Accept: ${ACCEPT[$q]}" "${ENC_ARGS[@]}" "$(url "$s" "$q")" >"$out" 2>&1
     b=$(ticks "${PID[$s]}")
     settle "${PID[$s]}"
-    [[ $3 == warmup ]] && return
+    [[ $round == warmup ]] && return
     local n p50 p99 non2xx cpu per
     n=$(awk '/requests in/{print $1; exit}' "$out")
     p50=$(to_ms "$(awk '$1=="50%"{print $2; exit}' "$out")")
@@ -218,19 +226,31 @@ run() { # server query round
     non2xx=$(awk '/Non-2xx or 3xx responses:/{print $NF; exit}' "$out")
     cpu=$(awk -v a="$a" -v b="$b" -v t="$TCK" 'BEGIN{printf "%.2f", (b - a) / t}')
     per=$(awk -v n="${n:-0}" -v c="$cpu" 'BEGIN{printf "%.1f", (c > 0 ? n / c : 0)}')
-    echo "$s,$q,$3,${n:-0},$cpu,$per,$p50,$p99,${non2xx:-0}" >>"$CSV"
-    printf '  %-9s %-9s round=%s %8s req/CPU-s  p50=%9sms  p99=%9sms  non2xx=%s\n' "$q" "$s" "$3" "$per" "$p50" "$p99" "${non2xx:-0}" >&2
+    echo "$s,$q,$e,$round,${n:-0},$cpu,$per,$p50,$p99,${non2xx:-0}" >>"$CSV"
+    printf '  %-9s %-8s %-9s round=%s %8s req/CPU-s  p50=%9sms  p99=%9sms  non2xx=%s\n' "$q" "$e" "$s" "$round" "$per" "$p50" "$p99" "${non2xx:-0}" >&2
 }
+# Which coding each server answers with, for the summary.
+CODINGS=""
+for e in "${ENCODINGS[@]}"; do
+    encoding_args "$e"
+    for s in "${SERVERS[@]}"; do
+        curl -s -o /dev/null -D "$LOGS/headers.txt" -H "Accept: ${ACCEPT[${NAMES[0]}]}" "${ENC_ARGS[@]}" "$(url "$s" "${NAMES[0]}")"
+        CODINGS+="$s $e: $(content_coding "$LOGS/headers.txt"); "
+    done
+done
+log "answers' Content-Encoding (${NAMES[0]}): $CODINGS"
 log "warm-up"
-for q in "${NAMES[@]}"; do for s in "${SERVERS[@]}"; do run "$s" "$q" warmup; done; done
+for q in "${NAMES[@]}"; do for e in "${ENCODINGS[@]}"; do for s in "${SERVERS[@]}"; do run "$s" "$q" "$e" warmup; done; done; done
 for round in $(seq 1 "$ROUNDS"); do
     log "round $round/$ROUNDS (load average $(cut -d' ' -f1 /proc/loadavg))"
     for q in "${NAMES[@]}"; do
         if ((round % 2)); then order=(ours oxigraph); else order=(oxigraph ours); fi
-        for s in "${order[@]}"; do run "$s" "$q" "$round"; done
+        for e in "${ENCODINGS[@]}"; do
+            for s in "${order[@]}"; do run "$s" "$q" "$e" "$round"; done
+        done
     done
 done
 
 # --- Summary ---------------------------------------------------------------------------------
-python3 "$HERE/summary.py" "$CSV" "$SUMMARY" "$DURATION" "$CONNECTIONS" "${WARM_STORE:-1}"
+python3 "$HERE/summary.py" "$CSV" "$SUMMARY" "$DURATION" "$CONNECTIONS" "${WARM_STORE:-1}" "${CODINGS%; }"
 log "results: ${CSV#"$ROOT"/}, ${SUMMARY#"$ROOT"/}; logs: ${LOGS#"$ROOT"/}"
