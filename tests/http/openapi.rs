@@ -66,7 +66,11 @@ fn operation_ids_are_unique_in_both_documents() {
             .map(|item| item.as_object().unwrap().len())
             .sum();
         // Every operation has one (path items here hold operations only).
-        assert_eq!(ids.len(), operations, "{path}: an operation without an operationId");
+        assert_eq!(
+            ids.len(),
+            operations,
+            "{path}: an operation without an operationId"
+        );
         let mut seen = std::collections::HashMap::new();
         for (id, at) in &ids {
             if let Some(first) = seen.insert(id.as_str(), at.as_str()) {
