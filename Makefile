@@ -31,7 +31,7 @@ engines:
 test-remote: engines
 	DATAHAMN_TEST_BACKENDS=oxigraph,virtuoso $(CARGO) test $(PROFILE) --locked --test integration store::
 
-## Schemathesis and ogctests against a fresh server (tools installed into .venv-conformance).
+## openapi-spec-validator, Schemathesis, ogctests and pyshacl against a fresh server (tools in .venv-conformance).
 conformance: build
 	bash tests/conformance/run.sh
 

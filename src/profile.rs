@@ -42,6 +42,10 @@ impl Localized {
     }
 }
 
+/// The values of a [`ColumnType::Access`] column in the JSON views, as OpenStreetMap's
+/// `wheelchair=*`.
+pub const ACCESS_VALUES: [&str; 3] = ["yes", "limited", "no"];
+
 /// The type of a column's values.
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -54,7 +58,9 @@ pub enum ColumnType {
     Decimal,
     /// Yes or no (`true/false`, `ja/nej`, `Y/N`, `1/0`, `x`).
     Boolean,
-    /// Yes, no or limited, as OpenStreetMap's `wheelchair=yes/no/limited`.
+    /// Yes, no or limited, as OpenStreetMap's `wheelchair=yes/no/limited`. In RDF an
+    /// `xsd:boolean` or the plain literal `limited`; in JSON, GeoJSON, CSV and OGC always one of
+    /// the strings of [`ACCESS_VALUES`], so the field has one type.
     Access,
     /// A calendar date, written to RDF as `xsd:date`.
     Date,

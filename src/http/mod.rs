@@ -214,6 +214,30 @@ async fn read_only(
     Ok(next.call(req).await?.map_into_boxed_body())
 }
 
+/// The response headers browser code may read besides the CORS-safelisted ones
+/// (`Cache-Control`, `Content-Language`, `Content-Length`, `Content-Type`, `Expires`,
+/// `Last-Modified`, `Pragma`): every header the service sets that tells a client something.
+/// `Vary`, `Content-Encoding` and `Content-Security-Policy` are for caches and the browser itself,
+/// and `Set-Cookie` can never be exposed.
+pub const EXPOSED_HEADERS: &[&str] = &[
+    "etag",
+    "last-modified",
+    "link",
+    "location",
+    "retry-after",
+    "allow",
+    "content-length",
+    "content-disposition",
+    "www-authenticate",
+    routes::ogc::CONTENT_CRS,
+    routes::sparql::TRUNCATED,
+    routes::steward::PREFERENCE_APPLIED,
+    "ratelimit-limit",
+    "ratelimit-remaining",
+    "ratelimit-reset",
+    "ratelimit-policy",
+];
+
 /// CORS: any origin may read the API (it is open data, and no request carries credentials).
 fn cors() -> actix_cors::Cors {
     actix_cors::Cors::default()
@@ -221,19 +245,7 @@ fn cors() -> actix_cors::Cors {
         .send_wildcard()
         .allowed_methods(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
         .allow_any_header()
-        .expose_headers([
-            header::ETAG,
-            header::LAST_MODIFIED,
-            header::LINK,
-            header::LOCATION,
-            header::RETRY_AFTER,
-            header::ALLOW,
-            header::CONTENT_LENGTH,
-            header::HeaderName::from_static("ratelimit-limit"),
-            header::HeaderName::from_static("ratelimit-remaining"),
-            header::HeaderName::from_static("ratelimit-reset"),
-            header::HeaderName::from_static("ratelimit-policy"),
-        ])
+        .expose_headers(EXPOSED_HEADERS.iter().copied())
         .max_age(86_400)
 }
 

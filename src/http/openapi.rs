@@ -2,7 +2,7 @@
 //! `openapi/openapi.json`; `make openapi` regenerates it and a test fails when it is stale.
 
 use crate::error::{Code, Problem};
-use crate::http::params::{DEFAULT_LIMIT, DEFAULT_RADIUS_M, MAX_Q_CHARS, MAX_RADIUS_M, grammar};
+use crate::http::params::{DEFAULT_LIMIT, DEFAULT_RADIUS_M, MAX_LIMIT, MAX_Q_CHARS, MAX_RADIUS_M, grammar};
 use crate::http::render::Link;
 use crate::http::routes::{
     catalog, datasets, dumps, items, linked_data, meta, ogc, organisations, sparql, steward,
@@ -133,6 +133,9 @@ fn build() -> Json {
         add_filters(&mut doc, &format!("/api/v1/{}", p.id), &[p]);
     }
     add_filters(&mut doc, "/api/v1/datasets/{id}/items", &profiles);
+    for p in &profiles {
+        doc["components"]["schemas"][properties_schema_name(p)] = properties_schema(p);
+    }
     add_filters(&mut doc, "/ogc/collections/{collectionId}/items", &profiles);
     add_reference_schemas(&mut doc);
     let lists = [
@@ -176,6 +179,57 @@ fn build() -> Json {
         }
     }
     doc
+}
+
+/// The name of the schema of a profile's item `properties`: `BathingSitesProperties`.
+pub fn properties_schema_name(profile: &Profile) -> String {
+    let mut name: String = profile
+        .id
+        .split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect();
+    name.push_str("Properties");
+    name
+}
+
+/// The `properties` of a profile's items: one JSON type per column, as the views write them
+/// (a column without a value is left out).
+fn properties_schema(profile: &Profile) -> Json {
+    let mut properties = serde_json::Map::new();
+    for col in &profile.columns {
+        if col.role.is_some_and(|r| {
+            matches!(
+                r,
+                profile::Role::Name | profile::Role::Description | profile::Role::Updated
+            )
+        }) {
+            continue;
+        }
+        let mut schema = match col.kind {
+            ColumnType::Integer => json!({"type": "integer"}),
+            ColumnType::Decimal | ColumnType::Latitude | ColumnType::Longitude => {
+                json!({"type": "number"})
+            }
+            ColumnType::Boolean => json!({"type": "boolean"}),
+            ColumnType::Access => json!({"type": "string", "enum": profile::ACCESS_VALUES}),
+            ColumnType::Enum => json!({"type": "string", "enum": col.values}),
+            ColumnType::Language => json!({"type": "array", "items": {"type": "string"}}),
+            _ => json!({"type": "string"}),
+        };
+        schema["description"] = json!(col.label.en);
+        properties.insert(col.name.clone(), schema);
+    }
+    json!({
+        "type": "object",
+        "description": format!("The `properties` of an item of `{}`: each column has one JSON type in every item.", profile.id),
+        "properties": properties,
+    })
 }
 
 /// The municipality and county codes, as schemas the list parameters refer to.
@@ -289,9 +343,14 @@ fn add_filters(doc: &mut Json, path: &str, profiles: &[&Profile]) {
                     ),
                 ),
                 ColumnType::Access => (
-                    enum_list(json!(["true", "false", "limited"])),
+                    enum_list(json!(
+                        profile::ACCESS_VALUES
+                            .iter()
+                            .chain(&["true", "false"])
+                            .collect::<Vec<_>>()
+                    )),
                     format!(
-                        "`true`, `false` or `limited`; comma separated for several ({}).",
+                        "`yes`, `limited` or `no` (`true` and `false` also work, for `yes` and `no`), as the items' string property; comma separated for several ({}).",
                         col.label.sv
                     ),
                 ),
@@ -359,6 +418,10 @@ pub fn ogc_document() -> &'static Json {
             }
             for id in crate::http::routes::ogc::COLLECTIONS {
                 let mut item = item.clone();
+                // One operation per collection, so each needs its own operationId.
+                if let Some(op) = item["get"]["operationId"].as_str() {
+                    item["get"]["operationId"] = json!(format!("{op}_{}", id.replace('-', "_")));
+                }
                 if let Some(params) = item["get"]["parameters"].as_array_mut() {
                     params.retain(|p| p["name"] != json!("collectionId"));
                     for p in params.iter_mut() {
@@ -369,7 +432,10 @@ pub fn ogc_document() -> &'static Json {
                                 p["explode"] = json!(false);
                             }
                             Some("limit") => {
-                                p["schema"] = json!({"type": "integer", "minimum": 1, "default": DEFAULT_LIMIT});
+                                // OGC API Features /req/core/fc-limit-definition; clients such
+                                // as GDAL size their pages by `maximum`. Larger values are
+                                // clamped (/per/core/limit-response).
+                                p["schema"] = json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT});
                                 p["style"] = json!("form");
                                 p["explode"] = json!(false);
                             }

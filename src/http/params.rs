@@ -8,7 +8,7 @@
 
 use crate::error::ApiError;
 use crate::http::crs::{self, OgcCrs};
-use crate::profile::{ColumnType, Profile};
+use crate::profile::{ACCESS_VALUES, ColumnType, Profile};
 use crate::reference;
 use crate::service::time::parse_instant;
 use crate::service::{BBox, CollectionQuery, Near, PropertyFilter};
@@ -506,13 +506,17 @@ fn parse_datetime(s: &str) -> Result<(Option<i64>, Option<i64>), ApiError> {
 fn property_value(col: &crate::profile::Column, v: &str) -> Result<Json, ApiError> {
     match col.kind {
         ColumnType::Boolean => parse_bool(&col.name, v).map(Json::Bool),
+        // `true` and `false` name `yes` and `no`, as before the values were strings.
         ColumnType::Access => match v {
-            "true" => Ok(Json::Bool(true)),
-            "false" => Ok(Json::Bool(false)),
-            "limited" => Ok(Json::String("limited".into())),
+            "true" => Ok(Json::String("yes".into())),
+            "false" => Ok(Json::String("no".into())),
+            _ if ACCESS_VALUES.contains(&v) => Ok(Json::String(v.to_owned())),
             _ => Err(bad(
                 &col.name,
-                format!("`{}` takes `true`, `false` or `limited`, not `{v}`.", col.name),
+                format!(
+                    "`{}` takes `yes`, `limited` or `no` (or `true`, `false`), not `{v}`.",
+                    col.name
+                ),
             )),
         },
         _ => col

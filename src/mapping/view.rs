@@ -84,8 +84,10 @@ pub struct ItemView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "2024-06-01")]
     pub updated: Option<String>,
-    /// Every other column of the profile that has a value, keyed by column name, typed
-    /// (booleans, numbers, strings, arrays of language codes).
+    /// Every other column of the profile that has a value, keyed by column name, with one JSON
+    /// type per column (booleans, numbers, strings, arrays of language codes; access columns
+    /// such as `wheelchair` are `yes`, `limited` or `no`). The schemas `BathingSitesProperties`,
+    /// `SwimmingPoolsProperties` and `PublicServicesProperties` give each profile's columns.
     #[schema(value_type = Object)]
     pub properties: Map<String, Json>,
     /// Cells of columns the profile does not know, by their header in the file.
@@ -104,11 +106,15 @@ fn to_json(kind: ColumnType, term: &Term) -> Option<Json> {
             serde_json::Number::from_f64(text.parse().ok()?).map(Json::Number)?
         }
         ColumnType::Boolean => Json::Bool(text == "true"),
-        ColumnType::Access => match text {
-            "true" => Json::Bool(true),
-            "false" => Json::Bool(false),
-            other => Json::String(other.to_owned()),
-        },
+        // One JSON type for the field: `true`/`false` in RDF become `yes`/`no` beside `limited`.
+        ColumnType::Access => Json::String(
+            match text {
+                "true" => "yes",
+                "false" => "no",
+                other => other,
+            }
+            .to_owned(),
+        ),
         ColumnType::Wikidata => {
             Json::String(text.strip_prefix(ns::WIKIDATA_ENTITY).unwrap_or(text).to_owned())
         }

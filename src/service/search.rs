@@ -4,6 +4,8 @@
 //! Order: by item id, or by distance then id when the query has `near`. A cursor names the last
 //! item of a page by its sort key, so paging never skips or repeats an item, however deep, and
 //! a cursor stays valid across publishes (items published after it simply appear in place).
+//! A cursor carries a check, so one this API did not issue is refused rather than read as some
+//! made-up position.
 
 use crate::service::grid::{self, EARTH_RADIUS_M};
 use crate::service::read_model::{Collection, Entry};
@@ -156,13 +158,32 @@ const CURSOR_ENGINE: GeneralPurpose = GeneralPurpose::new(
         .with_decode_allow_trailing_bits(true),
 );
 
-/// A decoded cursor: the sort key of the last item of the previous page. Every decodable
-/// cursor names a position (a made-up one simply starts somewhere), so a cursor is never an
-/// error once it is valid base64url.
+/// A decoded cursor: the sort key of the last item of the previous page.
+///
+/// Encoded as unpadded base64url of a kind byte (`i` by id, `d` by distance), the key, and a
+/// check: the first [`CHECK_LEN`] bytes of the XXH3 hash of what precedes it. The check is not a
+/// secret; it tells a cursor this API issued from garbage or a truncated copy, which would
+/// otherwise name some made-up position and answer an empty "last" page. A cursor of the other
+/// order (by id when the query has `near`, or the reverse) was issued for another query; it
+/// starts that query from its first page.
+///
+/// A cursor stays valid across publishes: it names a sort key, not an offset, so paging resumes
+/// after that key even when the item it names has since been deleted, and items that still
+/// exist are neither skipped nor repeated.
 #[derive(Clone, Debug, PartialEq)]
 enum Cursor {
     Id(String),
     Distance(f64, String),
+}
+
+/// Bytes of the check at the end of an encoded cursor.
+const CHECK_LEN: usize = 4;
+
+fn cursor_check(body: &[u8]) -> [u8; CHECK_LEN] {
+    let hash = xxhash_rust::xxh3::xxh3_64(body).to_be_bytes();
+    let mut check = [0u8; CHECK_LEN];
+    check.copy_from_slice(&hash[..CHECK_LEN]);
+    check
 }
 
 impl Cursor {
@@ -179,27 +200,64 @@ impl Cursor {
                 raw.extend_from_slice(id.as_bytes());
             }
         }
+        let check = cursor_check(&raw);
+        raw.extend_from_slice(&check);
         CURSOR_ENGINE.encode(raw)
     }
 
-    /// Decodes a cursor for an order by distance (`near`) or by id.
-    fn decode(s: &str, by_distance: bool) -> Result<Self, SearchError> {
+    /// Decodes a cursor this API issued.
+    fn decode(s: &str) -> Result<Self, SearchError> {
         let raw = CURSOR_ENGINE.decode(s).map_err(|_| SearchError::BadCursor)?;
-        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-        Ok(match (by_distance, raw.split_first()) {
-            (true, Some((b'd', rest))) if rest.len() >= 8 => {
+        let split = raw.len().checked_sub(CHECK_LEN).ok_or(SearchError::BadCursor)?;
+        let (body, check) = raw.split_at(split);
+        if cursor_check(body) != check {
+            return Err(SearchError::BadCursor);
+        }
+        let text = |b: &[u8]| String::from_utf8(b.to_vec()).map_err(|_| SearchError::BadCursor);
+        match body.split_first() {
+            Some((b'd', rest)) if rest.len() >= 8 => {
                 let mut bits = [0u8; 8];
                 bits.copy_from_slice(&rest[..8]);
-                Cursor::Distance(f64::from_bits(u64::from_be_bytes(bits)), text(&rest[8..]))
+                let d = f64::from_bits(u64::from_be_bytes(bits));
+                if !(d.is_finite() && d >= 0.0) {
+                    return Err(SearchError::BadCursor);
+                }
+                Ok(Cursor::Distance(d, text(&rest[8..])?))
             }
-            (true, _) => Cursor::Distance(0.0, text(&raw)),
-            (false, Some((b'i', rest))) => Cursor::Id(text(rest)),
-            (false, _) => Cursor::Id(text(&raw)),
-        })
+            Some((b'i', rest)) => Ok(Cursor::Id(text(rest)?)),
+            _ => Err(SearchError::BadCursor),
+        }
     }
 }
 
 impl CollectionQuery {
+    /// Whether the query keeps every item (no filter at all), so a count needs no pass.
+    fn filters_nothing(&self) -> bool {
+        // Destructured, so that a new filter cannot be forgotten here.
+        let CollectionQuery {
+            municipalities,
+            counties,
+            datasets,
+            words,
+            properties,
+            bbox,
+            region,
+            near,
+            updated_since,
+            updated_until,
+        } = self;
+        municipalities.is_empty()
+            && counties.is_empty()
+            && datasets.is_empty()
+            && words.is_empty()
+            && properties.is_empty()
+            && bbox.is_none()
+            && region.is_none()
+            && near.is_none()
+            && updated_since.is_none()
+            && updated_until.is_none()
+    }
+
     /// Whether an entry passes every filter but `near` (which [`Collection::search`] checks while
     /// it computes distances).
     fn keeps(&self, e: &Entry) -> bool {
@@ -349,10 +407,7 @@ impl Collection {
         limit: usize,
         count: bool,
     ) -> Result<Page, SearchError> {
-        let cursor = cursor
-            .filter(|c| !c.is_empty())
-            .map(|c| Cursor::decode(c, q.near.is_some()))
-            .transpose()?;
+        let cursor = cursor.filter(|c| !c.is_empty()).map(Cursor::decode).transpose()?;
         match q.near {
             Some(near) => {
                 let candidates = self.candidates(q, false);
@@ -379,6 +434,7 @@ impl Collection {
                 let pos = self.entries.partition_point(|e| e.view.id <= id) as u32;
                 candidates.index_of(pos)
             }
+            // A cursor of the nearest-first order (issued for a `near` query): from the start.
             Some(Cursor::Distance(..)) => 0,
         };
         let mut hits = Vec::with_capacity(limit.min(candidates.len()).min(1000));
@@ -400,11 +456,14 @@ impl Collection {
         let next_cursor = more
             .then(|| hits.last().map(|h| Cursor::Id(h.entry.view.id.clone()).encode()))
             .flatten();
-        let total = count.then(|| {
-            candidates
+        // Counting is one pass over the candidates (none for an unfiltered list), cheap enough
+        // for the OGC API to give `numberMatched` on every page.
+        let total = count.then(|| match candidates {
+            Candidates::All(n) if q.filters_nothing() => *n as usize,
+            _ => candidates
                 .iter_from(0)
                 .filter(|p| q.keeps(&self.entries[*p as usize]))
-                .count()
+                .count(),
         });
         Ok(Page {
             hits,
@@ -424,6 +483,7 @@ impl Collection {
         let after = match cursor {
             None => None,
             Some(Cursor::Distance(d, id)) => Some((d, id)),
+            // A cursor of the id order (issued without `near`): from the start.
             Some(Cursor::Id(_)) => None,
         };
         let mut matches: Vec<(f64, &Arc<Entry>)> = candidates
@@ -595,22 +655,25 @@ mod tests {
         assert!(hits.iter().all(|h| h.distance_m.unwrap() <= 5_000.0));
         let first = c.search(&q, None, 3, false).unwrap();
         assert_eq!(first.total, Some(9));
-        // A cursor of the other order still names some position: no error.
+        // A cursor of the other order was issued for another query: from the first page.
         let id_cursor = c
             .search(&CollectionQuery::default(), None, 1, false)
             .unwrap()
             .next_cursor
             .unwrap();
-        assert!(c.search(&q, Some(&id_cursor), 3, false).is_ok());
-        assert!(
-            c.search(
+        let from_start = c.search(&q, Some(&id_cursor), 3, false).unwrap();
+        let ids = |p: &Page| p.hits.iter().map(|h| h.entry.view.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&from_start), ids(&first));
+        let by_id = c
+            .search(
                 &CollectionQuery::default(),
                 first.next_cursor.as_deref(),
                 3,
-                false
+                false,
             )
-            .is_ok()
-        );
+            .unwrap();
+        let first_by_id = c.search(&CollectionQuery::default(), None, 3, false).unwrap();
+        assert_eq!(ids(&by_id), ids(&first_by_id));
     }
 
     #[test]
@@ -678,20 +741,80 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
         for cursor in [Cursor::Id("d:ö 1".into()), Cursor::Distance(12.5, "d:x".into())] {
-            let by_distance = matches!(cursor, Cursor::Distance(..));
-            assert_eq!(Cursor::decode(&cursor.encode(), by_distance).unwrap(), cursor);
+            assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), cursor);
         }
-        // Any valid base64url is some position, even with non-canonical trailing bits.
-        assert!(Cursor::decode("aR", false).is_ok());
         let c = collection(3);
-        for bad in ["x", "!!!", "a+b/"] {
-            assert_eq!(
-                c.search(&CollectionQuery::default(), Some(bad), 1, false)
-                    .unwrap_err(),
-                SearchError::BadCursor,
-                "{bad}"
-            );
+        let issued = c
+            .search(&CollectionQuery::default(), None, 1, false)
+            .unwrap()
+            .next_cursor
+            .unwrap();
+        let mut flipped = issued.clone().into_bytes();
+        flipped[2] = if flipped[2] == b'A' { b'B' } else { b'A' };
+        let unchecked = CURSOR_ENGINE.encode(b"izzzz");
+        let mut bad: Vec<String> = ["x", "!!!", "a+b/", "", "aR", "zzzz", "AAAAAAAAAAAA"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        bad.extend([
+            // Valid base64url of a key without its check, as cursors were before it.
+            unchecked,
+            // An issued cursor with one character changed, cut short, or lengthened.
+            String::from_utf8(flipped).unwrap(),
+            issued[..issued.len() - 2].to_owned(),
+            format!("{issued}AA"),
+        ]);
+        for bad in &bad {
+            let got = c.search(&CollectionQuery::default(), Some(bad), 1, false);
+            if bad.is_empty() {
+                // An empty cursor is no cursor (as HTML forms send it).
+                assert!(got.is_ok());
+                continue;
+            }
+            assert_eq!(got.unwrap_err(), SearchError::BadCursor, "{bad}");
         }
+        // A checked cursor whose key is not UTF-8, or whose distance is not a distance.
+        let nan = f64::NAN.to_bits().to_be_bytes();
+        for body in [
+            b"i\xff\xfe".to_vec(),
+            [b"d".as_slice(), nan.as_slice(), b"x".as_slice()].concat(),
+        ] {
+            let mut raw = body.clone();
+            raw.extend_from_slice(&cursor_check(&body));
+            let s = CURSOR_ENGINE.encode(raw);
+            assert_eq!(Cursor::decode(&s).unwrap_err(), SearchError::BadCursor);
+        }
+        assert!(
+            c.search(&CollectionQuery::default(), Some(&issued), 1, false)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_cursor_outlives_the_item_it_names() {
+        // Paging on after a republish that deleted the last item of the page: the next page
+        // starts after its key, as if it were still there.
+        let before = collection(10);
+        let first = before
+            .search(&CollectionQuery::default(), None, 3, false)
+            .unwrap();
+        let cursor = first.next_cursor.unwrap();
+        let last = first.hits.last().unwrap().entry.view.id.clone();
+        let entries: Vec<Arc<Entry>> = (0..10).map(entry).filter(|e| e.view.id != last).collect();
+        let after = Collection::new(entries);
+        let next = after
+            .search(&CollectionQuery::default(), Some(&cursor), 3, false)
+            .unwrap();
+        let expected: Vec<String> = before
+            .search(&CollectionQuery::default(), Some(&cursor), 3, false)
+            .unwrap()
+            .hits
+            .iter()
+            .map(|h| h.entry.view.id.clone())
+            .collect();
+        let got: Vec<String> = next.hits.iter().map(|h| h.entry.view.id.clone()).collect();
+        assert_eq!(got, expected);
+        assert!(got.iter().all(|id| *id > last));
     }
 
     #[test]

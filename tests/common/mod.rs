@@ -122,6 +122,45 @@ impl Response {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
+    /// Asserts that browser code may read every header of this answer (to a request with an
+    /// `Origin`) that tells a client something: each is CORS-safelisted or listed in
+    /// `Access-Control-Expose-Headers`. Returns the exposed names, lower case.
+    pub fn assert_headers_exposed(&self) -> Vec<String> {
+        let exposed: Vec<String> = self
+            .header("access-control-expose-headers")
+            .unwrap_or_else(|| panic!("no Access-Control-Expose-Headers: {:?}", self.headers))
+            .split(',')
+            .map(|h| h.trim().to_ascii_lowercase())
+            .collect();
+        // Safelisted (Fetch), for the browser or caches only, or connection-level.
+        const READABLE_OR_NOT_FOR_CODE: &[&str] = &[
+            "cache-control",
+            "content-language",
+            "content-type",
+            "expires",
+            "pragma",
+            "vary",
+            "content-encoding",
+            "content-security-policy",
+            "date",
+            "connection",
+            "keep-alive",
+            "transfer-encoding",
+            "set-cookie",
+        ];
+        for (name, _) in &self.headers {
+            let name = name.to_ascii_lowercase();
+            if READABLE_OR_NOT_FOR_CODE.contains(&name.as_str()) || name.starts_with("access-control-") {
+                continue;
+            }
+            assert!(
+                exposed.contains(&name),
+                "`{name}` is not in Access-Control-Expose-Headers ({exposed:?})"
+            );
+        }
+        exposed
+    }
+
     /// Asserts an RFC 9457 problem with this status and code.
     pub fn assert_problem(&self, status: u16, code: &str) -> serde_json::Value {
         assert_eq!(self.status, status, "{}", self.body);

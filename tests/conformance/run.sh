@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Conformance run: Schemathesis (property tests from our OpenAPI document), ogctests (OGC API
+# Conformance run: openapi-spec-validator (the OpenAPI 3.1 document and the OGC API definition in
+# OpenAPI 3.0), Schemathesis (property tests from our OpenAPI document), ogctests (OGC API
 # Features Part 1 Core) and pyshacl (the DCAT-AP-SE catalogs against DCAT-AP 3.0.1 and the Swedish
 # harvesting rules) against a freshly started datahamn serving ./datasets from an empty store.
 #
 #   bash tests/conformance/run.sh            # every suite
+#   ONLY=openapi bash tests/conformance/run.sh
 #   ONLY=schemathesis bash tests/conformance/run.sh
 #   ONLY=ogc bash tests/conformance/run.sh
 #   ONLY=dcat bash tests/conformance/run.sh
@@ -27,8 +29,8 @@ ONLY="${ONLY:-}"
 ST_MAX_EXAMPLES="${ST_MAX_EXAMPLES:-50}"
 
 case "$ONLY" in
-  "" | schemathesis | ogc | dcat) ;;
-  *) echo "run.sh: ONLY must be empty, 'schemathesis', 'ogc' or 'dcat' (got '$ONLY')" >&2; exit 2 ;;
+  "" | openapi | schemathesis | ogc | dcat) ;;
+  *) echo "run.sh: ONLY must be empty, 'openapi', 'schemathesis', 'ogc' or 'dcat' (got '$ONLY')" >&2; exit 2 ;;
 esac
 if [ ! -x "$BIN" ]; then
   echo "run.sh: no server binary at $BIN (build it first, e.g. make build)" >&2
@@ -113,6 +115,41 @@ fi
 echo "up in $((SECONDS - started)) s"
 
 failed=()
+
+# --- openapi-spec-validator: both API documents, as served ---
+if [ -z "$ONLY" ] || [ "$ONLY" = openapi ]; then
+  header "openapi-spec-validator: $BASE/openapi.json (OpenAPI 3.1) and $BASE/ogc/api (OpenAPI 3.0)"
+  started=$SECONDS
+  # Every error of each document is listed, not only the first; a duplicate operationId is one
+  # of the validator's checks.
+  if "$PY" - "$BASE" <<'EOF'
+import json, sys, urllib.request
+from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+
+base, failed = sys.argv[1], False
+for path, validator in [("/openapi.json", OpenAPIV31SpecValidator), ("/ogc/api", OpenAPIV30SpecValidator)]:
+    request = urllib.request.Request(base + path, headers={"Accept": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        doc = json.load(response)
+    errors = list(validator(doc, base_uri=base + path).iter_errors())
+    operations = [
+        op["operationId"] for item in doc.get("paths", {}).values() for op in item.values()
+        if isinstance(op, dict) and "operationId" in op
+    ]
+    print(f"{path}: OpenAPI {doc.get('openapi')}, {len(doc.get('paths', {}))} paths, "
+          f"{len(operations)} operations ({len(set(operations))} distinct ids), {len(errors)} errors")
+    for error in errors:
+        failed = True
+        print(f"  - {str(error).splitlines()[0]}")
+sys.exit(1 if failed else 0)
+EOF
+  then
+    echo "openapi-spec-validator: passed in $((SECONDS - started)) s"
+  else
+    echo "openapi-spec-validator: FAILED in $((SECONDS - started)) s"
+    failed+=(openapi-spec-validator)
+  fi
+fi
 
 # --- Schemathesis ---
 if [ -z "$ONLY" ] || [ "$ONLY" = schemathesis ]; then

@@ -40,3 +40,42 @@ fn served_document_is_openapi_3_1_and_lists_every_route_and_code() {
         assert!(codes.contains(&code.as_str()));
     }
 }
+
+/// The operationIds of a document, with the path and method of each.
+fn operation_ids(doc: &serde_json::Value) -> Vec<(String, String)> {
+    let mut ids = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if let Some(id) = op.get("operationId").and_then(|v| v.as_str()) {
+                ids.push((id.to_owned(), format!("{method} {path}")));
+            }
+        }
+    }
+    ids
+}
+
+#[test]
+fn operation_ids_are_unique_in_both_documents() {
+    for path in ["/openapi.json", "/ogc/api"] {
+        let doc = shared().get_accept(path, "application/json").json();
+        let ids = operation_ids(&doc);
+        let operations: usize = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|item| item.as_object().unwrap().len())
+            .sum();
+        // Every operation has one (path items here hold operations only).
+        assert_eq!(
+            ids.len(),
+            operations,
+            "{path}: an operation without an operationId"
+        );
+        let mut seen = std::collections::HashMap::new();
+        for (id, at) in &ids {
+            if let Some(first) = seen.insert(id.as_str(), at.as_str()) {
+                panic!("{path}: operationId `{id}` is used by {first} and by {at}");
+            }
+        }
+    }
+}

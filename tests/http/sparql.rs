@@ -289,6 +289,17 @@ fn guard_rails_stop_long_queries_cap_rows_and_limit_concurrency() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.header("datahamn-results-truncated"), Some("5"));
     assert_eq!(r.json()["results"]["bindings"].as_array().unwrap().len(), 5);
+    // Browser code may read the header.
+    let r = server.get_with(
+        "GET",
+        &format!("/sparql?query={}", enc(many)),
+        &[("Accept", "text/csv"), ("Origin", "https://app.example")],
+    );
+    assert_eq!(r.header("datahamn-results-truncated"), Some("5"));
+    assert!(
+        r.assert_headers_exposed()
+            .contains(&"datahamn-results-truncated".to_owned())
+    );
     // Under the cap: no header.
     let few = format!("{many} LIMIT 3");
     let r = server.get_accept(&format!("/sparql?query={}", enc(&few)), "text/csv");

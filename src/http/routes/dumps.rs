@@ -108,6 +108,7 @@ async fn stream(
 #[utoipa::path(
     get,
     path = "/dumps/all.nq.gz",
+    operation_id = "get_dump_all",
     tag = "dumps",
     responses((status = 200, description = "Gzip-compressed N-Quads", content_type = "application/gzip", body = Vec<u8>))
 )]
@@ -119,6 +120,7 @@ pub async fn get_all(req: HttpRequest, state: State) -> Result<HttpResponse, Api
 #[utoipa::path(
     get,
     path = "/dumps/datasets/{id}.nq.gz",
+    operation_id = "get_dump_dataset",
     tag = "dumps",
     params(("id" = String, Path, description = "The dataset id", example = "harryda-badplatser")),
     responses(

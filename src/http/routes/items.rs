@@ -49,7 +49,10 @@ pub struct ListParams {
     /// Page size, 1-1000 (default 100). Larger values are clamped to 1000 and a notice says so.
     #[param(example = 100, minimum = 1)]
     limit: Option<u64>,
-    /// Opaque cursor from the previous page's `next_cursor` (follow `next` instead).
+    /// Opaque cursor from the previous page's `next_cursor` (follow `next` instead). A cursor
+    /// this API did not issue is a 400 (`invalid_parameter`). A cursor stays valid across
+    /// publishes: it resumes after the item it names, so items that still exist are neither
+    /// skipped nor repeated.
     cursor: Option<String>,
     /// `true` adds `total`, the number of matching items (costs a full count).
     count: Option<bool>,

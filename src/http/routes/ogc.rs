@@ -19,6 +19,8 @@ use serde_json::{Value as Json, json};
 pub const COLLECTIONS: [&str; 3] = ["bathing-sites", "swimming-pools", "public-services"];
 
 const GEOJSON: &str = "application/geo+json";
+/// The header naming the CRS of a GeoJSON answer (OGC API Features Part 2).
+pub const CONTENT_CRS: &str = "Content-Crs";
 const JSON: &str = "application/json";
 /// Mainland Sweden and its islands, for collections without positions.
 const SWEDEN: [f64; 4] = [10.9, 55.3, 24.2, 69.1];
@@ -139,7 +141,7 @@ fn geojson_response(
     let mut res = HttpResponse::Ok();
     res.content_type(GEOJSON)
         .insert_header((header::VARY, "Accept, Accept-Encoding"))
-        .insert_header(("Content-Crs", format!("<{}>", crs.uri())));
+        .insert_header((CONTENT_CRS, format!("<{}>", crs.uri())));
     if let Some(next) = next {
         res.insert_header((
             header::LINK,
@@ -219,6 +221,7 @@ fn collection_info(base: &str, profile: &Profile, items: &Collection) -> Collect
 #[utoipa::path(
     get,
     path = "/ogc",
+    operation_id = "ogc_landing",
     tag = "ogc",
     params(("f" = Option<String>, Query, description = "`json`, the only format")),
     responses(
@@ -253,6 +256,7 @@ pub async fn landing(req: HttpRequest, state: State) -> Result<HttpResponse, Api
 #[utoipa::path(
     get,
     path = "/ogc/api",
+    operation_id = "ogc_api_definition",
     tag = "ogc",
     responses((status = 200, description = "The OpenAPI 3.0 document", content_type = "application/vnd.oai.openapi+json;version=3.0"))
 )]
@@ -282,6 +286,7 @@ pub async fn api_definition(req: HttpRequest) -> Result<HttpResponse, ApiError> 
 #[utoipa::path(
     get,
     path = "/ogc/conformance",
+    operation_id = "ogc_conformance",
     tag = "ogc",
     params(("f" = Option<String>, Query, description = "`json`, the only format")),
     responses(
@@ -303,6 +308,7 @@ pub async fn conformance(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 #[utoipa::path(
     get,
     path = "/ogc/collections",
+    operation_id = "ogc_collections",
     tag = "ogc",
     params(("f" = Option<String>, Query, description = "`json`, the only format")),
     responses(
@@ -337,6 +343,7 @@ pub async fn collections(req: HttpRequest, state: State) -> Result<HttpResponse,
 #[utoipa::path(
     get,
     path = "/ogc/collections/{collectionId}",
+    operation_id = "ogc_collection",
     tag = "ogc",
     params(
         ("collectionId" = String, Path, description = "`bathing-sites`, `swimming-pools` or `public-services`", example = "bathing-sites"),
@@ -370,6 +377,7 @@ pub async fn collection(
 #[utoipa::path(
     get,
     path = "/ogc/collections/{collectionId}/items",
+    operation_id = "ogc_items",
     tag = "ogc",
     params(
         ("collectionId" = String, Path, description = "`bathing-sites`, `swimming-pools` or `public-services`", example = "bathing-sites"),
@@ -377,14 +385,14 @@ pub async fn collection(
         ("bbox-crs" = Option<String>, Query, description = "The CRS of `bbox` (a URI of the collection's `crs` list; default CRS84)", example = "http://www.opengis.net/def/crs/EPSG/0/3006"),
         ("crs" = Option<String>, Query, description = "The CRS of the features' coordinates (a URI of the collection's `crs` list; default CRS84), in its axis order; the `Content-Crs` header names it", example = "http://www.opengis.net/def/crs/EPSG/0/3006"),
         ("datetime" = Option<String>, Query, description = "An instant or interval (`2024-06-01T00:00:00Z/..`) matched against `updated`"),
-        ("limit" = Option<u64>, Query, description = "Page size, 1-1000 (default 100; larger values are clamped)", minimum = 1, example = 10),
-        ("cursor" = Option<String>, Query, description = "Opaque cursor; follow the `next` link instead"),
+        ("limit" = Option<u64>, Query, description = "Page size, 1-1000 (default 100; larger values are clamped to 1000, and a notice says so). GIS clients copying a whole collection should ask for 1000.", minimum = 1, example = 10),
+        ("cursor" = Option<String>, Query, description = "Opaque cursor; follow the `next` link instead. A cursor this API did not issue is a 400 (`invalid_parameter`). A cursor stays valid across publishes: it resumes after the item it names, so items that still exist are neither skipped nor repeated."),
         ("municipality" = Option<String>, Query, description = "Municipality codes, comma separated", example = "1401"),
-        ("count" = Option<bool>, Query, description = "`true` adds `numberMatched`"),
+        ("count" = Option<bool>, Query, description = "Accepted for compatibility with the REST API; `numberMatched` is on every page"),
         ("f" = Option<String>, Query, description = "`json` or `geojson` (both GeoJSON)"),
     ),
     responses(
-        (status = 200, description = "A GeoJSON FeatureCollection with `links`, `timeStamp` and `numberReturned`", body = Object, content_type = "application/geo+json"),
+        (status = 200, description = "A GeoJSON FeatureCollection with `links`, `timeStamp`, `numberMatched` and `numberReturned`", body = Object, content_type = "application/geo+json"),
         (status = 400, description = "A parameter is invalid or unknown", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such collection", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 406, description = "GeoJSON is not acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -395,11 +403,14 @@ pub async fn items(req: HttpRequest, state: State, id: web::Path<String>) -> Res
     let model = state.model();
     let pairs = query_pairs(&req)?;
     let request = params::parse(&pairs, &profile::all().iter().collect::<Vec<_>>(), Api::Ogc)?;
+    // `numberMatched` on every page (counting is one pass over the candidates of the read
+    // model): GIS clients such as GDAL read the feature count from the first page instead of
+    // paging through the collection to count it.
     let page = model.collection(&profile.id).search(
         &request.query,
         request.cursor.as_deref(),
         request.limit,
-        request.count,
+        true,
     )?;
     let base = state.iris().base();
     let next = page
@@ -422,7 +433,7 @@ pub async fn items(req: HttpRequest, state: State, id: web::Path<String>) -> Res
         limit: request.limit,
         next_cursor: None,
         next: next.clone(),
-        total: if request.count { page.total } else { None },
+        total: page.total,
         notices: request.notices,
     };
     let crs = request.crs.unwrap_or(OgcCrs::Crs84);
@@ -435,6 +446,7 @@ pub async fn items(req: HttpRequest, state: State, id: web::Path<String>) -> Res
 #[utoipa::path(
     get,
     path = "/ogc/collections/{collectionId}/items/{featureId}",
+    operation_id = "ogc_feature",
     tag = "ogc",
     params(
         ("collectionId" = String, Path, description = "`bathing-sites`, `swimming-pools` or `public-services`", example = "bathing-sites"),

@@ -218,6 +218,16 @@ fn cell_text(lang: Lang, value: Option<&Json>) -> String {
     }
 }
 
+/// A preview table cell's text for an access column (`yes`, `limited`, `no`).
+fn access_text(lang: Lang, value: Option<&Json>) -> String {
+    match value.and_then(Json::as_str) {
+        Some("yes") => lang.t("ja", "yes").to_owned(),
+        Some("no") => lang.t("nej", "no").to_owned(),
+        Some("limited") => lang.t("delvis", "limited").to_owned(),
+        _ => cell_text(lang, value),
+    }
+}
+
 /// A dataset's page.
 pub async fn dataset_page(
     req: HttpRequest,
@@ -265,6 +275,12 @@ pub async fn dataset_page(
                 .map(|c| match c.as_str() {
                     "latitude" => view.latitude.map(|v| v.to_string()).unwrap_or_default(),
                     "longitude" => view.longitude.map(|v| v.to_string()).unwrap_or_default(),
+                    _ if profile
+                        .and_then(|p| p.column(c))
+                        .is_some_and(|col| col.kind == crate::profile::ColumnType::Access) =>
+                    {
+                        access_text(lang, flat.get(c))
+                    }
                     _ => cell_text(lang, flat.get(c)),
                 })
                 .collect()

@@ -14,6 +14,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
 
+/// The header of an asynchronous upload's 202 answer (RFC 7240), in lower case as headers are
+/// stored.
+pub const PREFERENCE_APPLIED: &str = "preference-applied";
+
 /// The bearer token of a request, if it sent one.
 fn bearer(req: &HttpRequest) -> Option<String> {
     crate::http::bearer(req.headers())
@@ -510,7 +514,7 @@ pub async fn upload_data(
             let mut res = json_status(&req, StatusCode::ACCEPTED, &job)?;
             for (name, value) in [
                 (header::LOCATION.as_str(), format!("/api/v1/jobs/{}", job.id)),
-                ("preference-applied", "respond-async".to_owned()),
+                (PREFERENCE_APPLIED, "respond-async".to_owned()),
                 (header::RETRY_AFTER.as_str(), "1".to_owned()),
             ] {
                 if let Ok(v) = header::HeaderValue::from_str(&value) {
