@@ -131,7 +131,7 @@ fn every_download_in_the_catalog_has_every_item() {
     let mut checked = BTreeSet::new();
     for dataset in &datasets {
         let id = dataset.rsplit('/').next().unwrap();
-        let expected = server.get(&format!("/api/v1/datasets/{id}")).json()["dataset"]["item_count"]
+        let expected = server.get(&format!("/api/v1/datasets/{id}")).json()["item_count"]
             .as_u64()
             .unwrap() as usize;
         assert!(expected > 0, "{id}");
