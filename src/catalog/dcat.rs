@@ -659,7 +659,7 @@ mod tests {
             );
             let d = distributions
                 .iter()
-                .find(|d| objects(&triples, d, dcat("downloadURL")) == [url.clone()])
+                .find(|d| objects(&triples, d, dcat("downloadURL")) == std::slice::from_ref(&url))
                 .unwrap_or_else(|| panic!("no distribution downloads {url}"));
             assert_eq!(objects(&triples, d, dcat("accessURL")), [url]);
             assert_eq!(
