@@ -12,7 +12,7 @@
 //! Example data never reaches a municipality's catalog (the portal would publish it as real);
 //! the platform catalog lists it with its "(exempeldata)" title.
 
-use crate::catalog::{DatasetRecord, lang};
+use crate::catalog::{DOWNLOADS, DatasetMeta, DatasetRecord, Download, lang};
 use crate::reference::{self, OrganisationKind};
 use crate::vocab::{Iris, iri, ns};
 use oxigraph::model::vocab::{rdf, xsd};
@@ -22,7 +22,7 @@ use std::collections::BTreeSet;
 /// Which catalog.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope<'a> {
-    /// Every published dataset of the platform.
+    /// Every published dataset of the platform, without example data.
     Platform,
     /// The datasets one municipality publishes (by its code), without example data.
     Municipality(&'a str),
@@ -36,15 +36,6 @@ const DATA_THEMES: &str = "http://publications.europa.eu/resource/authority/data
 const FILE_TYPE: &str = "http://publications.europa.eu/resource/authority/file-type/";
 const IANA: &str = "http://www.iana.org/assignments/media-types/";
 const PUBLISHER_TYPE: &str = "http://purl.org/adms/publishertype/";
-
-/// The distributions of every dataset: (fragment, title, `format` value of the API, IANA media
-/// type, EU file type).
-const DISTRIBUTIONS: [(&str, &str, &str, &str, &str); 4] = [
-    ("json", "JSON", "json", "application/json", "JSON"),
-    ("geojson", "GeoJSON", "geojson", "application/geo+json", "GEOJSON"),
-    ("csv", "CSV", "csv", "text/csv", "CSV"),
-    ("jsonld", "JSON-LD", "jsonld", "application/ld+json", "JSON_LD"),
-];
 
 /// Labels (sv, en) of the controlled-vocabulary concepts the catalogs use: the EU data themes
 /// and the ADMS publisher types. SHACL validators see only the catalog, so each concept it
@@ -194,19 +185,23 @@ fn date_time(s: &str) -> Term {
     Literal::new_typed_literal(s, xsd::DATE_TIME).into()
 }
 
-/// The catalog for `scope`, as triples.
+/// The size in bytes of a dataset's download, when known.
+pub type ByteSize<'a> = &'a dyn Fn(&DatasetRecord, &'static Download) -> Option<u64>;
+
+/// The catalog for `scope`, as triples; `byte_size` gives each download's `dcat:byteSize`.
 pub fn catalog(
     iris: &Iris,
     records: &[&DatasetRecord],
     scope: Scope<'_>,
+    byte_size: ByteSize<'_>,
 ) -> Result<Vec<Triple>, CatalogError> {
     let listed: Vec<&DatasetRecord> = records
         .iter()
         .copied()
-        .filter(|r| r.current().is_some())
+        .filter(|r| r.harvestable())
         .filter(|r| match scope {
             Scope::Platform => true,
-            Scope::Municipality(code) => r.meta.publisher == code && !r.meta.example,
+            Scope::Municipality(code) => r.meta.publisher == code,
         })
         .collect();
     let (publisher, title_sv, title_en) = match scope {
@@ -293,7 +288,7 @@ pub fn catalog(
     let service = NamedNode::new_unchecked(format!("{base}/api/v1"));
     g.add(&cat, dcat("service"), service.clone());
     for record in &listed {
-        let ds = dataset(&mut g, iris, record, &service);
+        let ds = dataset(&mut g, iris, record, &service, byte_size);
         g.add(&cat, dcat("dataset"), ds.clone());
         g.add(&service, dcat("servesDataset"), ds);
     }
@@ -355,7 +350,13 @@ fn platform_agent(g: &mut Graph, iris: &Iris) -> NamedNode {
     node
 }
 
-fn dataset(g: &mut Graph, iris: &Iris, record: &DatasetRecord, service: &NamedNode) -> NamedNode {
+fn dataset(
+    g: &mut Graph,
+    iris: &Iris,
+    record: &DatasetRecord,
+    service: &NamedNode,
+    byte_size: ByteSize<'_>,
+) -> NamedNode {
     let meta = &record.meta;
     let base = iris.base();
     let ds = iris.dataset(&meta.id);
@@ -415,49 +416,101 @@ fn dataset(g: &mut Graph, iris: &Iris, record: &DatasetRecord, service: &NamedNo
             NamedNode::new_unchecked(format!("mailto:{}", meta.contact_email)),
         );
     }
-    for (fragment, title, format, media, file_type) in DISTRIBUTIONS {
-        let d = NamedNode::new_unchecked(format!("{}#distribution-{fragment}", ds.as_str()));
+    for download in &DOWNLOADS {
+        let d = NamedNode::new_unchecked(format!(
+            "{}#distribution-{}",
+            ds.as_str(),
+            download.extension.replace('.', "-")
+        ));
         g.add(&ds, dcat("distribution"), d.clone());
         g.typed(&d, dcat("Distribution"));
-        g.add(
-            &d,
-            dct("title"),
-            lang(&format!("{} ({title})", meta.title.sv), "sv"),
-        );
-        g.add(
-            &d,
-            dct("title"),
-            lang(&format!("{} ({title})", meta.title.en), "en"),
-        );
+        distribution_titles(g, &d, meta, download.title);
+        let what = if download.gzip {
+            "Every quad of the current version, in its version's graph"
+        } else {
+            "Every current item"
+        };
         g.add(
             &d,
             dct("description"),
-            lang(
-                &format!(
-                    "The dataset's current items through the REST API as {title}, paged with `next` links."
-                ),
-                "en",
-            ),
+            lang(&format!("{what}, as {}, in one file.", download.title), "en"),
         );
-        let url = format!("{base}/api/v1/datasets/{}/items?format={format}", meta.id);
-        g.add(&d, dcat("accessURL"), NamedNode::new_unchecked(url));
-        g.link(&d, dcat("mediaType"), &format!("{IANA}{media}"), dct("MediaType"));
+        let url = NamedNode::new_unchecked(format!("{base}{}", download.path(&meta.id)));
+        g.add(&d, dcat("accessURL"), url.clone());
+        g.add(&d, dcat("downloadURL"), url);
+        g.link(
+            &d,
+            dcat("mediaType"),
+            &format!("{IANA}{}", download.media_type),
+            dct("MediaType"),
+        );
+        if download.gzip {
+            g.link(
+                &d,
+                dcat("compressFormat"),
+                &format!("{IANA}application/gzip"),
+                dct("MediaType"),
+            );
+        }
         g.link(
             &d,
             dct("format"),
-            &format!("{FILE_TYPE}{file_type}"),
+            &format!("{FILE_TYPE}{}", download.file_type),
             dct("MediaTypeOrExtent"),
         );
         g.link(&d, dct("license"), &meta.license, dct("LicenseDocument"));
-        g.link(
-            &d,
-            dct("conformsTo"),
-            &format!("{base}/openapi.json"),
-            dct("Standard"),
-        );
-        g.add(&d, dcat("accessService"), service.clone());
+        if let Some(current) = record.current() {
+            g.add(&d, dct("modified"), date_time(&current.issued));
+        }
+        if let Some(size) = byte_size(record, download) {
+            g.add(
+                &d,
+                dcat("byteSize"),
+                Literal::new_typed_literal(size.to_string(), xsd::NON_NEGATIVE_INTEGER),
+            );
+        }
     }
+    // The REST API: pages of items, filtered, in each of the formats above.
+    let d = NamedNode::new_unchecked(format!("{}#distribution-api", ds.as_str()));
+    g.add(&ds, dcat("distribution"), d.clone());
+    g.typed(&d, dcat("Distribution"));
+    distribution_titles(g, &d, meta, "REST API");
+    g.add(
+        &d,
+        dct("description"),
+        lang(
+            "The dataset's current items through the REST API: filtered (municipality, position, text, facilities) and paged with `next` links, as JSON, GeoJSON, CSV or JSON-LD.",
+            "en",
+        ),
+    );
+    g.add(
+        &d,
+        dcat("accessURL"),
+        NamedNode::new_unchecked(format!("{base}/api/v1/datasets/{}/items", meta.id)),
+    );
+    g.link(&d, dct("license"), &meta.license, dct("LicenseDocument"));
+    g.link(
+        &d,
+        dct("conformsTo"),
+        &format!("{base}/openapi.json"),
+        dct("Standard"),
+    );
+    g.add(&d, dcat("accessService"), service.clone());
     ds
+}
+
+/// A distribution's titles: the dataset's, and what it is.
+fn distribution_titles(g: &mut Graph, d: &NamedNode, meta: &DatasetMeta, what: &str) {
+    g.add(
+        d,
+        dct("title"),
+        lang(&format!("{} ({what})", meta.title.sv), "sv"),
+    );
+    g.add(
+        d,
+        dct("title"),
+        lang(&format!("{} ({what})", meta.title.en), "en"),
+    );
 }
 
 fn data_service(g: &mut Graph, iris: &Iris, service: &NamedNode, publisher: &NamedNode) {
@@ -533,11 +586,130 @@ mod tests {
         record(&std::fs::read_to_string("datasets/goteborg-badhus/dataset.toml").unwrap())
     }
 
+    fn hav() -> DatasetRecord {
+        record(&std::fs::read_to_string("datasets/hav-badvatten/dataset.toml").unwrap())
+    }
+
+    fn no_sizes(_: &DatasetRecord, _: &'static Download) -> Option<u64> {
+        None
+    }
+
+    fn listed(triples: &[Triple]) -> Vec<String> {
+        triples
+            .iter()
+            .filter(|t| t.predicate == dcat("dataset"))
+            .map(|t| t.object.to_string())
+            .collect()
+    }
+
+    /// The objects of `(subject, predicate)`, as IRIs or literal values.
+    fn objects(triples: &[Triple], subject: &str, predicate: NamedNode) -> Vec<String> {
+        triples
+            .iter()
+            .filter(|t| matches!(&t.subject, Subject::NamedNode(n) if n.as_str() == subject))
+            .filter(|t| t.predicate == predicate)
+            .map(|t| match &t.object {
+                Term::NamedNode(n) => n.as_str().to_owned(),
+                Term::Literal(l) => l.value().to_owned(),
+                other => other.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn example_data_is_in_no_harvestable_catalog() {
+        let iris = Iris::new("http://example.org");
+        let (h, e, hav) = (harryda(), example(), hav());
+        assert!(!e.harvestable() && h.harvestable());
+        let platform = catalog(&iris, &[&h, &e, &hav], Scope::Platform, &no_sizes).unwrap();
+        assert_eq!(
+            listed(&platform),
+            [
+                "<http://example.org/dataset/harryda-badplatser>",
+                "<http://example.org/dataset/hav-badvatten>"
+            ]
+        );
+        assert!(!platform.iter().any(|t| t.to_string().contains("goteborg-badhus")));
+        // A deleted dataset is in neither.
+        let mut deleted = harryda();
+        deleted.deleted = Some("2026-05-02T10:00:00Z".into());
+        assert!(!deleted.harvestable());
+        assert!(matches!(
+            catalog(&iris, &[&deleted, &e], Scope::Municipality("1401"), &no_sizes),
+            Err(CatalogError::NothingPublished(_))
+        ));
+        assert!(listed(&catalog(&iris, &[&deleted, &e], Scope::Platform, &no_sizes).unwrap()).is_empty());
+    }
+
+    #[test]
+    fn every_file_is_a_download_of_the_whole_dataset_and_the_api_a_data_service() {
+        let iris = Iris::new("http://example.org");
+        let h = harryda();
+        // Sizes known for every file but the dump.
+        let sizes =
+            |_: &DatasetRecord, d: &'static Download| (!d.gzip).then(|| 100 + d.extension.len() as u64);
+        let triples = catalog(&iris, &[&h], Scope::Municipality("1401"), &sizes).unwrap();
+        let ds = "http://example.org/dataset/harryda-badplatser";
+        let distributions = objects(&triples, ds, dcat("distribution"));
+        assert_eq!(distributions.len(), DOWNLOADS.len() + 1);
+        for download in &DOWNLOADS {
+            let url = format!(
+                "http://example.org/dumps/datasets/harryda-badplatser.{}",
+                download.extension
+            );
+            let d = distributions
+                .iter()
+                .find(|d| objects(&triples, d, dcat("downloadURL")) == std::slice::from_ref(&url))
+                .unwrap_or_else(|| panic!("no distribution downloads {url}"));
+            assert_eq!(objects(&triples, d, dcat("accessURL")), [url]);
+            assert_eq!(
+                objects(&triples, d, dcat("mediaType")),
+                [format!("{IANA}{}", download.media_type)]
+            );
+            assert_eq!(
+                objects(&triples, d, dct("format")),
+                [format!("{FILE_TYPE}{}", download.file_type)]
+            );
+            let compressed = objects(&triples, d, dcat("compressFormat"));
+            if download.gzip {
+                assert_eq!(compressed, [format!("{IANA}application/gzip")]);
+            } else {
+                assert!(compressed.is_empty());
+            }
+            assert!(objects(&triples, d, dcat("accessService")).is_empty());
+            assert_eq!(objects(&triples, d, dct("modified")), ["2026-05-01T10:00:00Z"]);
+            let size: Vec<String> = sizes(&h, download).into_iter().map(|n| n.to_string()).collect();
+            assert_eq!(objects(&triples, d, dcat("byteSize")), size);
+        }
+        let api = format!("{ds}#distribution-api");
+        assert!(distributions.contains(&api));
+        assert!(objects(&triples, &api, dcat("downloadURL")).is_empty());
+        assert_eq!(
+            objects(&triples, &api, dcat("accessURL")),
+            ["http://example.org/api/v1/datasets/harryda-badplatser/items"]
+        );
+        let service = objects(&triples, &api, dcat("accessService"));
+        assert_eq!(service, ["http://example.org/api/v1"]);
+        assert_eq!(
+            objects(&triples, &service[0], rdf::TYPE.into_owned()),
+            [dcat("DataService").as_str()]
+        );
+        assert_eq!(
+            objects(&triples, &service[0], dcat("endpointURL")),
+            ["http://example.org/api/v1"]
+        );
+        assert_eq!(
+            objects(&triples, &service[0], dcat("endpointDescription")),
+            ["http://example.org/openapi.json"]
+        );
+        assert_eq!(objects(&triples, &service[0], dcat("servesDataset")), [ds]);
+    }
+
     #[test]
     fn a_municipality_catalog_lists_its_own_real_datasets_only() {
         let iris = Iris::new("http://example.org");
         let (h, e) = (harryda(), example());
-        let triples = catalog(&iris, &[&h, &e], Scope::Municipality("1401")).unwrap();
+        let triples = catalog(&iris, &[&h, &e], Scope::Municipality("1401"), &no_sizes).unwrap();
         let datasets: Vec<String> = triples
             .iter()
             .filter(|t| t.predicate == dcat("dataset"))
@@ -557,11 +729,11 @@ mod tests {
         ));
         // Göteborg has only example data: nothing to harvest.
         assert!(matches!(
-            catalog(&iris, &[&h, &e], Scope::Municipality("1480")),
+            catalog(&iris, &[&h, &e], Scope::Municipality("1480"), &no_sizes),
             Err(CatalogError::NothingPublished(_))
         ));
         assert!(matches!(
-            catalog(&iris, &[&h], Scope::Municipality("9999")),
+            catalog(&iris, &[&h], Scope::Municipality("9999"), &no_sizes),
             Err(CatalogError::UnknownMunicipality(_))
         ));
     }
@@ -569,8 +741,8 @@ mod tests {
     #[test]
     fn no_blank_nodes_and_every_linked_iri_is_typed() {
         let iris = Iris::new("http://example.org");
-        let (h, e) = (harryda(), example());
-        let triples = catalog(&iris, &[&h, &e], Scope::Platform).unwrap();
+        let (h, e, hav) = (harryda(), example(), hav());
+        let triples = catalog(&iris, &[&h, &e, &hav], Scope::Platform, &no_sizes).unwrap();
         assert!(
             triples
                 .iter()
@@ -594,10 +766,15 @@ mod tests {
                 assert!(typed.contains(&t.object.to_string()), "{p} {} untyped", t.object);
             }
         }
+        for p in ["mediaType", "compressFormat", "accessService"] {
+            for t in triples.iter().filter(|t| t.predicate == dcat(p)) {
+                assert!(typed.contains(&t.object.to_string()), "{p} {} untyped", t.object);
+            }
+        }
         let distributions = triples
             .iter()
             .filter(|t| t.predicate == dcat("distribution"))
             .count();
-        assert_eq!(distributions, 2 * DISTRIBUTIONS.len());
+        assert_eq!(distributions, 2 * (DOWNLOADS.len() + 1));
     }
 }

@@ -194,6 +194,12 @@ impl DatasetRecord {
         self.latest()
     }
 
+    /// Whether a harvestable catalog (the platform's, a municipality's) lists it: it has a
+    /// current version and is not example data, which a portal would publish as real.
+    pub fn harvestable(&self) -> bool {
+        self.current().is_some() && !self.meta.example
+    }
+
     /// The newest version, deleted or not (the next one gets the next number).
     pub fn latest(&self) -> Option<&VersionRecord> {
         self.versions.iter().max_by_key(|v| v.number)
@@ -374,6 +380,71 @@ pub fn current_version_quad(iris: &Iris, dataset: &str, number: u64) -> Quad {
         iris.version(dataset, number),
         iris.catalog_graph(),
     )
+}
+
+/// A file offered for every published dataset: its current version, whole, in one format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Download {
+    /// The file name's extension, which is also the format's name in the REST API
+    /// (`format=csv`), except for the N-Quads dump.
+    pub extension: &'static str,
+    /// The format's name for people.
+    pub title: &'static str,
+    /// The IANA media type of the content (before compression).
+    pub media_type: &'static str,
+    /// The EU file type (`http://publications.europa.eu/resource/authority/file-type/…`).
+    pub file_type: &'static str,
+    /// Gzip-compressed.
+    pub gzip: bool,
+}
+
+/// Every download of a dataset: the REST API's formats, then the N-Quads dump.
+pub static DOWNLOADS: [Download; 5] = [
+    Download {
+        extension: "csv",
+        title: "CSV",
+        media_type: "text/csv",
+        file_type: "CSV",
+        gzip: false,
+    },
+    Download {
+        extension: "geojson",
+        title: "GeoJSON",
+        media_type: "application/geo+json",
+        file_type: "GEOJSON",
+        gzip: false,
+    },
+    Download {
+        extension: "json",
+        title: "JSON",
+        media_type: "application/json",
+        file_type: "JSON",
+        gzip: false,
+    },
+    Download {
+        extension: "jsonld",
+        title: "JSON-LD",
+        media_type: "application/ld+json",
+        file_type: "JSON_LD",
+        gzip: false,
+    },
+    NQUADS_DUMP,
+];
+
+/// The N-Quads dump of a dataset: its version graph, quads and all.
+pub const NQUADS_DUMP: Download = Download {
+    extension: "nq.gz",
+    title: "N-Quads (gzip)",
+    media_type: "application/n-quads",
+    file_type: "RDF_N_QUADS",
+    gzip: true,
+};
+
+impl Download {
+    /// Its path on the server: `/dumps/datasets/{dataset}.{extension}`.
+    pub fn path(&self, dataset: &str) -> String {
+        format!("/dumps/datasets/{dataset}.{}", self.extension)
+    }
 }
 
 /// An organisation as the national portal names it: `http://dataportal.se/organisation/SE<orgnr>`

@@ -119,7 +119,7 @@ pub fn void_description(iris: &Iris, records: &[&DatasetRecord]) -> Vec<Triple> 
             &mut out,
             &ds,
             void("dataDump"),
-            NamedNode::new_unchecked(format!("{base}/dumps/datasets/{id}.nq.gz")),
+            NamedNode::new_unchecked(format!("{base}{}", super::NQUADS_DUMP.path(id))),
         );
         add(
             &mut out,

@@ -534,19 +534,11 @@ pub fn dataset(lang: Lang, p: &DatasetPage<'_>) -> String {
 
     // Downloads.
     let current = record.current().map(|v| v.number);
-    let mut downloads = vec![
-        (
-            format!("/api/v1/datasets/{id}/items?format=csv&amp;limit=1000"),
-            "CSV",
-        ),
-        (
-            format!("/api/v1/datasets/{id}/items?format=geojson&amp;limit=1000"),
-            "GeoJSON",
-        ),
-        (format!("/api/v1/datasets/{id}/items?limit=1000"), "JSON"),
-        (format!("/dumps/datasets/{id}.nq.gz"), "N-Quads (gzip)"),
-        (format!("/dataset/{id}"), "Turtle / JSON-LD / RDF/XML (DCAT)"),
-    ];
+    let mut downloads: Vec<(String, &str)> = crate::catalog::DOWNLOADS
+        .iter()
+        .map(|d| (e(&d.path(&meta.id)), d.title))
+        .collect();
+    downloads.push((format!("/dataset/{id}"), "Turtle / JSON-LD / RDF/XML (DCAT)"));
     if let Some(n) = current {
         downloads.push((format!("/api/v1/datasets/{id}/versions/{n}/data"), "RDF (Turtle)"));
     }
@@ -555,8 +547,8 @@ pub fn dataset(lang: Lang, p: &DatasetPage<'_>) -> String {
         "<h2>{}</h2><p>{}</p><ul>",
         lang.t("Ladda ner", "Download"),
         lang.t(
-            "Listorna ger 1 000 poster per sida med en länk till nästa (Link-huvudet); dumpen har allt.",
-            "The lists give 1,000 items a page with a link to the next (the Link header); the dump has everything."
+            "Varje fil har alla poster i den aktuella versionen. Vill du filtrera eller bläddra, använd REST-API:t nedan.",
+            "Each file has every item of the current version. To filter or page through them, use the REST API below."
         )
     );
     for (href, label) in &downloads {

@@ -9,11 +9,12 @@ use crate::http::crs::Axes;
 use crate::http::negotiate;
 use crate::mapping::ItemView;
 use crate::profile::{Profile, Role};
-use crate::service::{Hit, Page};
+use crate::service::{Entry, Page};
 use actix_web::HttpRequest;
 use actix_web::http::header;
 use serde::Serialize;
 use serde_json::{Map, Value as Json, json};
+use std::io::Write;
 
 /// A representation of item lists and items.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,38 +121,51 @@ pub struct ListMeta {
     pub notices: Vec<String>,
 }
 
-fn write_distance(out: &mut Vec<u8>, d: f64) {
-    out.extend_from_slice(format!("{:.1}", d).as_bytes());
+/// An item of a list and its distance from the `near` point, when asked.
+pub type Listed<'a> = (&'a Entry, Option<f64>);
+
+/// The items of a page, as [`Listed`].
+fn listed(page: &Page) -> impl Iterator<Item = Listed<'_>> {
+    page.hits.iter().map(|h| (&*h.entry, h.distance_m))
+}
+
+/// Writes a JSON list, `{"items": [...], ...}`, the members of `meta` after the items: a page
+/// (its [`ListMeta`]) or a whole dataset. Streams: each item's JSON is copied as it comes.
+pub fn write_json_list<'a>(
+    out: &mut impl Write,
+    items: impl Iterator<Item = Listed<'a>>,
+    meta: &impl Serialize,
+) -> std::io::Result<()> {
+    out.write_all(b"{\"items\":[")?;
+    for (i, (entry, distance)) in items.enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        let json = &entry.json;
+        match distance {
+            Some(d) if json.len() > 2 => {
+                out.write_all(format!("{{\"distance_m\":{d:.1},").as_bytes())?;
+                out.write_all(&json[1..])?;
+            }
+            _ => out.write_all(json)?,
+        }
+    }
+    out.write_all(b"]")?;
+    let tail = serde_json::to_vec(meta).unwrap_or_else(|_| b"{}".to_vec());
+    if tail.len() > 2 {
+        out.write_all(b",")?;
+        out.write_all(&tail[1..])
+    } else {
+        out.write_all(b"}")
+    }
 }
 
 /// A JSON page: `{"items": [...], "limit": ..., "next": ..., ...}`.
 pub fn json_page(page: &Page, meta: &ListMeta) -> Vec<u8> {
     let size: usize = page.hits.iter().map(|h| h.entry.json.len() + 24).sum();
     let mut out = Vec::with_capacity(size + 256);
-    out.extend_from_slice(b"{\"items\":[");
-    for (i, hit) in page.hits.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        let json = &hit.entry.json;
-        match hit.distance_m {
-            Some(d) if json.len() > 2 => {
-                out.extend_from_slice(b"{\"distance_m\":");
-                write_distance(&mut out, d);
-                out.push(b',');
-                out.extend_from_slice(&json[1..]);
-            }
-            _ => out.extend_from_slice(json),
-        }
-    }
-    out.extend_from_slice(b"]");
-    let tail = serde_json::to_vec(meta).unwrap_or_else(|_| b"{}".to_vec());
-    if tail.len() > 2 {
-        out.push(b',');
-        out.extend_from_slice(&tail[1..]);
-    } else {
-        out.push(b'}');
-    }
+    // Writing to memory cannot fail.
+    let _ = write_json_list(&mut out, listed(page), meta);
     out
 }
 
@@ -238,6 +252,32 @@ impl Link {
     }
 }
 
+/// Writes a GeoJSON FeatureCollection: its features, then `members` (links, counts, time
+/// stamp): a page's (see [`feature_collection`]) or a whole dataset's. Streams: each feature is
+/// written as it is rendered.
+pub fn write_feature_collection<'a>(
+    out: &mut impl Write,
+    items: impl Iterator<Item = Listed<'a>>,
+    members: &Map<String, Json>,
+    axes: &Axes,
+) -> std::io::Result<()> {
+    out.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[")?;
+    for (i, (entry, distance)) in items.enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *out, &feature(&entry.view, distance, axes))?;
+    }
+    out.write_all(b"]")?;
+    for (key, value) in members {
+        out.write_all(b",")?;
+        serde_json::to_writer(&mut *out, key)?;
+        out.write_all(b":")?;
+        serde_json::to_writer(&mut *out, value)?;
+    }
+    out.write_all(b"}")
+}
+
 /// A GeoJSON FeatureCollection of a page, with OGC API Features' members.
 pub fn feature_collection(
     page: &Page,
@@ -246,28 +286,23 @@ pub fn feature_collection(
     time_stamp: &str,
     axes: &Axes,
 ) -> Vec<u8> {
-    let features: Vec<Json> = page
-        .hits
-        .iter()
-        .map(|h: &Hit| feature(&h.entry.view, h.distance_m, axes))
-        .collect();
-    let mut doc = json!({
-        "type": "FeatureCollection",
-        "features": features,
-        "links": links,
-        "timeStamp": time_stamp,
-        "numberReturned": page.hits.len(),
-    });
+    let mut members = Map::new();
+    members.insert("links".into(), json!(links));
+    members.insert("timeStamp".into(), json!(time_stamp));
+    members.insert("numberReturned".into(), json!(page.hits.len()));
     if let Some(total) = page.total.filter(|_| meta.total.is_some()) {
-        doc["numberMatched"] = json!(total);
+        members.insert("numberMatched".into(), json!(total));
     }
     if let Some(next) = &meta.next_cursor {
-        doc["next_cursor"] = json!(next);
+        members.insert("next_cursor".into(), json!(next));
     }
     if !meta.notices.is_empty() {
-        doc["notices"] = json!(meta.notices);
+        members.insert("notices".into(), json!(meta.notices));
     }
-    serde_json::to_vec(&doc).unwrap_or_default()
+    let mut out = Vec::new();
+    // Writing to memory cannot fail.
+    let _ = write_feature_collection(&mut out, listed(page), &members, axes);
+    out
 }
 
 /// The CSV columns of a profile's items: the common fields, then the profile's other columns.
@@ -314,15 +349,20 @@ pub fn csv_columns(profile: Option<&Profile>, with_distance: bool) -> Vec<String
     cols
 }
 
-/// A CSV page (RFC 4180, UTF-8, header row), one row per item.
-pub fn csv_page(page: &Page, profile: Option<&Profile>) -> Result<Vec<u8>, ApiError> {
-    let with_distance = page.hits.iter().any(|h| h.distance_m.is_some());
+/// Writes CSV (RFC 4180, UTF-8, header row), one row per item: a page (see [`csv_page`]) or a
+/// whole dataset. Streams: each row is written as it is rendered.
+pub fn write_csv<'a, W: Write>(
+    out: W,
+    items: impl Iterator<Item = Listed<'a>>,
+    profile: Option<&Profile>,
+    with_distance: bool,
+) -> Result<W, csv::Error> {
     let cols = csv_columns(profile, with_distance);
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(&cols).map_err(|e| ApiError::internal(&e))?;
-    for hit in &page.hits {
-        let v = &hit.entry.view;
-        let mut flat = flat_properties(v, hit.distance_m);
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(&cols)?;
+    for (entry, distance) in items {
+        let v = &entry.view;
+        let mut flat = flat_properties(v, distance);
         if let (Some(lat), Some(lon)) = (v.latitude, v.longitude) {
             flat.insert("latitude".into(), json!(lat));
             flat.insert("longitude".into(), json!(lon));
@@ -337,16 +377,22 @@ pub fn csv_page(page: &Page, profile: Option<&Profile>) -> Result<Vec<u8>, ApiEr
                 .join(";"),
             Some(other) => other.to_string(),
         });
-        w.write_record(row).map_err(|e| ApiError::internal(&e))?;
+        w.write_record(row)?;
     }
-    w.into_inner().map_err(|e| ApiError::internal(e.error()))
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// A CSV page (RFC 4180, UTF-8, header row), one row per item.
+pub fn csv_page(page: &Page, profile: Option<&Profile>) -> Result<Vec<u8>, ApiError> {
+    let with_distance = page.hits.iter().any(|h| h.distance_m.is_some());
+    write_csv(Vec::new(), listed(page), profile, with_distance).map_err(|e| ApiError::internal(&e))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::mapping::MunicipalityRef;
-    use crate::service::Entry;
+    use crate::service::Hit;
     use crate::vocab::Iris;
     use std::sync::Arc;
 

@@ -28,7 +28,7 @@ use crate::store::{QueryScope, Store, StoreError};
 use crate::vocab::Iris;
 pub use audit::{AuditEntry, AuditLog};
 use oxigraph::model::NamedNode;
-pub use read_model::{Collection, DatasetState, Entry, ReadModel};
+pub use read_model::{Collection, DatasetState, DownloadSizes, Entry, ReadModel};
 pub use search::{BBox, CollectionQuery, Hit, Near, Page, PropertyFilter, SearchError};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -339,6 +339,9 @@ pub enum Mode {
 pub const DEFAULT_MAX_UPLOAD_BYTES: usize = 100 * 1024 * 1024;
 
 /// The file in a data directory that records the base URL its store was published under.
+/// Items described per store read when the RDF of many is written (a whole dataset's).
+pub const DESCRIBE_BATCH: usize = 500;
+
 const DATA_DIR_CONFIG: &str = "datahamn.toml";
 
 /// Opens the platform in a data directory: the store in `store/`, and the base URL recorded in
@@ -957,6 +960,18 @@ impl Platform {
     /// address, amenity features), exactly as the SPARQL endpoint holds them, in the RDF syntax
     /// of `media_type` (see [`rdf_syntax`]).
     pub fn describe_items(&self, items: &[&ItemView], media_type: &str) -> Result<Vec<u8>, ServiceError> {
+        self.write_items(items, media_type, Vec::new())
+    }
+
+    /// Writes the RDF of current items (see [`Platform::describe_items`]) to `out`, reading
+    /// the store [`DESCRIBE_BATCH`] items at a time, so a whole dataset streams with memory
+    /// bounded by a batch. Blocking. Stops at the first write error (a client that went away).
+    pub fn write_items<W: std::io::Write>(
+        &self,
+        items: &[&ItemView],
+        media_type: &str,
+        out: W,
+    ) -> Result<W, ServiceError> {
         // The graphs are chosen and read in one view, so a publish cannot retire one meanwhile.
         let view = self.store.view();
         let model = self.model();
@@ -973,26 +988,36 @@ impl Platform {
             };
             by_graph.entry(graph).or_default().push(subject);
         }
-        let mut triples = Vec::new();
+        let failed = |e: &dyn std::fmt::Display| ServiceError::Internal(e.to_string());
+        let mut writer = self.serializer(media_type)?.for_writer(out);
         for (graph, subjects) in by_graph {
-            for quad in view.describe(&subjects, &graph)? {
-                triples.push(oxigraph::model::Triple::from(quad));
+            for batch in subjects.chunks(DESCRIBE_BATCH) {
+                for quad in view.describe(batch, &graph)? {
+                    writer.serialize_triple(quad.as_ref())?;
+                }
             }
         }
-        self.serialize(&triples, media_type)
+        writer.finish().map_err(|e| failed(&e))
     }
 
     /// A DCAT-AP-SE catalog: the platform's (`None`) or one municipality's, in the RDF syntax
-    /// of `media_type` (see [`rdf_syntax`]).
+    /// of `media_type` (see [`rdf_syntax`]). `byte_size` gives the size of a dataset's
+    /// download, when known.
     pub fn dcat_catalog(
         &self,
         municipality: Option<&str>,
         media_type: &str,
+        byte_size: &dyn Fn(&DatasetState, &'static catalog::Download) -> Option<u64>,
     ) -> Result<Vec<u8>, ServiceError> {
         let model = self.model();
         let records: Vec<&catalog::DatasetRecord> = model.datasets().map(|d| &d.record).collect();
         let scope = municipality.map_or(dcat::Scope::Platform, dcat::Scope::Municipality);
-        let triples = dcat::catalog(&self.iris, &records, scope)?;
+        let sizes = |record: &catalog::DatasetRecord, download: &'static catalog::Download| {
+            model
+                .dataset(&record.meta.id)
+                .and_then(|d| byte_size(d, download))
+        };
+        let triples = dcat::catalog(&self.iris, &records, scope, &sizes)?;
         self.serialize(&triples, media_type)
     }
 
@@ -1065,11 +1090,8 @@ impl Platform {
         self.serialize(&d.triples, media_type)
     }
 
-    fn serialize(
-        &self,
-        triples: &[oxigraph::model::Triple],
-        media_type: &str,
-    ) -> Result<Vec<u8>, ServiceError> {
+    /// A serializer for the RDF syntax of `media_type`, with the platform's prefixes.
+    fn serializer(&self, media_type: &str) -> Result<oxigraph::io::RdfSerializer, ServiceError> {
         use oxigraph::io::RdfSerializer;
         let format = rdf_syntax(media_type)
             .ok_or_else(|| ServiceError::Internal(format!("no RDF serializer for {media_type}")))?;
@@ -1078,10 +1100,18 @@ impl Platform {
         for (prefix, ns) in crate::vocab::PREFIXES {
             serializer = serializer.with_prefix(*prefix, *ns).map_err(|e| failed(&e))?;
         }
-        serializer = serializer
+        serializer
             .with_prefix("dh", self.iris.dh_namespace())
-            .map_err(|e| failed(&e))?;
-        let mut writer = serializer.for_writer(Vec::new());
+            .map_err(|e| failed(&e))
+    }
+
+    fn serialize(
+        &self,
+        triples: &[oxigraph::model::Triple],
+        media_type: &str,
+    ) -> Result<Vec<u8>, ServiceError> {
+        let failed = |e: &dyn std::fmt::Display| ServiceError::Internal(e.to_string());
+        let mut writer = self.serializer(media_type)?.for_writer(Vec::new());
         for t in triples {
             writer.serialize_triple(t).map_err(|e| failed(&e))?;
         }

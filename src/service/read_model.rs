@@ -137,6 +137,31 @@ impl Collection {
 pub struct DatasetState {
     pub record: DatasetRecord,
     pub items: Arc<Collection>,
+    /// The byte sizes of its downloads, by file extension, once known: a download's bytes are a
+    /// function of the current version (and the build), so a size holds until the dataset
+    /// changes, which replaces this state.
+    pub download_sizes: Arc<DownloadSizes>,
+}
+
+/// The known byte sizes of a dataset's downloads, by file extension.
+#[derive(Debug, Default)]
+pub struct DownloadSizes(std::sync::Mutex<HashMap<&'static str, u64>>);
+
+impl DownloadSizes {
+    pub fn get(&self, extension: &str) -> Option<u64> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(extension)
+            .copied()
+    }
+
+    pub fn insert(&self, extension: &'static str, size: u64) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(extension, size);
+    }
 }
 
 /// A snapshot of everything published.
@@ -207,6 +232,7 @@ impl ReadModel {
             DatasetState {
                 record,
                 items: Arc::new(Collection::new(entries)),
+                download_sizes: Arc::default(),
             },
         );
     }

@@ -1,4 +1,5 @@
 mod api;
+mod downloads;
 mod errors;
 mod openapi;
 mod process;

@@ -83,8 +83,12 @@ fn a_dataset_page_has_metadata_validation_preview_map_downloads_and_examples() {
         r#"<h2 id="preview">Förhandsvisning</h2>"#,
         "Sida 1 av",
         r#"rel="next" href="/datasets/hav-badvatten?page=2#preview""#,
-        "/dumps/datasets/hav-badvatten.nq.gz",
-        "format=csv",
+        // Every download is the whole dataset.
+        r#"<a href="/dumps/datasets/hav-badvatten.nq.gz">"#,
+        r#"<a href="/dumps/datasets/hav-badvatten.csv">"#,
+        r#"<a href="/dumps/datasets/hav-badvatten.geojson">"#,
+        r#"<a href="/dumps/datasets/hav-badvatten.json">"#,
+        r#"<a href="/dumps/datasets/hav-badvatten.jsonld">"#,
         "void#inDataset",
         "<noscript>",
     ] {

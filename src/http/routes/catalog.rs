@@ -2,8 +2,10 @@
 //! `/catalog/{municipality code}` per municipality, RDF/XML by default), and the VoID
 //! description (`/.well-known/void`).
 
+use crate::catalog::Download;
 use crate::error::{ApiError, Code};
 use crate::http::{State, negotiate};
+use crate::service::DatasetState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -28,17 +30,27 @@ async fn respond(
         )
     })?;
     let platform = state.clone().into_inner();
-    let body = web::block(move || platform.dcat_catalog(municipality.as_deref(), media_type))
-        .await
-        .map_err(|e| ApiError::internal(&e))??;
+    let body = web::block(move || {
+        // Each download's size, computed once per version (the first catalog after a publish
+        // writes the new files to a counter).
+        let size = |dataset: &DatasetState, download: &'static Download| {
+            super::dumps::download_size(&platform, dataset, download)
+                .inspect_err(|e| tracing::warn!(error = %e, "no size for a download"))
+                .ok()
+        };
+        platform.dcat_catalog(municipality.as_deref(), media_type, &size)
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))??;
     Ok(crate::http::rdf_response(media_type, body))
 }
 
 /// The platform's DCAT-AP-SE catalog.
 ///
-/// Every published dataset (example data included, and titled as such), its distributions
-/// (JSON, GeoJSON, CSV, JSON-LD through the REST API) and the API as a `dcat:DataService`.
-/// Query parameters are ignored (harvesters add their own).
+/// Every published dataset but example data (which no harvestable catalog lists), each with
+/// its downloads (the whole current version as CSV, GeoJSON, JSON, JSON-LD and gzip-compressed
+/// N-Quads, each a `dcat:downloadURL`) and the REST API as a distribution whose access service
+/// is a `dcat:DataService`. Query parameters are ignored (harvesters add their own).
 #[utoipa::path(
     get,
     path = "/catalog",
@@ -58,7 +70,7 @@ pub async fn get_catalog(req: HttpRequest, state: State) -> Result<HttpResponse,
 /// One municipality's DCAT-AP-SE catalog: the URL it registers with the national portal.
 ///
 /// The datasets the municipality publishes, never example data, with the municipality as
-/// publisher (`http://dataportal.se/organisation/SE<organisation number>`). 404 when it
+/// publisher and the same distributions as in the platform's catalog (`http://dataportal.se/organisation/SE<organisation number>`). 404 when it
 /// publishes nothing yet. Query parameters are ignored (harvesters add their own).
 #[utoipa::path(
     get,

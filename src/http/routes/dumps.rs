@@ -1,40 +1,64 @@
-//! Dumps: every current quad of the platform, or of one dataset, as gzip-compressed N-Quads,
-//! streamed while the store is read (no file is written, and memory stays flat).
+//! Dumps and downloads: whole datasets as files, streamed while they are written (no file is
+//! kept, and memory stays flat).
+//!
+//! - every current quad of the platform, or of one dataset, as gzip-compressed N-Quads, read
+//!   from a store snapshot;
+//! - a dataset's current items in each format of the REST API (`/dumps/datasets/{id}.csv`,
+//!   `.geojson`, `.json`, `.jsonld`): every item, written by the same renderers as the API's
+//!   pages ([`crate::http::render`]) from the read model snapshot of the request.
+//!
+//! A dataset's files ([`crate::catalog::DOWNLOADS`]) are the downloads the DCAT catalogs list.
+//! Their bytes are a function of the current version and the build, so each one's size, once
+//! known (counted while it is first streamed, or computed for the catalog's `dcat:byteSize`),
+//! is kept with the dataset's read model state and sent as `Content-Length`. Their entity tags
+//! come from the store revision ([`crate::http::caching`]): a revalidation with `If-None-Match`
+//! is answered `304` before anything is written.
 
-use crate::error::ApiError;
+use crate::catalog::{DOWNLOADS, Download, NQUADS_DUMP};
+use crate::error::{ApiError, Code};
 use crate::http::State;
-use crate::service::ServiceError;
+use crate::http::crs::Axes;
+use crate::http::render::{self, Format, Link};
+use crate::mapping::ItemView;
+use crate::profile;
+use crate::service::{DatasetState, Platform, ServiceError};
 use actix_web::body::{BodySize, MessageBody};
-use actix_web::http::header;
+use actix_web::http::{Method, header};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use std::io::Write;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use tokio::sync::mpsc;
 
 /// Bytes handed to the client at a time.
 const CHUNK: usize = 64 * 1024;
 
-/// A response body fed by a writer on a blocking thread.
-struct ChannelBody(mpsc::Receiver<Result<Bytes, std::io::Error>>);
+/// A response body fed by a writer on a blocking thread, of a known size or not.
+struct ChannelBody {
+    rx: mpsc::Receiver<Result<Bytes, std::io::Error>>,
+    size: Option<u64>,
+}
 
 impl MessageBody for ChannelBody {
     type Error = std::io::Error;
 
     fn size(&self) -> BodySize {
-        BodySize::Stream
+        self.size.map_or(BodySize::Stream, BodySize::Sized)
     }
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, Self::Error>>> {
-        self.get_mut().0.poll_recv(cx)
+        self.get_mut().rx.poll_recv(cx)
     }
 }
 
-/// The writing end: buffers into chunks and sends them; fails once the client is gone.
+/// The writing end: buffers into chunks and sends them, counting the bytes; fails once the
+/// client is gone.
 struct ChannelWriter {
     tx: mpsc::Sender<Result<Bytes, std::io::Error>>,
     buf: Vec<u8>,
+    written: u64,
 }
 
 impl ChannelWriter {
@@ -52,6 +76,7 @@ impl ChannelWriter {
 impl Write for ChannelWriter {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
         self.buf.extend_from_slice(data);
+        self.written += data.len() as u64;
         if self.buf.len() >= CHUNK {
             self.send()?;
         }
@@ -63,14 +88,33 @@ impl Write for ChannelWriter {
     }
 }
 
-async fn stream(
-    req: HttpRequest,
-    state: State,
-    dataset: Option<String>,
-    filename: String,
+/// A writer that only counts.
+#[derive(Default)]
+struct Counter(u64);
+
+impl Write for Counter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0 += data.len() as u64;
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A file of `content_type` named `filename`, written by `write` on a thread of its own and
+/// streamed as it is written; `size`, when known, is its `Content-Length`. `gzip`: the file is
+/// gzip-compressed already (no further content coding). `done` gets the number of bytes once
+/// the whole file was written.
+fn stream(
+    content_type: &str,
+    filename: &str,
+    gzip: bool,
+    size: Option<u64>,
+    write: impl FnOnce(&mut ChannelWriter) -> Result<(), ServiceError> + Send + 'static,
+    done: impl FnOnce(u64) + Send + 'static,
 ) -> Result<HttpResponse, ApiError> {
-    crate::http::params::none(req.query_string(), "A dump takes no parameters.")?;
-    let dump = state.dump(dataset.as_deref())?;
     let (tx, rx) = mpsc::channel(8);
     // Errors after the first byte cannot change the status: they end the stream with an error,
     // which the client sees as a broken download (and the log says why).
@@ -80,25 +124,189 @@ async fn stream(
             let mut out = ChannelWriter {
                 tx: tx.clone(),
                 buf: Vec::with_capacity(CHUNK),
+                written: 0,
             };
-            let result = dump
-                .write(&mut out)
-                .and_then(|()| out.flush().map_err(ServiceError::from));
-            if let Err(e) = result {
-                tracing::warn!(error = %e, "dump not completed");
-                let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+            let result = write(&mut out).and_then(|()| out.flush().map_err(ServiceError::from));
+            match result {
+                Ok(()) => done(out.written),
+                Err(e) => {
+                    tracing::warn!(error = %e, "dump not completed");
+                    let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+                }
             }
         })
         .map_err(|e| ApiError::internal(&e))?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/gzip")
-        // Already compressed: no further content coding.
-        .insert_header((header::CONTENT_ENCODING, "identity"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{filename}\""),
-        ))
-        .body(ChannelBody(rx)))
+    Ok(file_response(content_type, filename, gzip).body(ChannelBody { rx, size }))
+}
+
+/// The headers of a file.
+fn file_response(content_type: &str, filename: &str, gzip: bool) -> actix_web::HttpResponseBuilder {
+    let mut res = HttpResponse::Ok();
+    res.content_type(content_type).insert_header((
+        header::CONTENT_DISPOSITION,
+        format!("attachment; filename=\"{filename}\""),
+    ));
+    if gzip {
+        res.insert_header((header::CONTENT_ENCODING, "identity"));
+    }
+    res
+}
+
+/// The dump of everything, gzip-compressed N-Quads.
+fn everything(req: &HttpRequest, state: &State) -> Result<HttpResponse, ApiError> {
+    crate::http::params::none(req.query_string(), "A dump takes no parameters.")?;
+    let dump = state.dump(None)?;
+    stream(
+        "application/gzip",
+        "datahamn.nq.gz",
+        true,
+        None,
+        move |out| dump.write(out),
+        |_| (),
+    )
+}
+
+/// The `Content-Type` of a download.
+fn content_type(download: &Download) -> &'static str {
+    match format_of(download) {
+        _ if download.gzip => "application/gzip",
+        Some(format) => format.content_type(),
+        None => download.media_type,
+    }
+}
+
+/// The REST API format a download is written in (none for the N-Quads dump).
+fn format_of(download: &Download) -> Option<Format> {
+    Format::REST.into_iter().find(|f| f.name() == download.extension)
+}
+
+/// What a JSON download says after its items.
+#[derive(serde::Serialize)]
+struct WholeDataset<'a> {
+    dataset: &'a str,
+    version: u64,
+    issued: &'a str,
+    total: usize,
+}
+
+/// Writes one of a dataset's downloads, whole, to `out`. Blocking.
+fn write_download(
+    platform: &Platform,
+    dataset: &DatasetState,
+    download: &Download,
+    out: &mut impl Write,
+) -> Result<(), ServiceError> {
+    let record = &dataset.record;
+    let items = &dataset.items;
+    let id = record.meta.id.as_str();
+    let version = record
+        .current()
+        .ok_or_else(|| ServiceError::DatasetNotFound(id.to_owned()))?;
+    let entries = || items.entries.iter().map(|e| (&**e, None));
+    let Some(format) = format_of(download) else {
+        return platform.dump(Some(id))?.write(out);
+    };
+    match format {
+        Format::Json => render::write_json_list(
+            out,
+            entries(),
+            &WholeDataset {
+                dataset: id,
+                version: version.number,
+                issued: &version.issued,
+                total: items.len(),
+            },
+        )?,
+        Format::GeoJson => {
+            let base = platform.iris().base();
+            let links = [
+                Link::new(
+                    format!("{base}{}", download.path(id)),
+                    "self",
+                    "application/geo+json",
+                    "This file",
+                ),
+                Link::new(
+                    format!("{base}/api/v1/datasets/{id}"),
+                    "describedby",
+                    "application/json",
+                    "The dataset",
+                ),
+            ];
+            let mut members = serde_json::Map::new();
+            members.insert("links".into(), serde_json::json!(links));
+            // The version's, so the file is the same whenever it is downloaded.
+            members.insert("timeStamp".into(), serde_json::json!(version.issued));
+            members.insert("numberMatched".into(), serde_json::json!(items.len()));
+            members.insert("numberReturned".into(), serde_json::json!(items.len()));
+            render::write_feature_collection(out, entries(), &members, &Axes::crs84())?;
+        }
+        Format::Csv => {
+            render::write_csv(out, entries(), profile::get(&record.meta.profile), false)
+                .map_err(|e| ServiceError::Io(e.into()))?;
+        }
+        Format::JsonLd => {
+            let views: Vec<&ItemView> = items.entries.iter().map(|e| &e.view).collect();
+            platform.write_items(&views, format.media_type(), out)?;
+        }
+    }
+    Ok(())
+}
+
+/// The size of one of a dataset's downloads in bytes: known, or computed now (by writing it to
+/// a counter) and kept. Blocking.
+pub fn download_size(
+    platform: &Platform,
+    dataset: &DatasetState,
+    download: &'static Download,
+) -> Result<u64, ServiceError> {
+    if let Some(size) = dataset.download_sizes.get(download.extension) {
+        return Ok(size);
+    }
+    let mut counter = Counter::default();
+    write_download(platform, dataset, download, &mut counter)?;
+    dataset.download_sizes.insert(download.extension, counter.0);
+    Ok(counter.0)
+}
+
+/// One of a dataset's downloads: streamed, with its size when known (a `HEAD` computes it).
+async fn serve_download(
+    req: &HttpRequest,
+    state: &State,
+    id: &str,
+    download: &'static Download,
+) -> Result<HttpResponse, ApiError> {
+    crate::http::params::none(req.query_string(), "A download takes no parameters.")?;
+    let dataset = state.model().published(id)?.clone();
+    let platform = state.clone().into_inner();
+    let filename = format!("{id}.{}", download.extension);
+    let content_type = content_type(download);
+    if req.method() == Method::HEAD {
+        // The headers only: the size, written to a counter once.
+        let size = web::block(move || download_size(&platform, &dataset, download))
+            .await
+            .map_err(|e| ApiError::internal(&e))??;
+        let (_tx, rx) = mpsc::channel(1);
+        return Ok(
+            file_response(content_type, &filename, download.gzip).body(ChannelBody { rx, size: Some(size) })
+        );
+    }
+    let size = dataset.download_sizes.get(download.extension);
+    let sizes = Arc::clone(&dataset.download_sizes);
+    stream(
+        content_type,
+        &filename,
+        download.gzip,
+        size,
+        move |out| write_download(&platform, &dataset, download, out),
+        move |written| match size {
+            None => sizes.insert(download.extension, written),
+            Some(size) if size != written => {
+                tracing::error!(size, written, "a download's size changed within a version");
+            }
+            Some(_) => {}
+        },
+    )
 }
 
 /// Everything: every dataset's current version and the catalog, as N-Quads (gzip).
@@ -113,10 +321,13 @@ async fn stream(
     responses((status = 200, description = "Gzip-compressed N-Quads", content_type = "application/gzip", body = Vec<u8>))
 )]
 pub async fn get_all(req: HttpRequest, state: State) -> Result<HttpResponse, ApiError> {
-    stream(req, state, None, "datahamn.nq.gz".into()).await
+    everything(&req, &state)
 }
 
 /// One dataset's current version, as N-Quads (gzip), in its version's graph.
+///
+/// The catalogs list it as a download of the dataset (`dcat:compressFormat` gzip). Sizes and
+/// entity tags as for the dataset's other downloads.
 #[utoipa::path(
     get,
     path = "/dumps/datasets/{id}.nq.gz",
@@ -125,6 +336,8 @@ pub async fn get_all(req: HttpRequest, state: State) -> Result<HttpResponse, Api
     params(("id" = String, Path, description = "The dataset id", example = "harryda-badplatser")),
     responses(
         (status = 200, description = "Gzip-compressed N-Quads", content_type = "application/gzip", body = Vec<u8>),
+        (status = 304, description = "Not modified: the `If-None-Match` tag names the current version"),
+        (status = 400, description = "A dump takes no parameters", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such dataset", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -133,7 +346,62 @@ pub async fn get_dataset(
     state: State,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let file = format!("{id}.nq.gz");
-    stream(req, state, Some(id), file).await
+    serve_download(&req, &state, &id, &NQUADS_DUMP).await
+}
+
+/// The format of a download, as its file extension (the API's `format` value).
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum DownloadFormat {
+    Csv,
+    Geojson,
+    Json,
+    Jsonld,
+}
+
+/// One dataset's current items, every one of them, in a format of the REST API.
+///
+/// The whole current version as one file (what the DCAT catalogs list as the dataset's
+/// downloads): `csv` (the API's CSV columns), `geojson` (a FeatureCollection, CRS84), `json`
+/// (`{"items": [...], "total": n}`, each item as `/api/v1/items/{id}` gives it) or `jsonld`
+/// (each item's RDF, as the SPARQL endpoint holds it). Streamed as it is written; no page size
+/// applies (a file is as large as its dataset, whose source file `--max-upload-mb` bounds).
+/// `Content-Length` is sent once the size is known (after the first download of the version, a
+/// `HEAD`, or the catalog, which lists it as `dcat:byteSize`). The entity tag changes with
+/// every publish, so `If-None-Match` answers `304` while the version is current.
+#[utoipa::path(
+    get,
+    path = "/dumps/datasets/{id}.{format}",
+    tag = "dumps",
+    params(
+        ("id" = String, Path, description = "The dataset id", example = "harryda-badplatser"),
+        ("format" = DownloadFormat, Path, description = "The format: `csv`, `geojson`, `json` or `jsonld`", example = "csv"),
+    ),
+    responses(
+        (status = 200, description = "Every current item of the dataset", content(
+            (String = "text/csv"), (Object = "application/geo+json"),
+            (Object = "application/json"), (Object = "application/ld+json"),
+        )),
+        (status = 304, description = "Not modified: the `If-None-Match` tag names the current version"),
+        (status = 400, description = "A download takes no parameters", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such dataset", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_download(
+    req: HttpRequest,
+    state: State,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, extension) = path.into_inner();
+    let download = DOWNLOADS
+        .iter()
+        .find(|d| d.extension == extension && format_of(d).is_some())
+        .ok_or_else(|| {
+            ApiError::new(
+                Code::NotFound,
+                format!("No download is offered as `.{extension}`."),
+            )
+        })?;
+    serve_download(&req, &state, &id, download).await
 }

@@ -178,6 +178,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(get_resource!("/dumps/all.nq.gz", dumps::get_all))
     .service(get_resource!("/dumps/datasets/{id}.nq.gz", dumps::get_dataset))
     .service(get_resource!(
+        "/dumps/datasets/{id}.{format:csv|geojson|jsonld|json}",
+        dumps::get_download
+    ))
+    .service(get_resource!(
         "/catalog/{municipality}",
         catalog::get_municipality_catalog
     ))
