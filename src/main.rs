@@ -411,6 +411,7 @@ fn serve_replica(args: &ServeArgs, source: &std::path::Path) -> CliResult {
     let listener = TcpListener::bind(args.listen)
         .map_err(|e| usage(format!("cannot listen on {}: {e}", args.listen)))?;
     tracing::info!(listen = %args.listen, base_url = %base_url, checkpoints = %source.display(), "serving a read-only replica");
+    datahamn::http::warm_download_sizes(serving.clone()).map_err(|e| usage(e.to_string()))?;
     actix_web::rt::System::new()
         .block_on(async move { datahamn::http::start_serving(serving, listener)?.await })
         .map_err(|e| usage(e.to_string()))
@@ -462,7 +463,9 @@ fn serve(args: &ServeArgs) -> CliResult {
             .map_err(|e| usage(format!("cannot write checkpoints into {}: {e}", dir.display())))?;
         tracing::info!(dir = %dir.display(), "writing checkpoints for read replicas");
     }
+    let serving = Arc::new(service::replica::Serving::new(platform));
+    datahamn::http::warm_download_sizes(serving.clone()).map_err(|e| usage(e.to_string()))?;
     actix_web::rt::System::new()
-        .block_on(async move { datahamn::http::start(platform, listener)?.await })
+        .block_on(async move { datahamn::http::start_serving(serving, listener)?.await })
         .map_err(|e| usage(e.to_string()))
 }

@@ -140,6 +140,12 @@ pub fn start_serving(serving: Arc<Serving>, listener: TcpListener) -> std::io::R
     .run())
 }
 
+/// Keeps the size of every published download known from a background thread (see
+/// `routes::dumps::warm_sizes`), so the catalogs list each `dcat:byteSize` without computing it.
+pub fn warm_download_sizes(serving: Arc<Serving>) -> std::io::Result<()> {
+    routes::dumps::warm_sizes(serving)
+}
+
 /// The bearer token a request sends in `Authorization`, if any.
 pub fn bearer(headers: &header::HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;

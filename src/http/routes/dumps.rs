@@ -269,6 +269,38 @@ pub fn download_size(
     Ok(counter.0)
 }
 
+/// How often the size warmer looks for downloads of a new version.
+const WARM_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Computes, on a thread of its own and one file at a time, the size of every download no
+/// request has asked for yet, so the first catalog after a start or a publish finds every
+/// `dcat:byteSize` known instead of writing each file to a counter while the harvester waits.
+/// A catalog that comes first still computes what is missing itself (its answer is a function
+/// of the published version either way).
+pub fn warm_sizes(serving: Arc<crate::service::replica::Serving>) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("download-sizes".into())
+        .spawn(move || {
+            loop {
+                let platform = serving.current();
+                let model = platform.model();
+                for dataset in model.datasets() {
+                    for download in &DOWNLOADS {
+                        if dataset.download_sizes.get(download.extension).is_none()
+                            && let Err(e) = download_size(&platform, dataset, download)
+                        {
+                            tracing::warn!(error = %e, dataset = %dataset.record.meta.id, "no size for a download");
+                        }
+                    }
+                }
+                drop(model);
+                drop(platform);
+                std::thread::sleep(WARM_EVERY);
+            }
+        })
+        .map(drop)
+}
+
 /// One of a dataset's downloads: streamed, with its size when known (a `HEAD` computes it).
 async fn serve_download(
     req: &HttpRequest,
