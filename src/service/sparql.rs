@@ -115,7 +115,7 @@ impl Platform {
         }
         Ok(SparqlRequest {
             lookup: self.store().reads_locally() && is_lookup(&parsed),
-            query: parsed,
+            query: with_own_nodes(parsed),
             form,
             scope,
         })
@@ -230,6 +230,109 @@ impl Platform {
             }
         };
         Ok(SparqlAnswer { body, truncated_at })
+    }
+}
+
+/// Makes a `DESCRIBE` describe each resource's own nodes too: a Concise Bounded Description in
+/// which the nodes that belong to a resource (`{resource}#…`, as [`crate::vocab::Iris::item_part`]
+/// names an item's position, address and facilities) count as its blank nodes. The evaluator
+/// already follows blank-node objects; this adds, for every described resource, the IRIs
+/// `{resource}#…` it links to, and those its own nodes link to (two steps: an item's nodes are
+/// one step from it), as more resources to describe. Other queries are returned unchanged.
+///
+/// `DESCRIBE ?r WHERE { P }` becomes, in the algebra,
+/// `DESCRIBE ?r ?n1 ?n2 WHERE { { SELECT ?r WHERE { P } } OPTIONAL { ?r ?p1 ?n1
+/// FILTER(own(?r, ?n1)) OPTIONAL { ?n1 ?p2 ?n2 FILTER(own(?r, ?n2)) } } }`, where `own(?r, ?n)`
+/// is `isIRI(?n) && STRSTARTS(STR(?n), CONCAT(STR(?r), "#"))`. Each step is one index lookup per
+/// node, so a lookup stays a lookup; the endpoint's row cap and timeout bound the rest.
+pub fn with_own_nodes(query: spargebra::Query) -> spargebra::Query {
+    use spargebra::algebra::{Expression, Function, GraphPattern};
+    use spargebra::term::{TriplePattern, Variable};
+
+    let spargebra::Query::Describe {
+        dataset,
+        pattern,
+        base_iri,
+    } = query
+    else {
+        return query;
+    };
+    let mut projection = &pattern;
+    let described = loop {
+        match projection {
+            GraphPattern::Slice { inner, .. }
+            | GraphPattern::Distinct { inner }
+            | GraphPattern::Reduced { inner } => projection = inner,
+            GraphPattern::Project { variables, .. } => break variables.clone(),
+            _ => {
+                return spargebra::Query::Describe {
+                    dataset,
+                    pattern,
+                    base_iri,
+                };
+            }
+        }
+    };
+    // Fresh variable names: none the query uses.
+    let text = pattern.to_string();
+    let mut prefix = String::from("own");
+    while text.contains(&format!("?{prefix}")) {
+        prefix.push('_');
+    }
+    let fresh = |name: &str, i: usize| Variable::new_unchecked(format!("{prefix}_{name}{i}"));
+    let own = |resource: &Variable, node: &Variable| {
+        let call = |f: Function, args: Vec<Expression>| Expression::FunctionCall(f, args);
+        let str_of = |v: &Variable| call(Function::Str, vec![Expression::Variable(v.clone())]);
+        Expression::And(
+            Box::new(call(Function::IsIri, vec![Expression::Variable(node.clone())])),
+            Box::new(call(
+                Function::StrStarts,
+                vec![
+                    str_of(node),
+                    call(
+                        Function::Concat,
+                        vec![str_of(resource), Expression::Literal("#".into())],
+                    ),
+                ],
+            )),
+        )
+    };
+    let triple = |s: &Variable, p: Variable, o: &Variable| GraphPattern::Bgp {
+        patterns: vec![TriplePattern {
+            subject: s.clone().into(),
+            predicate: p.into(),
+            object: o.clone().into(),
+        }],
+    };
+    let mut variables = described.clone();
+    let mut inner = pattern;
+    for (i, resource) in described.iter().enumerate() {
+        let (first, second) = (fresh("n1_", i), fresh("n2_", i));
+        // The second step's filter names the resource: it goes on the left join, whose left side
+        // (the first step) binds it.
+        let steps = GraphPattern::Filter {
+            expression: own(resource, &first),
+            inner: Box::new(GraphPattern::LeftJoin {
+                left: Box::new(triple(resource, fresh("p1_", i), &first)),
+                right: Box::new(triple(&first, fresh("p2_", i), &second)),
+                expression: Some(own(resource, &second)),
+            }),
+        };
+        inner = GraphPattern::LeftJoin {
+            left: Box::new(inner),
+            right: Box::new(steps),
+            expression: None,
+        };
+        variables.push(first);
+        variables.push(second);
+    }
+    spargebra::Query::Describe {
+        dataset,
+        pattern: GraphPattern::Project {
+            inner: Box::new(inner),
+            variables,
+        },
+        base_iri,
     }
 }
 
@@ -555,6 +658,47 @@ mod tests {
             harryda_only,
             "Mölndal publishes bath houses, not beaches"
         );
+    }
+
+    fn describe(platform: &Platform, query: &str) -> Vec<String> {
+        let request = platform.sparql_request(query, &[], &[]).unwrap();
+        let answer = platform.sparql_execute(request, "application/n-triples").unwrap();
+        let mut lines: Vec<String> = String::from_utf8(answer.body)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        lines.sort();
+        lines
+    }
+
+    #[test]
+    fn describe_includes_a_resources_own_nodes_and_nothing_else() {
+        let platform = Platform::open(Store::in_memory().unwrap(), "https://data.example.se").unwrap();
+        publish(&platform, "harryda-badplatser");
+        let item = "https://data.example.se/id/harryda-badplatser/frokens-udde";
+        let lines = describe(&platform, &format!("DESCRIBE <{item}>"));
+        let subjects: std::collections::BTreeSet<&str> =
+            lines.iter().filter_map(|l| l.split_once(' ').map(|(s, _)| s)).collect();
+        assert_eq!(
+            subjects.into_iter().collect::<Vec<_>>(),
+            [
+                format!("<{item}#address>"),
+                format!("<{item}#geo>"),
+                format!("<{item}#geometry>"),
+                format!("<{item}>")
+            ],
+            "{lines:#?}"
+        );
+        // The same whatever the query's own variables are called, and by a pattern.
+        let by_pattern = describe(
+            &platform,
+            &format!("DESCRIBE ?own_n1_0 WHERE {{ ?own_n1_0 <https://schema.org/name> \"Frökens udde\" }}"),
+        );
+        assert_eq!(by_pattern, lines);
+        // Other forms are left alone.
+        let select = SparqlParser::new().parse_query("SELECT * { ?s ?p ?o }").unwrap();
+        assert_eq!(with_own_nodes(select.clone()), select);
     }
 
     fn lookup(query: &str) -> bool {
