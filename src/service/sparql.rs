@@ -233,18 +233,17 @@ impl Platform {
     }
 }
 
-/// Makes a `DESCRIBE` describe each resource's own nodes too: a Concise Bounded Description in
-/// which the nodes that belong to a resource (`{resource}#…`, as [`crate::vocab::Iris::item_part`]
-/// names an item's position, address and facilities) count as its blank nodes. The evaluator
-/// already follows blank-node objects; this adds, for every described resource, the IRIs
-/// `{resource}#…` it links to, and those its own nodes link to (two steps: an item's nodes are
-/// one step from it), as more resources to describe. Other queries are returned unchanged.
+/// Makes a `DESCRIBE` of named resources (`DESCRIBE <item>`) describe each one's own nodes too:
+/// a Concise Bounded Description in which the nodes that belong to a resource (`{resource}#…`,
+/// as [`crate::vocab::Iris::item_part`] names an item's position, geometry, address and
+/// facilities) count as its blank nodes. The evaluator already follows blank-node objects; this
+/// adds the IRIs `{resource}#…` each named resource links to as more resources to describe.
+/// Other queries are returned unchanged.
 ///
-/// `DESCRIBE ?r WHERE { P }` becomes, in the algebra,
-/// `DESCRIBE ?r ?n1 ?n2 WHERE { { SELECT ?r WHERE { P } } OPTIONAL { ?r ?p1 ?n1
-/// FILTER(own(?r, ?n1)) OPTIONAL { ?n1 ?p2 ?n2 FILTER(own(?r, ?n2)) } } }`, where `own(?r, ?n)`
-/// is `isIRI(?n) && STRSTARTS(STR(?n), CONCAT(STR(?r), "#"))`. Each step is one index lookup per
-/// node, so a lookup stays a lookup; the endpoint's row cap and timeout bound the rest.
+/// `DESCRIBE <r>` becomes, in the algebra, `DESCRIBE ?r ?n WHERE { BIND(<r> AS ?r)
+/// OPTIONAL { <r> ?p ?n FILTER(isIRI(?n) && STRSTARTS(STR(?n), "r#")) } }`: the pattern names
+/// the resource, so it is one index lookup whatever join the evaluator picks, and a lookup stays
+/// a lookup. (A variable in its place would let a join read the whole store.)
 pub fn with_own_nodes(query: spargebra::Query) -> spargebra::Query {
     use spargebra::algebra::{Expression, Function, GraphPattern};
     use spargebra::term::{TriplePattern, Variable};
@@ -257,80 +256,74 @@ pub fn with_own_nodes(query: spargebra::Query) -> spargebra::Query {
     else {
         return query;
     };
-    let mut projection = &pattern;
-    let described = loop {
-        match projection {
-            GraphPattern::Slice { inner, .. }
-            | GraphPattern::Distinct { inner }
-            | GraphPattern::Reduced { inner } => projection = inner,
-            GraphPattern::Project { variables, .. } => break variables.clone(),
-            _ => {
-                return spargebra::Query::Describe {
-                    dataset,
-                    pattern,
-                    base_iri,
-                };
-            }
-        }
+    let GraphPattern::Project { inner, variables } = &pattern else {
+        return spargebra::Query::Describe {
+            dataset,
+            pattern,
+            base_iri,
+        };
     };
+    let mut named = Vec::new();
+    let mut rest = &**inner;
+    while let GraphPattern::Extend {
+        inner,
+        expression: Expression::NamedNode(node),
+        ..
+    } = rest
+    {
+        named.push(node.clone());
+        rest = inner;
+    }
+    if named.is_empty() {
+        return spargebra::Query::Describe {
+            dataset,
+            pattern,
+            base_iri,
+        };
+    }
     // Fresh variable names: none the query uses.
     let text = pattern.to_string();
     let mut prefix = String::from("own");
     while text.contains(&format!("?{prefix}")) {
         prefix.push('_');
     }
-    let fresh = |name: &str, i: usize| Variable::new_unchecked(format!("{prefix}_{name}{i}"));
-    let own = |resource: &Variable, node: &Variable| {
+    let mut described = variables.clone();
+    let mut joined = (**inner).clone();
+    for (i, resource) in named.iter().enumerate() {
+        let node = Variable::new_unchecked(format!("{prefix}_n{i}"));
         let call = |f: Function, args: Vec<Expression>| Expression::FunctionCall(f, args);
-        let str_of = |v: &Variable| call(Function::Str, vec![Expression::Variable(v.clone())]);
-        Expression::And(
+        let own = Expression::And(
             Box::new(call(Function::IsIri, vec![Expression::Variable(node.clone())])),
             Box::new(call(
                 Function::StrStarts,
                 vec![
-                    str_of(node),
-                    call(
-                        Function::Concat,
-                        vec![str_of(resource), Expression::Literal("#".into())],
-                    ),
+                    call(Function::Str, vec![Expression::Variable(node.clone())]),
+                    Expression::Literal(format!("{}#", resource.as_str()).into()),
                 ],
             )),
-        )
-    };
-    let triple = |s: &Variable, p: Variable, o: &Variable| GraphPattern::Bgp {
-        patterns: vec![TriplePattern {
-            subject: s.clone().into(),
-            predicate: p.into(),
-            object: o.clone().into(),
-        }],
-    };
-    let mut variables = described.clone();
-    let mut inner = pattern;
-    for (i, resource) in described.iter().enumerate() {
-        let (first, second) = (fresh("n1_", i), fresh("n2_", i));
-        // The second step's filter names the resource: it goes on the left join, whose left side
-        // (the first step) binds it.
-        let steps = GraphPattern::Filter {
-            expression: own(resource, &first),
-            inner: Box::new(GraphPattern::LeftJoin {
-                left: Box::new(triple(resource, fresh("p1_", i), &first)),
-                right: Box::new(triple(&first, fresh("p2_", i), &second)),
-                expression: Some(own(resource, &second)),
+        );
+        let step = GraphPattern::Filter {
+            expr: own,
+            inner: Box::new(GraphPattern::Bgp {
+                patterns: vec![TriplePattern {
+                    subject: resource.clone().into(),
+                    predicate: Variable::new_unchecked(format!("{prefix}_p{i}")).into(),
+                    object: node.clone().into(),
+                }],
             }),
         };
-        inner = GraphPattern::LeftJoin {
-            left: Box::new(inner),
-            right: Box::new(steps),
+        joined = GraphPattern::LeftJoin {
+            left: Box::new(joined),
+            right: Box::new(step),
             expression: None,
         };
-        variables.push(first);
-        variables.push(second);
+        described.push(node);
     }
     spargebra::Query::Describe {
         dataset,
         pattern: GraphPattern::Project {
-            inner: Box::new(inner),
-            variables,
+            inner: Box::new(joined),
+            variables: described,
         },
         base_iri,
     }
@@ -678,8 +671,10 @@ mod tests {
         publish(&platform, "harryda-badplatser");
         let item = "https://data.example.se/id/harryda-badplatser/frokens-udde";
         let lines = describe(&platform, &format!("DESCRIBE <{item}>"));
-        let subjects: std::collections::BTreeSet<&str> =
-            lines.iter().filter_map(|l| l.split_once(' ').map(|(s, _)| s)).collect();
+        let subjects: std::collections::BTreeSet<&str> = lines
+            .iter()
+            .filter_map(|l| l.split_once(' ').map(|(s, _)| s))
+            .collect();
         assert_eq!(
             subjects.into_iter().collect::<Vec<_>>(),
             [
@@ -690,12 +685,12 @@ mod tests {
             ],
             "{lines:#?}"
         );
-        // The same whatever the query's own variables are called, and by a pattern.
-        let by_pattern = describe(
+        // The same whatever the query's own variables are called.
+        let named = describe(
             &platform,
-            &format!("DESCRIBE ?own_n1_0 WHERE {{ ?own_n1_0 <https://schema.org/name> \"Frökens udde\" }}"),
+            &format!("DESCRIBE <{item}> ?own_n0 WHERE {{ BIND(<{item}> AS ?own_n0) }}"),
         );
-        assert_eq!(by_pattern, lines);
+        assert_eq!(named, lines);
         // Other forms are left alone.
         let select = SparqlParser::new().parse_query("SELECT * { ?s ?p ?o }").unwrap();
         assert_eq!(with_own_nodes(select.clone()), select);

@@ -65,7 +65,7 @@ fn every_example_on_the_query_page_answers_on_the_shipped_data() {
     assert!(examples.len() >= 6, "{examples:?}");
     for (title, query) in &examples {
         assert!(
-            query.contains(&server.base),
+            !query.contains("{BASE}"),
             "{title}: the page fills in the base URL"
         );
         let r = run(server, query);
@@ -233,10 +233,8 @@ fn describe_includes_an_items_own_nodes() {
         "SELECT ?pool WHERE { ?pool a <https://schema.org/PublicSwimmingPool> ; <https://schema.org/amenityFeature> ?f } ORDER BY ?pool LIMIT 1",
     );
     let pool = value(&pools[0], "pool").to_owned();
-    for query in [
-        format!("DESCRIBE <{harryda}> <{pool}>"),
-        format!("DESCRIBE ?s WHERE {{ VALUES ?s {{ <{harryda}> <{pool}> }} ?s a ?type }}"),
-    ] {
+    {
+        let query = format!("DESCRIBE <{harryda}> <{pool}>");
         let r = run(server, &query);
         assert_eq!(r.status, 200, "{}", r.body);
         let triples = triples(&r);
