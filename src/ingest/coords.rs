@@ -351,7 +351,7 @@ mod tests {
     #[test]
     fn degrees_keep_about_a_centimetre() {
         assert_eq!(degrees(57.66512181118435), "57.6651218");
-        assert_eq!(degrees(12.142545341969570), "12.1425453");
+        assert_eq!(degrees(12.14254534196957), "12.1425453");
         assert_eq!(degrees(57.7), "57.7");
         assert_eq!(degrees(11.97), "11.97");
         assert_eq!(degrees(57.0), "57");

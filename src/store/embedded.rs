@@ -40,10 +40,13 @@ use super::{QueryError, QueryScope, StoreError};
 
 /// The SPARQL extension functions queries may call: GeoSPARQL 1.1's (`geof:`), as oxigraph's
 /// `spargeo` implements them (CRS84 WKT and GeoJSON literals; `geof:distance` between points).
-pub const EXTENSION_FUNCTIONS: &[(
+pub const EXTENSION_FUNCTIONS: &[ExtensionFunction] = &spargeo::GEOSPARQL_EXTENSION_FUNCTIONS;
+
+/// An extension function: its IRI, and what it computes from its arguments (`None`: an error).
+pub type ExtensionFunction = (
     oxigraph::model::NamedNodeRef<'static>,
     fn(&[Term]) -> Option<Term>,
-)] = &spargeo::GEOSPARQL_EXTENSION_FUNCTIONS;
+);
 
 /// The evaluator every query starts from: oxigraph's, with the [`EXTENSION_FUNCTIONS`]. Built
 /// once; each query clones it.

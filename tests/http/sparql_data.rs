@@ -2,7 +2,7 @@
 //! GeoSPARQL functions over the items' points, arithmetic on coordinates, `DESCRIBE` with an
 //! item's own nodes, and every term of our namespace that the store uses dereferencing.
 
-use crate::common::{Response, TestServer, enc, shared};
+use crate::common::{Response, TestServer, shared};
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::Triple;
 use serde_json::Value;
