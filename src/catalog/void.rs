@@ -139,9 +139,10 @@ pub fn void_description(iris: &Iris, records: &[&DatasetRecord]) -> Vec<Triple> 
     out
 }
 
-/// The SPARQL 1.1 service description of the endpoint: what it supports, and its default
-/// dataset (the union of the graphs in `graphs`, each also a named graph).
-pub fn service_description(iris: &Iris, graphs: &[NamedNode]) -> Vec<Triple> {
+/// The SPARQL 1.1 service description of the endpoint: what it supports (with the extension
+/// functions in `functions`), and its default dataset (the union of the graphs in `graphs`, each
+/// also a named graph).
+pub fn service_description(iris: &Iris, graphs: &[NamedNode], functions: &[NamedNode]) -> Vec<Triple> {
     let base = iris.base();
     let mut out = Vec::new();
     let service = NamedNode::new_unchecked(format!("{base}/sparql#service"));
@@ -150,6 +151,10 @@ pub fn service_description(iris: &Iris, graphs: &[NamedNode]) -> Vec<Triple> {
     add(&mut out, &service, sd("endpoint"), endpoint);
     add(&mut out, &service, sd("supportedLanguage"), sd("SPARQL11Query"));
     add(&mut out, &service, sd("feature"), sd("UnionDefaultGraph"));
+    for function in functions {
+        add(&mut out, &service, sd("extensionFunction"), function.clone());
+        add(&mut out, function, rdf::TYPE.into_owned(), sd("Function"));
+    }
     for format in [
         "SPARQL_Results_JSON",
         "SPARQL_Results_XML",
@@ -211,7 +216,8 @@ mod tests {
     fn the_service_names_its_endpoint_and_every_graph() {
         let iris = Iris::new("http://example.org");
         let graphs = [iris.catalog_graph(), iris.version("d", 1)];
-        let triples = service_description(&iris, &graphs);
+        let distance = NamedNode::new_unchecked("http://www.opengis.net/def/function/geosparql/distance");
+        let triples = service_description(&iris, &graphs, std::slice::from_ref(&distance));
         let names: Vec<String> = triples
             .iter()
             .filter(|t| t.predicate == sd("name"))
@@ -224,5 +230,14 @@ mod tests {
                 .any(|t| t.predicate == sd("endpoint")
                     && t.object.to_string() == "<http://example.org/sparql>")
         );
+        let functions: Vec<&Triple> = triples
+            .iter()
+            .filter(|t| t.predicate == sd("extensionFunction"))
+            .collect();
+        assert_eq!(functions.len(), 1);
+        assert_eq!(functions[0].object, distance.clone().into());
+        assert!(triples.iter().any(|t| t.subject == distance.clone().into()
+            && t.predicate == rdf::TYPE
+            && t.object == sd("Function").into()));
     }
 }

@@ -130,6 +130,23 @@ pub const AXIS_KEYS: &[&str] = &[
 pub const SWEDEN_LAT: (f64, f64) = (55.0, 69.1);
 pub const SWEDEN_LON: (f64, f64) = (10.9, 24.2);
 
+/// Decimal places kept of a WGS84 degree: 7, about 1 cm on the ground (a degree of latitude is
+/// 111 km). More says nothing about a bath site, and in RDF it would make `xsd:decimal`
+/// arithmetic overflow: the product of two 15-place coordinates needs 30 places, more than a
+/// SPARQL engine's decimals hold (oxigraph's: 18), while 7 + 7 fit.
+pub const DEGREE_PLACES: usize = 7;
+
+/// A WGS84 coordinate in decimal degrees as published: rounded to [`DEGREE_PLACES`], without
+/// trailing zeros (`57.6651218`, `12.14`, `57`).
+pub fn degrees(value: f64) -> String {
+    let text = format!("{value:.DEGREE_PLACES$}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    match text {
+        "-0" => "0".to_owned(),
+        t => t.to_owned(),
+    }
+}
+
 /// Whether a WGS84 position lies in Sweden's extent.
 pub fn in_sweden(lat: f64, lon: f64) -> bool {
     (SWEDEN_LAT.0..=SWEDEN_LAT.1).contains(&lat) && (SWEDEN_LON.0..=SWEDEN_LON.1).contains(&lon)
@@ -329,6 +346,19 @@ mod tests {
         ));
         assert!(matches!(guess(153_369.0, 6_579_457.0), Guess::LocalZone { .. }));
         assert_eq!(guess(5.0, 5_000_000.0), Guess::Unknown);
+    }
+
+    #[test]
+    fn degrees_keep_about_a_centimetre() {
+        assert_eq!(degrees(57.66512181118435), "57.6651218");
+        assert_eq!(degrees(12.14254534196957), "12.1425453");
+        assert_eq!(degrees(57.7), "57.7");
+        assert_eq!(degrees(11.97), "11.97");
+        assert_eq!(degrees(57.0), "57");
+        assert_eq!(degrees(57.99999999), "58");
+        assert_eq!(degrees(-0.00000001), "0");
+        // Rounded, not cut: 0.5 cm is 0.000000045 degrees of latitude.
+        assert_eq!(degrees(57.12345678), "57.1234568");
     }
 
     #[test]

@@ -1020,15 +1020,11 @@ fn resolve_position(
     }
     Ok(Position {
         lat,
-        lat_text: trim_decimal(format!("{lat:.7}")),
+        lat_text: coords::degrees(lat),
         lon,
-        lon_text: trim_decimal(format!("{lon:.7}")),
+        lon_text: coords::degrees(lon),
         crs,
     })
-}
-
-fn trim_decimal(s: String) -> String {
-    s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 /// Makes ids unique: derived ids that collide get a short content hash; given ids that collide

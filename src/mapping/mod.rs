@@ -18,7 +18,7 @@
 
 mod view;
 
-use crate::ingest::{CheckedRow, Value};
+use crate::ingest::{CheckedRow, Value, coords};
 use crate::profile::{Column, MunicipalityTarget, Profile, Role};
 use crate::vocab::{Iris, iri, ns};
 use oxigraph::model::vocab::{rdf, xsd};
@@ -110,7 +110,7 @@ pub fn literal(column: &Column, value: &Value) -> Literal {
         },
         Value::Integer(i) => Literal::new_typed_literal(i.to_string(), xsd::INTEGER),
         Value::Decimal(d) => Literal::new_typed_literal(d, xsd::DECIMAL),
-        Value::Coordinate(_, text) => Literal::new_typed_literal(text, xsd::DECIMAL),
+        Value::Coordinate(degrees, _) => Literal::new_typed_literal(coords::degrees(*degrees), xsd::DECIMAL),
         Value::Boolean(b) => Literal::new_typed_literal(b.to_string(), xsd::BOOLEAN),
         Value::Limited => Literal::new_simple_literal("limited"),
         Value::Date(d) => Literal::new_typed_literal(d, xsd::DATE),
@@ -250,10 +250,12 @@ impl<'a> Mapper<'a> {
         let mut lon = None;
         for (index, value) in &row.values {
             let column = &profile.columns[*index];
-            if let Value::Coordinate(_, text) = value {
+            if let Value::Coordinate(degrees, _) = value {
+                // At a precision that means something (and that SPARQL arithmetic can multiply):
+                // see `coords::DEGREE_PLACES`.
                 match column.role {
-                    Some(Role::Latitude) => lat = Some(text.clone()),
-                    Some(Role::Longitude) => lon = Some(text.clone()),
+                    Some(Role::Latitude) => lat = Some(coords::degrees(*degrees)),
+                    Some(Role::Longitude) => lon = Some(coords::degrees(*degrees)),
                     _ => {}
                 }
                 continue;

@@ -108,6 +108,9 @@ fn projection_gives_back_what_was_mapped() {
     assert_eq!(site.properties["watertype"], serde_json::json!("lake"));
     assert_eq!(site.properties["wikidata"], serde_json::json!("Q123"));
     assert_eq!(site.updated.as_deref(), Some("2024-06-01"));
+    // Published to about a centimetre (7 places), in the RDF and so in every view of it.
+    let lake = items.iter().find(|i| i.name == "Lilla Sjön").unwrap();
+    assert_eq!((lake.latitude, lake.longitude), (Some(57.6000001), Some(12.2)));
 
     let (_, items, _) = map_case(&root.join("public-services"));
     let service = &items[0];

@@ -72,11 +72,11 @@ pub struct ItemView {
     pub description: Option<String>,
     /// WGS84 latitude in decimal degrees (places only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = 57.66512181118435)]
+    #[schema(example = 57.6651218)]
     pub latitude: Option<f64>,
     /// WGS84 longitude in decimal degrees (places only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = 12.14254534196957)]
+    #[schema(example = 12.1425453)]
     pub longitude: Option<f64>,
     pub municipality: MunicipalityRef,
     /// When the item was last updated: the publisher's date (`2024-06-01`) when the file gives

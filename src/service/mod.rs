@@ -1032,7 +1032,11 @@ impl Platform {
     pub fn sparql_service_description(&self, media_type: &str) -> Result<Vec<u8>, ServiceError> {
         let scope = self.query_scope();
         self.serialize(
-            &catalog::void::service_description(&self.iris, &scope.named_graphs),
+            &catalog::void::service_description(
+                &self.iris,
+                &scope.named_graphs,
+                &self.store.extension_functions(),
+            ),
             media_type,
         )
     }
@@ -1246,5 +1250,92 @@ impl Dump {
         }
         writer.finish()?.finish()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::changes::ChangeKind;
+    use oxigraph::model::Term;
+
+    /// Every term of our namespace that the platform's own records use (catalog, versions,
+    /// deletions, reference data, the change feed) is defined in the vocabulary, including
+    /// those the shipped data never needs (a rollback, a deleted dataset).
+    #[test]
+    fn every_term_the_records_use_is_defined() {
+        let iris = Iris::new("http://example.org");
+        let meta =
+            DatasetMeta::from_toml(include_str!("../../datasets/harryda-badplatser/dataset.toml")).unwrap();
+        let version = VersionRecord {
+            number: 2,
+            issued: "2026-11-21T10:00:00Z".into(),
+            row_count: 9,
+            item_count: 9,
+            skipped_row_count: 0,
+            checksum: "ab".into(),
+            report: Report::default(),
+            published_by: "Härryda GIS".into(),
+            rollback_of: Some(1),
+        };
+        let change = |seq, kind| Change {
+            seq,
+            kind,
+            item: "http://example.org/id/d/a".into(),
+            dataset: meta.id.clone(),
+            version: 2,
+            at: "2026-11-21T10:00:00Z".into(),
+            hash: 7,
+        };
+        let mut quads = catalog::dataset_quads(&iris, &meta);
+        quads.extend(catalog::version_quads(&iris, &meta.id, &version));
+        quads.push(catalog::deleted_quad(&iris, &meta.id, "2026-11-22T10:00:00Z"));
+        quads.push(catalog::current_version_quad(&iris, &meta.id, 2));
+        quads.extend(catalog::reference_quads(&iris));
+        quads.extend(changes::change_quads(
+            &iris,
+            &[change(1, ChangeKind::Created), change(2, ChangeKind::Deleted)],
+        ));
+        let namespace = iris.dh_namespace();
+        let profiles = format!("{namespace}profile/");
+        let mut used: Vec<String> = quads
+            .iter()
+            .flat_map(|q| [Term::from(q.predicate.clone()), q.object.clone()])
+            .filter_map(|t| match t {
+                Term::NamedNode(n) => Some(n.into_string()),
+                _ => None,
+            })
+            .filter(|t| t.starts_with(&namespace) && !t.starts_with(&profiles))
+            .collect();
+        used.sort();
+        used.dedup();
+        for term in [
+            "byVersion",
+            "changeOf",
+            "contentHash",
+            "sequence",
+            "publishedBy",
+            "deleted",
+            "rollbackOf",
+        ] {
+            assert!(used.contains(&format!("{namespace}{term}")), "{term} is used");
+        }
+        let vocabulary = vocabulary(&iris).unwrap();
+        for term in &used {
+            let said: Vec<_> = vocabulary
+                .iter()
+                .filter(|t| t.subject.to_string() == format!("<{term}>"))
+                .collect();
+            for property in ["label", "comment"] {
+                for lang in ["sv", "en"] {
+                    assert!(
+                        said.iter().any(|t| t.predicate.as_str()
+                            == format!("{}{property}", crate::vocab::ns::RDFS)
+                            && matches!(&t.object, Term::Literal(l) if l.language() == Some(lang))),
+                        "{term} has no rdfs:{property}@{lang} in vocab/datahamn.ttl"
+                    );
+                }
+            }
+        }
     }
 }

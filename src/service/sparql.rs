@@ -115,7 +115,7 @@ impl Platform {
         }
         Ok(SparqlRequest {
             lookup: self.store().reads_locally() && is_lookup(&parsed),
-            query: parsed,
+            query: with_own_nodes(parsed),
             form,
             scope,
         })
@@ -230,6 +230,102 @@ impl Platform {
             }
         };
         Ok(SparqlAnswer { body, truncated_at })
+    }
+}
+
+/// Makes a `DESCRIBE` of named resources (`DESCRIBE <item>`) describe each one's own nodes too:
+/// a Concise Bounded Description in which the nodes that belong to a resource (`{resource}#…`,
+/// as [`crate::vocab::Iris::item_part`] names an item's position, geometry, address and
+/// facilities) count as its blank nodes. The evaluator already follows blank-node objects; this
+/// adds the IRIs `{resource}#…` each named resource links to as more resources to describe.
+/// Other queries are returned unchanged.
+///
+/// `DESCRIBE <r>` becomes, in the algebra, `DESCRIBE ?r ?n WHERE { BIND(<r> AS ?r)
+/// OPTIONAL { <r> ?p ?n FILTER(isIRI(?n) && STRSTARTS(STR(?n), "r#")) } }`: the pattern names
+/// the resource, so it is one index lookup whatever join the evaluator picks, and a lookup stays
+/// a lookup. (A variable in its place would let a join read the whole store.)
+pub fn with_own_nodes(query: spargebra::Query) -> spargebra::Query {
+    use spargebra::algebra::{Expression, Function, GraphPattern};
+    use spargebra::term::{TriplePattern, Variable};
+
+    let spargebra::Query::Describe {
+        dataset,
+        pattern,
+        base_iri,
+    } = query
+    else {
+        return query;
+    };
+    let GraphPattern::Project { inner, variables } = &pattern else {
+        return spargebra::Query::Describe {
+            dataset,
+            pattern,
+            base_iri,
+        };
+    };
+    let mut named = Vec::new();
+    let mut rest = &**inner;
+    while let GraphPattern::Extend {
+        inner,
+        expression: Expression::NamedNode(node),
+        ..
+    } = rest
+    {
+        named.push(node.clone());
+        rest = inner;
+    }
+    if named.is_empty() {
+        return spargebra::Query::Describe {
+            dataset,
+            pattern,
+            base_iri,
+        };
+    }
+    // Fresh variable names: none the query uses.
+    let text = pattern.to_string();
+    let mut prefix = String::from("own");
+    while text.contains(&format!("?{prefix}")) {
+        prefix.push('_');
+    }
+    let mut described = variables.clone();
+    let mut joined = (**inner).clone();
+    for (i, resource) in named.iter().enumerate() {
+        let node = Variable::new_unchecked(format!("{prefix}_n{i}"));
+        let call = |f: Function, args: Vec<Expression>| Expression::FunctionCall(f, args);
+        let own = Expression::And(
+            Box::new(call(Function::IsIri, vec![Expression::Variable(node.clone())])),
+            Box::new(call(
+                Function::StrStarts,
+                vec![
+                    call(Function::Str, vec![Expression::Variable(node.clone())]),
+                    Expression::Literal(format!("{}#", resource.as_str()).into()),
+                ],
+            )),
+        );
+        let step = GraphPattern::Filter {
+            expr: own,
+            inner: Box::new(GraphPattern::Bgp {
+                patterns: vec![TriplePattern {
+                    subject: resource.clone().into(),
+                    predicate: Variable::new_unchecked(format!("{prefix}_p{i}")).into(),
+                    object: node.clone().into(),
+                }],
+            }),
+        };
+        joined = GraphPattern::LeftJoin {
+            left: Box::new(joined),
+            right: Box::new(step),
+            expression: None,
+        };
+        described.push(node);
+    }
+    spargebra::Query::Describe {
+        dataset,
+        pattern: GraphPattern::Project {
+            inner: Box::new(joined),
+            variables: described,
+        },
+        base_iri,
     }
 }
 
@@ -555,6 +651,49 @@ mod tests {
             harryda_only,
             "Mölndal publishes bath houses, not beaches"
         );
+    }
+
+    fn describe(platform: &Platform, query: &str) -> Vec<String> {
+        let request = platform.sparql_request(query, &[], &[]).unwrap();
+        let answer = platform.sparql_execute(request, "application/n-triples").unwrap();
+        let mut lines: Vec<String> = String::from_utf8(answer.body)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        lines.sort();
+        lines
+    }
+
+    #[test]
+    fn describe_includes_a_resources_own_nodes_and_nothing_else() {
+        let platform = Platform::open(Store::in_memory().unwrap(), "https://data.example.se").unwrap();
+        publish(&platform, "harryda-badplatser");
+        let item = "https://data.example.se/id/harryda-badplatser/frokens-udde";
+        let lines = describe(&platform, &format!("DESCRIBE <{item}>"));
+        let subjects: std::collections::BTreeSet<&str> = lines
+            .iter()
+            .filter_map(|l| l.split_once(' ').map(|(s, _)| s))
+            .collect();
+        assert_eq!(
+            subjects.into_iter().collect::<Vec<_>>(),
+            [
+                format!("<{item}#address>"),
+                format!("<{item}#geo>"),
+                format!("<{item}#geometry>"),
+                format!("<{item}>")
+            ],
+            "{lines:#?}"
+        );
+        // The same whatever the query's own variables are called.
+        let named = describe(
+            &platform,
+            &format!("DESCRIBE <{item}> ?own_n0 WHERE {{ BIND(<{item}> AS ?own_n0) }}"),
+        );
+        assert_eq!(named, lines);
+        // Other forms are left alone.
+        let select = SparqlParser::new().parse_query("SELECT * { ?s ?p ?o }").unwrap();
+        assert_eq!(with_own_nodes(select.clone()), select);
     }
 
     fn lookup(query: &str) -> bool {

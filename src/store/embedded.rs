@@ -24,15 +24,43 @@
 //! (RocksDB checkpoints: hard links where it can), which [`Embedded::open_read_only`] opens in
 //! another process. A checkpoint is never written to after it is made, which is what RocksDB asks
 //! of a database opened read-only.
+//!
+//! Extension functions: queries are evaluated with GeoSPARQL's functions (`geof:distance`,
+//! `geof:sfWithin`, …, from oxigraph's `spargeo`) over the items' WKT points; see
+//! [`EXTENSION_FUNCTIONS`].
 
 use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Quad, QuadRef, Term};
 use oxigraph::sparql::{CancellationToken, QueryResults, SparqlEvaluator};
 use oxigraph::store::{StorageError, Store as Oxigraph};
 use std::collections::HashSet;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError, RwLock, RwLockReadGuard};
 
 use super::{QueryError, QueryScope, StoreError};
+
+/// The SPARQL extension functions queries may call: GeoSPARQL 1.1's (`geof:`), as oxigraph's
+/// `spargeo` implements them (CRS84 WKT and GeoJSON literals; `geof:distance` between points).
+pub const EXTENSION_FUNCTIONS: &[ExtensionFunction] = &spargeo::GEOSPARQL_EXTENSION_FUNCTIONS;
+
+/// An extension function: its IRI, and what it computes from its arguments (`None`: an error).
+pub type ExtensionFunction = (
+    oxigraph::model::NamedNodeRef<'static>,
+    fn(&[Term]) -> Option<Term>,
+);
+
+/// The evaluator every query starts from: oxigraph's, with the [`EXTENSION_FUNCTIONS`]. Built
+/// once; each query clones it.
+fn evaluator() -> SparqlEvaluator {
+    static BASE: OnceLock<SparqlEvaluator> = OnceLock::new();
+    BASE.get_or_init(|| {
+        EXTENSION_FUNCTIONS
+            .iter()
+            .fold(SparqlEvaluator::new(), |evaluator, (name, function)| {
+                evaluator.with_custom_function(name.into_owned(), *function)
+            })
+    })
+    .clone()
+}
 
 /// Memory the bulk loader may use for its sort buffers, in MB.
 const LOAD_MEMORY_MB: usize = 512;
@@ -175,7 +203,7 @@ impl View<'_> {
         cancel: Option<CancellationToken>,
     ) -> Result<QueryResults<'static>, QueryError> {
         // oxigraph is built without its HTTP client, so `SERVICE` cannot reach any host.
-        let mut evaluator = SparqlEvaluator::new();
+        let mut evaluator = evaluator();
         if let Some(token) = cancel {
             evaluator = evaluator.with_cancellation_token(token);
         }

@@ -227,6 +227,19 @@ impl Store {
         matches!(self.backend, Backend::Embedded(_))
     }
 
+    /// The SPARQL extension functions this store's queries can call (see
+    /// [`embedded::EXTENSION_FUNCTIONS`]). None are promised for a remote engine: queries are
+    /// forwarded to it as they are, and what it offers beyond SPARQL 1.1 is its own.
+    pub fn extension_functions(&self) -> Vec<NamedNode> {
+        match self.backend {
+            Backend::Embedded(_) => embedded::EXTENSION_FUNCTIONS
+                .iter()
+                .map(|(name, _)| name.into_owned())
+                .collect(),
+            Backend::Remote(_) => Vec::new(),
+        }
+    }
+
     /// Asks for the store to be compacted in the background once writes have been quiet for a
     /// moment (embedded; a remote engine compacts itself).
     pub fn compact_soon(&self) {

@@ -6,6 +6,7 @@ mod process;
 mod replica;
 mod rest;
 mod sparql;
+mod sparql_data;
 pub mod steward;
 mod steward_web;
 mod web;

@@ -1,6 +1,7 @@
 //! The SPARQL query page for people: `GET /sparql` from a browser gets a YASGUI editor (served
 //! from `assets/yasgui/`, so it works without internet) with example queries that answer real
-//! questions; it runs queries against this endpoint.
+//! questions on the published data (one of them with GeoSPARQL); it runs queries against this
+//! endpoint.
 
 use crate::error::ApiError;
 use crate::http::State;
@@ -13,8 +14,9 @@ pub const YASGUI_VERSION: &str = "4.6.2";
 const YASGUI_JS: &[u8] = include_bytes!("../../../assets/yasgui/yasgui.min.js");
 const YASGUI_CSS: &[u8] = include_bytes!("../../../assets/yasgui/yasgui.min.css");
 
-/// Example queries: (title, question it answers, query with `{BASE}` for the base URL).
-const EXAMPLES: [(&str, &str, &str); 5] = [
+/// Example queries: (title, question it answers, query with `{BASE}` for the base URL). Each
+/// answers on the shipped datasets (`tests/http/sparql.rs` runs every one the page carries).
+const EXAMPLES: [(&str, &str, &str); 6] = [
     (
         "Badplatser per kommun",
         "Which municipalities have the most bath sites?",
@@ -34,8 +36,17 @@ LIMIT 20"#,
         r#"PREFIX schema: <https://schema.org/>
 PREFIX dh: <{BASE}/def/>
 SELECT ?municipality (COUNT(DISTINCT ?place) AS ?with_toilets) WHERE {
-  ?place schema:amenityFeature ?feature ; dh:municipalityCode ?code .
-  ?feature schema:propertyID "toilet" ; schema:value true .
+  ?place dh:municipalityCode ?code .
+  {
+    # The facility, where the file fills it in (propertyID as in OpenStreetMap: "toilets")
+    ?place schema:amenityFeature ?feature .
+    ?feature schema:propertyID "toilets" ; schema:value true .
+  } UNION {
+    # Where it does not, a description that mentions a toilet
+    ?place schema:description ?description .
+    FILTER(CONTAINS(LCASE(?description), "toalett"))
+    FILTER NOT EXISTS { ?place schema:amenityFeature/schema:propertyID "toilets" }
+  }
   ?m a dh:Municipality ; dh:municipalityCode ?code ; schema:name ?municipality .
 }
 GROUP BY ?municipality
@@ -53,6 +64,22 @@ SELECT ?municipality (COUNT(DISTINCT ?place) AS ?wheelchair_accessible) WHERE {
 }
 GROUP BY ?municipality
 ORDER BY DESC(?wheelchair_accessible)"#,
+    ),
+    (
+        "Badplatser nära en punkt",
+        "Which bath sites lie within 5 km of a point (here in Mölnlycke), nearest first?",
+        r#"PREFIX schema: <https://schema.org/>
+PREFIX geo: <http://www.opengis.net/ont/geosparql#>
+PREFIX geof: <http://www.opengis.net/def/function/geosparql/>
+PREFIX uom: <http://www.opengis.net/def/uom/OGC/1.0/>
+SELECT ?site ?name ?distance_m WHERE {
+  ?site a schema:Beach ; schema:name ?name ; geo:hasGeometry/geo:asWKT ?point .
+  # GeoSPARQL: WKT points are longitude latitude (WGS84); the distance is along the earth
+  BIND(geof:distance(?point, "POINT(12.14 57.655)"^^geo:wktLiteral, uom:metre) AS ?metres)
+  FILTER(?metres <= 5000)
+  BIND(ROUND(?metres) AS ?distance_m)
+}
+ORDER BY ?metres"#,
     ),
     (
         "Bad öppna på söndagar",
@@ -84,9 +111,14 @@ ORDER BY DESC(?services)"#,
     ),
 ];
 
-/// The page.
-pub fn page(base: &str) -> String {
-    let examples: Vec<serde_json::Value> = EXAMPLES
+/// The page. `geosparql`: whether the store evaluates GeoSPARQL's functions (the embedded
+/// store does; a remote engine may not), which decides whether their example and mention appear.
+pub fn page(base: &str, geosparql: bool) -> String {
+    let shown: Vec<&(&str, &str, &str)> = EXAMPLES
+        .iter()
+        .filter(|(_, _, query)| geosparql || !query.contains("geof:"))
+        .collect();
+    let examples: Vec<serde_json::Value> = shown
         .iter()
         .map(|(title, question, query)| {
             serde_json::json!({"title": title, "question": question, "query": query.replace("{BASE}", base)})
@@ -97,13 +129,18 @@ pub fn page(base: &str) -> String {
         .unwrap_or_else(|_| "[]".into())
         .replace("</", "<\\/");
     let mut buttons = String::new();
-    for (i, (title, question, _)) in EXAMPLES.iter().enumerate() {
+    for (i, (title, question, _)) in shown.iter().enumerate() {
         buttons.push_str(&format!(
             r#"<button type="button" data-example="{i}" title="{}">{}</button> "#,
             escape(question),
             escape(title)
         ));
     }
+    let geosparql = if geosparql {
+        " GeoSPARQL's functions (<code>geof:distance</code>, <code>geof:sfWithin</code>, …) work on every item's WKT point."
+    } else {
+        ""
+    };
     format!(
         r#"<!doctype html>
 <html lang="sv"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -115,7 +152,8 @@ pub fn page(base: &str) -> String {
 <p>Fråga alla publicerade data med SPARQL. / Query everything published with SPARQL:
 <code>{endpoint}</code> (GET or POST, SPARQL 1.1 Protocol). The default graph is the union of every
 dataset and the catalog. Queries stop after the endpoint's time limit, and long answers are cut
-(the <code>Datahamn-Results-Truncated</code> header says so).</p>
+(the <code>Datahamn-Results-Truncated</code> header says so).{geosparql} <code>DESCRIBE</code> of an
+item includes its position, address and facilities.</p>
 <p id="examples">Exempel / Examples: {buttons}</p>
 <div id="yasgui"></div>
 <script type="application/json" id="example-queries">{data}</script>
@@ -150,7 +188,10 @@ pub fn respond(state: &State) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((header::VARY, "Accept, Accept-Encoding"))
-        .body(page(state.iris().base()))
+        .body(page(
+            state.iris().base(),
+            !state.store().extension_functions().is_empty(),
+        ))
 }
 
 fn asset(req: &HttpRequest, body: &'static [u8], content_type: &str) -> Result<HttpResponse, ApiError> {
@@ -180,7 +221,13 @@ mod tests {
                 .parse_query(&q)
                 .unwrap_or_else(|e| panic!("{e}: {q}"));
         }
-        let page = page("http://example.org/</script><script>alert(1)</script>");
+        let page = page("http://example.org/</script><script>alert(1)</script>", true);
         assert!(!page.contains("</script><script>alert(1)"));
+        assert!(page.contains("geof:distance("));
+        // Without GeoSPARQL, its example is left out (and the buttons still match the list).
+        let page = super::page("http://example.org", false);
+        assert!(!page.contains("geof:"));
+        assert!(page.contains(&format!(r#"data-example="{}""#, EXAMPLES.len() - 2)));
+        assert!(!page.contains(&format!(r#"data-example="{}""#, EXAMPLES.len() - 1)));
     }
 }
