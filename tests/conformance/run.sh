@@ -37,82 +37,13 @@ if [ ! -x "$BIN" ]; then
   exit 2
 fi
 
-header() { printf '\n==== %s ====\n' "$*"; }
+# shellcheck source=tests/lib/suite.sh
+. "$ROOT/tests/lib/suite.sh"
 
-# --- The tools, in a venv refreshed only when requirements.txt (or the interpreter) changes ---
-REQ="$HERE/requirements.txt"
-STAMP="$VENV/.conformance-stamp"
-want_stamp="$({ sha256sum "$REQ" | cut -d' ' -f1; "$PYTHON" -c 'import sys; print(sys.version)'; } | tr '\n' ' ')"
-if [ ! -x "$VENV/bin/python" ] || [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$want_stamp" ]; then
-  header "installing conformance tools into $VENV"
-  started=$SECONDS
-  rm -rf "$VENV"
-  "$PYTHON" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQ"
-  printf '%s' "$want_stamp" >"$STAMP"
-  echo "installed in $((SECONDS - started)) s"
-fi
+venv_ready "$VENV" "$HERE/requirements.txt" "conformance tools"
 PY="$VENV/bin/python"
 
-# --- The server: a fresh data directory, a free port, ./datasets published on first start ---
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/datahamn-conformance.XXXXXX")"
-SERVER_PID=""
-cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# Never send the loopback traffic through a proxy from the environment.
-export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
-export no_proxy="$NO_PROXY"
-
-PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-BASE="http://127.0.0.1:$PORT"
-mkdir "$WORK/data"
-
-header "starting $BIN on $BASE"
-DATAHAMN_DATA_DIR="$WORK/data" \
-DATAHAMN_LISTEN="127.0.0.1:$PORT" \
-DATAHAMN_BASE_URL="$BASE" \
-DATAHAMN_DATASETS_DIR=datasets \
-DATAHAMN_RATE_LIMIT=0 \
-  "$BIN" serve >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-
-server_log_tail() { echo "--- last lines of the server log:"; tail -n 20 "$WORK/server.log" || true; }
-
-started=$SECONDS
-if ! "$PY" - "$BASE/healthz" "$SERVER_PID" <<'EOF'
-import os, sys, time, urllib.request
-url, pid, deadline = sys.argv[1], int(sys.argv[2]), time.monotonic() + 60
-while time.monotonic() < deadline:
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        sys.exit("the server exited before answering /healthz")
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            if response.status == 200:
-                print(response.read().decode())
-                sys.exit(0)
-    except OSError:
-        pass
-    time.sleep(0.25)
-sys.exit("no 200 from /healthz within 60 s")
-EOF
-then
-  server_log_tail
-  exit 2
-fi
-echo "up in $((SECONDS - started)) s"
+start_server conformance
 
 failed=()
 
@@ -258,7 +189,7 @@ EOF
   fi
 fi
 
-if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+if ! server_running; then
   echo "the server is no longer running"
   server_log_tail
   failed+=(server)
