@@ -3,6 +3,7 @@
 //! parse the request, call the [`crate::service`] layer and render the answer.
 
 pub mod caching;
+pub mod compression;
 pub mod connection;
 pub mod crs;
 pub mod negotiate;
@@ -129,6 +130,7 @@ pub fn start_serving(serving: Arc<Serving>, listener: TcpListener) -> std::io::R
             .wrap(from_fn(caching::conditional))
             .wrap(from_fn(read_only))
             .wrap(from_fn(rate_limit))
+            .wrap(from_fn(compression::whole_bodies))
             .wrap(Compress::default())
             .wrap(cors())
             .wrap(Logger::new("%a \"%r\" %s %b %Dms"))

@@ -296,6 +296,28 @@ impl Client {
         (response.status().as_u16(), kind, body)
     }
 
+    /// A GET with extra headers whose body is kept as bytes (a compressed answer, say): the
+    /// headers as [`Response`] has them, and the body.
+    pub fn get_raw(&self, path: &str, headers: &[(&str, &str)]) -> (Response, Vec<u8>) {
+        let mut req = agent().get(self.url(path));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let mut response = req.call().unwrap();
+        let body = response.body_mut().read_to_vec().unwrap_or_default();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+            .collect();
+        let head = Response {
+            status: response.status().as_u16(),
+            headers,
+            body: String::new(),
+        };
+        (head, body)
+    }
+
     pub fn get_accept(&self, path: &str, accept: &str) -> Response {
         read(agent().get(self.url(path)).header("Accept", accept).call())
     }

@@ -452,6 +452,64 @@ fn cors_and_compression() {
     }
 }
 
+/// A compressed page is compressed whole and sent with its length (one write, no chunks), in the
+/// coding the client prefers, and decodes to exactly the plain answer; a larger answer is still
+/// compressed, streamed.
+#[test]
+fn compressed_answers_are_whole_and_decode_to_the_plain_answer() {
+    use std::io::Read;
+    let server = shared();
+    let path = "/api/v1/bathing-sites?municipality=1401";
+    let plain = server.get(path);
+    assert_eq!(plain.status, 200);
+    for (accept, coding) in [
+        ("gzip", "gzip"),
+        ("gzip, deflate, br", "br"),
+        ("br;q=0.5, gzip", "gzip"),
+    ] {
+        let (head, body) = server.get_raw(path, &[("Accept-Encoding", accept)]);
+        assert_eq!(head.status, 200);
+        assert_eq!(head.header("content-encoding"), Some(coding), "{accept}");
+        assert_eq!(
+            head.header("content-length"),
+            Some(body.len().to_string().as_str()),
+            "{accept}"
+        );
+        assert_eq!(head.header("transfer-encoding"), None, "{accept}");
+        let mut decoded = String::new();
+        if coding == "gzip" {
+            flate2::read::GzDecoder::new(&body[..])
+                .read_to_string(&mut decoded)
+                .unwrap();
+        } else {
+            brotli::Decompressor::new(&body[..], 4096)
+                .read_to_string(&mut decoded)
+                .unwrap();
+        }
+        assert_eq!(decoded, plain.body, "{accept}");
+        assert!(
+            body.len() < plain.body.len() / 3,
+            "{accept}: {} of {}",
+            body.len(),
+            plain.body.len()
+        );
+    }
+    let (head, _) = server.get_raw(path, &[("Accept-Encoding", "identity")]);
+    assert_eq!(head.header("content-encoding"), None);
+    // Past the in-place bound (256 KiB): compressed as a stream.
+    let (head, body) = server.get_raw(
+        "/dumps/datasets/hav-badvatten.json",
+        &[("Accept-Encoding", "gzip")],
+    );
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("content-encoding"), Some("gzip"));
+    let mut decoded = Vec::new();
+    flate2::read::GzDecoder::new(&body[..])
+        .read_to_end(&mut decoded)
+        .unwrap();
+    assert!(decoded.len() as u64 > datahamn::http::compression::MAX_IN_PLACE_BYTES);
+}
+
 /// Every accepted socket gets `TCP_NODELAY`: without it, a compressed answer (written as the head,
 /// then its encoded chunks) waited for the client's delayed acknowledgement, about 40 ms, on
 /// every keep-alive request. The count is read from the server's own `on_connect` hook, so a
