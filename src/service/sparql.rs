@@ -238,7 +238,8 @@ impl Platform {
 /// as [`crate::vocab::Iris::item_part`] names an item's position, geometry, address and
 /// facilities) count as its blank nodes. The evaluator already follows blank-node objects; this
 /// adds the IRIs `{resource}#…` each named resource links to as more resources to describe.
-/// Other queries are returned unchanged.
+/// Other queries, and a `DESCRIBE` naming more than [`OWN_NODES_DESCRIBED`] resources, are
+/// returned unchanged.
 ///
 /// `DESCRIBE <r>` becomes, in the algebra, `DESCRIBE ?r ?n WHERE { BIND(<r> AS ?r)
 /// OPTIONAL { <r> ?p ?n FILTER(isIRI(?n) && STRSTARTS(STR(?n), "r#")) } }`: the pattern names
@@ -274,7 +275,9 @@ pub fn with_own_nodes(query: spargebra::Query) -> spargebra::Query {
         named.push(node.clone());
         rest = inner;
     }
-    if named.is_empty() {
+    // Each named resource adds a join to the pattern; past a few, the query is a bulk read,
+    // described as the evaluator describes it.
+    if named.is_empty() || named.len() > OWN_NODES_DESCRIBED {
         return spargebra::Query::Describe {
             dataset,
             pattern,
@@ -328,6 +331,11 @@ pub fn with_own_nodes(query: spargebra::Query) -> spargebra::Query {
         base_iri,
     }
 }
+
+/// The most resources a `DESCRIBE` may name and still have their own nodes added (see
+/// [`with_own_nodes`]): each adds a join, and a deep chain of joins costs stack in every walk
+/// over the query.
+const OWN_NODES_DESCRIBED: usize = 64;
 
 /// The most resources a `DESCRIBE` may name and still count as a lookup.
 const LOOKUP_DESCRIBED: usize = 16;
@@ -694,6 +702,20 @@ mod tests {
         // Other forms are left alone.
         let select = SparqlParser::new().parse_query("SELECT * { ?s ?p ?o }").unwrap();
         assert_eq!(with_own_nodes(select.clone()), select);
+    }
+
+    #[test]
+    fn own_nodes_are_added_for_a_few_named_resources_only() {
+        let parse = |n: usize| {
+            let iris: Vec<String> = (0..n).map(|i| format!("<http://example.org/id/d/{i}>")).collect();
+            SparqlParser::new()
+                .parse_query(&format!("DESCRIBE {}", iris.join(" ")))
+                .unwrap()
+        };
+        let few = parse(OWN_NODES_DESCRIBED);
+        assert_ne!(with_own_nodes(few.clone()), few);
+        let many = parse(OWN_NODES_DESCRIBED + 1);
+        assert_eq!(with_own_nodes(many.clone()), many);
     }
 
     fn lookup(query: &str) -> bool {

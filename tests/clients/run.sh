@@ -17,24 +17,15 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 cd "$ROOT"
 
-PYTHON="${PYTHON:-python3}"
-VENV="${VENV:-.venv-clients}"
-case "$VENV" in /*) ;; *) VENV="$ROOT/$VENV" ;; esac
-BIN="${BIN:-target/release/datahamn}"
-
-if [ ! -x "$BIN" ]; then
-  echo "run.sh: no server binary at $BIN (build it first, e.g. make build)" >&2
-  exit 2
-fi
+# shellcheck source=tests/lib/suite.sh
+. "$ROOT/tests/lib/suite.sh"
+suite_settings .venv-clients
 for tool in ogrinfo ogr2ogr; do
   if ! command -v "$tool" >/dev/null; then
     echo "run.sh: $tool is missing (apt-get install gdal-bin)" >&2
     exit 2
   fi
 done
-
-# shellcheck source=tests/lib/suite.sh
-. "$ROOT/tests/lib/suite.sh"
 
 venv_ready "$VENV" "$HERE/requirements.txt" "the client libraries"
 PY="$VENV/bin/python"

@@ -21,10 +21,8 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 cd "$ROOT"
 
-PYTHON="${PYTHON:-python3}"
-VENV="${VENV:-.venv-conformance}"
-case "$VENV" in /*) ;; *) VENV="$ROOT/$VENV" ;; esac
-BIN="${BIN:-target/release/datahamn}"
+# shellcheck source=tests/lib/suite.sh
+. "$ROOT/tests/lib/suite.sh"
 ONLY="${ONLY:-}"
 ST_MAX_EXAMPLES="${ST_MAX_EXAMPLES:-50}"
 
@@ -32,13 +30,7 @@ case "$ONLY" in
   "" | openapi | schemathesis | ogc | dcat) ;;
   *) echo "run.sh: ONLY must be empty, 'openapi', 'schemathesis', 'ogc' or 'dcat' (got '$ONLY')" >&2; exit 2 ;;
 esac
-if [ ! -x "$BIN" ]; then
-  echo "run.sh: no server binary at $BIN (build it first, e.g. make build)" >&2
-  exit 2
-fi
-
-# shellcheck source=tests/lib/suite.sh
-. "$ROOT/tests/lib/suite.sh"
+suite_settings .venv-conformance
 
 venv_ready "$VENV" "$HERE/requirements.txt" "conformance tools"
 PY="$VENV/bin/python"

@@ -4,6 +4,20 @@
 # requirements file or the interpreter changes, and a server over a fresh data directory on a
 # free port, stopped when the suite exits. Sourced after `set -euo pipefail` and `cd "$ROOT"`.
 
+# suite_settings DEFAULT_VENV: PYTHON (python3), VENV (DEFAULT_VENV, made absolute) and BIN
+# (target/release/datahamn) from the environment or their defaults; exits 2 when BIN is not
+# built (the suites do not build it).
+suite_settings() {
+  PYTHON="${PYTHON:-python3}"
+  VENV="${VENV:-$1}"
+  case "$VENV" in /*) ;; *) VENV="$ROOT/$VENV" ;; esac
+  BIN="${BIN:-target/release/datahamn}"
+  if [ ! -x "$BIN" ]; then
+    echo "run.sh: no server binary at $BIN (build it first, e.g. make build)" >&2
+    exit 2
+  fi
+}
+
 header() { printf '\n==== %s ====\n' "$*"; }
 
 # venv_ready VENV REQUIREMENTS WHAT: a venv at VENV with exactly REQUIREMENTS installed.

@@ -70,8 +70,9 @@ pub async fn get_catalog(req: HttpRequest, state: State) -> Result<HttpResponse,
 /// One municipality's DCAT-AP-SE catalog: the URL it registers with the national portal.
 ///
 /// The datasets the municipality publishes, never example data, with the municipality as
-/// publisher and the same distributions as in the platform's catalog (`http://dataportal.se/organisation/SE<organisation number>`). 404 when it
-/// publishes nothing yet. Query parameters are ignored (harvesters add their own).
+/// publisher (`http://dataportal.se/organisation/SE<organisation number>`) and the same
+/// distributions as in the platform's catalog. 404 when it publishes nothing yet. Query
+/// parameters are ignored (harvesters add their own).
 #[utoipa::path(
     get,
     path = "/catalog/{municipality}",

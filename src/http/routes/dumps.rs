@@ -269,29 +269,33 @@ pub fn download_size(
     Ok(counter.0)
 }
 
-/// How often the size warmer looks for downloads of a new version.
+/// How often the size warmer looks for a new published state.
 const WARM_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Computes, on a thread of its own and one file at a time, the size of every download no
 /// request has asked for yet, so the first catalog after a start or a publish finds every
 /// `dcat:byteSize` known instead of writing each file to a counter while the harvester waits.
-/// A catalog that comes first still computes what is missing itself (its answer is a function
-/// of the published version either way).
+/// One pass per published state: a size that cannot be computed (a remote store that is down)
+/// is logged once and left to the next publish, or to the catalog, which computes what is
+/// missing itself (its answer is a function of the published version either way).
 pub fn warm_sizes(serving: Arc<crate::service::replica::Serving>) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("download-sizes".into())
         .spawn(move || {
+            // The state of the last pass, held weakly so a replaced state is freed.
+            let mut warmed = std::sync::Weak::new();
             loop {
                 let platform = serving.current();
                 let model = platform.model();
-                for dataset in model.datasets() {
-                    for download in &DOWNLOADS {
-                        if dataset.download_sizes.get(download.extension).is_none()
-                            && let Err(e) = download_size(&platform, dataset, download)
-                        {
-                            tracing::warn!(error = %e, dataset = %dataset.record.meta.id, "no size for a download");
+                if !std::ptr::eq(warmed.as_ptr(), Arc::as_ptr(&model)) {
+                    for dataset in model.datasets() {
+                        for download in &DOWNLOADS {
+                            if let Err(e) = download_size(&platform, dataset, download) {
+                                tracing::warn!(error = %e, dataset = %dataset.record.meta.id, "no size for a download");
+                            }
                         }
                     }
+                    warmed = Arc::downgrade(&model);
                 }
                 drop(model);
                 drop(platform);
