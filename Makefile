@@ -3,7 +3,7 @@ CARGO ?= cargo
 PROFILE := --release
 BIN := target/release/datahamn
 
-.PHONY: run build test test-remote engines check fmt clippy conformance clients browser openapi bench bench-api bench-sparql bench-remote bench-replica bench-compression clean
+.PHONY: run build test test-remote engines check fmt clippy conformance clients browser openapi bench bench-api bench-sparql bench-remote bench-replica bench-compression bench-soak clean
 
 ## Build, then serve on the embedded store (./var), publishing datasets/ on first start.
 run: build
@@ -82,6 +82,11 @@ bench-replica: build
 ## and with br, on a fresh server (not part of `test`; ~1 min).
 bench-compression: build
 	bash bench/compression/run.sh
+
+## Hostile-traffic soak: 32 readers with and without attackers replaying tests/hostile/, a steward
+## publishing every 30 s (not part of `test`; DURATION=10m of attack after BASELINE=2m without).
+bench-soak: build
+	python3 bench/soak/soak.py
 
 clean:
 	rm -rf var
