@@ -390,6 +390,11 @@ impl Drop for Process {
 }
 
 impl Process {
+    /// How the process ended, if it has (a crash, say); `None` while it runs.
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
     /// Stops the process at once (`kill -9`), as a crash would.
     pub fn kill(mut self) {
         let _ = self.child.kill();

@@ -1,12 +1,14 @@
 mod api;
 mod downloads;
 mod errors;
+mod hostile;
 mod openapi;
 mod process;
 mod replica;
 mod rest;
 mod sparql;
 mod sparql_data;
+mod sparql_protocol;
 pub mod steward;
 mod steward_web;
 mod web;
