@@ -157,6 +157,9 @@ pub fn bearer(headers: &header::HeaderMap) -> Option<String> {
         .then(|| token.trim().to_owned())
 }
 
+/// The paths the rate limit never counts: health checks (load balancers, orchestrators).
+pub const NOT_RATE_LIMITED: &[&str] = &["/healthz"];
+
 /// Counts each request against its client's quota (see [`crate::service::rate_limit`]): over
 /// it, 429 with `Retry-After`; every counted answer carries the `RateLimit-*` headers
 /// (draft-ietf-httpapi-ratelimit-headers).
@@ -164,8 +167,7 @@ async fn rate_limit(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    // Health checks (load balancers, orchestrators) are never limited.
-    let counted = req.path() != "/healthz";
+    let counted = !NOT_RATE_LIMITED.contains(&req.path());
     let decision = State::of(req.request()).filter(|_| counted).and_then(|state| {
         state.rate_check(bearer(req.headers()).as_deref(), req.peer_addr().map(|a| a.ip()))
     });

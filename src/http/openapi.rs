@@ -120,6 +120,7 @@ fn build() -> Json {
         .map(|c| json!({"code": c.as_str(), "status": c.status().as_u16(), "title": c.title()}))
         .collect();
     doc["x-error-codes"] = Json::Array(codes);
+    add_rate_limited(&mut doc);
     doc["components"]["securitySchemes"] = json!({
         "bearer": {
             "type": "http",
@@ -181,6 +182,49 @@ fn build() -> Json {
         }
     }
     doc
+}
+
+/// Documents the 429 every counted operation can answer (a client over its quota gets it on
+/// any route, so a client or fuzzer running with the default limit meets it everywhere): one
+/// shared response, with `Retry-After` and the `RateLimit-*` headers.
+fn add_rate_limited(doc: &mut Json) {
+    let header =
+        |description: &str| json!({"description": description, "schema": {"type": "integer", "minimum": 0}});
+    doc["components"]["responses"]["RateLimited"] = json!({
+        "description": "Too many requests from this client (`rate_limited`): retry after `Retry-After` seconds. Anonymous clients are counted by address (`--rate-limit`), stewards by token (`--rate-limit-token`).",
+        "headers": {
+            "Retry-After": header("Seconds until the client may send again."),
+            "RateLimit-Limit": header("Requests allowed in the window."),
+            "RateLimit-Remaining": header("Requests left in the window (0)."),
+            "RateLimit-Reset": header("Seconds until the window resets."),
+            "RateLimit-Policy": {"description": "The quota and its window: `1200;w=60`.", "schema": {"type": "string"}},
+        },
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    });
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        if crate::http::NOT_RATE_LIMITED.contains(&path.as_str()) {
+            continue;
+        }
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, op) in item.iter_mut() {
+            if !matches!(
+                method.as_str(),
+                "get" | "put" | "post" | "delete" | "patch" | "head" | "options"
+            ) {
+                continue;
+            }
+            if let Some(responses) = op["responses"].as_object_mut() {
+                responses
+                    .entry("429")
+                    .or_insert_with(|| json!({"$ref": "#/components/responses/RateLimited"}));
+            }
+        }
+    }
 }
 
 /// The name of the schema of a profile's item `properties`: `BathingSitesProperties`.
@@ -619,6 +663,26 @@ mod tests {
         assert!(names("/api/v1/swimming-pools").contains(&"sauna".to_owned()));
         assert!(!names("/api/v1/swimming-pools").contains(&"toilet".to_owned()));
         assert!(names("/ogc/collections/{collectionId}/items").contains(&"toilet".to_owned()));
+    }
+
+    #[test]
+    fn every_counted_operation_documents_429_with_retry_after() {
+        let doc = document();
+        let mut operations = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let has = op["responses"].get("429").is_some();
+                assert_eq!(has, path != "/healthz", "{method} {path}");
+                operations += usize::from(has);
+            }
+        }
+        assert!(operations > 40, "{operations}");
+        let response = &doc["components"]["responses"]["RateLimited"];
+        assert!(response["headers"]["Retry-After"].is_object(), "{response}");
+        assert_eq!(
+            response["content"]["application/problem+json"]["schema"]["$ref"],
+            "#/components/schemas/Problem"
+        );
     }
 
     #[test]
