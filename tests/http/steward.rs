@@ -768,3 +768,18 @@ fn repository_datasets_record_how_they_were_published() {
     assert_eq!(versions["versions"][0]["published_by"], "datasets/ folder");
     assert!(repo_path("datasets/harryda-badplatser/data.csv").is_file());
 }
+
+#[test]
+fn a_dataset_not_yet_published_has_no_downloads() {
+    let server = start();
+    let token = server.token(Some("1401"), "steward");
+    assert_eq!(server.create(&token, "harryda-tom").status, 201);
+    // Refused with a problem before streaming, not a 200 whose body breaks off.
+    for path in [
+        "/dumps/datasets/harryda-tom.nq.gz",
+        "/dumps/datasets/harryda-tom.csv",
+        "/dumps/datasets/harryda-tom.geojson",
+    ] {
+        server.get(path).assert_problem(404, "dataset_not_found");
+    }
+}

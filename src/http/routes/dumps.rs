@@ -314,6 +314,13 @@ async fn serve_download(
 ) -> Result<HttpResponse, ApiError> {
     crate::http::params::none(req.query_string(), "A download takes no parameters.")?;
     let dataset = state.model().published(id)?.clone();
+    // Refused before the first byte: once streaming, an error can only break the download.
+    if dataset.record.current().is_none() {
+        return Err(ApiError::new(
+            Code::DatasetNotFound,
+            format!("The dataset `{id}` has no published version yet, so there is nothing to download."),
+        ));
+    }
     let platform = state.clone().into_inner();
     let filename = format!("{id}.{}", download.extension);
     let content_type = content_type(download);
