@@ -169,7 +169,7 @@ impl Text {
                 }
                 Part::Hex { hex } => {
                     let digits: String = hex.chars().filter(|c| !c.is_whitespace()).collect();
-                    if digits.len() % 2 != 0 {
+                    if !digits.len().is_multiple_of(2) {
                         return Err(format!("odd number of hex digits in `{hex}`"));
                     }
                     for pair in digits.as_bytes().chunks(2) {
