@@ -126,8 +126,8 @@ class Server:
             time.sleep(0.2)
         sys.exit("soak: the server did not answer /healthz within 120 s")
 
-    def watch(self):
-        """Counts an exit as a crash and starts the server again."""
+    def watch(self, restart=True):
+        """Counts an exit as a crash and (unless the run is over) starts the server again."""
         with self.lock:
             code = self.proc.poll()
             if code is None:
@@ -138,8 +138,9 @@ class Server:
                 tail = []
             why = [line for line in tail[-200:] if re.search(r"panicked|overflow|fatal|abort|memory", line)]
             self.crashes.append({"at": time.time(), "exit": code, "log": why[-3:]})
-            log(f"CRASH: the server exited with {code}; starting it again")
-            self.start()
+            log(f"CRASH: the server exited with {code}" + ("; starting it again" if restart else ""))
+            if restart:
+                self.start()
 
     def rss_mb(self):
         try:
@@ -178,23 +179,26 @@ class Server:
 
 
 def reader_requests(base):
-    """What a normal reader asks: REST, OGC and SPARQL lookups that answer 200."""
-    gingsjon = f"{base}/id/harryda-badplatser/gingsjon"
+    """What a normal reader asks: REST, OGC and SPARQL lookups that answer 200. None reads
+    Härryda's datasets, which the corpus' steward cases write to (a case the server wrongly
+    accepts may replace them), nor the dataset the steward publishes."""
+    water = f"{base}/id/hav-badvatten/SE0110114000001599"
     lookups = [
-        f"SELECT ?name WHERE {{ <{gingsjon}> <https://schema.org/name> ?name }}",
+        f"SELECT ?name WHERE {{ <{water}> <https://schema.org/name> ?name }}",
         "PREFIX schema: <https://schema.org/> SELECT ?s ?name WHERE { ?s a schema:Beach ; schema:name ?name } LIMIT 20",
-        f"ASK {{ <{gingsjon}> ?p ?o }}",
+        f"ASK {{ <{water}> ?p ?o }}",
     ]
     from urllib.parse import quote
 
     return [
-        ("/api/v1/bathing-sites?municipality=1401", "application/json"),
-        ("/api/v1/bathing-sites?limit=50", "application/json"),
-        ("/api/v1/items/harryda-badplatser:gingsjon", "application/json"),
+        ("/api/v1/bathing-sites?municipality=0114", "application/json"),
+        ("/api/v1/bathing-sites?dataset=hav-badvatten&limit=50", "application/json"),
+        ("/api/v1/items/hav-badvatten:SE0110114000001599", "application/json"),
+        ("/api/v1/items/goteborg-badhus:valhallabadet", "application/json"),
         ("/api/v1/datasets", "application/json"),
         ("/api/v1/swimming-pools", "application/geo+json"),
         ("/ogc/collections/bathing-sites/items?limit=20", "application/geo+json"),
-        ("/ogc/collections/bathing-sites/items?bbox=11.5,57.5,12.5,58&limit=50", "application/geo+json"),
+        ("/ogc/collections/bathing-sites/items?bbox=17.5,59.3,18.5,59.8&limit=50", "application/geo+json"),
         ("/ogc/collections", "application/json"),
     ] + [(f"/sparql?query={quote(q)}", "application/sparql-results+json") for q in lookups]
 
@@ -502,7 +506,7 @@ def run(server, stamp):
     for p in readers + [attackers]:
         p.join(timeout=30)
     steward.join(timeout=150)
-    server.watch()
+    server.watch(restart=False)
 
     attack = next(o for o in outs if "sent" in o)
     reads = [o for o in outs if "latencies" in o]
