@@ -294,10 +294,13 @@ def load_corpus():
     return cases
 
 
-def text_bytes(value, directory, i, base):
+def text_bytes(value, directory, i, base, tokens):
     """A case's text (a string, or parts) as bytes, as tests/http/hostile.rs builds it."""
     def sub(s):
-        return s.replace("${i}", str(i)).replace("${base}", base).encode()
+        s = s.replace("${i}", str(i)).replace("${base}", base)
+        for who, token in tokens.items():
+            s = s.replace("${token:" + who + "}", token)
+        return s.encode()
 
     if isinstance(value, str):
         return sub(value)
@@ -318,7 +321,7 @@ def case_request(case, port, base, tokens, i):
     directory = case["_dir"]
     method = case.get("method", "GET")
     head = bytearray(f"{method} ".encode())
-    head += text_bytes(case["path"], directory, i, base) + b" HTTP/1.1\r\n"
+    head += text_bytes(case["path"], directory, i, base, tokens) + b" HTTP/1.1\r\n"
     headers = case.get("headers", [])
     has = lambda name: any(k.lower() == name for k, _ in headers)  # noqa: E731
     if not has("host"):
@@ -327,10 +330,10 @@ def case_request(case, port, base, tokens, i):
     if token:
         head += f"Authorization: Bearer {token}\r\n".encode()
     for name, value in headers:
-        head += name.encode() + b": " + text_bytes(value, directory, i, base) + b"\r\n"
+        head += name.encode() + b": " + text_bytes(value, directory, i, base, tokens) + b"\r\n"
     if not has("connection"):
         head += b"Connection: close\r\n"
-    body = text_bytes(case["body"], directory, i, base) if "body" in case else b""
+    body = text_bytes(case["body"], directory, i, base, tokens) if "body" in case else b""
     if body and not has("content-length") and not has("transfer-encoding"):
         head += f"Content-Length: {len(body)}\r\n".encode()
     return bytes(head) + b"\r\n" + body

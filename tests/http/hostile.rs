@@ -152,8 +152,8 @@ enum Part {
 }
 
 impl Text {
-    /// The bytes, with `${i}` (the repetition) and `${base}` (the server's base URL) replaced
-    /// in the text parts.
+    /// The bytes, with `${i}` (the repetition), `${base}` (the server's base URL) and
+    /// `${token:steward}` (`other-steward`, `admin`: a token) replaced in the text parts.
     fn bytes(&self, dir: &Path, vars: &Vars) -> Result<Vec<u8>, String> {
         let parts = match self {
             Text::Whole(s) => return Ok(vars.apply(s).into_bytes()),
@@ -186,15 +186,21 @@ impl Text {
     }
 }
 
-struct Vars {
+struct Vars<'a> {
     i: usize,
     base: String,
+    tokens: Option<&'a BTreeMap<&'static str, String>>,
 }
 
-impl Vars {
+impl Vars<'_> {
     fn apply(&self, s: &str) -> String {
-        s.replace("${i}", &self.i.to_string())
-            .replace("${base}", &self.base)
+        let mut out = s
+            .replace("${i}", &self.i.to_string())
+            .replace("${base}", &self.base);
+        for (who, token) in self.tokens.into_iter().flatten() {
+            out = out.replace(&format!("${{token:{who}}}"), token);
+        }
+        out
     }
 }
 
@@ -423,6 +429,7 @@ fn request(case: &Case, dir: &Path, target: &Target, i: usize) -> Result<Vec<u8>
     let vars = Vars {
         i,
         base: format!("http://127.0.0.1:{}", target.port),
+        tokens: Some(&target.tokens),
     };
     let mut out = Vec::new();
     out.extend_from_slice(case.method.as_bytes());
@@ -641,6 +648,7 @@ fn case_text_is_built_from_parts() {
     let vars = Vars {
         i: 7,
         base: String::new(),
+        tokens: None,
     };
     assert_eq!(
         case.path.bytes(Path::new("."), &vars).unwrap(),
