@@ -416,10 +416,14 @@ impl Target {
         match exchange(self.port, health.into_bytes()) {
             Ok(a) if a.status == 200 => None,
             Ok(a) => Some(format!("/healthz answered {}", a.status)),
-            Err(e) => Some(match self.process.exited() {
-                Some(status) => format!("the server process died ({status})"),
-                None => format!("/healthz: {e}"),
-            }),
+            Err(e) => {
+                // A process that is going down may still hold its port for a moment.
+                std::thread::sleep(Duration::from_millis(500));
+                Some(match self.process.exited() {
+                    Some(status) => format!("the server process died ({status})"),
+                    None => format!("/healthz: {e}"),
+                })
+            }
         }
     }
 }
