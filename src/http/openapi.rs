@@ -3,7 +3,8 @@
 
 use crate::error::{Code, Problem};
 use crate::http::params::{
-    DEFAULT_LIMIT, DEFAULT_RADIUS_M, MAX_LIMIT, MAX_LIST_VALUES, MAX_Q_CHARS, MAX_RADIUS_M, MAX_VALUE_CHARS, grammar,
+    DEFAULT_LIMIT, DEFAULT_RADIUS_M, MAX_LIMIT, MAX_LIST_VALUES, MAX_Q_CHARS, MAX_RADIUS_M, MAX_VALUE_CHARS,
+    grammar,
 };
 use crate::http::render::Link;
 use crate::http::routes::{

@@ -453,7 +453,10 @@ pub fn parse_limit(s: &str) -> Result<(usize, bool), ApiError> {
     if !grammar::matches(grammar::WHOLE, s) || digits.is_empty() {
         return Err(bad(
             "limit",
-            format!("`limit` must be a whole number from 1 to {MAX_LIMIT}, not `{}`.", shown(s)),
+            format!(
+                "`limit` must be a whole number from 1 to {MAX_LIMIT}, not `{}`.",
+                shown(s)
+            ),
         ));
     }
     match digits.parse::<u64>() {
@@ -745,12 +748,24 @@ mod tests {
         }
         let ids = |n: usize, len: usize| vec!["d".repeat(len); n].join(",");
         assert!(rest(&format!("dataset={}", ids(MAX_LIST_VALUES, MAX_VALUE_CHARS))).is_ok());
-        assert_eq!(fails_on(&format!("dataset={}", ids(MAX_LIST_VALUES + 1, 2))), "dataset");
+        assert_eq!(
+            fails_on(&format!("dataset={}", ids(MAX_LIST_VALUES + 1, 2))),
+            "dataset"
+        );
         let long = rest(&format!("dataset={}", ids(1, MAX_VALUE_CHARS + 1))).unwrap_err();
         assert!(long.detail.contains(&MAX_VALUE_CHARS.to_string()));
         assert!(long.detail.len() < 300, "the refusal quotes the value cut short");
-        assert_eq!(fails_on(&format!("toilet={}", vec!["true"; MAX_LIST_VALUES + 1].join(","))), "toilet");
-        assert_eq!(fails_on(&format!("watertype={}", vec!["lake"; MAX_LIST_VALUES + 1].join(","))), "watertype");
+        assert_eq!(
+            fails_on(&format!("toilet={}", vec!["true"; MAX_LIST_VALUES + 1].join(","))),
+            "toilet"
+        );
+        assert_eq!(
+            fails_on(&format!(
+                "watertype={}",
+                vec!["lake"; MAX_LIST_VALUES + 1].join(",")
+            )),
+            "watertype"
+        );
         assert!(rest(&format!("q={}", "å".repeat(MAX_Q_CHARS))).is_ok());
         assert_eq!(fails_on(&format!("q={}", "å".repeat(MAX_Q_CHARS + 1))), "q");
         // An unknown name, or a bad value, is quoted cut short.

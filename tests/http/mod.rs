@@ -1,6 +1,7 @@
 mod api;
 mod downloads;
 mod errors;
+mod limits;
 mod openapi;
 mod process;
 mod replica;

@@ -127,7 +127,10 @@ fn geojson_response(
         Some(other) => {
             return Err(ApiError::parameter(
                 "f",
-                format!("`f={}` is not offered; use `f=json` (GeoJSON).", params::shown(other)),
+                format!(
+                    "`f={}` is not offered; use `f=json` (GeoJSON).",
+                    params::shown(other)
+                ),
             ));
         }
     }

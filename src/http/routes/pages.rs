@@ -80,7 +80,8 @@ impl<'r> PageRequest<'r> {
     pub(super) fn bad_request(&self, what: &str) -> HttpResponse {
         self.error_page(
             StatusCode::BAD_REQUEST,
-            self.lang.t("Sökningen går inte att göra", "The search cannot be made"),
+            self.lang
+                .t("Sökningen går inte att göra", "The search cannot be made"),
             what,
         )
     }
