@@ -257,6 +257,41 @@ pub struct ServeArgs {
     /// Requests per minute for one steward's token (0: no limit).
     #[arg(long, env = "DATAHAMN_RATE_LIMIT_TOKEN", default_value_t = 12_000)]
     pub rate_limit_token: u32,
+    /// Clients behind these reverse proxies are counted by the address the proxy forwards
+    /// (see --client-ip-header), not by the proxy's: addresses or networks (`10.0.0.0/8`),
+    /// comma separated or repeated. None by default: forwarding headers are ignored.
+    #[arg(long = "trusted-proxy", env = "DATAHAMN_TRUSTED_PROXIES", value_delimiter = ',', value_parser = network)]
+    pub trusted_proxies: Vec<crate::service::rate_limit::Network>,
+    /// The header the trusted proxies name the client in: `x-forwarded-for` or `forwarded`
+    /// (RFC 7239). Set it to the one your proxy writes: the other is passed through from clients.
+    #[arg(
+        long,
+        env = "DATAHAMN_CLIENT_IP_HEADER",
+        value_enum,
+        default_value = "x-forwarded-for"
+    )]
+    pub client_ip_header: crate::service::rate_limit::ForwardedHeader,
+    /// Uploads sent with `Prefer: respond-async` that run at once; more wait in the queue.
+    #[arg(long, env = "DATAHAMN_UPLOAD_WORKERS", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub upload_workers: u64,
+    /// Asynchronous uploads that may wait for a worker; past it, 503 with `Retry-After`.
+    #[arg(long, env = "DATAHAMN_UPLOAD_QUEUE", default_value_t = 16, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    pub upload_queue: u64,
+    /// Files checked from the steward pages that may wait to be published, per organisation;
+    /// past it, 429 with `Retry-After`.
+    #[arg(long, env = "DATAHAMN_MAX_DRAFTS_PER_ORG", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub max_drafts_per_org: u64,
+    /// Files checked from the steward pages that may wait to be published, on the whole
+    /// platform; past it, 503 with `Retry-After`.
+    #[arg(long, env = "DATAHAMN_MAX_DRAFTS", default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub max_drafts: u64,
+    /// Dumps and downloads written at once; more are refused with 503 and `Retry-After`.
+    #[arg(long, env = "DATAHAMN_MAX_DUMP_STREAMS", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub max_dump_streams: u64,
+    /// Seconds a dump or download waits for a client that takes no bytes before dropping it
+    /// (and freeing its stream).
+    #[arg(long, env = "DATAHAMN_DUMP_STALL_TIMEOUT", default_value_t = 30.0, value_parser = positive_seconds)]
+    pub dump_stall_timeout: f64,
     /// The largest file one upload may send, in megabytes.
     #[arg(long, env = "DATAHAMN_MAX_UPLOAD_MB", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=4096))]
     pub max_upload_mb: u64,
@@ -271,6 +306,10 @@ pub struct ServeArgs {
     /// Replica: seconds between looks for a newer checkpoint.
     #[arg(long, env = "DATAHAMN_REPLICA_POLL", default_value_t = 2.0, value_parser = positive_seconds)]
     pub replica_poll: f64,
+}
+
+fn network(s: &str) -> Result<crate::service::rate_limit::Network, String> {
+    s.parse()
 }
 
 fn positive_seconds(s: &str) -> Result<f64, String> {
@@ -314,6 +353,28 @@ mod tests {
             panic!()
         };
         assert_eq!(args.base_url(), "https://data.example.se");
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let cli = Cli::try_parse_from([
+            "datahamn",
+            "serve",
+            "--trusted-proxy",
+            "10.0.0.0/8,::1",
+            "--trusted-proxy",
+            "192.0.2.7",
+        ])
+        .unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!()
+        };
+        assert_eq!(args.trusted_proxies.len(), 3);
+        assert!(Cli::try_parse_from(["datahamn", "serve", "--trusted-proxy", "proxy.local"]).is_err());
+        let Command::Serve(args) = Cli::try_parse_from(["datahamn", "serve"]).unwrap().command else {
+            panic!()
+        };
+        assert!(args.trusted_proxies.is_empty(), "none by default");
     }
 
     #[test]

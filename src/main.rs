@@ -382,10 +382,31 @@ fn serving_settings(args: &ServeArgs) -> impl Fn(&mut service::Platform) + Send 
         token: args.rate_limit_token,
     };
     let upload = usize::try_from(args.max_upload_mb * 1024 * 1024).unwrap_or(usize::MAX);
+    let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+    let proxies = service::rate_limit::Proxies {
+        trusted: args.trusted_proxies.clone(),
+        header: args.client_ip_header,
+    };
+    let jobs = service::jobs::JobLimits {
+        workers: size(args.upload_workers),
+        queue: size(args.upload_queue),
+    };
+    let drafts = service::sessions::DraftLimits {
+        per_organisation: size(args.max_drafts_per_org),
+        total: size(args.max_drafts),
+    };
+    let streams = service::slots::StreamLimits {
+        max_streams: size(args.max_dump_streams),
+        stall_timeout: Duration::from_secs_f64(args.dump_stall_timeout),
+    };
     move |platform| {
         platform.set_sparql_limits(sparql);
         platform.set_rate_limits(rates);
         platform.set_max_upload_bytes(upload);
+        platform.set_proxies(proxies.clone());
+        platform.set_job_limits(jobs);
+        platform.set_draft_limits(drafts);
+        platform.set_stream_limits(streams);
     }
 }
 

@@ -133,7 +133,13 @@ pub fn start_serving(serving: Arc<Serving>, listener: TcpListener) -> std::io::R
             .wrap(from_fn(compression::whole_bodies))
             .wrap(Compress::default())
             .wrap(cors())
-            .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+            .wrap(
+                Logger::new("%{client}xi \"%{request}xi\" %s %b %Dms")
+                    .custom_request_replace("client", |req| {
+                        client_ip(req.request()).map_or_else(|| "-".to_owned(), |ip| ip.to_string())
+                    })
+                    .custom_request_replace("request", logged_request_line),
+            )
             .configure(configure)
             .default_service(web::to(not_found))
     })
@@ -160,6 +166,36 @@ pub fn bearer(headers: &header::HeaderMap) -> Option<String> {
 /// The paths the rate limit never counts: health checks (load balancers, orchestrators).
 pub const NOT_RATE_LIMITED: &[&str] = &["/healthz"];
 
+/// The client's address: the connection's peer, or, when the peer is a trusted reverse proxy
+/// (`--trusted-proxy`), the client its forwarding header names (see
+/// [`crate::service::rate_limit::Proxies::client`]).
+pub fn client_ip(req: &HttpRequest) -> Option<std::net::IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    let Some(state) = State::of(req) else {
+        return Some(peer);
+    };
+    let proxies = state.proxies();
+    let values = req
+        .headers()
+        .get_all(proxies.header_name())
+        .filter_map(|v| v.to_str().ok());
+    Some(proxies.client(peer, values))
+}
+
+/// The request line as the access log writes it: cut after [`LOGGED_TARGET_CHARS`] characters
+/// (with `…`), so a log line never grows with what a client sends.
+fn logged_request_line(req: &actix_web::dev::ServiceRequest) -> String {
+    let target = req.uri().to_string();
+    let target = match target.char_indices().nth(LOGGED_TARGET_CHARS) {
+        Some((at, _)) => format!("{}…", &target[..at]),
+        None => target,
+    };
+    format!("{} {target} {:?}", req.method(), req.version())
+}
+
+/// The most characters of a request target the access log keeps.
+const LOGGED_TARGET_CHARS: usize = 512;
+
 /// Counts each request against its client's quota (see [`crate::service::rate_limit`]): over
 /// it, 429 with `Retry-After`; every counted answer carries the `RateLimit-*` headers
 /// (draft-ietf-httpapi-ratelimit-headers).
@@ -168,9 +204,9 @@ async fn rate_limit(
     next: actix_web::middleware::Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let counted = !NOT_RATE_LIMITED.contains(&req.path());
-    let decision = State::of(req.request()).filter(|_| counted).and_then(|state| {
-        state.rate_check(bearer(req.headers()).as_deref(), req.peer_addr().map(|a| a.ip()))
-    });
+    let decision = State::of(req.request())
+        .filter(|_| counted)
+        .and_then(|state| state.rate_check(bearer(req.headers()).as_deref(), client_ip(req.request())));
     let headers = |h: &mut header::HeaderMap, d: &crate::service::rate_limit::Decision| {
         let window = crate::service::rate_limit::WINDOW.as_secs();
         for (name, value) in [

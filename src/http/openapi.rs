@@ -2,7 +2,10 @@
 //! `openapi/openapi.json`; `make openapi` regenerates it and a test fails when it is stale.
 
 use crate::error::{Code, Problem};
-use crate::http::params::{DEFAULT_LIMIT, DEFAULT_RADIUS_M, MAX_LIMIT, MAX_Q_CHARS, MAX_RADIUS_M, grammar};
+use crate::http::params::{
+    DEFAULT_LIMIT, DEFAULT_RADIUS_M, MAX_LIMIT, MAX_LIST_VALUES, MAX_Q_CHARS, MAX_RADIUS_M, MAX_VALUE_CHARS,
+    grammar,
+};
 use crate::http::render::Link;
 use crate::http::routes::{
     catalog, datasets, dumps, items, linked_data, meta, ogc, organisations, sparql, steward,
@@ -311,7 +314,7 @@ fn exact_parameters(doc: &mut Json, path: &str, extra: &[(&str, Json)]) {
     let Some(params) = doc["paths"][path]["get"]["parameters"].as_array_mut() else {
         return;
     };
-    let list_of = |items: Json| json!({"type": "array", "items": items});
+    let list_of = |items: Json| json!({"type": "array", "maxItems": MAX_LIST_VALUES, "items": items});
     let schema = |name: &str| -> Option<(Json, bool)> {
         Some(match name {
             "municipality" => (
@@ -319,7 +322,10 @@ fn exact_parameters(doc: &mut Json, path: &str, extra: &[(&str, Json)]) {
                 true,
             ),
             "county" => (list_of(json!({"$ref": "#/components/schemas/CountyCode"})), true),
-            "dataset" => (list_of(json!({"type": "string"})), true),
+            "dataset" => (
+                list_of(json!({"type": "string", "maxLength": MAX_VALUE_CHARS})),
+                true,
+            ),
             "q" => (json!({"type": "string", "maxLength": MAX_Q_CHARS}), false),
             "bbox" => (json!({"type": "string", "pattern": grammar::BBOX}), false),
             "near" => (json!({"type": "string", "pattern": grammar::NEAR}), false),
@@ -379,7 +385,7 @@ fn add_filters(doc: &mut Json, path: &str, profiles: &[&Profile]) {
             if params.iter().any(|x| x["name"] == json!(col.name)) {
                 continue;
             }
-            let enum_list = |values: Json| json!({"type": "array", "minItems": 1, "items": {"type": "string", "enum": values}});
+            let enum_list = |values: Json| json!({"type": "array", "minItems": 1, "maxItems": MAX_LIST_VALUES, "items": {"type": "string", "enum": values}});
             let (schema, what) = match col.kind {
                 ColumnType::Boolean => (
                     json!({"type": "boolean"}),

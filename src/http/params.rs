@@ -5,6 +5,13 @@
 //! never silently returns everything); an empty value means the parameter is not given (as HTML
 //! forms send it); list parameters take comma-separated values and may repeat; any other
 //! parameter may appear once.
+//!
+//! Every parameter is bounded: `q` at [`MAX_Q_CHARS`] characters, a list parameter at
+//! [`MAX_LIST_VALUES`] values (over all its repeats) of at most [`MAX_VALUE_CHARS`] characters
+//! each; past a bound the request is a 400 naming the parameter and the bound, before any
+//! value is looked at. A refusal quotes what was sent only cut to [`shown`]'s length. The bounds
+//! are part of the published API (the OpenAPI document states them), so they are constants
+//! rather than settings.
 
 use crate::error::ApiError;
 use crate::http::crs::{self, OgcCrs};
@@ -69,8 +76,9 @@ pub fn single(pairs: &[(String, String)], name: &str) -> Result<Option<String>, 
     let mut value = None;
     for (k, v) in pairs {
         if k != name || value.is_some() {
+            let k = shown(k);
             return Err(bad(
-                k,
+                &k,
                 format!("`{k}` is not a parameter here; this resource takes only `{name}`, once."),
             ));
         }
@@ -85,7 +93,7 @@ pub fn none(query_string: &str, detail: &str) -> Result<(), ApiError> {
         return Ok(());
     }
     Err(bad(
-        query_string.split(['=', '&']).next().unwrap_or_default(),
+        &shown(query_string.split(['=', '&']).next().unwrap_or_default()),
         detail.to_owned(),
     ))
 }
@@ -208,11 +216,14 @@ pub fn parse(pairs: &[(String, String)], profiles: &[&Profile], api: Api) -> Res
     let mut radius: Option<f64> = None;
     let mut bbox: Option<[f64; 4]> = None;
     let mut bbox_crs: Option<OgcCrs> = None;
+    // Values taken so far by each list parameter.
+    let mut counts: Vec<(&str, usize)> = Vec::new();
     for (name, value) in pairs {
         let name = name.as_str();
         if !known.iter().any(|k| k == name) {
+            let name = shown(name);
             return Err(bad(
-                name,
+                &name,
                 format!(
                     "Unknown parameter `{name}`. This list accepts: {}.",
                     known.join(", ")
@@ -237,10 +248,24 @@ pub fn parse(pairs: &[(String, String)], profiles: &[&Profile], api: Api) -> Res
         if value.is_empty() && matches!(name, "municipality" | "county" | "dataset" | "q" | "cursor") {
             continue;
         }
+        // Every value-list parameter is bounded (a boolean filter takes a list too, of two
+        // values at most that mean anything).
+        let values = if is_list || column.is_some() {
+            let at = match counts.iter().position(|(n, _)| *n == name) {
+                Some(at) => at,
+                None => {
+                    counts.push((name, 0));
+                    counts.len() - 1
+                }
+            };
+            list_values(name, value, &mut counts[at].1)?
+        } else {
+            Vec::new()
+        };
         let q = &mut out.query;
         match name {
             "municipality" => {
-                for code in value.split(',') {
+                for code in values {
                     let known = code.len() == 4 && reference::municipality(code).is_some();
                     if !known {
                         return Err(bad(
@@ -254,7 +279,7 @@ pub fn parse(pairs: &[(String, String)], profiles: &[&Profile], api: Api) -> Res
                 }
             }
             "county" => {
-                for code in value.split(',') {
+                for code in values {
                     if code.len() != 2 || !reference::municipalities().iter().any(|m| m.county_code == code) {
                         return Err(bad(
                             "county",
@@ -267,17 +292,12 @@ pub fn parse(pairs: &[(String, String)], profiles: &[&Profile], api: Api) -> Res
                 }
             }
             "dataset" => {
-                for id in value.split(',').filter(|s| !s.is_empty()) {
+                for id in values.into_iter().filter(|s| !s.is_empty()) {
                     push_unique(&mut q.datasets, id.to_owned());
                 }
             }
             "q" => {
-                if value.chars().count() > MAX_Q_CHARS {
-                    return Err(bad(
-                        "q",
-                        format!("`q` may be at most {MAX_Q_CHARS} characters long."),
-                    ));
-                }
+                check_q(value)?;
                 q.words = fold(value).split_whitespace().map(str::to_owned).collect();
             }
             "bbox" => bbox = Some(parse_bbox_values(value)?),
@@ -296,7 +316,8 @@ pub fn parse(pairs: &[(String, String)], profiles: &[&Profile], api: Api) -> Res
                 out.limit = limit;
                 if clamped {
                     out.notices.push(format!(
-                        "`limit={value}` is above the maximum page size; {MAX_LIMIT} was used. Follow the `next` links for more."
+                        "`limit={}` is above the maximum page size; {MAX_LIMIT} was used. Follow the `next` links for more.",
+                        shown(value)
                     ));
                 }
             }
@@ -311,7 +332,7 @@ pub fn parse(pairs: &[(String, String)], profiles: &[&Profile], api: Api) -> Res
             _ => {
                 let Some(col) = column else { continue };
                 let mut accepted = Vec::new();
-                for v in value.split(',') {
+                for v in values {
                     accepted.push(property_value(col, v)?);
                 }
                 q.properties.push(PropertyFilter {
@@ -355,15 +376,70 @@ fn parse_crs(name: &str, value: &str) -> Result<OgcCrs, ApiError> {
         bad(
             name,
             format!(
-                "`{value}` is not a CRS offered here. `{name}` takes one of: {}.",
+                "`{}` is not a CRS offered here. `{name}` takes one of: {}.",
+                shown(value),
                 OgcCrs::uris().join(", ")
             ),
         )
     })
 }
 
-/// The longest `q`, in characters.
+/// The longest `q`, in characters (REST, OGC and the home page).
 pub const MAX_Q_CHARS: usize = 200;
+/// The most values one list parameter (`municipality`, `county`, `dataset`, a property
+/// filter) takes, counted over all its repeats.
+pub const MAX_LIST_VALUES: usize = 100;
+/// The longest value in a list parameter, in characters.
+pub const MAX_VALUE_CHARS: usize = 100;
+/// The most characters of a value (or name) a refusal quotes.
+const SHOWN_CHARS: usize = 60;
+
+/// `s` as a refusal quotes it: cut after [`SHOWN_CHARS`] characters (with `…`), so an answer
+/// never grows with what was sent.
+pub fn shown(s: &str) -> String {
+    match s.char_indices().nth(SHOWN_CHARS) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_owned(),
+    }
+}
+
+/// The refusal of a `q` longer than [`MAX_Q_CHARS`], if it is.
+pub fn check_q(value: &str) -> Result<(), ApiError> {
+    if value.chars().count() > MAX_Q_CHARS {
+        return Err(bad(
+            "q",
+            format!("`q` may be at most {MAX_Q_CHARS} characters long."),
+        ));
+    }
+    Ok(())
+}
+
+/// The values of one occurrence of a list parameter, counted into `count` (the values of its
+/// earlier occurrences): refused past [`MAX_LIST_VALUES`] values or [`MAX_VALUE_CHARS`]
+/// characters in one value.
+fn list_values<'v>(name: &str, value: &'v str, count: &mut usize) -> Result<Vec<&'v str>, ApiError> {
+    let mut values = Vec::new();
+    for v in value.split(',') {
+        *count += 1;
+        if *count > MAX_LIST_VALUES {
+            return Err(bad(
+                name,
+                format!("`{name}` takes at most {MAX_LIST_VALUES} values (comma separated or repeated)."),
+            ));
+        }
+        if v.chars().count() > MAX_VALUE_CHARS {
+            return Err(bad(
+                name,
+                format!(
+                    "A value of `{name}` may be at most {MAX_VALUE_CHARS} characters long; `{}` is longer.",
+                    shown(v)
+                ),
+            ));
+        }
+        values.push(v);
+    }
+    Ok(values)
+}
 
 fn push_unique(v: &mut Vec<String>, s: String) {
     if !v.contains(&s) {
@@ -377,7 +453,10 @@ pub fn parse_limit(s: &str) -> Result<(usize, bool), ApiError> {
     if !grammar::matches(grammar::WHOLE, s) || digits.is_empty() {
         return Err(bad(
             "limit",
-            format!("`limit` must be a whole number from 1 to {MAX_LIMIT}, not `{s}`."),
+            format!(
+                "`limit` must be a whole number from 1 to {MAX_LIMIT}, not `{}`.",
+                shown(s)
+            ),
         ));
     }
     match digits.parse::<u64>() {
@@ -393,7 +472,7 @@ fn parse_bool(name: &str, s: &str) -> Result<bool, ApiError> {
         "false" => Ok(false),
         _ => Err(bad(
             name,
-            format!("`{name}` must be `true` or `false`, not `{s}`."),
+            format!("`{name}` must be `true` or `false`, not `{}`.", shown(s)),
         )),
     }
 }
@@ -407,7 +486,7 @@ fn parse_point(s: &str) -> Result<(f64, f64), ApiError> {
     parsed.ok_or_else(|| {
         bad(
             "near",
-            format!("`near` is `latitude,longitude` in WGS84 decimal degrees (latitude -90..90, longitude -180..180), e.g. `57.70,11.97`; got `{s}`."),
+            format!("`near` is `latitude,longitude` in WGS84 decimal degrees (latitude -90..90, longitude -180..180), e.g. `57.70,11.97`; got `{}`.", shown(s)),
         )
     })
 }
@@ -420,7 +499,8 @@ fn parse_radius(s: &str) -> Result<f64, ApiError> {
             bad(
                 "radius",
                 format!(
-                    "`radius` is a distance in metres, more than 0 and at most {MAX_RADIUS_M}; got `{s}`."
+                    "`radius` is a distance in metres, more than 0 and at most {MAX_RADIUS_M}; got `{}`.",
+                    shown(s)
                 ),
             )
         })
@@ -452,7 +532,8 @@ fn parse_bbox_values(s: &str) -> Result<[f64; 4], ApiError> {
         _ => Err(bad(
             "bbox",
             format!(
-                "`bbox` is four numbers `minLon,minLat,maxLon,maxLat` in WGS84 decimal degrees, e.g. `11.8,57.6,12.1,57.8` (or six with heights; with `bbox-crs`, the lower and upper corner in that CRS's axis order); got `{s}`."
+                "`bbox` is four numbers `minLon,minLat,maxLon,maxLat` in WGS84 decimal degrees, e.g. `11.8,57.6,12.1,57.8` (or six with heights; with `bbox-crs`, the lower and upper corner in that CRS's axis order); got `{}`.",
+                shown(s)
             ),
         )),
     }
@@ -465,7 +546,10 @@ fn parse_updated_since(s: &str) -> Result<i64, ApiError> {
         .ok_or_else(|| {
             bad(
                 "updated_since",
-                format!("`{s}` is not a date (2024-06-01) or an RFC 3339 date-time (2024-06-01T12:00:00Z)."),
+                format!(
+                    "`{}` is not a date (2024-06-01) or an RFC 3339 date-time (2024-06-01T12:00:00Z).",
+                    shown(s)
+                ),
             )
         })
 }
@@ -478,7 +562,8 @@ fn parse_datetime(s: &str) -> Result<(Option<i64>, Option<i64>), ApiError> {
         bad(
             "datetime",
             format!(
-                "`{s}` is not an RFC 3339 date-time or interval (`2024-06-01T00:00:00Z`, `2024-06-01/2024-06-30`, `2024-06-01/..`, `../2024-06-30`)."
+                "`{}` is not an RFC 3339 date-time or interval (`2024-06-01T00:00:00Z`, `2024-06-01/2024-06-30`, `2024-06-01/..`, `../2024-06-30`).",
+                shown(s)
             ),
         )
     };
@@ -646,6 +731,48 @@ mod tests {
         ] {
             assert_eq!(fails_on(q), name, "{q}");
         }
+    }
+
+    #[test]
+    fn list_parameters_and_q_are_bounded() {
+        // At the bound: accepted; one value more (over repeats too): refused, naming the bound.
+        let at = |n: usize| vec!["1401"; n].join(",");
+        assert!(rest(&format!("municipality={}", at(MAX_LIST_VALUES))).is_ok());
+        for q in [
+            format!("municipality={}", at(MAX_LIST_VALUES + 1)),
+            format!("municipality={}&municipality=1401", at(MAX_LIST_VALUES)),
+        ] {
+            let e = rest(&q).unwrap_err();
+            assert_eq!(e.parameter_name(), Some("municipality"));
+            assert!(e.detail.contains(&MAX_LIST_VALUES.to_string()), "{}", e.detail);
+        }
+        let ids = |n: usize, len: usize| vec!["d".repeat(len); n].join(",");
+        assert!(rest(&format!("dataset={}", ids(MAX_LIST_VALUES, MAX_VALUE_CHARS))).is_ok());
+        assert_eq!(
+            fails_on(&format!("dataset={}", ids(MAX_LIST_VALUES + 1, 2))),
+            "dataset"
+        );
+        let long = rest(&format!("dataset={}", ids(1, MAX_VALUE_CHARS + 1))).unwrap_err();
+        assert!(long.detail.contains(&MAX_VALUE_CHARS.to_string()));
+        assert!(long.detail.len() < 300, "the refusal quotes the value cut short");
+        assert_eq!(
+            fails_on(&format!("toilet={}", vec!["true"; MAX_LIST_VALUES + 1].join(","))),
+            "toilet"
+        );
+        assert_eq!(
+            fails_on(&format!(
+                "watertype={}",
+                vec!["lake"; MAX_LIST_VALUES + 1].join(",")
+            )),
+            "watertype"
+        );
+        assert!(rest(&format!("q={}", "å".repeat(MAX_Q_CHARS))).is_ok());
+        assert_eq!(fails_on(&format!("q={}", "å".repeat(MAX_Q_CHARS + 1))), "q");
+        // An unknown name, or a bad value, is quoted cut short.
+        let e = rest(&format!("{}=1", "x".repeat(100_000))).unwrap_err();
+        assert!(e.detail.len() < 1_000 && e.parameter_name().unwrap().chars().count() <= SHOWN_CHARS + 1);
+        let e = rest(&format!("bbox={}", "1".repeat(100_000))).unwrap_err();
+        assert!(e.detail.len() < 1_000, "{}", e.detail.len());
     }
 
     #[test]

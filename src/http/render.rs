@@ -71,7 +71,8 @@ pub fn choose(
             ApiError::parameter(
                 param,
                 format!(
-                    "`{param}={name}` is not offered here; use one of: {}.",
+                    "`{param}={}` is not offered here; use one of: {}.",
+                    crate::http::params::shown(name),
                     names.join(", ")
                 ),
             )

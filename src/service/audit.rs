@@ -1,6 +1,12 @@
-//! The audit log: every steward write (who, what, when, and how it ended), one JSON line each,
-//! appended to `audit.log` in the data directory and read back by the platform administrator.
-//! It names tokens by id and name, never by the token itself.
+//! The audit log: every write of a steward with a valid token (who, what, when, and how it
+//! ended, refused or not), one JSON line each, appended to `audit.log` in the data directory
+//! and read back by the platform administrator. It names tokens by id and name, never by the
+//! token itself.
+//!
+//! Bounded: a request without a valid token is not written here (anyone could send those; the
+//! server's log has one short line for each), every field an entry takes from a request is cut
+//! at [`MAX_FIELD_CHARS`] characters (JSON escapes the rest), and only a write that changed
+//! something is synced to disk before it is answered; a refusal is appended unsynced.
 
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Write};
@@ -32,6 +38,35 @@ pub struct AuditEntry {
     pub detail: Option<String>,
 }
 
+/// The most characters an entry keeps of a field that comes from a request (a dataset id, a
+/// detail); longer ones are cut, with `…`.
+pub const MAX_FIELD_CHARS: usize = 200;
+
+/// `s` cut after `max` characters, with `…`.
+pub fn clip(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_owned(),
+    }
+}
+
+impl AuditEntry {
+    /// The entry with every field cut to [`MAX_FIELD_CHARS`].
+    fn bounded(&self) -> AuditEntry {
+        let cut = |s: &Option<String>| s.as_deref().map(|s| clip(s, MAX_FIELD_CHARS));
+        AuditEntry {
+            at: self.at.clone(),
+            token_id: cut(&self.token_id),
+            token_name: cut(&self.token_name),
+            scope: cut(&self.scope),
+            action: clip(&self.action, MAX_FIELD_CHARS),
+            dataset: cut(&self.dataset),
+            result: clip(&self.result, MAX_FIELD_CHARS),
+            detail: cut(&self.detail),
+        }
+    }
+}
+
 /// The append-only log file.
 pub struct AuditLog {
     path: PathBuf,
@@ -48,13 +83,15 @@ impl AuditLog {
         }
     }
 
-    /// Appends an entry, durably.
+    /// Appends an entry, its fields cut to [`MAX_FIELD_CHARS`]; durably (synced) when its
+    /// result is `ok`.
     pub fn record(&self, entry: &AuditEntry) -> std::io::Result<()> {
+        let entry = entry.bounded();
         let _guard = self
             .writer
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut line = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
+        let mut line = serde_json::to_vec(&entry).map_err(std::io::Error::other)?;
         line.push(b'\n');
         let mut options = std::fs::OpenOptions::new();
         options.create(true).append(true);
@@ -62,7 +99,10 @@ impl AuditLog {
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(&self.path)?;
         file.write_all(&line)?;
-        file.sync_data()
+        if entry.result == "ok" {
+            file.sync_data()?;
+        }
+        Ok(())
     }
 
     /// Entries newest first: `limit` of them, after skipping `offset`.
@@ -116,5 +156,29 @@ mod tests {
         assert_eq!(total, 3);
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[0].detail.as_deref(), Some("version 1"));
+    }
+
+    #[test]
+    fn fields_from_requests_are_cut_and_escaped() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::in_dir(dir.path());
+        log.record(&AuditEntry {
+            at: "2026-11-21T10:00:00Z".into(),
+            token_id: Some("0a1b2c3d".into()),
+            token_name: Some("GIS".into()),
+            scope: Some("org 1401".into()),
+            action: "publish".into(),
+            dataset: Some(format!("x\n{{\"forged\":1}}{}", "é".repeat(100_000))),
+            result: "forbidden".into(),
+            detail: Some("d".repeat(100_000)),
+        })
+        .unwrap();
+        let text = std::fs::read_to_string(dir.path().join("audit.log")).unwrap();
+        assert_eq!(text.lines().count(), 1, "one line, whatever the id holds");
+        assert!(text.len() < 2_000, "{} bytes", text.len());
+        let (entries, _) = log.read(0, 1).unwrap();
+        let dataset = entries[0].dataset.as_deref().unwrap();
+        assert!(dataset.starts_with("x\n{") && dataset.ends_with('…'));
+        assert_eq!(dataset.chars().count(), MAX_FIELD_CHARS + 1);
     }
 }

@@ -2,22 +2,45 @@
 //! `Prefer: respond-async`), and what became of it.
 //!
 //! Owns the job table: each job's id (128 random bits), the organisation that may read it,
-//! its state (queued, running, succeeded, failed) and, once finished, its result as the HTTP
-//! status and JSON body the request would have answered. The work itself is a closure run on a
-//! thread of its own; publishes still run one at a time under the platform's publishing lock.
+//! its state (queued, with its place in the queue; running; succeeded; failed) and, once
+//! finished, its result as the HTTP status and JSON body the request would have answered.
+//!
+//! Owns the pool that runs them too: [`JobLimits::workers`] threads (started with the first
+//! job) take jobs from one queue of at most [`JobLimits::queue`] waiting jobs, in order; a job
+//! sent to a full queue is refused ([`SpawnError::QueueFull`]), never queued without bound. A
+//! job that panics ends `failed` with a 500 problem, and its worker goes on with the next.
+//! Publishes still run one at a time under the platform's publishing lock.
 //! Jobs live in memory: the table holds the last [`KEEP`] jobs for [`KEEP_FOR`], and is empty
 //! after a restart (a publish that a restart interrupted left the version before it in place).
 
 use crate::auth::Principal;
 use serde::Serialize;
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// How many jobs the table keeps.
 pub const KEEP: usize = 1_000;
 /// How long a finished job stays readable.
 pub const KEEP_FOR: Duration = Duration::from_secs(24 * 3_600);
+
+/// The pool's bounds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JobLimits {
+    /// Jobs running at once (worker threads).
+    pub workers: usize,
+    /// Jobs waiting for a worker; one more is refused.
+    pub queue: usize,
+}
+
+impl Default for JobLimits {
+    fn default() -> Self {
+        Self {
+            workers: 2,
+            queue: 16,
+        }
+    }
+}
 
 /// Where a job is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -44,6 +67,10 @@ pub struct JobResult {
 pub struct JobView {
     pub id: String,
     pub status: JobStatus,
+    /// While `queued`: its place in the queue (1: it runs next, once a worker is free).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = 1)]
+    pub queue_position: Option<usize>,
     /// What the job does (`publish`, `dry_run`).
     pub action: String,
     pub dataset: String,
@@ -69,12 +96,58 @@ impl Job {
     fn update(&self, change: impl FnOnce(&mut JobView)) {
         change(&mut self.view.lock().unwrap_or_else(PoisonError::into_inner));
     }
+
+    fn id(&self) -> String {
+        self.view
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .id
+            .clone()
+    }
 }
 
-/// The table of jobs.
+type Work = Box<dyn FnOnce() -> JobResult + Send>;
+
+/// The queue the workers take from.
 #[derive(Default)]
+struct Queue {
+    waiting: VecDeque<(Arc<Job>, Work)>,
+    /// Workers started so far.
+    workers: usize,
+    /// Workers running a job.
+    busy: usize,
+    /// Set when the table is dropped: the workers end.
+    closed: bool,
+}
+
+#[derive(Default)]
+struct Pool {
+    queue: Mutex<Queue>,
+    ready: Condvar,
+}
+
+/// The table of jobs, and the pool that runs them.
 pub struct Jobs {
     table: Mutex<VecDeque<Arc<Job>>>,
+    pool: Arc<Pool>,
+    limits: JobLimits,
+}
+
+impl Default for Jobs {
+    fn default() -> Self {
+        Self::new(JobLimits::default())
+    }
+}
+
+impl Drop for Jobs {
+    fn drop(&mut self) {
+        self.pool
+            .queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .closed = true;
+        self.pool.ready.notify_all();
+    }
 }
 
 /// Why a job cannot be shown.
@@ -85,10 +158,50 @@ pub enum JobError {
     Forbidden,
 }
 
+/// Why a job was not started.
+#[derive(Debug, thiserror::Error)]
+pub enum SpawnError {
+    /// The queue holds [`JobLimits::queue`] waiting jobs already.
+    #[error("{waiting} jobs are waiting already, the most the queue holds")]
+    QueueFull { waiting: usize },
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
 impl Jobs {
-    /// Starts `work` on a thread of its own and returns the job as it stands (queued).
+    /// An empty table whose jobs run within `limits`.
+    pub fn new(limits: JobLimits) -> Self {
+        Self {
+            table: Mutex::new(VecDeque::new()),
+            pool: Arc::default(),
+            limits: JobLimits {
+                workers: limits.workers.max(1),
+                queue: limits.queue,
+            },
+        }
+    }
+
+    /// The pool's bounds.
+    pub fn limits(&self) -> JobLimits {
+        self.limits
+    }
+
+    /// Whether a job sent now would be refused (the queue is full).
+    pub fn is_full(&self) -> bool {
+        let queue = self.pool.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        self.full(&queue)
+    }
+
+    /// Every worker is busy (or about to be, with the jobs waiting) and [`JobLimits::queue`]
+    /// jobs wait besides.
+    fn full(&self, queue: &Queue) -> bool {
+        let idle = self.limits.workers.saturating_sub(queue.busy);
+        queue.waiting.len() >= self.limits.queue + idle
+    }
+
+    /// Queues `work` for the pool and returns the job as it stands (queued, with its place).
     /// `publisher` is the organisation whose dataset the job changes: its tokens (and
-    /// administrators) may read the job.
+    /// administrators) may read the job. Refused when the queue is full.
     pub fn spawn(
         &self,
         principal: &Principal,
@@ -96,10 +209,11 @@ impl Jobs {
         action: &str,
         dataset: &str,
         work: impl FnOnce() -> JobResult + Send + 'static,
-    ) -> std::io::Result<JobView> {
-        let view = JobView {
+    ) -> Result<JobView, SpawnError> {
+        let mut view = JobView {
             id: crate::text::random_hex(16)?,
             status: JobStatus::Queued,
+            queue_position: None,
             action: action.to_owned(),
             dataset: dataset.to_owned(),
             started_by: principal.token_name.clone(),
@@ -114,44 +228,109 @@ impl Jobs {
             finished_at: Mutex::new(None),
         });
         {
+            let mut queue = self.pool.queue.lock().unwrap_or_else(PoisonError::into_inner);
+            if self.full(&queue) {
+                return Err(SpawnError::QueueFull {
+                    waiting: queue.waiting.len(),
+                });
+            }
+            if queue.workers < self.limits.workers {
+                let pool = Arc::clone(&self.pool);
+                std::thread::Builder::new()
+                    .name(format!("job-worker-{}", queue.workers + 1))
+                    .spawn(move || work_on(&pool))?;
+                queue.workers += 1;
+            }
+            queue.waiting.push_back((job.clone(), Box::new(work)));
+            view.queue_position = Some(queue.waiting.len());
+        }
+        {
             let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
             prune(&mut table, Instant::now());
-            table.push_back(job.clone());
+            table.push_back(job);
         }
-        std::thread::Builder::new()
-            .name(format!("job-{}", &view.id[..8]))
-            .spawn(move || {
-                job.update(|v| {
-                    v.status = JobStatus::Running;
-                    v.started = Some(super::time::now_rfc3339());
-                });
-                let result = work();
-                job.update(|v| {
-                    v.status = if result.status < 400 {
-                        JobStatus::Succeeded
-                    } else {
-                        JobStatus::Failed
-                    };
-                    v.finished = Some(super::time::now_rfc3339());
-                    v.result = Some(result);
-                });
-                *job.finished_at.lock().unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
-            })?;
+        self.pool.ready.notify_one();
         Ok(view)
     }
 
     /// A job, for a token that may read it: one of the organisation whose dataset it
     /// changes, or an administrator's.
     pub fn get(&self, principal: &Principal, id: &str) -> Result<JobView, JobError> {
-        let table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
-        let job = table
-            .iter()
-            .find(|j| j.view.lock().unwrap_or_else(PoisonError::into_inner).id == id)
-            .ok_or(JobError::NotFound)?;
+        let job = {
+            let table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
+            table
+                .iter()
+                .find(|j| j.id() == id)
+                .cloned()
+                .ok_or(JobError::NotFound)?
+        };
         if !principal.scope.may_write(&job.publisher) {
             return Err(JobError::Forbidden);
         }
-        Ok(job.view.lock().unwrap_or_else(PoisonError::into_inner).clone())
+        let mut view = job.view.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        if view.status == JobStatus::Queued {
+            let queue = self.pool.queue.lock().unwrap_or_else(PoisonError::into_inner);
+            view.queue_position = queue
+                .waiting
+                .iter()
+                .position(|(j, _)| Arc::ptr_eq(j, &job))
+                .map(|at| at + 1);
+        }
+        Ok(view)
+    }
+}
+
+/// A worker: takes the next job, runs it, records what became of it; until the table is gone.
+fn work_on(pool: &Pool) {
+    loop {
+        let (job, work) = {
+            let mut queue = pool.queue.lock().unwrap_or_else(PoisonError::into_inner);
+            loop {
+                if queue.closed {
+                    return;
+                }
+                if let Some(next) = queue.waiting.pop_front() {
+                    queue.busy += 1;
+                    // Marked running before the queue is let go, so no reader sees it in
+                    // neither state.
+                    next.0.update(|v| {
+                        v.status = JobStatus::Running;
+                        v.queue_position = None;
+                        v.started = Some(super::time::now_rfc3339());
+                    });
+                    break next;
+                }
+                queue = pool.ready.wait(queue).unwrap_or_else(PoisonError::into_inner);
+            }
+        };
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(job = %job.id(), panic = %what, "a job stopped on an unexpected error");
+            let problem = crate::error::ApiError::new(
+                crate::error::Code::Internal,
+                "The job stopped on an unexpected error and did not finish; nothing it would have changed was changed. It has been logged; please try again later.",
+            )
+            .problem();
+            JobResult {
+                status: problem.status,
+                body: serde_json::to_value(problem).unwrap_or_default(),
+            }
+        });
+        job.update(|v| {
+            v.status = if result.status < 400 {
+                JobStatus::Succeeded
+            } else {
+                JobStatus::Failed
+            };
+            v.finished = Some(super::time::now_rfc3339());
+            v.result = Some(result);
+        });
+        *job.finished_at.lock().unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
+        pool.queue.lock().unwrap_or_else(PoisonError::into_inner).busy -= 1;
     }
 }
 
@@ -220,6 +399,64 @@ mod tests {
         assert!(done.finished.is_some());
         let admin = principal(Scope::Admin);
         assert_eq!(jobs.get(&admin, &job.id).unwrap().status, JobStatus::Succeeded);
+    }
+
+    #[test]
+    fn jobs_wait_their_turn_in_a_bounded_queue_and_a_panic_fails_its_job() {
+        let jobs = Jobs::new(JobLimits { workers: 1, queue: 2 });
+        let owner = principal(Scope::Organisation("1401".into()));
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let rx = Arc::new(Mutex::new(rx));
+        let blocked = |rx: Arc<Mutex<std::sync::mpsc::Receiver<()>>>| {
+            move || {
+                rx.lock().unwrap().recv().ok();
+                JobResult {
+                    status: 200,
+                    body: serde_json::json!({}),
+                }
+            }
+        };
+        let first = jobs
+            .spawn(&owner, "1401", "dry_run", "a", blocked(rx.clone()))
+            .unwrap();
+        // The worker takes it: running, no place in the queue.
+        for _ in 0..500 {
+            if jobs.get(&owner, &first.id).unwrap().status == JobStatus::Running {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let running = jobs.get(&owner, &first.id).unwrap();
+        assert_eq!(
+            (running.status, running.queue_position),
+            (JobStatus::Running, None)
+        );
+        let second = jobs
+            .spawn(&owner, "1401", "dry_run", "b", || panic!("boom"))
+            .unwrap();
+        let third = jobs
+            .spawn(&owner, "1401", "dry_run", "c", blocked(rx.clone()))
+            .unwrap();
+        assert_eq!((second.queue_position, third.queue_position), (Some(1), Some(2)));
+        assert_eq!(jobs.get(&owner, &third.id).unwrap().queue_position, Some(2));
+        assert!(jobs.is_full());
+        let refused = jobs.spawn(&owner, "1401", "dry_run", "d", blocked(rx.clone()));
+        assert!(
+            matches!(refused, Err(SpawnError::QueueFull { waiting: 2 })),
+            "{refused:?}"
+        );
+        tx.send(()).unwrap();
+        // The panic ends its job failed with a problem, and the worker goes on.
+        let failed = wait(&jobs, &owner, &second.id);
+        assert_eq!(failed.status, JobStatus::Failed);
+        let result = failed.result.unwrap();
+        assert_eq!(
+            (result.status, result.body["code"].as_str()),
+            (500, Some("internal"))
+        );
+        tx.send(()).unwrap();
+        assert_eq!(wait(&jobs, &owner, &third.id).status, JobStatus::Succeeded);
+        assert!(!jobs.is_full());
     }
 
     #[test]

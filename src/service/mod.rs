@@ -12,6 +12,7 @@ mod read_model;
 pub mod replica;
 pub mod search;
 pub mod sessions;
+pub mod slots;
 pub mod sparql;
 pub mod spool;
 pub mod steward;
@@ -71,6 +72,12 @@ pub enum ServiceError {
     DraftNotFound(String),
     #[error("this server is a read-only replica")]
     ReadOnly,
+    /// A bound of the platform is reached for everyone (a queue, a pool): 503.
+    #[error("{message}")]
+    Busy { message: String, retry_after: u64 },
+    /// A bound of one organisation or client is reached: 429.
+    #[error("{message}")]
+    TooMany { message: String, retry_after: u64 },
 }
 
 /// What describes a resource, for rendering as RDF or as rows of a page.
@@ -194,6 +201,12 @@ impl From<ServiceError> for ApiError {
                 "The checked file is gone: it was published already, replaced by a newer check, or kept longer than an hour. Check the file again.",
             ),
             ServiceError::ReadOnly => read_only_problem(),
+            ServiceError::Busy { message, retry_after } => {
+                ApiError::new(Code::ServiceUnavailable, message).with_retry_after(retry_after)
+            }
+            ServiceError::TooMany { message, retry_after } => {
+                ApiError::new(Code::RateLimited, message).with_retry_after(retry_after)
+            }
             ServiceError::TokenFile(e) => ApiError::internal(&e),
             ServiceError::Store(e) => store_problem(&e),
             ServiceError::Io(e) => ApiError::internal(&e),
@@ -286,6 +299,10 @@ pub struct Platform {
     /// Where large uploads are spooled while they are checked and published.
     upload_dir: Option<std::path::PathBuf>,
     jobs: jobs::Jobs,
+    /// Dump and download streams running, within their bounds (shared across a replica's swaps).
+    streams: Arc<slots::Streams>,
+    /// The reverse proxies trusted to name the client (none by default).
+    proxies: rate_limit::Proxies,
     /// Stewards signed in from a browser, and the files they checked there.
     sessions: sessions::Sessions,
     /// On a replica: the checkpoint served (see [`replica`]).
@@ -429,6 +446,8 @@ impl Platform {
             tokens: None,
             upload_dir: None,
             jobs: jobs::Jobs::default(),
+            streams: Arc::new(slots::Streams::new(slots::StreamLimits::default())),
+            proxies: rate_limit::Proxies::default(),
             sessions: sessions::Sessions::default(),
             audit: None,
             checkpoint_name: None,
@@ -457,6 +476,7 @@ impl Platform {
     pub fn carry_over(&mut self, previous: &Platform) {
         self.rate_limiter = previous.rate_limiter.clone();
         self.sparql_running = previous.sparql_running.clone();
+        self.streams = previous.streams.clone();
     }
 
     /// On a replica, the name of the checkpoint served.
@@ -527,6 +547,36 @@ impl Platform {
     /// Uploads running in the background, and what became of them.
     pub fn jobs(&self) -> &jobs::Jobs {
         &self.jobs
+    }
+
+    /// Sets the bounds of the background jobs' pool (before serving).
+    pub fn set_job_limits(&mut self, limits: jobs::JobLimits) {
+        self.jobs = jobs::Jobs::new(limits);
+    }
+
+    /// Sets the bounds of the checked files waiting to be published (before serving).
+    pub fn set_draft_limits(&mut self, limits: sessions::DraftLimits) {
+        self.sessions.set_draft_limits(limits);
+    }
+
+    /// Sets the bounds of dump and download streams (before serving).
+    pub fn set_stream_limits(&mut self, limits: slots::StreamLimits) {
+        self.streams = Arc::new(slots::Streams::new(limits));
+    }
+
+    /// The dump and download streams: their bounds and how many run.
+    pub fn streams(&self) -> &slots::Streams {
+        &self.streams
+    }
+
+    /// Sets the reverse proxies whose forwarding headers name the client (before serving).
+    pub fn set_proxies(&mut self, proxies: rate_limit::Proxies) {
+        self.proxies = proxies;
+    }
+
+    /// The reverse proxies trusted to name the client.
+    pub fn proxies(&self) -> &rate_limit::Proxies {
+        &self.proxies
     }
 
     /// Stewards' browser sessions and their checked files.

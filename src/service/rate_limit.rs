@@ -1,7 +1,14 @@
 //! Rate limiting: how many requests a client may make per minute. Anonymous clients are
 //! counted by address, token holders by token (and get a larger quota). Fixed windows of one
 //! minute per client, so the `RateLimit` headers can say exactly what is left and when it
-//! resets. Pure: the HTTP layer decides who the client is and writes the headers.
+//! resets. Pure: the HTTP layer writes the headers.
+//!
+//! Owns who the client is, too ([`Proxies::client`]): the connection's peer address, unless
+//! the peer is one of the reverse proxies the operator trusts (`--trusted-proxy`; none by
+//! default), in which case the forwarding header they set (`X-Forwarded-For`, or `Forwarded`
+//! with `--client-ip-header forwarded`) is read from the right, past every trusted proxy, to
+//! the first address no trusted proxy vouches for. A header sent by anyone else is ignored, so
+//! no client picks its own bucket.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -111,9 +118,193 @@ impl RateLimiter {
     }
 }
 
+/// An address or a network (`10.0.0.0/8`, `2001:db8::/32`, `192.0.2.7`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Network {
+    address: IpAddr,
+    prefix: u8,
+}
+
+impl std::str::FromStr for Network {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}` is neither an IP address nor a network such as 10.0.0.0/8");
+        let (address, prefix) = match s.trim().split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s.trim(), None),
+        };
+        let address: IpAddr = address.parse().map_err(|_| bad())?;
+        let max = if address.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(bad)?,
+            None => max,
+        };
+        Ok(Self { address, prefix })
+    }
+}
+
+impl Network {
+    /// Whether `ip` is in the network (an IPv4-mapped IPv6 address counts as its IPv4 one).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = canonical(ip);
+        let bits = |a: IpAddr| -> u128 {
+            match a {
+                IpAddr::V4(v4) => u128::from(u32::from(v4)),
+                IpAddr::V6(v6) => u128::from(v6),
+            }
+        };
+        if ip.is_ipv4() != self.address.is_ipv4() {
+            return false;
+        }
+        let width = if ip.is_ipv4() { 32 } else { 128 };
+        if self.prefix == 0 {
+            return true;
+        }
+        let shift = width - u32::from(self.prefix);
+        bits(ip) >> shift == bits(self.address) >> shift
+    }
+}
+
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// Which forwarding header the trusted proxies set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For: client, proxy1, ...`
+    #[default]
+    XForwardedFor,
+    /// `Forwarded: for=client, for=proxy1` (RFC 7239).
+    Forwarded,
+}
+
+/// The reverse proxies trusted to name the client, and the header they name it in.
+#[derive(Clone, Debug, Default)]
+pub struct Proxies {
+    pub trusted: Vec<Network>,
+    pub header: ForwardedHeader,
+}
+
+/// The most addresses of a forwarding header looked at (from the right).
+const MAX_HOPS: usize = 32;
+
+impl Proxies {
+    fn trusts(&self, ip: IpAddr) -> bool {
+        self.trusted.iter().any(|n| n.contains(ip))
+    }
+
+    /// The header's name, as sent.
+    pub fn header_name(&self) -> &'static str {
+        match self.header {
+            ForwardedHeader::XForwardedFor => "x-forwarded-for",
+            ForwardedHeader::Forwarded => "forwarded",
+        }
+    }
+
+    /// The client of a connection from `peer` that carries `values` of the forwarding header
+    /// (every occurrence, in order). Only a trusted peer's header is read: from its right end,
+    /// each address a trusted proxy added is passed over, and the first other one is the client.
+    /// A value that is not an address (`unknown`, an obfuscated name, garbage) ends the walk at
+    /// the last trusted hop, since nothing left of it can be vouched for.
+    pub fn client<'a>(&self, peer: IpAddr, values: impl Iterator<Item = &'a str>) -> IpAddr {
+        let peer = canonical(peer);
+        if !self.trusts(peer) {
+            return peer;
+        }
+        let hops: Vec<&str> = values.flat_map(|v| v.split(',')).collect();
+        let mut client = peer;
+        for hop in hops.iter().rev().take(MAX_HOPS) {
+            let address = match self.header {
+                ForwardedHeader::XForwardedFor => parse_node(hop.trim()),
+                ForwardedHeader::Forwarded => hop
+                    .split(';')
+                    .filter_map(|pair| pair.split_once('='))
+                    .find(|(k, _)| k.trim().eq_ignore_ascii_case("for"))
+                    .and_then(|(_, v)| parse_node(v.trim().trim_matches('"'))),
+            };
+            let Some(address) = address.map(canonical) else {
+                return client;
+            };
+            client = address;
+            if !self.trusts(address) {
+                return address;
+            }
+        }
+        client
+    }
+}
+
+/// An address as forwarding headers write it: bare, `[v6]`, `v4:port` or `[v6]:port`.
+fn parse_node(s: &str) -> Option<IpAddr> {
+    if let Ok(ip) = s.parse() {
+        return Some(ip);
+    }
+    if let Some(rest) = s.strip_prefix('[') {
+        return rest.split_once(']')?.0.parse().ok();
+    }
+    s.parse::<std::net::SocketAddr>().ok().map(|a| a.ip())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_trusted_proxies_name_the_client() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let none = Proxies::default();
+        // No trusted proxy: the header is ignored, whoever sends it.
+        assert_eq!(
+            none.client(ip("203.0.113.9"), ["198.51.100.1"].into_iter()),
+            ip("203.0.113.9")
+        );
+        let proxies = Proxies {
+            trusted: vec!["10.0.0.0/8".parse().unwrap(), "2001:db8::1".parse().unwrap()],
+            header: ForwardedHeader::XForwardedFor,
+        };
+        // An untrusted peer's header is ignored.
+        assert_eq!(
+            proxies.client(ip("203.0.113.9"), ["198.51.100.1"].into_iter()),
+            ip("203.0.113.9")
+        );
+        // A trusted proxy: the rightmost address it did not add itself. A client's own spoofed
+        // entries are left of it and never reached.
+        assert_eq!(
+            proxies.client(ip("10.1.2.3"), ["1.2.3.4, 198.51.100.7", "10.9.9.9"].into_iter()),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            proxies.client(ip("::ffff:10.1.2.3"), ["198.51.100.7:5000"].into_iter()),
+            ip("198.51.100.7")
+        );
+        // Nothing usable: the last trusted hop.
+        assert_eq!(proxies.client(ip("10.1.2.3"), std::iter::empty()), ip("10.1.2.3"));
+        assert_eq!(
+            proxies.client(ip("10.1.2.3"), ["1.2.3.4, garbage, 10.0.0.5"].into_iter()),
+            ip("10.0.0.5")
+        );
+        let forwarded = Proxies {
+            header: ForwardedHeader::Forwarded,
+            ..proxies.clone()
+        };
+        assert_eq!(
+            forwarded.client(
+                ip("2001:db8::1"),
+                [r#"for=1.2.3.4, for="[2001:db8:cafe::17]:4711";proto=https"#].into_iter()
+            ),
+            ip("2001:db8:cafe::17")
+        );
+        for bad in ["10.0.0.0/33", "nope", "1.2.3.4/x", "::/129"] {
+            assert!(bad.parse::<Network>().is_err(), "{bad}");
+        }
+        assert!("0.0.0.0/0".parse::<Network>().unwrap().contains(ip("8.8.8.8")));
+        assert!(!"10.0.0.0/8".parse::<Network>().unwrap().contains(ip("11.0.0.1")));
+    }
 
     #[test]
     fn quotas_count_per_client_and_reset_with_the_window() {

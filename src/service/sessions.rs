@@ -9,8 +9,11 @@
 //!
 //! Owns the drafts too: the file of the last check a session made for a dataset, kept (in
 //! memory, or its temporary file) with its report until the steward publishes it, checks
-//! another file, or [`DRAFT_LIFETIME`] passes (200 drafts at most, the oldest dropped first).
-//! Publishing a draft publishes exactly the bytes that were checked.
+//! another file, or [`DRAFT_LIFETIME`] passes. Drafts are bounded ([`DraftLimits`]): per
+//! organisation, so one organisation's checks never crowd out another's, and in all; a check
+//! past a bound is refused (429 for the organisation's, 503 for the platform's, each with
+//! `Retry-After` until the oldest draft in the way expires), never made room for by dropping
+//! someone else's draft. Publishing a draft publishes exactly the bytes that were checked.
 
 use super::spool::Received;
 use super::steward::{UploadOptions, UploadOutcome};
@@ -31,8 +34,25 @@ pub const LIFETIME: Duration = Duration::from_secs(12 * 3_600);
 pub const DRAFT_LIFETIME: Duration = Duration::from_secs(3_600);
 /// At most this many sessions are kept; the least recently used go first.
 const MAX_SESSIONS: usize = 10_000;
-/// At most this many checked files wait to be published; the oldest go first.
-const MAX_DRAFTS: usize = 200;
+
+/// How many checked files may wait to be published.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DraftLimits {
+    /// Per organisation (the checking token's: a municipality, a regional body, or the
+    /// platform's administration).
+    pub per_organisation: usize,
+    /// On the whole platform.
+    pub total: usize,
+}
+
+impl Default for DraftLimits {
+    fn default() -> Self {
+        Self {
+            per_organisation: 20,
+            total: 200,
+        }
+    }
+}
 
 /// A session as a request sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,6 +87,8 @@ pub struct Draft {
     /// The checked bytes.
     pub file: Received,
     session: String,
+    /// The organisation of the token that checked it.
+    organisation: String,
     created: Instant,
 }
 
@@ -75,6 +97,7 @@ pub struct Draft {
 pub struct Sessions {
     table: Mutex<HashMap<String, Entry>>,
     drafts: Mutex<Vec<Arc<Draft>>>,
+    draft_limits: DraftLimits,
 }
 
 /// What the table keys a session by: the hash of its cookie id.
@@ -149,18 +172,28 @@ impl Sessions {
             .retain(|d| d.session != k);
     }
 
+    /// Sets the bounds of the drafts (before serving).
+    pub fn set_draft_limits(&mut self, limits: DraftLimits) {
+        self.draft_limits = limits;
+    }
+
     /// Keeps a checked file for the session (by its cookie id) and dataset, replacing the
-    /// session's earlier draft for that dataset. Returns the draft.
+    /// session's earlier draft for that dataset. Returns the draft; refused past a bound of
+    /// [`DraftLimits`].
     pub fn keep_draft(
         &self,
         session_id: &str,
+        organisation: &str,
         dataset: &str,
         file_name: &str,
         report: Report,
         file: Received,
-    ) -> std::io::Result<Arc<Draft>> {
+    ) -> Result<Arc<Draft>, ServiceError> {
         let now = Instant::now();
         let session = key(session_id);
+        let mut drafts = self.drafts.lock().unwrap_or_else(PoisonError::into_inner);
+        drafts.retain(|d| now.duration_since(d.created) < DRAFT_LIFETIME);
+        self.room(&drafts, &session, organisation, dataset, now)?;
         let draft = Arc::new(Draft {
             id: random_hex(16)?,
             dataset: dataset.to_owned(),
@@ -168,18 +201,71 @@ impl Sessions {
             report,
             file,
             session: session.clone(),
+            organisation: organisation.to_owned(),
             created: now,
         });
-        let mut drafts = self.drafts.lock().unwrap_or_else(PoisonError::into_inner);
-        drafts.retain(|d| {
-            now.duration_since(d.created) < DRAFT_LIFETIME && !(d.session == session && d.dataset == dataset)
-        });
-        if drafts.len() >= MAX_DRAFTS {
-            // Oldest first: they were pushed in order.
-            drafts.remove(0);
-        }
+        drafts.retain(|d| !(d.session == session && d.dataset == dataset));
         drafts.push(draft.clone());
         Ok(draft)
+    }
+
+    /// Whether a check by the session (by its cookie id) for the dataset could be kept now:
+    /// asked before the file is checked, so a check that could not be kept costs nothing.
+    pub fn draft_room(
+        &self,
+        session_id: &str,
+        organisation: &str,
+        dataset: &str,
+    ) -> Result<(), ServiceError> {
+        let now = Instant::now();
+        let mut drafts = self.drafts.lock().unwrap_or_else(PoisonError::into_inner);
+        drafts.retain(|d| now.duration_since(d.created) < DRAFT_LIFETIME);
+        self.room(&drafts, &key(session_id), organisation, dataset, now)
+    }
+
+    /// The refusal of one more draft of `organisation`, if a bound is reached. The draft the
+    /// session's check for `dataset` would replace does not count.
+    fn room(
+        &self,
+        drafts: &[Arc<Draft>],
+        session: &str,
+        organisation: &str,
+        dataset: &str,
+        now: Instant,
+    ) -> Result<(), ServiceError> {
+        let replaced = |d: &Draft| d.session == session && d.dataset == dataset;
+        let retry_after = |oldest: Option<&Arc<Draft>>| {
+            oldest.map_or(1, |d| {
+                DRAFT_LIFETIME
+                    .saturating_sub(now.duration_since(d.created))
+                    .as_secs()
+                    .max(1)
+            })
+        };
+        let limits = self.draft_limits;
+        let own: Vec<&Arc<Draft>> = drafts
+            .iter()
+            .filter(|d| d.organisation == organisation && !replaced(d))
+            .collect();
+        if own.len() >= limits.per_organisation {
+            return Err(ServiceError::TooMany {
+                message: format!(
+                    "Your organisation has {n} checked files waiting to be published, the most it may have (--max-drafts-per-org). Publish one, or wait until the oldest expires (an hour after its check). / Organisationen har {n} kontrollerade filer som väntar på publicering, det högsta antalet. Publicera någon av dem, eller vänta tills den äldsta går ut (en timme efter kontrollen).",
+                    n = own.len(),
+                ),
+                retry_after: retry_after(own.first().copied()),
+            });
+        }
+        let kept = drafts.iter().filter(|d| !replaced(d)).count();
+        if kept >= limits.total {
+            return Err(ServiceError::Busy {
+                message: format!(
+                    "{kept} checked files are waiting to be published on this platform, the most it keeps (--max-drafts); try again later. / {kept} kontrollerade filer väntar på publicering, det högsta antal plattformen håller; försök igen senare."
+                ),
+                retry_after: retry_after(drafts.first()),
+            });
+        }
+        Ok(())
     }
 
     /// Takes a session's draft out (to publish it): only the session that checked it, for
@@ -256,6 +342,7 @@ impl super::Platform {
             "dry_run",
             Some(dataset),
             |p| {
+                self.sessions.draft_room(session_id, &p.scope.label(), dataset)?;
                 let options = UploadOptions {
                     dry_run: true,
                     ..UploadOptions::default()
@@ -276,9 +363,14 @@ impl super::Platform {
                     .take(EXCERPT_ROWS)
                     .collect();
                 let excerpt = crate::ingest::excerpt(file.source(), &wanted);
-                let draft = self
-                    .sessions
-                    .keep_draft(session_id, dataset, file_name, report, file)?;
+                let draft = self.sessions.keep_draft(
+                    session_id,
+                    &p.scope.label(),
+                    dataset,
+                    file_name,
+                    report,
+                    file,
+                )?;
                 Ok(CheckedDraft { draft, excerpt })
             },
             |c| Some(format!("{} errors", c.draft.report.error_count)),
@@ -367,28 +459,41 @@ mod tests {
     }
 
     #[test]
-    fn the_oldest_drafts_go_when_too_many_wait() {
-        let sessions = Sessions::default();
+    fn drafts_past_their_organisation_s_bound_or_the_platform_s_are_refused() {
+        let mut sessions = Sessions::default();
+        sessions.set_draft_limits(DraftLimits {
+            per_organisation: 2,
+            total: 3,
+        });
         let a = sessions.create(&steward()).unwrap();
-        let mut ids = Vec::new();
-        for i in 0..=MAX_DRAFTS {
-            let d = sessions
-                .keep_draft(
-                    &a.id,
-                    &format!("d{i}"),
-                    "f.csv",
-                    Report::default(),
-                    Received::Memory(Vec::new()),
-                )
-                .unwrap();
-            ids.push(d.id.clone());
-        }
-        assert_eq!(sessions.drafts.lock().unwrap().len(), MAX_DRAFTS);
+        let keep = |org: &str, dataset: &str| {
+            sessions.keep_draft(
+                &a.id,
+                org,
+                dataset,
+                "f.csv",
+                Report::default(),
+                Received::Memory(Vec::new()),
+            )
+        };
+        keep("org 1401", "d1").unwrap();
+        keep("org 1401", "d2").unwrap();
+        // A new check of a dataset replaces its draft: no more room needed.
+        keep("org 1401", "d2").unwrap();
+        let Err(refused) = keep("org 1401", "d3") else {
+            panic!("a draft past the organisation's bound was kept")
+        };
         assert!(
-            sessions.take_draft(&a.id, "d0", &ids[0]).is_none(),
-            "the oldest went"
+            matches!(&refused, ServiceError::TooMany { message, retry_after } if message.contains("2 checked files") && (1..=3_600).contains(retry_after)),
+            "{refused:?}"
         );
-        assert!(sessions.take_draft(&a.id, "d1", &ids[1]).is_some());
+        assert!(sessions.draft_room(&a.id, "org 1401", "d3").is_err());
+        assert!(sessions.draft_room(&a.id, "org 1401", "d1").is_ok());
+        // Another organisation has room of its own, up to the platform's bound.
+        keep("org 1480", "e1").unwrap();
+        assert!(matches!(keep("org 1480", "e2"), Err(ServiceError::Busy { .. })));
+        // Nothing was dropped to make room.
+        assert_eq!(sessions.drafts.lock().unwrap().len(), 3);
     }
 
     #[test]
@@ -399,6 +504,7 @@ mod tests {
         let draft = sessions
             .keep_draft(
                 &a.id,
+                "org 1401",
                 "harryda-badplatser",
                 "bad.csv",
                 Report::default(),
@@ -414,6 +520,7 @@ mod tests {
         let again = sessions
             .keep_draft(
                 &a.id,
+                "org 1401",
                 "harryda-badplatser",
                 "fixed.csv",
                 Report::default(),

@@ -3,7 +3,8 @@
 //! version list, past versions' data, the change feed and the audit log.
 //!
 //! Every write goes through [`Platform::steward`]: the token is verified, the write runs with
-//! the token's [`Principal`], and the outcome is appended to the audit log, refused or not. A
+//! the token's [`Principal`], and the outcome is appended to the audit log, refused or not (a
+//! request without a valid token only to the server's log, see [`super::audit`]). A
 //! token acts for one organisation (or the platform's administration), and
 //! [`Platform::authorise`] is the one place that decides what it may change.
 
@@ -217,14 +218,17 @@ impl Platform {
             result: outcome,
             detail,
         };
-        if let Some(audit) = &self.audit
+        // Only a valid token's writes are audited; anyone can send a refusal without one, so
+        // those cost one short log line (the id cut and escaped) and nothing on disk.
+        if principal.is_some()
+            && let Some(audit) = &self.audit
             && let Err(e) = audit.record(&entry)
         {
             tracing::error!(error = %e, "the audit log could not be written");
         }
         tracing::info!(
             action,
-            dataset = dataset.unwrap_or(""),
+            dataset = ?super::audit::clip(dataset.unwrap_or(""), super::audit::MAX_FIELD_CHARS),
             token = entry.token_id.as_deref().unwrap_or("-"),
             result = %entry.result,
             "steward write"

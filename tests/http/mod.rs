@@ -2,6 +2,7 @@ mod api;
 mod downloads;
 mod errors;
 mod hostile;
+mod limits;
 mod openapi;
 mod process;
 mod replica;

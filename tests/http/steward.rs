@@ -331,7 +331,8 @@ fn every_write_route_refuses_missing_bad_expired_revoked_and_foreign_tokens() {
     assert_eq!(d["item_count"], 3);
     assert_eq!(server.get("/api/v1/datasets/intruder").status, 404);
 
-    // The administrator sees every attempt in the audit log; a steward may not read it.
+    // The administrator sees every attempt with a valid token in the audit log; a steward may
+    // not read it.
     server
         .send("GET", "/api/v1/audit", &[("Authorization", &bearer(&owner))], b"")
         .assert_problem(403, "forbidden");
@@ -344,13 +345,20 @@ fn every_write_route_refuses_missing_bad_expired_revoked_and_foreign_tokens() {
     );
     assert_eq!(audit.status, 200, "{}", audit.body);
     let entries = audit.json()["entries"].as_array().unwrap().clone();
-    assert!(entries.len() >= routes.len() * 6, "{} entries", entries.len());
+    assert!(entries.len() >= routes.len(), "{} entries", entries.len());
     assert!(
         entries
             .iter()
             .any(|e| e["result"] == "forbidden" && e["token_name"] == "foreign")
     );
-    assert!(entries.iter().any(|e| e["result"] == "invalid_token"));
+    // Anyone can send a request without a valid token: those are not audited (the server's
+    // log has a short line for each), so they cannot fill the disk.
+    assert!(
+        entries.iter().all(|e| e["token_id"].is_string()
+            && e["result"] != "invalid_token"
+            && e["result"] != "unauthorized"),
+        "{entries:?}"
+    );
     assert!(
         entries
             .iter()

@@ -4,7 +4,7 @@
 //! without the session's secret or from another site, another organisation's dataset, a
 //! revoked token's session.
 
-use crate::common::{Response, TestServer, start};
+use crate::common::{Response, TestServer, start, start_with};
 
 const HARRYDA: &str = "/steward/datasets/harryda-badplatser";
 
@@ -430,4 +430,52 @@ fn the_valid_rows_of_a_file_with_errors_can_be_published_on_request() {
     let newest = v.iter().find(|v| v["number"] == 2).unwrap();
     assert_eq!(newest["item_count"], 2);
     assert_eq!(newest["skipped_row_count"], 1);
+}
+
+/// Checked files wait as drafts, bounded per organisation: one more is refused (429) without
+/// dropping anyone's draft; a new check of the same dataset by the same session replaces its
+/// draft, and another organisation has room of its own.
+#[test]
+fn drafts_are_bounded_per_organisation() {
+    use datahamn::service::sessions::DraftLimits;
+    let server = start_with(|p| {
+        p.set_draft_limits(DraftLimits {
+            per_organisation: 1,
+            total: 10,
+        })
+    });
+    let token = server.token(Some("1401"), "Anna, GIS");
+    let mut first = Browser::new(&server);
+    let mut second = Browser::new(&server);
+    assert_eq!(first.sign_in(&token).status, 303);
+    assert_eq!(second.sign_in(&token).status, 303);
+    let check = format!("{HARRYDA}/check");
+    let csrf = first.csrf(HARRYDA);
+    assert_eq!(first.post_file(&check, &csrf, "a.csv", &csv("57.6")).status, 200);
+    let again = first.post_file(&check, &csrf, "b.csv", &csv("57.6"));
+    assert_eq!(again.status, 200, "a new check replaces the session's draft");
+    let csrf2 = second.csrf(HARRYDA);
+    let refused = second.post_file(&check, &csrf2, "c.csv", &csv("57.6"));
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert!(refused.body.contains("--max-drafts-per-org"), "{}", refused.body);
+    // The first session's draft is still there to publish.
+    let draft = field_value(&again.body, "draft").unwrap();
+    let published = first.post_form(
+        &format!("{HARRYDA}/publish"),
+        &[("csrf", csrf.as_str()), ("draft", draft.as_str())],
+    );
+    assert!(published.status < 400, "{}", published.body);
+    // Published, the draft is gone: the second session has room now.
+    assert_eq!(
+        second.post_file(&check, &csrf2, "c.csv", &csv("57.6")).status,
+        200
+    );
+    // Another organisation's checks never counted against 1401's.
+    let other = server.token(Some("1480"), "Göteborg");
+    let mut third = Browser::new(&server);
+    assert_eq!(third.sign_in(&other).status, 303);
+    let path = "/steward/datasets/goteborg-badhus";
+    let csrf3 = third.csrf(path);
+    let r = third.post_file(&format!("{path}/check"), &csrf3, "d.csv", &csv("57.6"));
+    assert_eq!(r.status, 200, "{}", r.body);
 }

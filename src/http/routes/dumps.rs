@@ -13,6 +13,12 @@
 //! is kept with the dataset's read model state and sent as `Content-Length`. Their entity tags
 //! come from the store revision ([`crate::http::caching`]): a revalidation with `If-None-Match`
 //! is answered `304` before anything is written.
+//!
+//! Each file is written on a thread of its own holding one of the platform's stream slots
+//! ([`crate::service::slots`]): with every slot taken, a request is refused with 503 and
+//! `Retry-After`. A client that takes no bytes for the stall timeout is dropped (its stream
+//! ends unfinished) and its slot and thread are freed; a stream that ends unfinished for any
+//! reason ends with an error, so the client never takes a cut file for a whole one.
 
 use crate::catalog::{DOWNLOADS, Download, NQUADS_DUMP};
 use crate::error::{ApiError, Code};
@@ -21,6 +27,7 @@ use crate::http::crs::Axes;
 use crate::http::render::{self, Format, Link};
 use crate::mapping::ItemView;
 use crate::profile;
+use crate::service::slots::Slot;
 use crate::service::{DatasetState, Platform, ServiceError};
 use actix_web::body::{BodySize, MessageBody};
 use actix_web::http::{Method, header};
@@ -29,16 +36,23 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use std::io::Write;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TrySendError;
 
 /// Bytes handed to the client at a time.
 const CHUNK: usize = 64 * 1024;
 
-/// A response body fed by a writer on a blocking thread, of a known size or not.
+/// A response body fed by a writer on a blocking thread, of a known size or not. When the
+/// writer ends without having said the file is complete (an error, a stalled client, a panic),
+/// the body ends with an error rather than as if the file were whole.
 struct ChannelBody {
-    rx: mpsc::Receiver<Result<Bytes, std::io::Error>>,
+    rx: mpsc::Receiver<Bytes>,
     size: Option<u64>,
+    complete: Arc<AtomicBool>,
+    ended: bool,
 }
 
 impl MessageBody for ChannelBody {
@@ -49,27 +63,67 @@ impl MessageBody for ChannelBody {
     }
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, Self::Error>>> {
-        self.get_mut().rx.poll_recv(cx)
+        let this = self.get_mut();
+        if this.ended {
+            return Poll::Ready(None);
+        }
+        match this.rx.poll_recv(cx) {
+            Poll::Ready(Some(chunk)) => Poll::Ready(Some(Ok(chunk))),
+            Poll::Ready(None) => {
+                this.ended = true;
+                if this.complete.load(Ordering::Acquire) {
+                    Poll::Ready(None)
+                } else {
+                    Poll::Ready(Some(Err(std::io::Error::other("the file was not written whole"))))
+                }
+            }
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 
 /// The writing end: buffers into chunks and sends them, counting the bytes; fails once the
-/// client is gone.
+/// client is gone, or has taken nothing for `stall` (a client that stops reading).
 struct ChannelWriter {
-    tx: mpsc::Sender<Result<Bytes, std::io::Error>>,
+    tx: mpsc::Sender<Bytes>,
     buf: Vec<u8>,
     written: u64,
+    stall: Duration,
 }
+
+/// The longest pause between two looks at a full channel.
+const STALL_POLL: Duration = Duration::from_millis(50);
 
 impl ChannelWriter {
     fn send(&mut self) -> std::io::Result<()> {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let chunk = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
-        self.tx
-            .blocking_send(Ok(chunk))
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away"))
+        let mut chunk = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
+        let deadline = Instant::now() + self.stall;
+        let mut pause = Duration::from_millis(1);
+        loop {
+            match self.tx.try_send(chunk) {
+                Ok(()) => return Ok(()),
+                Err(TrySendError::Closed(_)) => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::BrokenPipe,
+                        "the client went away",
+                    ));
+                }
+                Err(TrySendError::Full(back)) => {
+                    if Instant::now() >= deadline {
+                        return Err(std::io::Error::new(
+                            std::io::ErrorKind::TimedOut,
+                            format!("the client took nothing for {} s", self.stall.as_secs_f64()),
+                        ));
+                    }
+                    chunk = back;
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(STALL_POLL);
+                }
+            }
+        }
     }
 }
 
@@ -103,11 +157,14 @@ impl Write for Counter {
     }
 }
 
-/// A file of `content_type` named `filename`, written by `write` on a thread of its own and
-/// streamed as it is written; `size`, when known, is its `Content-Length`. `gzip`: the file is
-/// gzip-compressed already (no further content coding). `done` gets the number of bytes once
-/// the whole file was written.
+/// A file of `content_type` named `filename`, written by `write` on a thread of its own (which
+/// holds `slot` until it ends) and streamed as it is written; `size`, when known, is its
+/// `Content-Length`. `gzip`: the file is gzip-compressed already (no further content coding).
+/// `done` gets the number of bytes once the whole file was written.
+#[allow(clippy::too_many_arguments)]
 fn stream(
+    state: &State,
+    slot: Slot,
     content_type: &str,
     filename: &str,
     gzip: bool,
@@ -116,27 +173,37 @@ fn stream(
     done: impl FnOnce(u64) + Send + 'static,
 ) -> Result<HttpResponse, ApiError> {
     let (tx, rx) = mpsc::channel(8);
+    let complete = Arc::new(AtomicBool::new(false));
+    let finished = Arc::clone(&complete);
+    let stall = state.streams().limits().stall_timeout;
     // Errors after the first byte cannot change the status: they end the stream with an error,
     // which the client sees as a broken download (and the log says why).
     std::thread::Builder::new()
         .name("datahamn-dump".into())
         .spawn(move || {
+            let _slot = slot;
             let mut out = ChannelWriter {
-                tx: tx.clone(),
+                tx,
                 buf: Vec::with_capacity(CHUNK),
                 written: 0,
+                stall,
             };
             let result = write(&mut out).and_then(|()| out.flush().map_err(ServiceError::from));
             match result {
-                Ok(()) => done(out.written),
-                Err(e) => {
-                    tracing::warn!(error = %e, "dump not completed");
-                    let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+                Ok(()) => {
+                    finished.store(true, Ordering::Release);
+                    done(out.written);
                 }
+                Err(e) => tracing::warn!(error = %e, "dump not completed"),
             }
         })
         .map_err(|e| ApiError::internal(&e))?;
-    Ok(file_response(content_type, filename, gzip).body(ChannelBody { rx, size }))
+    Ok(file_response(content_type, filename, gzip).body(ChannelBody {
+        rx,
+        size,
+        complete,
+        ended: false,
+    }))
 }
 
 /// The headers of a file.
@@ -155,8 +222,11 @@ fn file_response(content_type: &str, filename: &str, gzip: bool) -> actix_web::H
 /// The dump of everything, gzip-compressed N-Quads.
 fn everything(req: &HttpRequest, state: &State) -> Result<HttpResponse, ApiError> {
     crate::http::params::none(req.query_string(), "A dump takes no parameters.")?;
+    let slot = state.streams().take()?;
     let dump = state.dump(None)?;
     stream(
+        state,
+        slot,
         "application/gzip",
         "datahamn.nq.gz",
         true,
@@ -325,18 +395,35 @@ async fn serve_download(
     let filename = format!("{id}.{}", download.extension);
     let content_type = content_type(download);
     if req.method() == Method::HEAD {
-        // The headers only: the size, written to a counter once.
-        let size = web::block(move || download_size(&platform, &dataset, download))
-            .await
-            .map_err(|e| ApiError::internal(&e))??;
+        // The headers only: the size, written to a counter once (in a slot when not known).
+        let size = match dataset.download_sizes.get(download.extension) {
+            Some(size) => size,
+            None => {
+                let slot = state.streams().take()?;
+                web::block(move || {
+                    let _slot = slot;
+                    download_size(&platform, &dataset, download)
+                })
+                .await
+                .map_err(|e| ApiError::internal(&e))??
+            }
+        };
         let (_tx, rx) = mpsc::channel(1);
         return Ok(
-            file_response(content_type, &filename, download.gzip).body(ChannelBody { rx, size: Some(size) })
+            file_response(content_type, &filename, download.gzip).body(ChannelBody {
+                rx,
+                size: Some(size),
+                complete: Arc::new(AtomicBool::new(true)),
+                ended: false,
+            }),
         );
     }
+    let slot = state.streams().take()?;
     let size = dataset.download_sizes.get(download.extension);
     let sizes = Arc::clone(&dataset.download_sizes);
     stream(
+        state,
+        slot,
         content_type,
         &filename,
         download.gzip,
@@ -361,7 +448,11 @@ async fn serve_download(
     path = "/dumps/all.nq.gz",
     operation_id = "get_dump_all",
     tag = "dumps",
-    responses((status = 200, description = "Gzip-compressed N-Quads", content_type = "application/gzip", body = Vec<u8>))
+    responses(
+        (status = 200, description = "Gzip-compressed N-Quads", content_type = "application/gzip", body = Vec<u8>),
+        (status = 503, description = "Every download slot is taken (`--max-dump-streams`): retry after `Retry-After` seconds", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
 )]
 pub async fn get_all(req: HttpRequest, state: State) -> Result<HttpResponse, ApiError> {
     everything(&req, &state)
@@ -382,6 +473,8 @@ pub async fn get_all(req: HttpRequest, state: State) -> Result<HttpResponse, Api
         (status = 304, description = "Not modified: the `If-None-Match` tag names the current version"),
         (status = 400, description = "A dump takes no parameters", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such dataset", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Every download slot is taken (`--max-dump-streams`): retry after `Retry-After` seconds", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 pub async fn get_dataset(
@@ -429,6 +522,8 @@ pub enum DownloadFormat {
         (status = 304, description = "Not modified: the `If-None-Match` tag names the current version"),
         (status = 400, description = "A download takes no parameters", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such dataset", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Every download slot is taken (`--max-dump-streams`): retry after `Retry-After` seconds", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 pub async fn get_download(

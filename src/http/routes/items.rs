@@ -20,17 +20,18 @@ use std::sync::Arc;
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct ListParams {
-    /// One or more municipality codes (four digits, SCB), comma separated or repeated: `1401,1480`.
+    /// One or more municipality codes (four digits, SCB), comma separated or repeated: `1401,1480`
+    /// (at most 100 values).
     #[param(example = "1401", pattern = r"^\s*\d{3,4}\s*(,\s*\d{3,4}\s*)*$")]
     municipality: Option<String>,
-    /// One or more county (län) codes, two digits: `14` is Västra Götaland.
+    /// One or more county (län) codes, two digits: `14` is Västra Götaland (at most 100 values).
     #[param(example = "14", pattern = r"^\s*\d{1,2}\s*(,\s*\d{1,2}\s*)*$")]
     county: Option<String>,
-    /// One or more dataset ids, comma separated.
+    /// One or more dataset ids, comma separated (at most 100 values of 100 characters each).
     #[param(example = "harryda-badplatser")]
     dataset: Option<String>,
     /// Words that must all occur in the name or description; case and diacritics are ignored
-    /// (`ostra` finds `Östra`).
+    /// (`ostra` finds `Östra`). At most 200 characters.
     #[param(example = "udde", max_length = 200)]
     q: Option<String>,
     /// `minLon,minLat,maxLon,maxLat` in WGS84 decimal degrees.

@@ -103,7 +103,7 @@ fn only_f(req: &HttpRequest) -> Result<(), ApiError> {
     match params::single(&query_pairs(req)?, "f")? {
         Some(v) if v != "json" => Err(ApiError::parameter(
             "f",
-            format!("`f={v}` is not offered here; use `f=json`."),
+            format!("`f={}` is not offered here; use `f=json`.", params::shown(&v)),
         )),
         _ => Ok(()),
     }
@@ -127,7 +127,10 @@ fn geojson_response(
         Some(other) => {
             return Err(ApiError::parameter(
                 "f",
-                format!("`f={other}` is not offered; use `f=json` (GeoJSON)."),
+                format!(
+                    "`f={}` is not offered; use `f=json` (GeoJSON).",
+                    params::shown(other)
+                ),
             ));
         }
     }
@@ -521,7 +524,8 @@ fn feature_params(pairs: &[(String, String)]) -> Result<(Option<String>, OgcCrs)
                     ApiError::parameter(
                         "crs",
                         format!(
-                            "`{value}` is not a CRS offered here. `crs` takes one of: {}.",
+                            "`{}` is not a CRS offered here. `crs` takes one of: {}.",
+                            params::shown(value),
                             OgcCrs::uris().join(", ")
                         ),
                     )
@@ -529,8 +533,9 @@ fn feature_params(pairs: &[(String, String)]) -> Result<(Option<String>, OgcCrs)
                 crs.replace(parsed).is_some()
             }
             other => {
+                let other = params::shown(other);
                 return Err(ApiError::parameter(
-                    other,
+                    &other,
                     format!("`{other}` is not a parameter here; a feature takes `f` and `crs`, each once."),
                 ));
             }

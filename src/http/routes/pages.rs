@@ -76,22 +76,36 @@ impl<'r> PageRequest<'r> {
             .body(pages::layout(self.lang, title, &self.switch_href(), head, main))
     }
 
+    /// A 400 page saying what in the request cannot be answered.
+    pub(super) fn bad_request(&self, what: &str) -> HttpResponse {
+        self.error_page(
+            StatusCode::BAD_REQUEST,
+            self.lang
+                .t("Sökningen går inte att göra", "The search cannot be made"),
+            what,
+        )
+    }
+
     /// A 404 page saying what is not there.
     pub(super) fn not_found(&self, what: &str) -> HttpResponse {
+        self.error_page(
+            StatusCode::NOT_FOUND,
+            self.lang.t("Sidan finns inte", "No such page"),
+            what,
+        )
+    }
+
+    /// An error page: a heading, what went wrong, and the way home.
+    fn error_page(&self, status: StatusCode, heading: &str, what: &str) -> HttpResponse {
         let lang = self.lang;
         let main = format!(
             r#"<h1>{h}</h1><p>{what}</p><p><a href="/{q}">{home}</a></p>"#,
-            h = lang.t("Sidan finns inte", "No such page"),
+            h = escape(heading),
             what = escape(what),
             q = lang.query(),
             home = lang.t("Till alla datamängder", "To every dataset"),
         );
-        self.respond(
-            StatusCode::NOT_FOUND,
-            lang.t("Sidan finns inte", "No such page"),
-            "",
-            &main,
-        )
+        self.respond(status, heading, "", &main)
     }
 }
 
@@ -117,6 +131,13 @@ pub async fn home(req: &HttpRequest, state: &State) -> Result<HttpResponse, ApiE
     let page = PageRequest::new(req);
     let lang = page.lang;
     let q = page.param("q").unwrap_or("").trim();
+    if crate::http::params::check_q(q).is_err() {
+        let max = crate::http::params::MAX_Q_CHARS;
+        return Ok(page.bad_request(&match lang {
+            Lang::Sv => format!("Sökordet (`q`) får vara högst {max} tecken långt."),
+            Lang::En => format!("The search text (`q`) may be at most {max} characters long."),
+        }));
+    }
     let municipality = page.param("municipality").unwrap_or("");
     let kind = page.param("kind").unwrap_or("");
     let model = state.model();

@@ -5,7 +5,7 @@
 use crate::error::{ApiError, Code};
 use crate::http::views::{DatasetView, VersionDetail, VersionList, VersionSummary};
 use crate::http::{State, json, negotiate};
-use crate::service::jobs::{JobError, JobResult, JobView};
+use crate::service::jobs::{JobError, JobResult, JobView, SpawnError};
 use crate::service::spool::{Received, SpoolError};
 use crate::service::steward::{ChangePage, DatasetPatch, NewDataset, UploadOptions, UploadOutcome};
 use crate::service::{AuditEntry, ServiceError};
@@ -436,7 +436,10 @@ fn upload_answer(
 /// with the job's URL in `Location`: `GET` it (with the same organisation's token) until its
 /// `status` is `succeeded` or `failed`; its `result` is then the status and body this request
 /// would have answered. A request that would be refused at once (no token, another
-/// organisation's dataset) is answered at once.
+/// organisation's dataset) is answered at once. Jobs run on a bounded pool
+/// (`--upload-workers`) with a bounded queue (`--upload-queue`): while the job waits, its
+/// `queue_position` says where it is; when the queue is full, the upload is refused at once
+/// with 503 and `Retry-After`, before its file is received.
 #[utoipa::path(
     put,
     path = "/api/v1/datasets/{id}/data",
@@ -460,6 +463,8 @@ fn upload_answer(
         (status = 413, description = "The file is too large", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Neither text/csv nor multipart/form-data", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "The file has errors and was not published; `details` is the report", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`Prefer: respond-async` and the job queue is full: retry after `Retry-After` seconds", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 pub async fn upload_data(
@@ -477,6 +482,11 @@ pub async fn upload_data(
             .await
             .map_err(|e| ApiError::internal(&e))??;
     }
+    // A job the queue cannot take is refused before its file is received.
+    let asynchronous = prefers_async(&req);
+    if asynchronous && state.jobs().is_full() {
+        return Err(queue_full(&state));
+    }
     let file = upload_body(&req, &state, payload).await?;
     let options = UploadOptions {
         dry_run: params.dry_run.unwrap_or(false),
@@ -484,7 +494,7 @@ pub async fn upload_data(
         crs: None,
     };
     let id = id.into_inner();
-    if prefers_async(&req) {
+    if asynchronous {
         let allowed = state
             .authenticate(token.as_deref())
             .and_then(|p| Ok((state.may_upload(&p, &id)?, p)));
@@ -510,7 +520,10 @@ pub async fn upload_data(
                         body: body.unwrap_or_default(),
                     }
                 })
-                .map_err(|e| ApiError::internal(&e))?;
+                .map_err(|e| match e {
+                    SpawnError::QueueFull { .. } => queue_full(&state),
+                    SpawnError::Io(e) => ApiError::internal(&e),
+                })?;
             let mut res = json_status(&req, StatusCode::ACCEPTED, &job)?;
             for (name, value) in [
                 (header::LOCATION.as_str(), format!("/api/v1/jobs/{}", job.id)),
@@ -535,6 +548,22 @@ pub async fn upload_data(
     }
     Ok(res)
 }
+
+/// The refusal of an asynchronous upload when every job worker is busy and the queue is full.
+fn queue_full(state: &State) -> ApiError {
+    let limits = state.jobs().limits();
+    ApiError::new(
+        Code::ServiceUnavailable,
+        format!(
+            "{} uploads are running and {} more are waiting, the most this platform queues (--upload-workers, --upload-queue); retry in a little while, or send the upload without `Prefer: respond-async`.",
+            limits.workers, limits.queue
+        ),
+    )
+    .with_retry_after(QUEUE_RETRY_SECS)
+}
+
+/// The `Retry-After` of a refusal by a full job queue.
+const QUEUE_RETRY_SECS: u64 = 10;
 
 /// A background job (an upload sent with `Prefer: respond-async`).
 ///
@@ -599,6 +628,8 @@ pub async fn get_job(
         (status = 413, description = "The file is too large", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Neither multipart/form-data nor text/csv", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "The file has errors and was not published; `details` is the report", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`Prefer: respond-async` and the job queue is full: retry after `Retry-After` seconds", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 pub async fn upload_data_post(
