@@ -303,6 +303,11 @@ pub struct ServeArgs {
     /// read-only, and swap to each newer one. Copies go into the data directory.
     #[arg(long, env = "DATAHAMN_REPLICA_OF")]
     pub replica_of: Option<PathBuf>,
+    /// Reader of a remote store (`--store remote`) that another datahamn process, the writer,
+    /// publishes to: serve what is published, refuse every write with 405, and never write to
+    /// or repair the engine (only the writer recovers after a crash).
+    #[arg(long, env = "DATAHAMN_READ_ONLY", conflicts_with_all = ["replica_of", "checkpoint_dir"])]
+    pub read_only: bool,
     /// Replica: seconds between looks for a newer checkpoint.
     #[arg(long, env = "DATAHAMN_REPLICA_POLL", default_value_t = 2.0, value_parser = positive_seconds)]
     pub replica_poll: f64,

@@ -447,11 +447,23 @@ fn serve(args: &ServeArgs) -> CliResult {
             "checkpoints are of the embedded store; a remote engine replicates itself",
         ));
     }
+    if args.read_only && args.store.remote().is_none() {
+        return Err(usage(
+            "--read-only is for readers of a remote store (--store remote); readers of the embedded store are replicas (--replica-of)",
+        ));
+    }
     let base_url = args.base_url();
+    // A reader of a remote engine serves like a replica: it refuses writes and never writes to
+    // the engine, nor repairs it.
+    let mode = if args.read_only {
+        Mode::Replica
+    } else {
+        Mode::Serve
+    };
     let mut platform =
-        service::open_data_dir(&args.data_dir, &base_url, Mode::Serve, args.store.remote()).map_err(usage)?;
+        service::open_data_dir(&args.data_dir, &base_url, mode, args.store.remote()).map_err(usage)?;
     serving_settings(args)(&mut platform);
-    if !platform.is_bootstrapped().map_err(|e| usage(e.to_string()))? {
+    if !args.read_only && !platform.is_bootstrapped().map_err(|e| usage(e.to_string()))? {
         if args.datasets_dir.is_dir() {
             tracing::info!(dir = %args.datasets_dir.display(), "first start: publishing the datasets");
             let outcomes = platform
@@ -477,7 +489,7 @@ fn serve(args: &ServeArgs) -> CliResult {
     }
     let listener = TcpListener::bind(args.listen)
         .map_err(|e| usage(format!("cannot listen on {}: {e}", args.listen)))?;
-    tracing::info!(listen = %args.listen, base_url = %base_url, "serving");
+    tracing::info!(listen = %args.listen, base_url = %base_url, read_only = args.read_only, "serving");
     let platform = Arc::new(platform);
     if let Some(dir) = &args.checkpoint_dir {
         service::replica::start_checkpoints(&platform, dir.clone())

@@ -399,7 +399,13 @@ pub fn open_data_dir(
     let store = match remote {
         Some(config) => {
             let url = config.query_url.clone();
-            Store::remote(config).map_err(|e| format!("cannot use the remote store at {url}: {e}"))?
+            let mut store =
+                Store::remote(config).map_err(|e| format!("cannot use the remote store at {url}: {e}"))?;
+            if mode == Mode::Replica {
+                // A reader of an engine another process publishes to: it never writes there.
+                store.set_read_only();
+            }
+            store
         }
         None => Store::open(&store_dir, &dir.join("archive")).map_err(|e| {
             let text = e.to_string();
@@ -452,7 +458,9 @@ impl Platform {
             audit: None,
             checkpoint_name: None,
         };
-        if mode != Mode::Replica {
+        // Only the writer repairs the store: a replica, or a reader of a remote engine that
+        // another process publishes to, may be looking at a publish in progress.
+        if mode != Mode::Replica && !platform.store.is_read_only() {
             platform.recover()?;
         }
         platform.reload()?;
@@ -495,14 +503,45 @@ impl Platform {
     }
 
     /// The publishing lock, which every write holds; a replica refuses to write.
+    ///
+    /// After a write to the store failed, the store is read back first (repaired, the read
+    /// model and the change feed reloaded): the failed write may have been applied all the
+    /// same (a commit whose answer was lost), and numbering the next version or change from
+    /// memory would reuse a number the store already holds.
     fn lock_publishing(&self) -> Result<std::sync::MutexGuard<'_, ()>, ServiceError> {
         if self.is_replica() {
             return Err(ServiceError::ReadOnly);
         }
-        Ok(self
+        let guard = self
             .publishing
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner))
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if self.store.take_write_failure() {
+            tracing::warn!("a write to the store failed earlier; reading back what the store holds");
+            let resynced = self
+                .recover()
+                .and_then(|()| self.reload())
+                .and_then(|()| self.load_feed());
+            if let Err(e) = resynced {
+                self.store.note_write_failure();
+                return Err(e);
+            }
+        }
+        Ok(guard)
+    }
+
+    /// The first version number from `first` on whose graph holds nothing, live or archived:
+    /// a number is never given to a second version, even one whose load left data behind.
+    fn unused_version(&self, dataset: &str, first: u64) -> Result<u64, ServiceError> {
+        let mut number = first;
+        loop {
+            let graph = self.iris.version(dataset, number);
+            if self.store.graph_is_empty(&graph)? && !self.store.is_archived(&graph)? {
+                return Ok(number);
+            }
+            tracing::warn!(graph = %graph, "a version graph holds data without a record; skipping its number");
+            number += 1;
+        }
     }
 
     /// Counts a request: by its token when it sends a valid one, else by its address. `None`
@@ -626,6 +665,9 @@ impl Platform {
     /// `data.csv`) in name order, except datasets the store already has. Used on first start.
     /// Returns what was published and, for datasets that could not be published, why.
     pub fn publish_directory(&self, dir: &Path) -> Result<Vec<DirectoryOutcome>, ServiceError> {
+        if self.is_replica() {
+            return Err(ServiceError::ReadOnly);
+        }
         self.store.load_atomic(catalog::reference_quads(&self.iris))?;
         let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -717,6 +759,7 @@ impl Platform {
             .and_then(|d| d.record.latest())
             .or_else(|| model.deleted_dataset(&meta.id).and_then(DatasetRecord::latest))
             .map_or(1, |v| v.number + 1);
+        let number = self.unused_version(&meta.id, number)?;
         let graph = self.iris.version(&meta.id, number);
         tracing::debug!(elapsed = ?started.elapsed(), "checked");
         let item_count = checked.rows.len() as u64;
@@ -919,6 +962,7 @@ impl Platform {
     /// committed cannot leave any, but an older layout or manual edits might), points every
     /// dataset at its newest version, and finishes moving superseded versions to the archive.
     fn recover(&self) -> Result<(), ServiceError> {
+        self.store.recover()?;
         let records = catalog::read(&self.iris, &self.store.graph_quads(&self.iris.catalog_graph())?);
         for record in &records {
             if let Some(current) = record.current() {

@@ -153,18 +153,17 @@ impl Platform {
         };
         // The published graphs are chosen in the view the query runs in: a publish cannot
         // retire one of them before the query's snapshot is taken.
-        let SparqlRequest { query, scope, .. } = request;
+        // The protocol's graphs replace the query's own `FROM` and `FROM NAMED` (SPARQL 1.1
+        // Protocol, 2.1.4); either way the store confines them to what is published, so an
+        // archived version or an unpublished graph is seen as empty.
+        let SparqlRequest { mut query, scope, .. } = request;
+        if let Some(protocol) = &scope {
+            protocol.replace_dataset(&mut query);
+        }
         let view = self.store().view();
-        let published;
-        let scope = match &scope {
-            Some(scope) => scope,
-            None => {
-                published = self.query_scope();
-                &*published
-            }
-        };
+        let published = self.query_scope();
         let results = view
-            .query_parsed(query, scope, Some(token))
+            .query_parsed(query, &published, Some(token))
             .map_err(|e| match e {
                 _ if watchdog.fired() => timed_out(),
                 QueryError::Syntax(e) => {

@@ -453,7 +453,7 @@ impl Platform {
         let profile = profile::get(&record.meta.profile)
             .ok_or_else(|| ServiceError::Internal(format!("unknown profile {}", record.meta.profile)))?;
         let previous = record.current().map(|v| v.number);
-        let number = record.latest().map_or(1, |v| v.number + 1);
+        let number = self.unused_version(id, record.latest().map_or(1, |v| v.number + 1))?;
         let graph = self.iris.version(id, number);
         let quads: Vec<oxigraph::model::Quad> = self
             .store

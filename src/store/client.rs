@@ -11,6 +11,44 @@ use std::sync::Mutex;
 use std::sync::PoisonError;
 use std::time::Duration;
 
+/// Why a request got no answer, and whether the engine may have received it: only a request
+/// that never left (no connection, a name that does not resolve) is known not to have been
+/// acted on. A timeout or a connection lost after sending may hide an update the engine applied.
+pub(crate) struct SendFailure {
+    pub error: StoreError,
+    pub maybe_delivered: bool,
+}
+
+impl From<SendFailure> for StoreError {
+    fn from(failure: SendFailure) -> Self {
+        failure.error
+    }
+}
+
+impl SendFailure {
+    fn not_sent(error: StoreError) -> Self {
+        Self {
+            error,
+            maybe_delivered: false,
+        }
+    }
+}
+
+/// Whether a failed request may have reached the engine (see [`SendFailure`]).
+fn maybe_delivered(e: &ureq::Error) -> bool {
+    use ureq::Timeout;
+    !matches!(
+        e,
+        ureq::Error::HostNotFound
+            | ureq::Error::ConnectionFailed
+            | ureq::Error::BadUri(_)
+            | ureq::Error::Http(_)
+            | ureq::Error::InvalidProxyUrl
+            | ureq::Error::ConnectProxyFailed(_)
+            | ureq::Error::Timeout(Timeout::Connect | Timeout::Resolve)
+    )
+}
+
 /// A response: its status, content type and body.
 pub(crate) struct Response {
     pub status: u16,
@@ -242,16 +280,17 @@ impl Client {
     }
 
     /// Sends a request, answering an authentication challenge once. Network failures are
-    /// [`StoreError::Unavailable`]; any status is returned to the caller.
+    /// [`StoreError::Unavailable`], saying whether the request may have been delivered; any
+    /// status is returned to the caller.
     pub fn send(
         &self,
         method: &str,
         url: &str,
         headers: &[(&str, &str)],
         body: &[u8],
-    ) -> Result<Response, StoreError> {
+    ) -> Result<Response, SendFailure> {
         for attempt in 0..2 {
-            let authorization = self.authorization(method, url)?;
+            let authorization = self.authorization(method, url).map_err(SendFailure::not_sent)?;
             let mut request = ureq::http::Request::builder().method(method).uri(url);
             for (name, value) in headers {
                 request = request.header(*name, *value);
@@ -259,13 +298,15 @@ impl Client {
             if let Some(value) = &authorization {
                 request = request.header("Authorization", value.as_str());
             }
-            let request = request
-                .body(body.to_vec())
-                .map_err(|e| StoreError::Remote(format!("cannot build a request to {url}: {e}")))?;
-            let response = self
-                .agent
-                .run(request)
-                .map_err(|e| StoreError::Unavailable(format!("{method} {url}: {e}")))?;
+            let request = request.body(body.to_vec()).map_err(|e| {
+                SendFailure::not_sent(StoreError::Remote(format!(
+                    "cannot build a request to {url}: {e}"
+                )))
+            })?;
+            let response = self.agent.run(request).map_err(|e| SendFailure {
+                maybe_delivered: maybe_delivered(&e),
+                error: StoreError::Unavailable(format!("{method} {url}: {e}")),
+            })?;
             let status = response.status().as_u16();
             if status == 401 && attempt == 0 && self.credentials.is_some() {
                 let challenges: Vec<Challenge> = response
@@ -323,9 +364,9 @@ impl Client {
                 body: response.into_body(),
             });
         }
-        Err(StoreError::Remote(format!(
+        Err(SendFailure::not_sent(StoreError::Remote(format!(
             "{method} {url}: the engine refused the credentials"
-        )))
+        ))))
     }
 }
 

@@ -13,11 +13,19 @@
 //! Both keep the same promises, which the contract tests (`tests/store/`) check on each: a load
 //! is seen whole or not at all, readers choose their graphs in a [`View`] that no drop of a graph
 //! can cut through, retired graphs stay readable from the archive, and queries see exactly the
-//! graphs of their scope.
+//! graphs of their scope: a query's own `FROM` and `FROM NAMED` choose among them, and a graph
+//! outside the scope (an archived version, a load in progress, the engine's own graphs) is seen
+//! as empty.
+//!
+//! Writes: a [`Store`] opened for a process that only reads ([`Store::set_read_only`]) refuses
+//! every write, and only the writer repairs the store ([`Store::recover`]). A write that failed
+//! is remembered ([`Store::take_write_failure`]), so that the writer re-reads what the store
+//! holds before it numbers anything again: a failed write may still have been applied.
 
 mod client;
 pub mod embedded;
 pub mod remote;
+mod terms;
 
 pub use client::Credentials;
 pub use oxigraph::sparql::QueryEvaluationError;
@@ -27,6 +35,7 @@ use oxigraph::model::{NamedNode, Quad, Term};
 use oxigraph::sparql::{CancellationToken, QueryResults, SparqlSyntaxError};
 use oxigraph::store::StorageError;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A storage failure: the disk, the database, a corrupt record, or the remote engine.
 #[derive(Debug, thiserror::Error)]
@@ -52,7 +61,8 @@ pub enum QueryError {
     Evaluation(#[from] QueryEvaluationError),
 }
 
-/// The graphs a query sees.
+/// The graphs a query sees: by default, and at most (its `FROM` and `FROM NAMED` choose only
+/// among them).
 #[derive(Clone, Debug, Default)]
 pub struct QueryScope {
     /// The graphs whose union is the default graph.
@@ -61,9 +71,56 @@ pub struct QueryScope {
     pub named_graphs: Vec<NamedNode>,
 }
 
+impl QueryScope {
+    /// Whether a query may name a graph: one of the scope's, default or named.
+    pub fn reaches(&self, graph: &NamedNode) -> bool {
+        self.default_graphs.contains(graph) || self.named_graphs.contains(graph)
+    }
+
+    /// Gives a query this dataset instead of its own `FROM` and `FROM NAMED` (what the SPARQL
+    /// protocol's `default-graph-uri` and `named-graph-uri` do).
+    pub fn replace_dataset(&self, query: &mut spargebra::Query) {
+        *dataset_of(query) = Some(spargebra::algebra::QueryDataset {
+            default: self.default_graphs.clone(),
+            named: Some(self.named_graphs.clone()),
+        });
+    }
+
+    /// Confines a query to the scope: the graphs its `FROM` and `FROM NAMED` name outside the
+    /// scope are left out, so it sees nothing of them; without `FROM NAMED`, it has no named
+    /// graphs. A query that names no graphs is left to run on the scope.
+    fn confine(&self, query: &mut spargebra::Query) {
+        let dataset = dataset_of(query);
+        if let Some(own) = dataset.take() {
+            let reachable: std::collections::HashSet<&NamedNode> =
+                self.default_graphs.iter().chain(&self.named_graphs).collect();
+            let keep = |graphs: Vec<NamedNode>| -> Vec<NamedNode> {
+                graphs.into_iter().filter(|g| reachable.contains(g)).collect()
+            };
+            *dataset = Some(spargebra::algebra::QueryDataset {
+                default: keep(own.default),
+                named: Some(keep(own.named.unwrap_or_default())),
+            });
+        }
+    }
+}
+
+fn dataset_of(query: &mut spargebra::Query) -> &mut Option<spargebra::algebra::QueryDataset> {
+    match query {
+        spargebra::Query::Select { dataset, .. }
+        | spargebra::Query::Construct { dataset, .. }
+        | spargebra::Query::Describe { dataset, .. }
+        | spargebra::Query::Ask { dataset, .. } => dataset,
+    }
+}
+
 /// The RDF store the platform publishes into.
 pub struct Store {
     backend: Backend,
+    /// Refuses every write (a process that only reads).
+    read_only: bool,
+    /// A write failed since [`Store::take_write_failure`] was last asked.
+    write_failed: AtomicBool,
 }
 
 enum Backend {
@@ -74,7 +131,12 @@ enum Backend {
 /// An atomic load in progress: quads streamed in with [`AtomicLoad::add`] become visible all at
 /// once at [`AtomicLoad::commit`]. Dropping it without a commit (or a crash) leaves the store as
 /// it was. Holds the store's writer lock.
-pub enum AtomicLoad<'a> {
+pub struct AtomicLoad<'a> {
+    load: Load<'a>,
+    write_failed: &'a AtomicBool,
+}
+
+enum Load<'a> {
     Embedded(embedded::AtomicLoad<'a>),
     Remote(remote::AtomicLoad<'a>),
 }
@@ -82,19 +144,29 @@ pub enum AtomicLoad<'a> {
 impl AtomicLoad<'_> {
     /// Adds quads (each in a named graph).
     pub fn add(&mut self, quads: impl IntoIterator<Item = Quad>) -> Result<(), StoreError> {
-        match self {
-            AtomicLoad::Embedded(l) => l.add(quads),
-            AtomicLoad::Remote(l) => l.add(quads),
-        }
+        let result = match &mut self.load {
+            Load::Embedded(l) => l.add(quads),
+            Load::Remote(l) => l.add(quads),
+        };
+        noted(self.write_failed, result)
     }
 
     /// Makes everything added visible, atomically.
     pub fn commit(self) -> Result<(), StoreError> {
-        match self {
-            AtomicLoad::Embedded(l) => l.commit(),
-            AtomicLoad::Remote(l) => l.commit(),
-        }
+        let result = match self.load {
+            Load::Embedded(l) => l.commit(),
+            Load::Remote(l) => l.commit(),
+        };
+        noted(self.write_failed, result)
     }
+}
+
+/// Remembers a failed write (see [`Store::take_write_failure`]).
+fn noted<T>(write_failed: &AtomicBool, result: Result<T, StoreError>) -> Result<T, StoreError> {
+    if result.is_err() {
+        write_failed.store(true, Ordering::SeqCst);
+    }
+    result
 }
 
 /// A consistent view for reading: the caller chooses its graphs while holding it, then reads
@@ -127,7 +199,8 @@ impl View<'_> {
     }
 
     /// Parses and runs a read-only SPARQL query over `scope`. The query's own `FROM` and
-    /// `FROM NAMED` clauses win over the scope, as the SPARQL protocol says.
+    /// `FROM NAMED` clauses choose among the scope's graphs; a graph they name outside it is
+    /// seen as empty (see [`QueryScope`]).
     ///
     /// The results borrow nothing from the caller; iterate them off the async runtime.
     pub fn query(
@@ -154,6 +227,8 @@ impl View<'_> {
         scope: &QueryScope,
         cancel: Option<CancellationToken>,
     ) -> Result<QueryResults<'static>, QueryError> {
+        let mut query = query;
+        scope.confine(&mut query);
         match self {
             View::Embedded(v) => v.query_parsed(query, scope, cancel),
             View::Remote(v) => v.query_parsed(query, scope, cancel),
@@ -170,21 +245,85 @@ macro_rules! each {
     };
 }
 
+/// A write: refused on a read-only store, and remembered when it fails.
+macro_rules! writing {
+    ($self:ident, $b:ident => $e:expr) => {{
+        $self.writable()?;
+        noted(&$self.write_failed, each!($self, $b => $e))
+    }};
+}
+
 impl Store {
+    fn with(backend: Backend) -> Self {
+        Self {
+            backend,
+            read_only: false,
+            write_failed: AtomicBool::new(false),
+        }
+    }
+
+    /// Makes this store refuse every write: for a process that only reads a store another
+    /// process (the writer) publishes to, which must never change or repair it.
+    pub fn set_read_only(&mut self) {
+        self.read_only = true;
+    }
+
+    /// Whether this store refuses every write.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    fn writable(&self) -> Result<(), StoreError> {
+        if self.read_only {
+            return Err(StoreError::Remote(
+                "this process only reads the store: it writes nothing to it".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether a write failed since the last call (and forgets it). A failed write may still
+    /// have been applied (a commit whose answer was lost), so the writer reads back what the
+    /// store holds before it numbers anything again.
+    pub fn take_write_failure(&self) -> bool {
+        self.write_failed.swap(false, Ordering::SeqCst)
+    }
+
+    /// Remembers a write failure (see [`Store::take_write_failure`]), for a caller whose repair
+    /// failed in turn.
+    pub fn note_write_failure(&self) {
+        self.write_failed.store(true, Ordering::SeqCst);
+    }
+
+    /// The store's own repairs after a crash, which only the writer runs: on a remote engine,
+    /// the staging graphs of loads that never committed and the markers of commits that did.
+    /// (The platform's repairs of its records are in `service`.)
+    pub fn recover(&self) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Embedded(_) => self.writable(),
+            Backend::Remote(r) => {
+                self.writable()?;
+                noted(&self.write_failed, r.recover())
+            }
+        }
+    }
+
     /// Opens (or creates) the embedded store: the live store in one directory and the archive
     /// in another.
     pub fn open(live: &Path, archive: &Path) -> Result<Self, StoreError> {
-        Ok(Self {
-            backend: Backend::Embedded(embedded::Embedded::open(live, archive)?),
-        })
+        Ok(Self::with(Backend::Embedded(embedded::Embedded::open(
+            live, archive,
+        )?)))
     }
 
     /// Opens a checkpoint of the embedded store (see [`Store::checkpoint`]) read-only: what a
     /// replica serves. Every write fails.
     pub fn open_read_only(live: &Path, archive: &Path) -> Result<Self, StoreError> {
-        Ok(Self {
-            backend: Backend::Embedded(embedded::Embedded::open_read_only(live, archive)?),
-        })
+        let mut store = Self::with(Backend::Embedded(embedded::Embedded::open_read_only(
+            live, archive,
+        )?));
+        store.read_only = true;
+        Ok(store)
     }
 
     /// Writes a consistent copy of the embedded store into `target/store` and `target/archive`,
@@ -201,16 +340,12 @@ impl Store {
 
     /// An embedded store in memory, for tests.
     pub fn in_memory() -> Result<Self, StoreError> {
-        Ok(Self {
-            backend: Backend::Embedded(embedded::Embedded::in_memory()?),
-        })
+        Ok(Self::with(Backend::Embedded(embedded::Embedded::in_memory()?)))
     }
 
     /// Connects to a remote SPARQL engine (see [`remote`]).
     pub fn remote(config: RemoteConfig) -> Result<Self, StoreError> {
-        Ok(Self {
-            backend: Backend::Remote(remote::Remote::open(config)?),
-        })
+        Ok(Self::with(Backend::Remote(remote::Remote::open(config)?)))
     }
 
     /// Which backend this is, for logs and the health check: `embedded` or `remote`.
@@ -288,9 +423,14 @@ impl Store {
 
     /// Starts an atomic load that quads can be streamed into; see [`AtomicLoad`].
     pub fn begin_load(&self) -> Result<AtomicLoad<'_>, StoreError> {
-        Ok(match &self.backend {
-            Backend::Embedded(e) => AtomicLoad::Embedded(e.begin_load()?),
-            Backend::Remote(r) => AtomicLoad::Remote(r.begin_load()),
+        self.writable()?;
+        let load = match &self.backend {
+            Backend::Embedded(e) => Load::Embedded(noted(&self.write_failed, e.begin_load())?),
+            Backend::Remote(r) => Load::Remote(r.begin_load()),
+        };
+        Ok(AtomicLoad {
+            load,
+            write_failed: &self.write_failed,
         })
     }
 
@@ -302,24 +442,24 @@ impl Store {
         remove: &[(NamedNode, NamedNode)],
         inserts: &[Quad],
     ) -> Result<(), StoreError> {
-        each!(self, b => b.replace(graph, remove, inserts))
+        writing!(self, b => b.replace(graph, remove, inserts))
     }
 
     /// In one transaction: removes `remove`, then inserts `insert` (a metadata change).
     pub fn update(&self, remove: &[Quad], insert: &[Quad]) -> Result<(), StoreError> {
-        each!(self, b => b.update(remove, insert))
+        writing!(self, b => b.update(remove, insert))
     }
 
     /// Moves a graph no reader should see any more (a superseded version) to the archive. A
     /// crash in the middle leaves it in both, and calling this again finishes the move.
     pub fn retire(&self, graph: &NamedNode) -> Result<(), StoreError> {
-        each!(self, b => b.retire(graph))
+        writing!(self, b => b.retire(graph))
     }
 
     /// Removes a whole graph. Only for graphs no reader chooses any more (a retired version, an
     /// orphan of an interrupted publish): it first waits for the views that may have chosen it.
     pub fn drop_graph(&self, graph: &NamedNode) -> Result<(), StoreError> {
-        each!(self, b => b.drop_graph(graph))
+        writing!(self, b => b.drop_graph(graph))
     }
 
     /// The names of every published named graph (not the archive's).

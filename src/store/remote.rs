@@ -10,17 +10,34 @@
 //!   holds data (the catalog, the change feed) wait in memory and land in one `INSERT DATA`; a
 //!   large batch of them is first loaded into a staging graph, and the commit is one update that
 //!   adds each staging graph to its target and drops it. An interrupted load leaves only graphs
-//!   no reader asks for (a version without a record, staging graphs); opening the store drops
-//!   staging graphs, and the platform's recovery drops versions without a record.
+//!   no reader asks for (a version without a record, staging graphs); the writer's recovery
+//!   ([`Remote::recover`], and the platform's, which drops versions without a record) removes
+//!   them. Opening the store repairs nothing: another process may be the writer, mid-load.
+//! - **A lost answer to a commit** (a timeout, a connection cut after the request left) does not
+//!   mean the commit failed. The commit's last operation also writes a marker graph
+//!   (`urn:datahamn:commit:…`); when the answer is lost, the marker is looked up and, if absent,
+//!   the same idempotent update is sent again. When neither settles it, the load fails with its
+//!   outcome unknown and nothing is cleaned up: what the engine may have committed stays, for the
+//!   writer's recovery to judge by the records. Only a commit known not to have been applied (the
+//!   engine refused it, or it never left) drops what the load wrote.
 //! - **Readers never see a graph half dropped** by this process: views hold the same read lock
 //!   the embedded store uses, and dropping a graph waits for them.
 //! - **The archive** is a second name per retired graph (`urn:datahamn:archive:` and the graph's
-//!   name), which no query of the platform's endpoint asks for: queries always name their graphs.
-//! - **Queries** are sent with the scope's graphs as `default-graph-uri` and `named-graph-uri`
-//!   (unless the query names its own), as form-encoded POSTs, and their results are parsed back,
-//!   streamed. `SERVICE` is refused here, since the engine might call out to any host.
+//!   name), which no query can reach: see below.
+//! - **Queries** name their graphs in `FROM` and `FROM NAMED`: the scope's, or those the query
+//!   (or the protocol's `default-graph-uri`/`named-graph-uri`) names within the scope, anything
+//!   else being left out (`QueryScope`), so the archive, staging graphs, markers and whatever
+//!   else the engine holds are never in a query's dataset. They are sent as form-encoded POSTs,
+//!   and their results are parsed back, streamed. `SERVICE` is refused, since the engine might
+//!   call out to any host, and so are functions named by IRI other than XSD casts and
+//!   GeoSPARQL's ([`CALLABLE`]): an engine's own (Virtuoso's `bif:` and `sql:`) reach past any
+//!   dataset. The text sent is spargebra's canonical form, with `\u` guarded (see
+//!   [`terms::guard_u_escapes`]).
+//! - **Update text** is built only by [`terms`]: every IRI checked, every literal escaped, so
+//!   no value a caller passes can leave its position.
 
-use super::client::{Client, Credentials, Response};
+use super::client::{Client, Credentials, Response, SendFailure};
+use super::terms::{self, named, quad_data};
 use super::{QueryError, QueryScope, StoreError};
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::{GraphName, NamedNode, Quad, Term, Triple};
@@ -29,7 +46,6 @@ use oxigraph::sparql::{
     CancellationToken, QueryEvaluationError, QueryResults, QuerySolutionIter, QueryTripleIter,
 };
 use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 use std::time::Duration;
 
@@ -53,6 +69,16 @@ pub struct RemoteConfig {
 const ARCHIVE_PREFIX: &str = "urn:datahamn:archive:";
 /// Prefix of staging graphs (see the module docs).
 const STAGING_PREFIX: &str = "urn:datahamn:staging:";
+/// Prefix of commit markers (see [`AtomicLoad::commit`]).
+const COMMIT_PREFIX: &str = "urn:datahamn:commit:";
+/// The marker's predicate.
+const COMMITTED: &str = "urn:datahamn:committed";
+/// How long to wait between looks for a commit's marker while the engine does not answer.
+const SETTLE_WAITS: &[Duration] = &[
+    Duration::from_millis(200),
+    Duration::from_secs(1),
+    Duration::from_secs(3),
+];
 /// Triples per Graph Store Protocol upload.
 const GSP_CHUNK: usize = 50_000;
 /// Triples per `INSERT DATA` request, when there is no Graph Store endpoint. Virtuoso's SPARQL
@@ -82,44 +108,6 @@ fn remote_error(what: &str, response: Response) -> StoreError {
         "{what}: the engine answered {status}: {}",
         response.excerpt()
     ))
-}
-
-/// `<iri>`, `"literal"^^<type>` and so on: the N-Triples form, which SPARQL reads too.
-fn term(t: &Term) -> String {
-    t.to_string()
-}
-
-/// `INSERT DATA`/`DELETE DATA` body: the quads grouped by graph.
-fn quad_data(quads: &[Quad]) -> Result<String, StoreError> {
-    let mut by_graph: Vec<(&GraphName, Vec<&Quad>)> = Vec::new();
-    for q in quads {
-        match by_graph.iter_mut().find(|(g, _)| *g == &q.graph_name) {
-            Some((_, list)) => list.push(q),
-            None => by_graph.push((&q.graph_name, vec![q])),
-        }
-    }
-    let mut out = String::new();
-    for (graph, list) in by_graph {
-        let GraphName::NamedNode(g) = graph else {
-            return Err(StoreError::Remote(
-                "the remote store keeps quads in named graphs only".into(),
-            ));
-        };
-        let _ = writeln!(out, "GRAPH {g} {{");
-        for q in list {
-            let _ = writeln!(out, "{} {} {} .", q.subject, q.predicate, term(&q.object));
-        }
-        out.push_str("}\n");
-    }
-    Ok(out)
-}
-
-fn n_triples(triples: &[Triple]) -> Vec<u8> {
-    let mut out = String::with_capacity(triples.len() * 120);
-    for t in triples {
-        let _ = writeln!(out, "{t} .");
-    }
-    out.into_bytes()
 }
 
 fn form(pairs: &[(&str, &str)]) -> String {
@@ -230,6 +218,51 @@ pub(super) fn calls_service(canonical: &str) -> bool {
     false
 }
 
+/// Namespaces of the functions a query may call on an engine, besides SPARQL 1.1's built-ins:
+/// XSD casts and GeoSPARQL's functions. An engine's own functions (Virtuoso's `bif:` and
+/// `sql:`, which reach its SQL layer and every graph it holds) are refused.
+const CALLABLE: &[&str] = &[
+    "http://www.w3.org/2001/XMLSchema#",
+    "http://www.opengis.net/def/function/geosparql/",
+];
+
+/// The first function a query (in spargebra's canonical form, where a call of a function named
+/// by an IRI is written `<iri>(`) calls outside [`CALLABLE`], if any.
+pub(super) fn engine_function(canonical: &str) -> Option<&str> {
+    let bytes = canonical.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'<' if bytes
+                .get(i + 1)
+                .is_some_and(|b| !b.is_ascii_whitespace() && *b != b'=') =>
+            {
+                let start = i + 1;
+                while i < bytes.len() && bytes[i] != b'>' {
+                    i += 1;
+                }
+                let iri = &canonical[start..i.min(bytes.len())];
+                i += 1;
+                if bytes.get(i) == Some(&b'(') && !CALLABLE.iter().any(|ns| iri.starts_with(ns)) {
+                    return Some(iri);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
 impl Remote {
     /// Connects to the engine: a trivial query must answer.
     pub fn open(config: RemoteConfig) -> Result<Self, StoreError> {
@@ -240,11 +273,20 @@ impl Remote {
             readers: RwLock::new(()),
         };
         remote.ask("ASK { ?s ?p ?o }")?;
-        // Staging graphs of a load that never committed.
-        for graph in remote.graph_names(Some(STAGING_PREFIX))? {
-            remote.run_update(&format!("DROP SILENT GRAPH {graph}"))?;
-        }
         Ok(remote)
+    }
+
+    /// The writer's repairs after a crash: drops the staging graphs of loads that never
+    /// committed and the markers of commits that did (see [`AtomicLoad::commit`]). Only the
+    /// writer calls it: another process's staging graph may belong to a load in progress.
+    pub fn recover(&self) -> Result<(), StoreError> {
+        let _guard = self.writer();
+        for prefix in [STAGING_PREFIX, COMMIT_PREFIX] {
+            for graph in self.graph_names(Some(prefix))? {
+                self.run_update(&format!("DROP SILENT GRAPH {}", named(&graph)?))?;
+            }
+        }
+        Ok(())
     }
 
     fn update_url(&self) -> &str {
@@ -309,6 +351,12 @@ impl Remote {
     }
 
     fn run_update(&self, update: &str) -> Result<(), StoreError> {
+        Ok(self.try_update(update)?)
+    }
+
+    /// Sends an update. A failure says whether the engine may have applied it: a request lost
+    /// on the way back, or a gateway's 502 or 504, may hide an update the engine applied.
+    fn try_update(&self, update: &str) -> Result<(), SendFailure> {
         let response = self.client.send(
             "POST",
             self.update_url(),
@@ -316,7 +364,10 @@ impl Remote {
             form(&[("update", update)]).as_bytes(),
         )?;
         if response.status >= 300 {
-            return Err(remote_error("update", response));
+            return Err(SendFailure {
+                maybe_delivered: matches!(response.status, 502 | 504),
+                error: remote_error("update", response),
+            });
         }
         Ok(())
     }
@@ -334,7 +385,7 @@ impl Remote {
                         "POST",
                         &url,
                         &[("Content-Type", "application/n-triples")],
-                        &n_triples(chunk),
+                        &terms::n_triples(chunk)?,
                     )?;
                     if response.status >= 300 {
                         return Err(remote_error("graph store upload", response));
@@ -355,11 +406,12 @@ impl Remote {
     fn graph_names(&self, prefix: Option<&str>) -> Result<Vec<NamedNode>, StoreError> {
         let filter = prefix
             .map(|p| {
-                format!(
+                Ok::<_, StoreError>(format!(
                     "FILTER(STRSTARTS(STR(?g), {}))",
-                    Term::from(oxigraph::model::Literal::new_simple_literal(p))
-                )
+                    terms::literal(&oxigraph::model::Literal::new_simple_literal(p))?
+                ))
             })
+            .transpose()?
             .unwrap_or_default();
         let rows = self.select(&format!(
             "SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {filter} }}"
@@ -390,7 +442,7 @@ impl Remote {
     }
 
     pub fn graph_is_empty(&self, graph: &NamedNode) -> Result<bool, StoreError> {
-        Ok(!self.ask(&format!("ASK {{ GRAPH {graph} {{ ?s ?p ?o }} }}"))?)
+        Ok(!self.ask(&format!("ASK {{ GRAPH {} {{ ?s ?p ?o }} }}", named(graph)?))?)
     }
 
     /// Opens the reading of a whole graph (its triples, streamed).
@@ -410,7 +462,10 @@ impl Remote {
                 response
             }
             None => self.post_query(
-                &format!("CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}"),
+                &format!(
+                    "CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {} {{ ?s ?p ?o }} }}",
+                    named(graph)?
+                ),
                 accept,
             )?,
         };
@@ -444,6 +499,7 @@ impl Remote {
             last_touched: HashMap::new(),
             adds: 0,
             committed: false,
+            outcome_unknown: false,
         }
     }
 
@@ -459,7 +515,11 @@ impl Remote {
         }
         // One operation, so engines that run each operation of a request on its own (Virtuoso)
         // still switch a pointer at once.
-        let pairs: Vec<String> = remove.iter().map(|(s, p)| format!("({s} {p})")).collect();
+        let pairs = remove
+            .iter()
+            .map(|(s, p)| Ok(format!("({} {})", named(s)?, named(p)?)))
+            .collect::<Result<Vec<String>, StoreError>>()?;
+        let graph = named(graph)?;
         let update = format!(
             "DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }}\nINSERT {{\n{}}}\nWHERE {{ OPTIONAL {{ VALUES (?s ?p) {{ {} }} GRAPH {graph} {{ ?s ?p ?o }} }} }}",
             quad_data(inserts)?,
@@ -485,16 +545,17 @@ impl Remote {
         self.barrier();
         let _guard = self.writer();
         // `ADD` is idempotent: after an interrupted retirement, retiring again finishes it.
+        let archive = named(&archive_name(graph))?;
+        let graph = named(graph)?;
         self.run_update(&format!(
-            "ADD SILENT GRAPH {graph} TO GRAPH {} ;\nDROP SILENT GRAPH {graph}",
-            archive_name(graph)
+            "ADD SILENT GRAPH {graph} TO GRAPH {archive} ;\nDROP SILENT GRAPH {graph}"
         ))
     }
 
     pub fn drop_graph(&self, graph: &NamedNode) -> Result<(), StoreError> {
         self.barrier();
         let _guard = self.writer();
-        self.run_update(&format!("DROP SILENT GRAPH {graph}"))
+        self.run_update(&format!("DROP SILENT GRAPH {}", named(graph)?))
     }
 
     pub fn named_graphs(&self) -> Result<Vec<NamedNode>, StoreError> {
@@ -530,10 +591,14 @@ impl Remote {
             .collect();
         while !todo.is_empty() {
             let batch: Vec<(NamedNode, String)> = todo.drain(..todo.len().min(DESCRIBE_BATCH)).collect();
-            let values: Vec<String> = batch.iter().map(|(s, _)| s.to_string()).collect();
+            let values = batch
+                .iter()
+                .map(|(s, _)| named(s))
+                .collect::<Result<Vec<String>, StoreError>>()?;
             let rows = self.select(&format!(
-                "SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {} }} GRAPH {graph} {{ ?s ?p ?o }} }}",
-                values.join(" ")
+                "SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {} }} GRAPH {} {{ ?s ?p ?o }} }}",
+                values.join(" "),
+                named(graph)?
             ))?;
             let prefixes: HashMap<&NamedNode, &String> = batch.iter().map(|(s, p)| (s, p)).collect();
             for row in rows {
@@ -562,7 +627,10 @@ impl Remote {
     ) -> Result<Vec<Term>, StoreError> {
         Ok(self
             .select(&format!(
-                "SELECT ?o WHERE {{ GRAPH {graph} {{ {subject} {predicate} ?o }} }}"
+                "SELECT ?o WHERE {{ GRAPH {} {{ {} {} ?o }} }}",
+                named(graph)?,
+                named(subject)?,
+                named(predicate)?
             ))?
             .into_iter()
             .filter_map(|r| r.into_iter().next().flatten())
@@ -678,10 +746,18 @@ impl View<'_> {
             _ => chosen.named = Some(vec![nothing]),
         }
         *dataset = Some(chosen);
-        let text = query.to_string();
+        let text = terms::guard_u_escapes(&query.to_string());
         if calls_service(&text) {
             return Err(QueryError::Evaluation(QueryEvaluationError::Unexpected(
                 "SERVICE calls to other endpoints are not allowed".into(),
+            )));
+        }
+        if let Some(function) = engine_function(&text) {
+            return Err(QueryError::Evaluation(QueryEvaluationError::Unexpected(
+                format!(
+                    "the function <{function}> is not available here: besides SPARQL 1.1's own, only XSD casts and GeoSPARQL functions (geof:) are"
+                )
+                .into(),
             )));
         }
         let accept = match query {
@@ -784,6 +860,8 @@ pub struct AtomicLoad<'a> {
     last_touched: HashMap<NamedNode, usize>,
     adds: usize,
     committed: bool,
+    /// The commit was sent and its outcome could not be settled: nothing is dropped.
+    outcome_unknown: bool,
 }
 
 impl AtomicLoad<'_> {
@@ -855,47 +933,126 @@ impl AtomicLoad<'_> {
         if !self.staged.is_empty() {
             self.stage()?;
         }
+        // The marker: a graph of its own, written by the commit's last operation, so that a
+        // commit whose answer is lost can be looked up (see `settle`).
+        let id = crate::text::random_hex(12).map_err(|e| StoreError::Remote(e.to_string()))?;
+        let marker = NamedNode::new_unchecked(format!("{COMMIT_PREFIX}{id}"));
+        let marker_quad = Quad::new(
+            marker.clone(),
+            NamedNode::new_unchecked(COMMITTED),
+            oxigraph::model::Literal::from(true),
+            marker.clone(),
+        );
         // The commit point: one update operation.
         let update = if self.staged.is_empty() {
             (!self.pending.is_empty())
-                .then(|| quad_data(&self.pending).map(|data| format!("INSERT DATA {{\n{data}}}")))
+                .then(|| {
+                    let mut data = self.pending.clone();
+                    data.push(marker_quad.clone());
+                    quad_data(&data).map(|data| format!("INSERT DATA {{\n{data}}}"))
+                })
                 .transpose()?
         } else {
             // Everything pending went to staging above. One request copies each staging graph
             // into its target, the graph the load touched last at the end: one transaction on
             // engines that make a request one (oxigraph), in that order on those that run each
             // operation on its own (Virtuoso, which also cannot take the target graph from a
-            // variable nor copy several graphs in one operation).
+            // variable nor copy several graphs in one operation). The marker comes last.
             let mut order: Vec<&NamedNode> = self.staged.keys().collect();
             order.sort_by_key(|g| self.last_touched.get(*g).copied().unwrap_or(0));
-            let operations: Vec<String> = order
+            let mut operations = order
                 .into_iter()
                 .map(|target| {
-                    format!(
-                        "INSERT {{ GRAPH {target} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {} {{ ?s ?p ?o }} }}",
-                        self.staged[target]
-                    )
+                    Ok(format!(
+                        "INSERT {{ GRAPH {} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {} {{ ?s ?p ?o }} }}",
+                        named(target)?,
+                        named(&self.staged[target])?
+                    ))
                 })
-                .collect();
+                .collect::<Result<Vec<String>, StoreError>>()?;
+            operations.push(format!(
+                "INSERT DATA {{\n{}}}",
+                quad_data(std::slice::from_ref(&marker_quad))?
+            ));
             Some(operations.join(" ;\n"))
         };
         if let Some(update) = update {
-            self.remote.run_update(&update)?;
+            match self.remote.try_update(&update) {
+                Ok(()) => {}
+                Err(failure) if failure.maybe_delivered => {
+                    if !self.settle(&marker, &update, &failure.error) {
+                        // Neither applied for certain nor refused: nothing is cleaned up (the
+                        // engine may hold the commit); the writer's recovery settles it.
+                        self.outcome_unknown = true;
+                        return Err(StoreError::Unavailable(format!(
+                            "the engine did not answer a commit, and whether it applied it is unknown: {}",
+                            failure.error
+                        )));
+                    }
+                }
+                Err(failure) => return Err(failure.error),
+            }
+            if let Err(e) = self
+                .remote
+                .run_update(&format!("DROP SILENT GRAPH {}", named(&marker)?))
+            {
+                // Nothing reads a marker; one left behind is dropped by the writer's recovery.
+                tracing::warn!(graph = %marker, error = %e, "cannot drop a commit marker");
+            }
         }
         self.committed = true;
         for staging in self.staged.values() {
-            // Nothing reads a staging graph; one left behind is dropped at the next start.
-            if let Err(e) = self.remote.run_update(&format!("DROP SILENT GRAPH {staging}")) {
+            // Nothing reads a staging graph; one left behind is dropped by the writer's recovery.
+            if let Err(e) =
+                named(staging).and_then(|g| self.remote.run_update(&format!("DROP SILENT GRAPH {g}")))
+            {
                 tracing::warn!(graph = %staging, error = %e, "cannot drop a staging graph");
             }
         }
         Ok(())
     }
+
+    /// After a commit whose answer was lost: whether the engine applied it. Looks for the
+    /// commit's marker (for a while, if the engine is unreachable); when it is not there, sends
+    /// the same update again, which is idempotent (the same quads, without blank nodes, or the
+    /// same staging graphs, which are kept until the commit is settled), so that an answer to
+    /// it settles the commit either way.
+    fn settle(&self, marker: &NamedNode, update: &str, lost: &StoreError) -> bool {
+        tracing::warn!(error = %lost, "the answer to a commit was lost; looking it up");
+        let applied = || -> Option<bool> {
+            for wait in SETTLE_WAITS {
+                match self.remote.graph_is_empty(marker) {
+                    Ok(empty) => return Some(!empty),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot look up a commit yet");
+                        std::thread::sleep(*wait);
+                    }
+                }
+            }
+            None
+        };
+        match applied() {
+            Some(true) => return true,
+            None => return false,
+            Some(false) => {}
+        }
+        let blank = |q: &Quad| {
+            matches!(q.subject, oxigraph::model::NamedOrBlankNode::BlankNode(_))
+                || matches!(q.object, Term::BlankNode(_))
+        };
+        if self.pending.iter().any(blank) {
+            return false;
+        }
+        match self.remote.try_update(update) {
+            Ok(()) => true,
+            Err(_) => applied() == Some(true),
+        }
+    }
 }
 
 impl Drop for AtomicLoad<'_> {
     fn drop(&mut self) {
-        if self.committed {
+        if self.committed || self.outcome_unknown {
             return;
         }
         // Abandoned: what went straight into empty graphs, and the staging graphs, go again.
@@ -906,7 +1063,9 @@ impl Drop for AtomicLoad<'_> {
             .map(|(g, _)| g)
             .chain(self.staged.values());
         for graph in graphs {
-            if let Err(e) = self.remote.run_update(&format!("DROP SILENT GRAPH {graph}")) {
+            let dropped =
+                named(graph).and_then(|g| self.remote.run_update(&format!("DROP SILENT GRAPH {g}")));
+            if let Err(e) = dropped {
                 tracing::warn!(graph = %graph, error = %e, "cannot drop the graph of an abandoned load");
             }
         }
@@ -938,22 +1097,32 @@ mod tests {
     }
 
     #[test]
-    fn writes_data_blocks_by_graph() {
-        let q = |s: &str, g: &str| {
-            Quad::new(
-                NamedNode::new_unchecked(format!("http://e/{s}")),
-                NamedNode::new_unchecked("http://e/p"),
-                oxigraph::model::Literal::new_simple_literal("a \"quoted\"\nline"),
-                NamedNode::new_unchecked(format!("http://e/{g}")),
-            )
-        };
-        let text = quad_data(&[q("a", "g1"), q("b", "g2"), q("c", "g1")]).unwrap();
-        assert_eq!(text.matches("GRAPH").count(), 2);
-        assert!(text.contains(r#""a \"quoted\"\nline""#), "{text}");
-        // And it is valid SPARQL.
-        spargebra::SparqlParser::new()
-            .parse_update(&format!("INSERT DATA {{ {text} }}"))
-            .unwrap();
+    fn finds_engine_functions_outside_literals() {
+        let parse = |q: &str| spargebra::SparqlParser::new().parse_query(q).unwrap().to_string();
+        assert_eq!(
+            engine_function(&parse(
+                "PREFIX bif: <bif:> SELECT * { ?s ?p ?o FILTER(bif:contains(?o, 'x')) }"
+            )),
+            Some("bif:contains")
+        );
+        assert_eq!(
+            engine_function(&parse("SELECT (<sql:exec>('x') AS ?x) {}")),
+            Some("sql:exec")
+        );
+        assert_eq!(
+            engine_function(&parse("SELECT * { ?s ?p ?o FILTER(<http://x/f>(?o)) }")),
+            Some("http://x/f")
+        );
+        for allowed in [
+            "SELECT (xsd:integer(?o) AS ?x) { ?s ?p ?o }",
+            "PREFIX geof: <http://www.opengis.net/def/function/geosparql/> SELECT * { ?s ?p ?o FILTER(geof:sfWithin(?o, ?o)) }",
+            "SELECT * { ?s <http://x/p> ?o FILTER(?o = \"<bif:x>(\") }",
+            "SELECT * { <http://x/s> (<http://x/p>|<http://x/q>) ?o }",
+            "SELECT * { VALUES (?a ?b) { (<http://x/a> <http://x/b>) } }",
+        ] {
+            let q = format!("PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> {allowed}");
+            assert_eq!(engine_function(&parse(&q)), None, "{q}");
+        }
     }
 
     #[test]

@@ -201,6 +201,24 @@ impl Engine {
         panic!("{} did not answer at {url}", self.kind.name());
     }
 
+    /// The engine's settings with every URL sent to `port` of 127.0.0.1 instead (a proxy).
+    pub fn config_via(&self, port: u16) -> Option<RemoteConfig> {
+        let mut config = self.config.clone()?;
+        let engine = self.engine_port()?;
+        let via = |url: &str| url.replace(&format!("127.0.0.1:{engine}"), &format!("127.0.0.1:{port}"));
+        config.query_url = via(&config.query_url);
+        config.update_url = config.update_url.as_deref().map(via);
+        config.gsp_url = config.gsp_url.as_deref().map(via);
+        Some(config)
+    }
+
+    /// The port the engine answers on.
+    pub fn engine_port(&self) -> Option<u16> {
+        let url = &self.config.as_ref()?.query_url;
+        let after = url.strip_prefix("http://127.0.0.1:")?;
+        after.split('/').next()?.parse().ok()
+    }
+
     /// Opens the store on this backend (again after a drop: the same data).
     pub fn store(&self) -> Store {
         match &self.config {

@@ -6,6 +6,7 @@
 //! `store::oxigraph_sparql_only::<test>` (without it) and `store::virtuoso::<test>`.
 
 mod engines;
+mod proxy;
 
 use ::oxigraph::model::{GraphName, Literal, NamedNode, Quad, Term};
 use ::oxigraph::sparql::{CancellationToken, QueryResults};
@@ -40,7 +41,33 @@ contract!(
     descriptions_follow_an_items_nodes,
     dumps_stream_every_graph,
     service_calls_never_run,
+    queries_reach_no_graph_outside_their_scope,
+    a_read_only_store_writes_nothing,
     the_platform_publishes_queries_restarts_and_rolls_back,
+);
+
+/// The contract of a remote engine only: answers lost on the way back, and readers beside the
+/// writer.
+macro_rules! remote_contract {
+    ($($test:ident),* $(,)?) => {
+        mod remote_only {
+            mod oxigraph {
+                $( #[test] fn $test() { if let Some(e) = super::super::Engine::start(super::super::Kind::Oxigraph) { super::super::$test(&e) } } )*
+            }
+            mod oxigraph_sparql_only {
+                $( #[test] fn $test() { if let Some(e) = super::super::Engine::start(super::super::Kind::OxigraphSparqlOnly) { super::super::$test(&e) } } )*
+            }
+            mod virtuoso {
+                $( #[test] fn $test() { if let Some(e) = super::super::Engine::start(super::super::Kind::Virtuoso) { super::super::$test(&e) } } )*
+            }
+        }
+    };
+}
+
+remote_contract!(
+    a_lost_commit_answer_never_loses_what_the_engine_committed,
+    a_publish_after_a_lost_answer_takes_new_numbers,
+    a_reader_never_repairs_the_writers_load,
 );
 
 const NS: &str = "http://contract.example/";
@@ -274,14 +301,19 @@ fn queries_see_exactly_their_scope(engine: &Engine) {
         [iri("g1"), iri("g2")].iter().map(ToString::to_string).collect()
     );
     assert_eq!(count(&store, "SELECT * { ?s ?p ?o }", &scope(&["g1"])), 1);
-    // The query's own FROM wins over the scope.
+    // The query's own FROM chooses among the scope's graphs.
+    assert_eq!(
+        count(&store, &format!("SELECT * FROM <{NS}g2> {{ ?s ?p ?o }}"), &both),
+        2
+    );
     assert_eq!(
         count(
             &store,
             &format!("SELECT * FROM <{NS}g2> {{ ?s ?p ?o }}"),
             &scope(&["g1"])
         ),
-        2
+        0,
+        "a graph outside the scope is seen as empty"
     );
     // FROM without FROM NAMED: no named graphs at all (not every graph of the engine).
     assert_eq!(
@@ -326,6 +358,271 @@ fn queries_see_exactly_their_scope(engine: &Engine) {
             _ => Ok(()),
         });
     assert!(cancelled.is_err(), "a cancelled query gives no complete answer");
+}
+
+fn queries_reach_no_graph_outside_their_scope(engine: &Engine) {
+    let store = engine.store();
+    store
+        .load_atomic(vec![
+            quad("a", "p", Literal::from(1), "published"),
+            quad("c", "p", Literal::from(3), "hidden"),
+            quad("d", "p", Literal::from(4), "old"),
+        ])
+        .unwrap();
+    store.retire(&iri("old")).unwrap();
+    let published = scope(&["published"]);
+    let hidden = format!("{NS}hidden");
+    let archived = format!("urn:datahamn:archive:{NS}old");
+    for graph in [
+        hidden.as_str(),
+        &format!("{NS}old"),
+        &archived,
+        "urn:datahamn:no-graph",
+    ] {
+        for query in [
+            format!("SELECT * FROM <{graph}> {{ ?s ?p ?o }}"),
+            format!("SELECT * FROM <{NS}published> FROM <{graph}> {{ ?s ?p ?o FILTER(?o != 1) }}"),
+            format!("SELECT * FROM NAMED <{graph}> {{ GRAPH ?g {{ ?s ?p ?o }} }}"),
+            format!("SELECT * FROM NAMED <{graph}> {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"),
+            format!("SELECT * {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"),
+            format!("SELECT * FROM <{NS}published> {{ GRAPH ?g {{ ?s ?p ?o }} }}"),
+            format!(
+                "SELECT * FROM <{NS}published> FROM NAMED <{NS}published> {{ GRAPH ?g {{ ?s ?p ?o FILTER(?g != <{NS}published>) }} }}"
+            ),
+        ] {
+            assert_eq!(count(&store, &query, &published), 0, "{query}");
+        }
+        // As the protocol's default-graph-uri and named-graph-uri do it.
+        let mut parsed = spargebra::SparqlParser::new()
+            .parse_query("SELECT * { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }")
+            .unwrap();
+        let wanted = QueryScope {
+            default_graphs: vec![NamedNode::new(graph).unwrap()],
+            named_graphs: vec![NamedNode::new(graph).unwrap()],
+        };
+        wanted.replace_dataset(&mut parsed);
+        let QueryResults::Solutions(solutions) = store.view().query_parsed(parsed, &published, None).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(solutions.count(), 0, "{graph} through the protocol");
+    }
+    // What the scope holds is reached alike.
+    let mut parsed = spargebra::SparqlParser::new()
+        .parse_query("SELECT * { GRAPH ?g { ?s ?p ?o } }")
+        .unwrap();
+    published.replace_dataset(&mut parsed);
+    let QueryResults::Solutions(solutions) = store.view().query_parsed(parsed, &published, None).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(solutions.count(), 1);
+}
+
+fn a_read_only_store_writes_nothing(engine: &Engine) {
+    let writer = engine.store();
+    writer.load_atomic(numbered("g", 3)).unwrap();
+    drop(writer);
+    let mut store = engine.store();
+    store.set_read_only();
+    assert!(store.load_atomic(numbered("g2", 1)).is_err());
+    assert!(store.begin_load().is_err());
+    assert!(store.drop_graph(&iri("g")).is_err());
+    assert!(store.retire(&iri("g")).is_err());
+    assert!(store.update(&numbered("g", 1), &[]).is_err());
+    assert!(store.replace(&iri("g"), &[(iri("s0"), iri("n"))], &[]).is_err());
+    assert!(store.recover().is_err());
+    assert_eq!(store.graph_quads(&iri("g")).unwrap().len(), 3, "and it reads");
+    assert!(store.graph_is_empty(&iri("g2")).unwrap());
+}
+
+/// The graphs of the engine under a prefix, asked of it directly.
+fn engine_graphs(engine: &Engine, prefix: &str) -> Vec<String> {
+    let config = engine.config.as_ref().unwrap();
+    let query = format!(
+        "SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), \"{prefix}\")) }}"
+    );
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
+    let mut response = agent
+        .post(&config.query_url)
+        .header("Accept", "text/csv")
+        .send_form([("query", query.as_str())])
+        .unwrap();
+    let body = response.body_mut().read_to_string().unwrap();
+    body.lines().skip(1).map(str::to_owned).collect()
+}
+
+/// A commit's marker, as it is form-encoded in the update that writes it.
+const MARKER: &[u8] = b"urn%3Adatahamn%3Acommitted";
+
+fn a_lost_commit_answer_never_loses_what_the_engine_committed(engine: &Engine) {
+    let proxy = proxy::Proxy::start(engine.engine_port().unwrap(), MARKER);
+    let store = Store::remote(engine.config_via(proxy.port).unwrap()).unwrap();
+    store
+        .load_atomic(vec![quad("cat", "has", Literal::from("old"), "catalog")])
+        .unwrap();
+    let records = |version: &str, n: usize| -> Vec<Quad> {
+        (0..n)
+            .map(|i| {
+                quad(
+                    &format!("{version}-r{i}"),
+                    "record",
+                    Literal::from(i as i64),
+                    "catalog",
+                )
+            })
+            .collect()
+    };
+    // The answer to the commit is lost once, after the engine applied it (records in one
+    // INSERT DATA, then through staging graphs): the commit is found applied, and succeeds.
+    for (version, n) in [("v1", 10), ("v2", 2_500)] {
+        proxy.lose_answers(1);
+        let lost = proxy.lost();
+        let mut load = store.begin_load().unwrap();
+        load.add(numbered(version, 3_000)).unwrap();
+        load.add(records(version, n)).unwrap();
+        load.commit().unwrap();
+        assert_eq!(proxy.lost(), lost + 1, "the answer was lost");
+        assert_eq!(store.graph_quads(&iri(version)).unwrap().len(), 3_000);
+        assert_eq!(
+            count(
+                &store,
+                &format!("SELECT * {{ ?s <{NS}record> ?o FILTER(STRSTARTS(STR(?s), \"{NS}{version}-\")) }}"),
+                &scope(&["catalog"])
+            ),
+            n
+        );
+        assert!(
+            engine_graphs(engine, "urn:datahamn:commit:").is_empty(),
+            "no marker is left"
+        );
+        assert!(engine_graphs(engine, "urn:datahamn:staging:").is_empty());
+    }
+    assert!(!store.take_write_failure(), "a settled commit is no failure");
+    // The engine applies the commit and then answers nothing at all: the commit fails, its
+    // outcome unknown, and nothing the engine may hold of it is removed.
+    proxy.fall_silent_after_match();
+    let mut load = store.begin_load().unwrap();
+    load.add(numbered("v3", 3_000)).unwrap();
+    load.add(records("v3", 2_500)).unwrap();
+    assert!(load.commit().is_err());
+    assert!(store.take_write_failure(), "the failed write is remembered");
+    proxy.restore();
+    assert_eq!(
+        store.graph_quads(&iri("v3")).unwrap().len(),
+        3_000,
+        "the version was kept"
+    );
+    assert_eq!(
+        store.graph_quads(&iri("catalog")).unwrap().len(),
+        1 + 10 + 2_500 + 2_500
+    );
+    // The writer's recovery clears what the commit left (its marker, its staging graph).
+    store.recover().unwrap();
+    assert!(engine_graphs(engine, "urn:datahamn:").is_empty());
+    assert_eq!(store.graph_quads(&iri("v3")).unwrap().len(), 3_000);
+    // An answer lost before anything was applied is told apart: a load whose commit is refused
+    // outright still leaves nothing.
+    let mut load = store.begin_load().unwrap();
+    load.add(numbered("v4", 10)).unwrap();
+    load.add(vec![Quad::new(
+        iri("bad"),
+        NamedNode::new_unchecked(format!("{NS}p> <{NS}q> <{NS}r")),
+        Literal::from(1),
+        iri("catalog"),
+    )])
+    .unwrap();
+    assert!(load.commit().is_err());
+    assert!(store.graph_is_empty(&iri("v4")).unwrap());
+    assert_eq!(store.graph_quads(&iri("catalog")).unwrap().len(), 5_011);
+}
+
+fn a_publish_after_a_lost_answer_takes_new_numbers(engine: &Engine) {
+    use datahamn::catalog::DatasetMeta;
+    use datahamn::ingest::Source;
+    let proxy = proxy::Proxy::start(engine.engine_port().unwrap(), MARKER);
+    let store = Store::remote(engine.config_via(proxy.port).unwrap()).unwrap();
+    let platform = datahamn::service::Platform::open(store, "http://datahamn.test").unwrap();
+    let folder = crate::common::repo_path("datasets/harryda-badplatser");
+    let meta =
+        DatasetMeta::from_toml(&std::fs::read_to_string(folder.join("dataset.toml")).unwrap()).unwrap();
+    let all = std::fs::read(folder.join("data.csv")).unwrap();
+    let text = String::from_utf8(all.clone()).unwrap();
+    let fewer: String = text.lines().take(3).map(|l| format!("{l}\n")).collect();
+    let first = platform.publish(&meta, Source::Bytes(&all)).unwrap();
+    assert_eq!(first.version.number, 1);
+    // Version 2 (fewer items) is committed, but the answer never comes back.
+    proxy.fall_silent_after_match();
+    assert!(platform.publish(&meta, Source::Bytes(fewer.as_bytes())).is_err());
+    proxy.restore();
+    // The next publish reads back what the engine holds: version 2 exists, so this is 3, and its
+    // changes are numbered after version 2's.
+    let third = platform.publish(&meta, Source::Bytes(&all)).unwrap();
+    assert_eq!(third.version.number, 3);
+    let model = platform.model();
+    let record = &model.dataset(&meta.id).unwrap().record;
+    let numbers: Vec<u64> = record.versions.iter().map(|v| v.number).collect();
+    assert_eq!(numbers, vec![1, 2, 3]);
+    let iris = platform.iris();
+    let changes =
+        datahamn::catalog::changes::read(iris, &engine.store().graph_quads(&iris.changes_graph()).unwrap());
+    let mut seqs: Vec<u64> = changes.iter().map(|c| c.seq).collect();
+    let total = seqs.len();
+    seqs.sort_unstable();
+    seqs.dedup();
+    assert_eq!(seqs.len(), total, "no change number is used twice");
+    assert!(
+        changes.iter().any(|c| c.version == 2),
+        "version 2's changes are recorded"
+    );
+    assert!(
+        changes.iter().any(|c| c.version == 3),
+        "and version 3's after them"
+    );
+    // Its version graph holds version 3's items only, the number never shared.
+    assert_eq!(
+        platform.version_quads(&meta.id, 3).unwrap().len(),
+        platform.version_quads(&meta.id, 1).unwrap().len()
+    );
+}
+
+fn a_reader_never_repairs_the_writers_load(engine: &Engine) {
+    use datahamn::service::{Mode, Platform};
+    let writer = engine.store();
+    writer
+        .load_atomic(vec![quad("cat", "has", Literal::from("old"), "catalog")])
+        .unwrap();
+    // A load in progress: a new graph, and records for the catalog in a staging graph.
+    let mut load = writer.begin_load().unwrap();
+    load.add(numbered("v9", 100)).unwrap();
+    load.add(
+        (0..2_500)
+            .map(|i| quad(&format!("r{i}"), "record", Literal::from(i), "catalog"))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    assert_eq!(engine_graphs(engine, "urn:datahamn:staging:").len(), 1);
+    // A reader starts meanwhile (and another process merely opens the engine).
+    let mut reader_store = engine.store();
+    reader_store.set_read_only();
+    let reader = Platform::open_with(reader_store, "http://contract.example", Mode::Replica).unwrap();
+    drop(engine.store());
+    assert_eq!(
+        engine_graphs(engine, "urn:datahamn:staging:").len(),
+        1,
+        "the staging graph is kept"
+    );
+    assert_eq!(
+        writer.graph_quads(&iri("v9")).unwrap().len(),
+        100,
+        "the new graph is kept"
+    );
+    load.commit().unwrap();
+    assert_eq!(writer.graph_quads(&iri("catalog")).unwrap().len(), 2_501);
+    assert!(reader.is_replica());
 }
 
 fn count_with_base(store: &Store, query: &str, scope: &QueryScope, base: &str) -> usize {
