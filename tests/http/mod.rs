@@ -1,6 +1,7 @@
 mod api;
 mod downloads;
 mod errors;
+mod hostile_values;
 mod openapi;
 mod process;
 mod replica;
@@ -8,5 +9,5 @@ mod rest;
 mod sparql;
 mod sparql_data;
 pub mod steward;
-mod steward_web;
+pub mod steward_web;
 mod web;
