@@ -178,8 +178,23 @@ fn every_hostile_value_is_refused_in_every_field_that_becomes_an_iri() {
         meta["themes"],
         json!(["http://publications.europa.eu/resource/authority/data-theme/ENVI"])
     );
+    let patched = send_json(
+        &server,
+        "PATCH",
+        &format!("/api/v1/datasets/{HARRYDA}"),
+        &token,
+        &json!({"update_frequency": "monthly", "themes": ["envi", "EDUC"], "contact_email": "bad@harryda.se"}),
+    );
+    assert_eq!(patched.status, 200, "{}", patched.body);
     let catalog = server.get_accept("/catalog", "application/n-triples").body;
-    assert!(catalog.contains("<http://publications.europa.eu/resource/authority/frequency/ANNUAL>"));
+    for iri in [
+        "<http://publications.europa.eu/resource/authority/frequency/MONTHLY>",
+        "<http://publications.europa.eu/resource/authority/data-theme/ENVI>",
+        "<http://publications.europa.eu/resource/authority/data-theme/EDUC>",
+        "<mailto:bad@harryda.se>",
+    ] {
+        assert!(catalog.contains(iri), "{iri}");
+    }
     assert_public_output_clean(&server);
 }
 
@@ -315,7 +330,7 @@ fn csv_exports_keep_formulas_from_running_and_negative_numbers_as_numbers() {
     );
     assert_eq!(r.status, 201, "{}", r.body);
     for path in [
-        format!("/api/v1/datasets/{HARRYDA}/items?f=csv&limit=100"),
+        format!("/api/v1/bathing-sites?dataset={HARRYDA}&limit=100&format=csv"),
         format!("/dumps/datasets/{HARRYDA}.csv"),
     ] {
         let (status, _, body) = server.get_bytes(&path);
