@@ -308,6 +308,11 @@ impl ApiError {
         )
     }
 
+    /// The problem's `details`, when it has any.
+    pub fn details(&self) -> Option<&Json> {
+        self.extra.as_ref()?.details.as_ref()
+    }
+
     pub fn with_details(mut self, details: Json) -> Self {
         self.extra().details = Some(details);
         self

@@ -20,6 +20,9 @@
 //!   RDF and RDF back into item views; [`catalog`] owns dataset metadata and its DCAT form. All
 //!   three are pure: no I/O beyond the bytes they are given, no store, no server.
 //! * [`store`] wraps the embedded oxigraph store: atomic version loads and SPARQL evaluation.
+//! * [`links`] checks every value that becomes an IRI or a link (web addresses, e-mail
+//!   addresses, EU themes and frequencies) where it enters, and builds IRIs from stored values
+//!   only when they still pass.
 //! * [`error`] holds the one table of public error codes and the RFC 9457 problem envelope.
 
 pub mod auth;
@@ -29,6 +32,7 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod ingest;
+pub mod links;
 pub mod logging;
 pub mod mapping;
 pub mod profile;

@@ -146,8 +146,11 @@ impl Graph {
     }
 
     /// An object IRI and its type; a concept also gets its labels, when known.
+    /// A value that is not an http(s) or mailto IRI (see [`crate::links::link`]) is left out.
     fn link(&mut self, s: &NamedNode, p: NamedNode, o: &str, class: NamedNode) {
-        let o = NamedNode::new_unchecked(o);
+        let Some(o) = crate::links::link(o) else {
+            return;
+        };
         let is_concept = class == iri(ns::SKOS, "Concept");
         if self
             .typed
@@ -409,12 +412,8 @@ fn dataset(
     g.typed(&contact, vcard("Organization"));
     let name = reference::organisation(&meta.publisher).map_or(meta.publisher.as_str(), |o| o.name.as_str());
     g.add(&contact, vcard("fn"), Literal::new_simple_literal(name));
-    if !meta.contact_email.is_empty() {
-        g.add(
-            &contact,
-            vcard("hasEmail"),
-            NamedNode::new_unchecked(format!("mailto:{}", meta.contact_email)),
-        );
+    if let Ok(mailto) = crate::links::mailto(&meta.contact_email) {
+        g.add(&contact, vcard("hasEmail"), mailto);
     }
     for download in &DOWNLOADS {
         let d = NamedNode::new_unchecked(format!(
@@ -592,6 +591,45 @@ mod tests {
 
     fn no_sizes(_: &DatasetRecord, _: &'static Download) -> Option<u64> {
         None
+    }
+
+    #[test]
+    fn every_data_theme_taken_has_its_labels() {
+        for code in crate::links::DATA_THEMES {
+            let key = format!("data-theme/{code}");
+            assert!(CONCEPT_LABELS.iter().any(|(k, ..)| *k == key), "{code}");
+        }
+        let themes = CONCEPT_LABELS
+            .iter()
+            .filter(|(k, ..)| k.starts_with("data-theme/"));
+        assert_eq!(themes.count(), crate::links::DATA_THEMES.len());
+    }
+
+    #[test]
+    fn stored_values_that_are_not_links_never_reach_the_catalog() {
+        let mut record = harryda();
+        let evil = "x@evil.example> .\n<http://example.org/dataset/other> <http://purl.org/dc/terms/title> \"hijacked\" .\n<mailto:y@evil.example";
+        record.meta.contact_email = evil.into();
+        record.meta.themes = vec![
+            "javascript:alert(1)".into(),
+            "https://a.se/> <http://evil.example/p".into(),
+        ];
+        record.meta.license = "data:text/html,<script>".into();
+        record.meta.landing_page = Some("javascript:alert(1)".into());
+        record.meta.update_frequency = Some("https://a.se/\n".into());
+        let iris = Iris::new("http://example.org");
+        let triples = catalog(&iris, &[&record], Scope::Platform, &no_sizes).unwrap();
+        let mut text = String::new();
+        for t in &triples {
+            text.push_str(&format!("{t} .\n"));
+        }
+        for bad in ["evil.example", "javascript:", "data:", "hijacked"] {
+            assert!(!text.contains(bad), "{bad}: {text}");
+        }
+        let parsed = oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::NTriples)
+            .for_slice(text.as_bytes())
+            .count();
+        assert_eq!(parsed, triples.len());
     }
 
     fn listed(triples: &[Triple]) -> Vec<String> {

@@ -9,6 +9,7 @@ pub mod dcat;
 pub mod void;
 
 use crate::ingest::Report;
+use crate::links;
 use crate::profile::{self, Localized};
 use crate::rdf::{SubjectIndex, text as term_text};
 use crate::reference::{self, OrganisationKind};
@@ -66,12 +67,39 @@ pub struct DatasetMeta {
     pub update_frequency: Option<String>,
 }
 
-/// An error in dataset metadata.
+/// An error in dataset metadata: the field, the rule it breaks (a stable name, for clients)
+/// and what the rule asks for, in Swedish and English.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("{field}: {message}")]
+#[error("{field}: {}", message.en)]
 pub struct MetaError {
     pub field: &'static str,
-    pub message: String,
+    pub rule: &'static str,
+    pub message: Localized,
+}
+
+impl MetaError {
+    /// An error of `field`, breaking `rule`.
+    pub fn new(
+        field: &'static str,
+        rule: &'static str,
+        sv: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
+        Self {
+            field,
+            rule,
+            message: Localized::new(sv, en),
+        }
+    }
+
+    /// An error of `field`, breaking one of the link rules.
+    pub fn link(field: &'static str, rule: links::Rule) -> Self {
+        Self {
+            field,
+            rule: rule.code(),
+            message: rule.message(),
+        }
+    }
 }
 
 fn is_dataset_id(id: &str) -> bool {
@@ -86,59 +114,79 @@ fn is_dataset_id(id: &str) -> bool {
 impl DatasetMeta {
     /// Parses a `dataset.toml`.
     pub fn from_toml(text: &str) -> Result<Self, MetaError> {
-        let meta: Self = toml::from_str(text).map_err(|e| MetaError {
-            field: "dataset.toml",
-            message: e.to_string(),
+        let meta: Self = toml::from_str(text).map_err(|e| {
+            MetaError::new(
+                "dataset.toml",
+                "toml",
+                format!("filen kan inte läsas: {e}"),
+                e.to_string(),
+            )
         })?;
         meta.check()?;
         Ok(meta)
     }
 
-    /// Checks every field a publish depends on.
+    /// Checks every field a publish depends on, and every value that becomes an IRI: the
+    /// licence, specification and landing page are web addresses, the themes EU data themes,
+    /// the frequency an EU frequency, the contact an e-mail address (see [`links`]).
     pub fn check(&self) -> Result<(), MetaError> {
-        let err = |field, message: &str| {
-            Err(MetaError {
-                field,
-                message: message.to_owned(),
-            })
-        };
         if !is_dataset_id(&self.id) {
-            return err("id", "use 2-64 lower-case letters, digits and hyphens");
+            return Err(MetaError::new(
+                "id",
+                "dataset_id",
+                "använd 2-64 gemena bokstäver (a-z), siffror och bindestreck",
+                "use 2-64 lower-case letters, digits and hyphens",
+            ));
         }
         if profile::get(&self.profile).is_none() {
-            return err("profile", "unknown profile");
+            return Err(MetaError::new(
+                "profile",
+                "known_profile",
+                "okänd profil",
+                "unknown profile",
+            ));
         }
         if reference::organisation(&self.publisher).is_none() {
-            return err("publisher", "unknown organisation (use a municipality code)");
+            return Err(MetaError::new(
+                "publisher",
+                "known_organisation",
+                "okänd organisation (använd en kommunkod)",
+                "unknown organisation (use a municipality code)",
+            ));
         }
         if self.title.sv.trim().is_empty() || self.title.en.trim().is_empty() {
-            return err("title", "give a title in Swedish and English");
+            return Err(MetaError::new(
+                "title",
+                "required",
+                "ge en titel på svenska och engelska",
+                "give a title in Swedish and English",
+            ));
         }
         if self.description.sv.trim().is_empty() || self.description.en.trim().is_empty() {
-            return err("description", "give a description in Swedish and English");
+            return Err(MetaError::new(
+                "description",
+                "required",
+                "ge en beskrivning på svenska och engelska",
+                "give a description in Swedish and English",
+            ));
         }
         for (field, url) in [
             ("license", Some(&self.license)),
             ("conforms_to", self.conforms_to.as_ref()),
             ("landing_page", self.landing_page.as_ref()),
-            ("update_frequency", self.update_frequency.as_ref()),
         ] {
-            if let Some(url) = url
-                && (!(url.starts_with("http://") || url.starts_with("https://"))
-                    || NamedNode::new(url).is_err())
-            {
-                return err(field, "must be an absolute http(s) URL");
+            if let Some(url) = url {
+                links::web_url(url).map_err(|rule| MetaError::link(field, rule))?;
             }
+        }
+        if let Some(f) = &self.update_frequency {
+            links::frequency(f).map_err(|rule| MetaError::link("update_frequency", rule))?;
         }
         for theme in &self.themes {
-            if NamedNode::new(theme).is_err() {
-                return err("themes", "themes must be IRIs");
-            }
+            links::data_theme(theme).map_err(|rule| MetaError::link("themes", rule))?;
         }
-        if !self.contact_email.is_empty()
-            && (!self.contact_email.contains('@') || self.contact_email.contains(char::is_whitespace))
-        {
-            return err("contact_email", "must be an e-mail address");
+        if !self.contact_email.is_empty() {
+            links::email(&self.contact_email).map_err(|rule| MetaError::link("contact_email", rule))?;
         }
         Ok(())
     }
@@ -260,9 +308,13 @@ pub fn dataset_quads(iris: &Iris, meta: &DatasetMeta) -> Vec<Quad> {
     w.add(&ds, T::dct("description"), lang(&meta.description.sv, "sv"));
     w.add(&ds, T::dct("description"), lang(&meta.description.en, "en"));
     w.add(&ds, T::dct("publisher"), iris.organisation(&meta.publisher));
-    w.add(&ds, T::dct("license"), NamedNode::new_unchecked(&meta.license));
-    if let Some(c) = &meta.conforms_to {
-        w.add(&ds, T::dct("conformsTo"), NamedNode::new_unchecked(c));
+    // Values a steward gave become IRIs only through `links::link`: one that is not an
+    // http(s) or mailto IRI (stored before the checks at entry) is left out, never written raw.
+    if let Some(license) = links::link(&meta.license) {
+        w.add(&ds, T::dct("license"), license);
+    }
+    if let Some(c) = meta.conforms_to.as_deref().and_then(links::link) {
+        w.add(&ds, T::dct("conformsTo"), c);
     }
     for k in &meta.keywords.sv {
         w.add(&ds, T::dcat("keyword"), lang(k, "sv"));
@@ -270,8 +322,8 @@ pub fn dataset_quads(iris: &Iris, meta: &DatasetMeta) -> Vec<Quad> {
     for k in &meta.keywords.en {
         w.add(&ds, T::dcat("keyword"), lang(k, "en"));
     }
-    for t in &meta.themes {
-        w.add(&ds, T::dcat("theme"), NamedNode::new_unchecked(t));
+    for t in meta.themes.iter().filter_map(|t| links::link(t)) {
+        w.add(&ds, T::dcat("theme"), t);
     }
     let contact = Iris::item_part(&ds, "contact");
     w.add(&ds, T::dcat("contactPoint"), contact.clone());
@@ -280,18 +332,14 @@ pub fn dataset_quads(iris: &Iris, meta: &DatasetMeta) -> Vec<Quad> {
         .map(|o| o.name.clone())
         .unwrap_or_default();
     w.add(&contact, iri(ns::VCARD, "fn"), plain(&org_name));
-    if !meta.contact_email.is_empty() {
-        w.add(
-            &contact,
-            iri(ns::VCARD, "hasEmail"),
-            NamedNode::new_unchecked(format!("mailto:{}", meta.contact_email)),
-        );
+    if let Ok(mailto) = links::mailto(&meta.contact_email) {
+        w.add(&contact, iri(ns::VCARD, "hasEmail"), mailto);
     }
-    if let Some(page) = &meta.landing_page {
-        w.add(&ds, T::dcat("landingPage"), NamedNode::new_unchecked(page));
+    if let Some(page) = meta.landing_page.as_deref().and_then(links::link) {
+        w.add(&ds, T::dcat("landingPage"), page);
     }
-    if let Some(f) = &meta.update_frequency {
-        w.add(&ds, T::dct("accrualPeriodicity"), NamedNode::new_unchecked(f));
+    if let Some(f) = meta.update_frequency.as_deref().and_then(links::link) {
+        w.add(&ds, T::dct("accrualPeriodicity"), f);
     }
     w.add(&ds, iris.dh("profile"), iris.profile(&meta.profile));
     w.add(
@@ -690,6 +738,48 @@ mod tests {
                 assert!(meta.title.sv.contains("exempeldata") && meta.title.en.contains("example data"));
             }
         }
+    }
+
+    #[test]
+    fn metadata_refusals_name_the_field_and_the_rule() {
+        let cases: [(&str, fn(&mut DatasetMeta)); 6] = [
+            ("contact_email", |m| m.contact_email = "a@b.se> <x:y".into()),
+            ("themes", |m| m.themes = vec!["javascript:alert(1)".into()]),
+            ("license", |m| m.license = "javascript:alert(1)".into()),
+            ("landing_page", |m| {
+                m.landing_page = Some("data:text/html,x".into())
+            }),
+            ("conforms_to", |m| m.conforms_to = Some("https://a.se/>".into())),
+            ("update_frequency", |m| {
+                m.update_frequency = Some("https://a.se/ANNUAL".into())
+            }),
+        ];
+        for (field, spoil) in cases {
+            let mut m = meta();
+            spoil(&mut m);
+            let e = m.check().unwrap_err();
+            assert_eq!(e.field, field);
+            assert!(!e.rule.is_empty() && !e.message.sv.is_empty() && !e.message.en.is_empty());
+        }
+    }
+
+    #[test]
+    fn stored_values_that_are_not_links_never_become_iris() {
+        let mut m = meta();
+        m.contact_email = "x@evil.example> <http://evil.example/p> <http://evil.example/o".into();
+        m.themes = vec!["javascript:alert(1)".into()];
+        m.license = "vbscript:x".into();
+        m.landing_page = Some("https://a.se/ x".into());
+        let iris = Iris::new("http://example.org");
+        let quads = dataset_quads(&iris, &m);
+        let text: String = quads.iter().map(|q| format!("{q} .\n")).collect();
+        for bad in ["evil.example", "javascript:", "vbscript:", "a.se/ x"] {
+            assert!(!text.contains(bad), "{bad}: {text}");
+        }
+        let parsed = oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::NQuads)
+            .for_slice(text.as_bytes())
+            .count();
+        assert_eq!(parsed, quads.len());
     }
 
     #[test]

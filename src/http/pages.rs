@@ -8,7 +8,7 @@
 //! comes from data or the request is escaped with [`escape`].
 
 use crate::catalog::DatasetRecord;
-use crate::http::render::escape;
+use crate::http::render::{anchor, escape};
 use crate::mapping::ItemView;
 use crate::profile::Localized;
 use std::fmt::Write as _;
@@ -391,13 +391,10 @@ pub fn dataset(lang: Lang, p: &DatasetPage<'_>) -> String {
             lang.t("Typ av data", "Kind of data"),
             e(lang.pick(p.summary.kind)),
         ),
-        (
-            lang.t("Licens", "Licence"),
-            format!(r#"<a href="{0}">{0}</a>"#, e(&meta.license)),
-        ),
+        (lang.t("Licens", "Licence"), anchor(&meta.license, &meta.license)),
         (
             lang.t("Kontakt", "Contact"),
-            format!(r#"<a href="mailto:{0}">{0}</a>"#, e(&meta.contact_email)),
+            anchor(&format!("mailto:{}", meta.contact_email), &meta.contact_email),
         ),
         (
             "URI",
@@ -405,10 +402,7 @@ pub fn dataset(lang: Lang, p: &DatasetPage<'_>) -> String {
         ),
     ];
     if let Some(c) = &meta.conforms_to {
-        facts.push((
-            lang.t("Följer", "Conforms to"),
-            format!(r#"<a href="{0}">{0}</a>"#, e(c)),
-        ));
+        facts.push((lang.t("Följer", "Conforms to"), anchor(c, c)));
     }
     let keywords = match lang {
         Lang::Sv => &meta.keywords.sv,

@@ -231,6 +231,17 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// A link for HTML: `<a href="{href}">{text}</a>`, both escaped, when `href` is an `http`,
+/// `https` or `mailto` IRI ([`crate::links::is_link`]); else the text alone, so a stored
+/// `javascript:` or `data:` value is never a link.
+pub fn anchor(href: &str, text: &str) -> String {
+    if crate::links::is_link(href) {
+        format!(r#"<a href="{}">{}</a>"#, escape(href), escape(text))
+    } else {
+        escape(text)
+    }
+}
+
 /// A link of a GeoJSON document or an OGC resource.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Link {
@@ -350,6 +361,24 @@ pub fn csv_columns(profile: Option<&Profile>, with_distance: bool) -> Vec<String
     cols
 }
 
+/// A text cell as a spreadsheet must not run it (OWASP's rule against CSV injection): a cell
+/// that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, so
+/// Excel, LibreOffice and Google Sheets show it as text instead of evaluating a formula
+/// (`=HYPERLINK(…)`, `@SUM(…)`, `-2+3`). A cell that is a plain number (`-12.5`) is left
+/// alone: it stays a number. Numbers, booleans and coordinates are never text cells.
+pub fn spreadsheet_safe(cell: &str) -> String {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let plain_number = cell.parse::<f64>().is_ok_and(f64::is_finite)
+        && cell
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.'));
+    if risky && !plain_number {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
 /// Writes CSV (RFC 4180, UTF-8, header row), one row per item: a page (see [`csv_page`]) or a
 /// whole dataset. Streams: each row is written as it is rendered.
 pub fn write_csv<'a, W: Write>(
@@ -370,12 +399,13 @@ pub fn write_csv<'a, W: Write>(
         }
         let row = cols.iter().map(|c| match flat.get(c) {
             None | Some(Json::Null) => String::new(),
-            Some(Json::String(s)) => s.clone(),
-            Some(Json::Array(a)) => a
-                .iter()
-                .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned))
-                .collect::<Vec<_>>()
-                .join(";"),
+            Some(Json::String(s)) => spreadsheet_safe(s),
+            Some(Json::Array(a)) => spreadsheet_safe(
+                &a.iter()
+                    .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned))
+                    .collect::<Vec<_>>()
+                    .join(";"),
+            ),
             Some(other) => other.to_string(),
         });
         w.write_record(row)?;
@@ -392,6 +422,53 @@ pub fn csv_page(page: &Page, profile: Option<&Profile>) -> Result<Vec<u8>, ApiEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_web_and_mail_links_are_rendered_as_links() {
+        assert_eq!(
+            anchor("https://a.se/?a=1&b='2'", "x<y"),
+            r#"<a href="https://a.se/?a=1&amp;b=&#39;2&#39;">x&lt;y</a>"#
+        );
+        assert_eq!(
+            anchor("mailto:a@b.se", "a@b.se"),
+            r#"<a href="mailto:a@b.se">a@b.se</a>"#
+        );
+        for href in [
+            "javascript:alert(1)",
+            " javascript:alert(1)",
+            "data:text/html,x",
+            "//evil.example",
+            "/x",
+        ] {
+            assert_eq!(anchor(href, "<b>"), "&lt;b&gt;", "{href}");
+        }
+    }
+
+    #[test]
+    fn text_cells_that_a_spreadsheet_would_run_are_quoted() {
+        for (cell, want) in [
+            ("=1+1", "'=1+1"),
+            (
+                "=HYPERLINK(\"http://evil\",\"x\")",
+                "'=HYPERLINK(\"http://evil\",\"x\")",
+            ),
+            ("+46 31 123", "'+46 31 123"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("-", "'-"),
+            ("-inf", "'-inf"),
+            ("-12.5", "-12.5"),
+            ("+7", "+7"),
+            ("-3", "-3"),
+            ("Sjöbadet", "Sjöbadet"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(spreadsheet_safe(cell), want, "{cell:?}");
+        }
+    }
     use crate::mapping::MunicipalityRef;
     use crate::service::Hit;
     use crate::vocab::Iris;

@@ -72,8 +72,8 @@ pub fn problem(lang: Lang, detail: &str, back: &str) -> String {
     out
 }
 
-/// The sign-in page.
-pub fn sign_in(lang: Lang, message: Option<&Notice>) -> String {
+/// The sign-in page; its form carries `csrf`, the secret of the browser's pre-session.
+pub fn sign_in(lang: Lang, csrf: &str, message: Option<&Notice>) -> String {
     let mut out = format!(
         "<h1>{}</h1>",
         lang.t("Logga in som publicerare", "Sign in as a publisher")
@@ -83,12 +83,14 @@ pub fn sign_in(lang: Lang, message: Option<&Notice>) -> String {
         out,
         r#"<p>{intro}</p>
 <form method="post" action="/steward/sign-in{q}" class="stack">
+{csrf}
 <label for="token">{label}</label>
 <input id="token" name="token" type="password" autocomplete="off" required spellcheck="false" size="60" aria-describedby="token-help">
 <p id="token-help" class="meta">{help}</p>
 <button type="submit">{submit}</button>
 </form>"#,
         q = lang.query(),
+        csrf = csrf_field(csrf),
         intro = lang.t(
             "Här publicerar kommunens dataansvariga sina CSV-filer: skapa en datamängd, ladda upp en fil, se vad som behöver rättas, publicera och gå tillbaka till en tidigare version.",
             "Here a municipality's data stewards publish their CSV files: create a dataset, upload a file, see what needs fixing, publish, and go back to an earlier version."

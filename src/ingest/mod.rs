@@ -769,7 +769,8 @@ pub fn check_with(
             invalid_rows.push((row, label));
             continue;
         }
-        if local_id.is_empty() {
+        // An id of dots alone (`.`, `..`) would be a dot segment in the item's URI.
+        if !local_id.bytes().any(|b| b.is_ascii_alphanumeric()) {
             report.push(
                 Issue::error(
                     IssueCode::TypeError,

@@ -202,40 +202,25 @@ fn parse_written_date(raw: &str) -> Option<String> {
     parse_date(&format!("{year}-{month}-{:0>2}", day))
 }
 
+/// A web address cell: `www.` alone gains `https://`; the rest is [`crate::links::web_url`].
 fn parse_url(raw: &str) -> Option<String> {
     let raw = raw.trim();
-    let with_scheme = if raw.starts_with("www.") {
+    let with_scheme = if raw.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("www.")) {
         format!("https://{raw}")
     } else {
         raw.to_owned()
     };
-    let lower = with_scheme.to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"))?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if host.is_empty() || !host.contains('.') || with_scheme.chars().any(char::is_whitespace) {
-        return None;
-    }
-    oxigraph::model::NamedNode::new(&with_scheme).ok()?;
-    Some(with_scheme)
+    crate::links::web_url(&with_scheme)
+        .ok()
+        .map(oxigraph::model::NamedNode::into_string)
 }
 
+/// An e-mail cell, in lower case: a leading `mailto:` is dropped; the rest is
+/// [`crate::links::email`].
 fn parse_email(raw: &str) -> Option<String> {
     let raw = raw.trim();
-    let raw = raw.strip_prefix("mailto:").unwrap_or(raw);
-    let (local, domain) = raw.split_once('@')?;
-    if local.is_empty()
-        || domain.len() < 3
-        || !domain.contains('.')
-        || domain.starts_with('.')
-        || domain.ends_with('.')
-        || raw.chars().any(|c| c.is_whitespace() || c == ',' || c == ';')
-        || domain.contains('@')
-    {
-        return None;
-    }
-    Some(raw.to_lowercase())
+    let raw = raw.strip_prefix("mailto:").unwrap_or(raw).to_lowercase();
+    crate::links::email(&raw).is_ok().then_some(raw)
 }
 
 fn parse_duration(raw: &str) -> Option<String> {

@@ -129,7 +129,7 @@ pub fn literal(column: &Column, value: &Value) -> Literal {
 /// The IRIs a value links to, for link columns.
 fn link_targets(value: &Value) -> Vec<NamedNode> {
     match value {
-        Value::Url(u) => NamedNode::new(u).into_iter().collect(),
+        Value::Url(u) => crate::links::link(u).into_iter().collect(),
         Value::Wikidata(q) => vec![iri(ns::WIKIDATA_ENTITY, q)],
         Value::Languages(codes) => codes
             .iter()

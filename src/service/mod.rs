@@ -172,7 +172,11 @@ impl From<ServiceError> for ApiError {
             ServiceError::ItemNotFound(id) => {
                 ApiError::new(Code::ItemNotFound, format!("There is no item `{id}`. Item ids look like `harryda-badplatser:frokens-udde`."))
             }
-            ServiceError::Metadata(m) => ApiError::new(Code::InvalidBody, m.to_string()),
+            ServiceError::Metadata(m) => ApiError::new(Code::InvalidBody, m.to_string()).with_details(serde_json::json!({
+                "field": m.field,
+                "rule": m.rule,
+                "message": {"sv": m.message.sv, "en": m.message.en},
+            })),
             ServiceError::AlreadyPublished(id) => ApiError::new(Code::InvalidBody, format!("Dataset `{id}` is already published.")),
             ServiceError::Invalid(report) => ApiError::new(
                 Code::ValidationFailed,
@@ -715,10 +719,12 @@ impl Platform {
     ) -> Result<Published, ServiceError> {
         meta.check()?;
         let profile = profile::get(&meta.profile).ok_or_else(|| {
-            ServiceError::Metadata(catalog::MetaError {
-                field: "profile",
-                message: "unknown profile".into(),
-            })
+            ServiceError::Metadata(catalog::MetaError::new(
+                "profile",
+                "known_profile",
+                "okänd profil",
+                "unknown profile",
+            ))
         })?;
         let _guard = self.lock_publishing()?;
         let started = std::time::Instant::now();

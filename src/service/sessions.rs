@@ -7,6 +7,11 @@
 //! sessions at once. Sessions end after [`IDLE`] without use or [`LIFETIME`] in all, and live in
 //! memory only (a restart signs everyone out).
 //!
+//! Owns the sign-in forms' protection against login CSRF too: before sign-in the browser holds
+//! a random pre-session id (a cookie), and the form carries a secret derived from it with a
+//! key only this process knows ([`Sessions::sign_in_secret`]); a sign-in without the pair is
+//! refused.
+//!
 //! Owns the drafts too: the file of the last check a session made for a dataset, kept (in
 //! memory, or its temporary file) with its report until the steward publishes it, checks
 //! another file, or [`DRAFT_LIFETIME`] passes. Drafts are bounded ([`DraftLimits`]): per
@@ -23,7 +28,7 @@ use crate::error::ApiError;
 use crate::ingest::Report;
 use crate::text::{random_hex, same_secret, sha256_hex};
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 /// A session ends after this long without a request.
@@ -98,6 +103,9 @@ pub struct Sessions {
     table: Mutex<HashMap<String, Entry>>,
     drafts: Mutex<Vec<Arc<Draft>>>,
     draft_limits: DraftLimits,
+    /// The key that binds a sign-in form's secret to its pre-session (256 random bits, made
+    /// on first use; a restart makes open sign-in forms stale, as it ends sessions).
+    sign_in_key: OnceLock<String>,
 }
 
 /// What the table keys a session by: the hash of its cookie id.
@@ -106,6 +114,37 @@ fn key(id: &str) -> String {
 }
 
 impl Sessions {
+    /// A pre-session for the sign-in form: a random id (256 bits, hex) for a cookie the
+    /// browser holds before anyone signs in. See [`Sessions::sign_in_secret`].
+    pub fn pre_session(&self) -> std::io::Result<String> {
+        random_hex(32)
+    }
+
+    /// The secret a sign-in form carries for the pre-session `pre`: SHA-256 of a key only this
+    /// process knows and the pre-session id. Another site can neither read the form nor
+    /// compute the secret for a cookie it managed to plant, so a sign-in it posts (login CSRF:
+    /// signing the victim in as the attacker) is refused.
+    pub fn sign_in_secret(&self, pre: &str) -> std::io::Result<String> {
+        let key = match self.sign_in_key.get() {
+            Some(k) => k,
+            None => {
+                let fresh = random_hex(32)?;
+                self.sign_in_key.get_or_init(|| fresh)
+            }
+        };
+        Ok(sha256_hex(&format!("{key}:{pre}")))
+    }
+
+    /// Whether a sign-in form's `secret` belongs to the browser's pre-session `pre`.
+    pub fn sign_in_allowed(&self, pre: Option<&str>, secret: Option<&str>) -> bool {
+        match (pre, secret) {
+            (Some(pre), Some(secret)) => self
+                .sign_in_secret(pre)
+                .is_ok_and(|expected| same_secret(&expected, secret)),
+            _ => false,
+        }
+    }
+
     /// Starts a session for a steward who proved `principal`'s token.
     pub fn create(&self, principal: &Principal) -> std::io::Result<NewSession> {
         self.create_at(principal, Instant::now())
@@ -422,6 +461,33 @@ mod tests {
             token_name: "Anna".into(),
             scope: Scope::Organisation("1401".into()),
         }
+    }
+
+    #[test]
+    fn a_sign_in_secret_belongs_to_one_pre_session_of_one_process() {
+        let sessions = Sessions::default();
+        let pre = sessions.pre_session().unwrap();
+        let other = sessions.pre_session().unwrap();
+        assert_ne!(pre, other);
+        let secret = sessions.sign_in_secret(&pre).unwrap();
+        assert_eq!(
+            sessions.sign_in_secret(&pre).unwrap(),
+            secret,
+            "stable for its pre-session"
+        );
+        assert!(sessions.sign_in_allowed(Some(&pre), Some(&secret)));
+        assert!(!sessions.sign_in_allowed(Some(&other), Some(&secret)));
+        assert!(!sessions.sign_in_allowed(None, Some(&secret)));
+        assert!(!sessions.sign_in_allowed(Some(&pre), None));
+        assert!(
+            !sessions.sign_in_allowed(Some(&pre), Some(&pre)),
+            "the cookie itself is not the secret"
+        );
+        let restarted = Sessions::default();
+        assert!(
+            !restarted.sign_in_allowed(Some(&pre), Some(&secret)),
+            "bound to this process's key"
+        );
     }
 
     #[test]

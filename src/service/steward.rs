@@ -14,6 +14,7 @@ use crate::catalog::changes::{self, Change, ChangeKind};
 use crate::catalog::{self, DatasetMeta, Keywords, VersionRecord};
 use crate::error::ApiError;
 use crate::ingest::Report;
+use crate::links;
 use crate::mapping;
 use crate::profile::{self, Localized};
 use crate::reference;
@@ -46,7 +47,8 @@ pub struct NewDataset {
     pub contact_email: String,
     #[serde(default)]
     pub keywords: Keywords,
-    /// DCAT themes (EU data-theme IRIs).
+    /// DCAT themes: EU data themes, by code (`ENVI`) or IRI
+    /// (`http://publications.europa.eu/resource/authority/data-theme/ENVI`).
     #[serde(default)]
     pub themes: Vec<String>,
     /// How often it is updated: an EU frequency IRI, or its last part (`ANNUAL`, `MONTHLY`,
@@ -137,15 +139,32 @@ pub struct ChangeView {
     pub at: String,
 }
 
-/// The EU frequency vocabulary.
-const FREQUENCY: &str = "http://publications.europa.eu/resource/authority/frequency/";
-
+/// An update frequency as sent (`ANNUAL`, or the whole IRI) as its IRI.
 fn frequency(value: &str) -> String {
-    if value.contains(':') {
-        value.to_owned()
-    } else {
-        format!("{FREQUENCY}{}", value.trim().to_ascii_uppercase())
+    links::expand(links::FREQUENCY, value)
+}
+
+/// Data themes as sent (`ENVI`, or the whole IRI) as their IRIs.
+fn themes(values: Vec<String>) -> Vec<String> {
+    values
+        .iter()
+        .map(|t| links::expand(links::DATA_THEME, t))
+        .collect()
+}
+
+/// Checks metadata a steward sends ([`DatasetMeta::check`]); a steward's dataset also needs a
+/// contact address (only example data from `datasets/` may go without).
+fn check_steward_meta(meta: &DatasetMeta) -> Result<(), ServiceError> {
+    meta.check()?;
+    if meta.contact_email.is_empty() {
+        return Err(ServiceError::Metadata(catalog::MetaError::new(
+            "contact_email",
+            "required",
+            "ge en adress dit användare kan vända sig med frågor om datan",
+            "give an address where users can ask about the data",
+        )));
     }
+    Ok(())
 }
 
 fn forbidden(principal: &Principal, publisher: &str) -> ServiceError {
@@ -263,10 +282,12 @@ impl Platform {
         let publisher = match (&principal.scope, new.publisher) {
             (Scope::Admin, Some(p)) => p,
             (Scope::Admin, None) => {
-                return Err(ServiceError::Metadata(catalog::MetaError {
-                    field: "publisher",
-                    message: "an administrator's token must name the publishing organisation".into(),
-                }));
+                return Err(ServiceError::Metadata(catalog::MetaError::new(
+                    "publisher",
+                    "required",
+                    "en administratörs nyckel måste ange den utgivande organisationen",
+                    "an administrator's token must name the publishing organisation",
+                )));
             }
             (Scope::Organisation(org), Some(p)) if *org != p => return Err(forbidden(principal, &p)),
             (Scope::Organisation(org), _) => org.clone(),
@@ -283,7 +304,7 @@ impl Platform {
             license: new.license,
             conforms_to,
             keywords: new.keywords,
-            themes: new.themes,
+            themes: themes(new.themes),
             contact_email: new.contact_email,
             landing_page: new.landing_page,
             example: false,
@@ -291,13 +312,7 @@ impl Platform {
             provenance: new.provenance,
             update_frequency: new.update_frequency.as_deref().map(frequency),
         };
-        meta.check()?;
-        if meta.contact_email.is_empty() {
-            return Err(ServiceError::Metadata(catalog::MetaError {
-                field: "contact_email",
-                message: "give an address where users can ask about the data".into(),
-            }));
-        }
+        check_steward_meta(&meta)?;
         let _guard = self.lock_publishing()?;
         let model = self.model();
         if let Some(existing) = model.dataset(&meta.id) {
@@ -368,7 +383,7 @@ impl Platform {
             meta.keywords = v;
         }
         if let Some(v) = themes {
-            meta.themes = v;
+            meta.themes = self::themes(v);
         }
         if let Some(v) = update_frequency {
             meta.update_frequency = Some(frequency(&v));
@@ -385,7 +400,7 @@ impl Platform {
         if let Some(v) = publish_valid_rows {
             meta.publish_valid_rows = v;
         }
-        meta.check()?;
+        check_steward_meta(&meta)?;
         self.store.update(
             &catalog::dataset_quads(&self.iris, old),
             &catalog::dataset_quads(&self.iris, &meta),
@@ -675,10 +690,12 @@ impl Platform {
         options: &PublishOptions,
     ) -> Result<Report, ServiceError> {
         let profile = profile::get(&meta.profile).ok_or_else(|| {
-            ServiceError::Metadata(catalog::MetaError {
-                field: "profile",
-                message: "unknown profile".into(),
-            })
+            ServiceError::Metadata(catalog::MetaError::new(
+                "profile",
+                "known_profile",
+                "okänd profil",
+                "unknown profile",
+            ))
         })?;
         let check_options = crate::ingest::CheckOptions {
             default_municipality: meta.default_municipality(),

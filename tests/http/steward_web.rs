@@ -5,34 +5,73 @@
 //! revoked token's session.
 
 use crate::common::{Response, TestServer, start, start_with};
+use std::collections::BTreeMap;
 
 const HARRYDA: &str = "/steward/datasets/harryda-badplatser";
 
-/// A browser: a cookie jar of one cookie, and forms.
-struct Browser<'a> {
+/// A browser: a cookie jar (name → value), and forms.
+pub struct Browser<'a> {
     server: &'a TestServer,
-    cookie: Option<String>,
+    cookies: BTreeMap<String, String>,
+    jar_header: String,
 }
 
 impl<'a> Browser<'a> {
-    fn new(server: &'a TestServer) -> Self {
-        Self { server, cookie: None }
+    pub fn new(server: &'a TestServer) -> Self {
+        Self {
+            server,
+            cookies: BTreeMap::new(),
+            jar_header: String::new(),
+        }
+    }
+
+    /// Keeps the cookies an answer sets (a `Max-Age=0` one is dropped).
+    fn keep_cookies(&mut self, r: &Response) {
+        for (name, value) in &r.headers {
+            if !name.eq_ignore_ascii_case("set-cookie") {
+                continue;
+            }
+            let Some((k, v)) = value.split(';').next().and_then(|p| p.split_once('=')) else {
+                continue;
+            };
+            if value.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_owned(), v.to_owned());
+            }
+        }
+        self.jar_header = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+    }
+
+    /// The session cookie (`datahamn_session=…`), once signed in.
+    fn session_cookie(&self) -> Option<String> {
+        self.cookies
+            .get("datahamn_session")
+            .map(|v| format!("datahamn_session={v}"))
     }
 
     fn headers<'h>(&'h self, extra: &[(&'h str, &'h str)]) -> Vec<(&'h str, &'h str)> {
         let mut h = vec![("Accept", "text/html")];
-        if let Some(c) = &self.cookie {
-            h.push(("Cookie", c.as_str()));
+        if !self.jar_header.is_empty() {
+            h.push(("Cookie", self.jar_header.as_str()));
         }
         h.extend_from_slice(extra);
         h
     }
 
-    fn get(&self, path: &str) -> Response {
-        self.server.send_once("GET", path, &self.headers(&[]), b"")
+    /// A page, keeping the cookies it sets.
+    pub fn get(&mut self, path: &str) -> Response {
+        let r = self.server.send_once("GET", path, &self.headers(&[]), b"");
+        self.keep_cookies(&r);
+        r
     }
 
-    fn post_form(&self, path: &str, pairs: &[(&str, &str)]) -> Response {
+    pub fn post_form(&self, path: &str, pairs: &[(&str, &str)]) -> Response {
         self.post_form_with(path, pairs, &[])
     }
 
@@ -64,17 +103,18 @@ impl<'a> Browser<'a> {
         self.server.send_once("POST", path, &h, &body)
     }
 
-    /// Signs in; the session cookie is kept.
-    fn sign_in(&mut self, token: &str) -> Response {
-        let r = self.post_form("/steward/sign-in", &[("token", token)]);
-        if let Some(set) = r.header("set-cookie") {
-            self.cookie = set.split(';').next().map(str::to_owned);
-        }
+    /// Signs in from the sign-in page's form, as a browser does; the session cookie is kept.
+    pub fn sign_in(&mut self, token: &str) -> Response {
+        let form = self.get("/steward");
+        assert_eq!(form.status, 200, "{}", form.body);
+        let csrf = field_value(&form.body, "csrf").unwrap_or_else(|| panic!("no csrf field: {}", form.body));
+        let r = self.post_form("/steward/sign-in", &[("csrf", &csrf), ("token", token)]);
+        self.keep_cookies(&r);
         r
     }
 
     /// The CSRF secret of the signed-in page at `path`.
-    fn csrf(&self, path: &str) -> String {
+    pub fn csrf(&mut self, path: &str) -> String {
         let page = self.get(path);
         assert_eq!(page.status, 200, "{}", page.body);
         field_value(&page.body, "csrf").unwrap_or_else(|| panic!("no csrf field: {}", page.body))
@@ -117,7 +157,7 @@ fn a_steward_signs_in_checks_a_file_with_an_error_then_publishes_the_fixed_one()
 
     let wrong = browser.sign_in("dh_0000000_nope");
     assert_eq!(wrong.status, 401);
-    assert!(wrong.body.contains(r#"role="alert""#) && browser.cookie.is_none());
+    assert!(wrong.body.contains(r#"role="alert""#) && browser.session_cookie().is_none());
 
     let signed = browser.sign_in(&token);
     assert_eq!(signed.status, 303, "{}", signed.body);
@@ -252,6 +292,86 @@ fn a_steward_signs_in_checks_a_file_with_an_error_then_publishes_the_fixed_one()
     ] {
         assert!(actions.iter().any(|a| a == expected), "{expected} in {actions:?}");
     }
+}
+
+#[test]
+fn a_sign_in_from_another_site_is_refused() {
+    let server = start();
+    let token = server.token(Some("1401"), "Anna");
+    let mut browser = Browser::new(&server);
+    let form = browser.get("/steward");
+    let set = form
+        .header("set-cookie")
+        .expect("the sign-in page gives a pre-session cookie");
+    for part in ["datahamn_signin=", "HttpOnly", "SameSite=Strict", "Path=/steward"] {
+        assert!(set.contains(part), "{set}");
+    }
+    let secret = field_value(&form.body, "csrf").unwrap();
+    assert_eq!(
+        field_value(&browser.get("/steward").body, "csrf").unwrap(),
+        secret,
+        "the same pre-session, the same secret"
+    );
+    let refused = |r: Response, what: &str| {
+        assert_eq!(r.status, 403, "{what}: {}", r.body);
+        assert!(r.body.contains("annan webbplats"), "{what}: {}", r.body);
+        assert!(
+            r.header("set-cookie")
+                .is_none_or(|c| !c.contains("datahamn_session=")),
+            "{what}: no session"
+        );
+    };
+    // An attacker's page posts its own token: the victim's browser sends no pre-session cookie
+    // (SameSite=Strict), or the attacker's secret is not the victim's.
+    let other_site = server.send_once(
+        "POST",
+        "/steward/sign-in",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        serde_urlencoded::to_string([("token", token.as_str())])
+            .unwrap()
+            .as_bytes(),
+    );
+    refused(other_site, "no secret, no cookie");
+    refused(
+        browser.post_form("/steward/sign-in", &[("token", &token)]),
+        "no secret",
+    );
+    refused(
+        browser.post_form(
+            "/steward/sign-in",
+            &[("csrf", &"0".repeat(64)), ("token", &token)],
+        ),
+        "a wrong secret",
+    );
+    let mut attacker = Browser::new(&server);
+    let attackers_secret = field_value(&attacker.get("/steward").body, "csrf").unwrap();
+    assert_ne!(attackers_secret, secret);
+    refused(
+        browser.post_form(
+            "/steward/sign-in",
+            &[("csrf", &attackers_secret), ("token", &token)],
+        ),
+        "another browser's secret",
+    );
+    let pair = [("csrf", secret.as_str()), ("token", token.as_str())];
+    refused(
+        browser.post_form_with("/steward/sign-in", &pair, &[("Origin", "https://evil.example")]),
+        "a foreign Origin",
+    );
+    refused(
+        browser.post_form_with("/steward/sign-in", &pair, &[("Sec-Fetch-Site", "cross-site")]),
+        "Sec-Fetch-Site: cross-site",
+    );
+    assert!(browser.session_cookie().is_none());
+    // The form itself, from this site, signs in.
+    let host = format!("http://127.0.0.1:{}", server.port());
+    let ok = browser.post_form_with(
+        "/steward/sign-in",
+        &pair,
+        &[("Origin", host.as_str()), ("Sec-Fetch-Site", "same-origin")],
+    );
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    assert!(ok.header("set-cookie").unwrap().contains("datahamn_session="));
 }
 
 #[test]

@@ -6,7 +6,7 @@
 use super::pages::{LEAFLET_VERSION, MAP_JS_VERSION};
 use crate::error::{ApiError, Code};
 use crate::http::pages::{self, Lang};
-use crate::http::render::escape;
+use crate::http::render::{anchor, escape};
 use crate::http::{State, negotiate};
 use crate::mapping::ItemView;
 use crate::service::{ServiceError, Statement};
@@ -285,7 +285,7 @@ fn resource_page(iri: &str, statements: &[Statement]) -> String {
             current = Some(&s.subject);
         }
         let object = if s.object_is_iri {
-            format!(r#"<a href="{0}">{0}</a>"#, e(&s.object))
+            anchor(&s.object, &s.object)
         } else {
             match &s.language {
                 Some(l) => format!(
@@ -299,8 +299,8 @@ fn resource_page(iri: &str, statements: &[Statement]) -> String {
         };
         let _ = write!(
             body,
-            r#"<tr><th><a href="{0}">{0}</a></th><td>{1}</td></tr>"#,
-            e(&s.predicate),
+            r#"<tr><th>{0}</th><td>{1}</td></tr>"#,
+            anchor(&s.predicate, &s.predicate),
             object
         );
     }

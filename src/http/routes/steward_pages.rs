@@ -4,7 +4,10 @@
 //!
 //! The session cookie is `HttpOnly`, `SameSite=Strict`, limited to `/steward` and `Secure`
 //! under an https base URL; every form carries the session's CSRF secret, and a form sent from
-//! another origin is refused. The writes themselves are the service's steward writes (audited
+//! another origin is refused. The sign-in form is protected the same way before any session
+//! exists (login CSRF): the sign-in page gives the browser a pre-session cookie, the form
+//! carries the secret bound to it, and a sign-in without both, or from another site, is
+//! refused. The writes themselves are the service's steward writes (audited
 //! as the API's are). Rendering is in [`crate::http::steward_pages`].
 
 use super::pages::{PageRequest, publisher_name};
@@ -24,6 +27,8 @@ use std::collections::HashMap;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "datahamn_session";
+/// The pre-session cookie's name: what the sign-in form's secret is bound to.
+pub const SIGN_IN_COOKIE: &str = "datahamn_signin";
 
 /// A signed-in steward: the session's cookie id, the session and the token's holder.
 struct Signed {
@@ -32,25 +37,41 @@ struct Signed {
     principal: Principal,
 }
 
-/// The session id the request's cookie holds, when it is well formed.
-fn cookie(req: &HttpRequest) -> Option<String> {
+/// The id the request's cookie `name` holds, when it is well formed (64 hexadecimal digits).
+fn cookie_named(req: &HttpRequest, name: &str) -> Option<String> {
     req.headers()
         .get_all(header::COOKIE)
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.trim().to_owned())
         .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-fn set_cookie(state: &State, value: &str, max_age: u64) -> String {
+/// The session id the request's cookie holds, when it is well formed.
+fn cookie(req: &HttpRequest) -> Option<String> {
+    cookie_named(req, COOKIE)
+}
+
+fn set_cookie_named(state: &State, name: &str, value: &str, max_age: u64) -> String {
     let secure = if state.iris().base().starts_with("https://") {
         "; Secure"
     } else {
         ""
     };
-    format!("{COOKIE}={value}; Path=/steward; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}")
+    format!("{name}={value}; Path=/steward; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}")
+}
+
+fn set_cookie(state: &State, value: &str, max_age: u64) -> String {
+    set_cookie_named(state, COOKIE, value, max_age)
+}
+
+/// Adds a `Set-Cookie` header (beside any other).
+fn add_cookie(res: &mut HttpResponse, cookie: &str) {
+    if let Ok(v) = header::HeaderValue::from_str(cookie) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
 }
 
 /// The steward the request's session belongs to, if any.
@@ -116,6 +137,18 @@ fn url(page: &PageRequest<'_>, path: &str, extra: &[(&str, String)]) -> String {
     }
 }
 
+/// What a refusal says, in the page's language: a metadata problem names its field and what
+/// its rule asks for (`details.message.sv`/`en`); any other as the API words it.
+fn refusal_text(lang: crate::http::pages::Lang, e: &ApiError) -> String {
+    let details = e.details();
+    let field = details.and_then(|d| d["field"].as_str());
+    let message = details.and_then(|d| d["message"][lang.t("sv", "en")].as_str());
+    match (field, message) {
+        (Some(field), Some(message)) => format!("{field}: {message}"),
+        _ => e.detail.clone(),
+    }
+}
+
 /// An error as a page: what went wrong, and the way back.
 fn problem_page(page: &PageRequest<'_>, e: &ApiError, back: &str) -> HttpResponse {
     let lang = page.lang;
@@ -123,7 +156,7 @@ fn problem_page(page: &PageRequest<'_>, e: &ApiError, back: &str) -> HttpRespons
         page,
         e.code.status(),
         lang.t("Det gick inte", "That did not work"),
-        &render::problem(lang, &e.detail, back),
+        &render::problem(lang, &refusal_text(lang, e), back),
     )
 }
 
@@ -132,19 +165,66 @@ fn to_sign_in(page: &PageRequest<'_>) -> HttpResponse {
     see_other(&url(page, "/steward", &[("ended", "1".to_owned())]))
 }
 
-/// Whether a form may act for the session: its secret matches, and a browser that names the
-/// form's origin names this site.
-fn form_allowed(req: &HttpRequest, signed: &Signed, csrf: Option<&str>) -> bool {
-    let same_origin = match req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+/// Whether a form comes from this site, as far as the browser says: the `Origin` it names (if
+/// any) is this host, and `Sec-Fetch-Site` (if sent) is not another site's.
+fn same_origin(req: &HttpRequest) -> bool {
+    let origin_ok = match req.headers().get(header::ORIGIN).map(|v| v.to_str()) {
         None => true,
-        Some(origin) => {
+        Some(Err(_)) => false,
+        Some(Ok(origin)) => {
             let host = req.connection_info().host().to_owned();
             origin
                 .split_once("://")
                 .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(&host))
         }
     };
-    same_origin && csrf.is_some_and(|c| same_secret(c, &signed.session.csrf))
+    let fetch_site_ok = req
+        .headers()
+        .get("sec-fetch-site")
+        .is_none_or(|v| matches!(v.as_bytes(), b"same-origin" | b"none"));
+    origin_ok && fetch_site_ok
+}
+
+/// Whether a form may act for the session: its secret matches, and it comes from this site.
+fn form_allowed(req: &HttpRequest, signed: &Signed, csrf: Option<&str>) -> bool {
+    same_origin(req) && csrf.is_some_and(|c| same_secret(c, &signed.session.csrf))
+}
+
+/// The sign-in page, with the secret of the browser's pre-session (a new pre-session, and its
+/// cookie, when the browser has none).
+fn sign_in_page(
+    req: &HttpRequest,
+    p: &PageRequest<'_>,
+    state: &State,
+    status: StatusCode,
+    notice: Option<&Notice>,
+) -> Result<HttpResponse, ApiError> {
+    let lang = p.lang;
+    let (pre, fresh) = match cookie_named(req, SIGN_IN_COOKIE) {
+        Some(pre) => (pre, false),
+        None => (
+            state
+                .sessions()
+                .pre_session()
+                .map_err(|e| ApiError::internal(&e))?,
+            true,
+        ),
+    };
+    let secret = state
+        .sessions()
+        .sign_in_secret(&pre)
+        .map_err(|e| ApiError::internal(&e))?;
+    let mut res = page(
+        p,
+        status,
+        lang.t("Logga in", "Sign in"),
+        &render::sign_in(lang, &secret, notice),
+    );
+    if fresh {
+        let max_age = crate::service::sessions::LIFETIME.as_secs();
+        add_cookie(&mut res, &set_cookie_named(state, SIGN_IN_COOKIE, &pre, max_age));
+    }
+    Ok(res)
 }
 
 fn form_expired(page: &PageRequest<'_>) -> HttpResponse {
@@ -214,12 +294,7 @@ pub async fn home(req: HttpRequest, state: State) -> Result<HttpResponse, ApiErr
                     )
                     .to_owned(),
             });
-            Ok(page(
-                &p,
-                StatusCode::OK,
-                lang.t("Logga in", "Sign in"),
-                &render::sign_in(lang, notice.as_ref()),
-            ))
+            sign_in_page(&req, &p, &state, StatusCode::OK, notice.as_ref())
         }
         Some(signed) => Ok(dashboard(
             &p,
@@ -279,7 +354,8 @@ fn dashboard(
     page(p, status, lang.t("Dina datamängder", "Your datasets"), &main)
 }
 
-/// `POST /steward/sign-in`: the token, once; a session cookie from then on.
+/// `POST /steward/sign-in`: the token, once; a session cookie from then on. Only from the
+/// sign-in page of this site: with the secret of the browser's pre-session.
 pub async fn sign_in(
     req: HttpRequest,
     state: State,
@@ -287,6 +363,14 @@ pub async fn sign_in(
 ) -> Result<HttpResponse, ApiError> {
     let p = PageRequest::new(&req);
     let lang = p.lang;
+    let pre = cookie_named(&req, SIGN_IN_COOKIE);
+    if !same_origin(&req)
+        || !state
+            .sessions()
+            .sign_in_allowed(pre.as_deref(), form.get("csrf").map(String::as_str))
+    {
+        return Ok(form_expired(&p));
+    }
     let token = form.get("token").map(|t| t.trim().to_owned()).unwrap_or_default();
     if let Some(old) = cookie(&req) {
         state.sessions().end(&old);
@@ -295,13 +379,10 @@ pub async fn sign_in(
     match blocking(move || s.sign_in(&token)).await {
         Ok((new, _)) => {
             let mut res = see_other(&url(&p, "/steward", &[]));
-            if let Ok(v) = header::HeaderValue::from_str(&set_cookie(
-                &state,
-                &new.id,
-                crate::service::sessions::LIFETIME.as_secs(),
-            )) {
-                res.headers_mut().insert(header::SET_COOKIE, v);
-            }
+            add_cookie(
+                &mut res,
+                &set_cookie(&state, &new.id, crate::service::sessions::LIFETIME.as_secs()),
+            );
             Ok(res)
         }
         Err(e) if e.code == Code::Internal => Err(e),
@@ -315,12 +396,7 @@ pub async fn sign_in(
                     )
                     .to_owned(),
             };
-            Ok(page(
-                &p,
-                StatusCode::UNAUTHORIZED,
-                lang.t("Logga in", "Sign in"),
-                &render::sign_in(lang, Some(&notice)),
-            ))
+            sign_in_page(&req, &p, &state, StatusCode::UNAUTHORIZED, Some(&notice))
         }
     }
 }
@@ -413,7 +489,7 @@ pub async fn create(
         Err(e) => {
             let notice = Notice {
                 ok: false,
-                text: e.detail.clone(),
+                text: refusal_text(p.lang, &e),
             };
             Ok(dashboard(
                 &p,
