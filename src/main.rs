@@ -105,6 +105,7 @@ fn validate(args: &ValidateArgs) -> CliResult {
         &CheckOptions {
             default_municipality,
             crs: args.crs,
+            limits: args.limits.limits(),
             ..CheckOptions::default()
         },
     );
@@ -222,13 +223,14 @@ fn token(args: &TokenArgs) -> CliResult {
 fn ingest(args: &IngestArgs) -> CliResult {
     let source = &args.source;
     let (bytes, organisation, profile) = resolve_source(source)?;
-    let platform = service::open_data_dir(
+    let mut platform = service::open_data_dir(
         &args.data_dir,
         &source.base_url,
         Mode::Publish,
         args.store.remote(),
     )
     .map_err(usage)?;
+    platform.set_file_limits(source.limits.limits());
     let meta = match platform.dataset_meta(&source.dataset) {
         Some(meta) => {
             if meta.publisher != organisation.id || meta.profile != profile.id {
@@ -319,6 +321,7 @@ fn convert(args: &ConvertArgs) -> CliResult {
     let options = CheckOptions {
         default_municipality: organisation.municipality_code.clone(),
         crs: source.crs,
+        limits: source.limits.limits(),
         ..CheckOptions::default()
     };
     let checked = ingest::check_with(bytes, profile, &options, &mut ingest::KeepIds);
@@ -382,10 +385,12 @@ fn serving_settings(args: &ServeArgs) -> impl Fn(&mut service::Platform) + Send 
         token: args.rate_limit_token,
     };
     let upload = usize::try_from(args.max_upload_mb * 1024 * 1024).unwrap_or(usize::MAX);
+    let file_limits = args.file_limits.limits();
     move |platform| {
         platform.set_sparql_limits(sparql);
         platform.set_rate_limits(rates);
         platform.set_max_upload_bytes(upload);
+        platform.set_file_limits(file_limits);
     }
 }
 

@@ -1,6 +1,7 @@
 mod api;
 mod downloads;
 mod errors;
+mod hostile_files;
 mod openapi;
 mod process;
 mod replica;
