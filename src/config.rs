@@ -94,6 +94,8 @@ pub struct SourceArgs {
     /// Public base URL items are minted under; must match the server's.
     #[arg(long, env = "DATAHAMN_BASE_URL", default_value = "http://127.0.0.1:8080")]
     pub base_url: String,
+    #[command(flatten)]
+    pub limits: FileLimitArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -112,6 +114,31 @@ pub enum ReportFormat {
     Json,
 }
 
+/// The bounds a file is checked within; past one, the file is refused with an error that names
+/// the limit (an upload answers 422 `validation_failed`).
+#[derive(Debug, Clone, Copy, Args)]
+pub struct FileLimitArgs {
+    /// The most cells in a file's header row or in any of its rows.
+    #[arg(long, env = "DATAHAMN_MAX_COLUMNS", default_value_t = crate::ingest::DEFAULT_MAX_COLUMNS as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_columns: u64,
+    /// The most bytes (as UTF-8) in one cell of a file.
+    #[arg(long, env = "DATAHAMN_MAX_CELL_BYTES", default_value_t = crate::ingest::DEFAULT_MAX_CELL_BYTES as u64, value_parser = clap::value_parser!(u64).range(1..=1_073_741_824))]
+    pub max_cell_bytes: u64,
+    /// The most data rows in a file.
+    #[arg(long, env = "DATAHAMN_MAX_ROWS", default_value_t = crate::ingest::DEFAULT_MAX_ROWS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_rows: u64,
+}
+
+impl FileLimitArgs {
+    pub fn limits(&self) -> crate::ingest::Limits {
+        crate::ingest::Limits {
+            max_columns: usize::try_from(self.max_columns).unwrap_or(usize::MAX),
+            max_cell_bytes: usize::try_from(self.max_cell_bytes).unwrap_or(usize::MAX),
+            max_rows: self.max_rows,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ValidateArgs {
     /// The CSV file.
@@ -127,6 +154,8 @@ pub struct ValidateArgs {
     pub org: Option<String>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,
+    #[command(flatten)]
+    pub limits: FileLimitArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -295,6 +324,8 @@ pub struct ServeArgs {
     /// The largest file one upload may send, in megabytes.
     #[arg(long, env = "DATAHAMN_MAX_UPLOAD_MB", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=4096))]
     pub max_upload_mb: u64,
+    #[command(flatten)]
+    pub file_limits: FileLimitArgs,
     /// Writer: keep a checkpoint of the embedded store in this directory, renewed after every
     /// change, for read replicas to serve (`--replica-of`).
     #[arg(long, env = "DATAHAMN_CHECKPOINT_DIR", conflicts_with = "replica_of")]

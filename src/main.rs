@@ -105,6 +105,7 @@ fn validate(args: &ValidateArgs) -> CliResult {
         &CheckOptions {
             default_municipality,
             crs: args.crs,
+            limits: args.limits.limits(),
             ..CheckOptions::default()
         },
     );
@@ -222,13 +223,14 @@ fn token(args: &TokenArgs) -> CliResult {
 fn ingest(args: &IngestArgs) -> CliResult {
     let source = &args.source;
     let (bytes, organisation, profile) = resolve_source(source)?;
-    let platform = service::open_data_dir(
+    let mut platform = service::open_data_dir(
         &args.data_dir,
         &source.base_url,
         Mode::Publish,
         args.store.remote(),
     )
     .map_err(usage)?;
+    platform.set_file_limits(source.limits.limits());
     let meta = match platform.dataset_meta(&source.dataset) {
         Some(meta) => {
             if meta.publisher != organisation.id || meta.profile != profile.id {
@@ -319,6 +321,7 @@ fn convert(args: &ConvertArgs) -> CliResult {
     let options = CheckOptions {
         default_municipality: organisation.municipality_code.clone(),
         crs: source.crs,
+        limits: source.limits.limits(),
         ..CheckOptions::default()
     };
     let checked = ingest::check_with(bytes, profile, &options, &mut ingest::KeepIds);
@@ -399,6 +402,7 @@ fn serving_settings(args: &ServeArgs) -> impl Fn(&mut service::Platform) + Send 
         max_streams: size(args.max_dump_streams),
         stall_timeout: Duration::from_secs_f64(args.dump_stall_timeout),
     };
+    let file_limits = args.file_limits.limits();
     move |platform| {
         platform.set_sparql_limits(sparql);
         platform.set_rate_limits(rates);
@@ -407,6 +411,7 @@ fn serving_settings(args: &ServeArgs) -> impl Fn(&mut service::Platform) + Send 
         platform.set_job_limits(jobs);
         platform.set_draft_limits(drafts);
         platform.set_stream_limits(streams);
+        platform.set_file_limits(file_limits);
     }
 }
 

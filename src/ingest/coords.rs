@@ -28,6 +28,11 @@ const LOCAL_MERIDIANS: [f64; 12] = [
     12.0, 13.5, 15.0, 16.5, 18.0, 14.25, 15.75, 17.25, 18.75, 20.25, 21.75, 23.25,
 ];
 
+/// The central meridian of a SWEREF 99 local zone (EPSG:3007-3018); none for other codes.
+fn local_meridian(code: u16) -> Option<f64> {
+    LOCAL_MERIDIANS.get(usize::from(code.checked_sub(3007)?)).copied()
+}
+
 impl Crs {
     /// Parses `EPSG:3006`, `3006`, `epsg:4326`.
     pub fn parse(s: &str) -> Option<Crs> {
@@ -64,14 +69,14 @@ impl Crs {
         match self {
             Crs::Wgs84 => "WGS 84".to_owned(),
             Crs::Sweref99Tm => "SWEREF 99 TM".to_owned(),
-            Crs::Sweref99Local(code) => {
-                let m = LOCAL_MERIDIANS[usize::from(code - 3007)];
-                format!(
+            Crs::Sweref99Local(code) => match local_meridian(code) {
+                Some(m) => format!(
                     "SWEREF 99 {:02} {:02}",
                     m.trunc() as u32,
                     (m.fract() * 60.0).round() as u32
-                )
-            }
+                ),
+                None => format!("EPSG:{code}"),
+            },
             Crs::Rt90 => "RT90 2.5 gon V".to_owned(),
         }
     }
@@ -80,10 +85,11 @@ impl Crs {
         match self {
             Crs::Wgs84 => "+proj=longlat +datum=WGS84 +no_defs".to_owned(),
             Crs::Sweref99Tm => "+proj=utm +zone=33 +ellps=GRS80 +towgs84=0,0,0,0,0,0,0 +units=m +no_defs".to_owned(),
-            Crs::Sweref99Local(code) => format!(
-                "+proj=tmerc +lat_0=0 +lon_0={} +k=1 +x_0=150000 +y_0=0 +ellps=GRS80 +towgs84=0,0,0,0,0,0,0 +units=m +no_defs",
-                LOCAL_MERIDIANS[usize::from(code - 3007)]
-            ),
+            // A code outside the zones has no meridian: an empty definition, which proj4rs
+            // refuses with an error.
+            Crs::Sweref99Local(code) => local_meridian(code).map_or_else(String::new, |m| format!(
+                "+proj=tmerc +lat_0=0 +lon_0={m} +k=1 +x_0=150000 +y_0=0 +ellps=GRS80 +towgs84=0,0,0,0,0,0,0 +units=m +no_defs"
+            )),
             Crs::Rt90 => "+proj=tmerc +lat_0=0 +lon_0=15.80827777777778 +k=1 +x_0=1500000 +y_0=0 +ellps=bessel +towgs84=414.1,41.3,603.1,-0.855,2.141,-7.023,0 +units=m +no_defs".to_owned(),
         }
     }

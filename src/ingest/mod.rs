@@ -19,6 +19,39 @@ pub use source::Source;
 use std::collections::HashMap;
 pub use value::Value;
 
+/// The bounds a file is held to: past one, checking stops and the file is refused with an
+/// issue that names the limit and where it was passed. With them, checking a file takes time
+/// and memory in proportion to its rows at worst, whatever it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The most cells in the header or in any row.
+    pub max_columns: usize,
+    /// The most bytes (as UTF-8, without quotes) in one cell.
+    pub max_cell_bytes: usize,
+    /// The most data rows (blank rows not counted).
+    pub max_rows: u64,
+}
+
+/// Default of [`Limits::max_columns`]: far more than any profile has columns.
+pub const DEFAULT_MAX_COLUMNS: usize = 1_000;
+/// Default of [`Limits::max_cell_bytes`]: 64 KiB, room for a long description.
+pub const DEFAULT_MAX_CELL_BYTES: usize = 64 * 1024;
+/// Default of [`Limits::max_rows`]: far more than a municipality's registers hold.
+pub const DEFAULT_MAX_ROWS: u64 = 500_000;
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_columns: DEFAULT_MAX_COLUMNS,
+            max_cell_bytes: DEFAULT_MAX_CELL_BYTES,
+            max_rows: DEFAULT_MAX_ROWS,
+        }
+    }
+}
+
+/// How many rows a message about a group of rows (duplicate ids) names; the rest are counted.
+pub const ROWS_NAMED: usize = 5;
+
 /// How to check a file.
 #[derive(Clone, Debug)]
 pub struct CheckOptions {
@@ -29,6 +62,8 @@ pub struct CheckOptions {
     pub issue_limit: usize,
     /// The coordinate system the steward declares; without it, it is told by magnitude.
     pub crs: Option<Crs>,
+    /// The bounds the file is held to.
+    pub limits: Limits,
 }
 
 impl Default for CheckOptions {
@@ -37,6 +72,7 @@ impl Default for CheckOptions {
             default_municipality: None,
             issue_limit: DEFAULT_ISSUE_LIMIT,
             crs: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -122,6 +158,7 @@ fn map_header(profile: &Profile, headers: &[String], report: &mut Report, limit:
                 seen.insert(t, pos);
             }
         } else if !key.is_empty() {
+            let header = report::clip(header);
             report.push(
                 Issue::warning(
                     IssueCode::UnknownColumn,
@@ -136,15 +173,18 @@ fn map_header(profile: &Profile, headers: &[String], report: &mut Report, limit:
                         ),
                     ),
                 )
-                .in_column(header),
+                .in_column(&header),
                 limit,
             );
         }
-        report.columns.push(ColumnMapping {
-            position: pos + 1,
-            header: header.clone(),
-            column: mapped.map(|t| profile.columns[t].name.clone()),
-        });
+        report.push_column(
+            ColumnMapping {
+                position: pos + 1,
+                header: report::clip(header),
+                column: mapped.map(|t| profile.columns[t].name.clone()),
+            },
+            limit,
+        );
         targets.push(mapped);
     }
     let missing: Vec<&str> = profile
@@ -277,6 +317,12 @@ pub fn column_letter(index: usize) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// Checks bytes against a profile with the default options and returns the report: the
+/// checker as one total function, for fuzzing and property tests.
+pub fn check_bytes(bytes: &[u8], profile: &Profile) -> Report {
+    check(bytes, profile, &CheckOptions::default()).report
+}
+
 /// Checks a file against a profile.
 pub fn check<'a>(source: impl Into<Source<'a>>, profile: &Profile, options: &CheckOptions) -> Checked {
     check_with(source.into(), profile, options, &mut KeepRows)
@@ -340,14 +386,101 @@ pub fn for_each_final_row(
     check_with(source, profile, options, &mut Final { ids: final_ids, each });
 }
 
-/// The CSV reader every pass over a file uses: records of any length, the header as a record.
-fn csv_reader<R: std::io::Read>(delimiter: u8, text: R) -> csv::Reader<R> {
-    csv::ReaderBuilder::new()
+/// The CSV reader every pass over a file uses: records of any length, the header as a record,
+/// behind a [`source::Guard`] that stops it at the first cell or record past the limits.
+fn csv_reader<R: std::io::Read>(
+    delimiter: u8,
+    text: R,
+    limits: &Limits,
+) -> (csv::Reader<source::Guard<R>>, source::GuardReport) {
+    let (guarded, report) = source::Guard::new(
+        text,
+        delimiter,
+        source::GuardLimits {
+            max_cells: limits.max_columns,
+            max_cell_bytes: limits.max_cell_bytes,
+        },
+    );
+    let reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
         .has_headers(false)
         .buffer_capacity(64 * 1024)
-        .from_reader(text)
+        .from_reader(guarded);
+    (reader, report)
+}
+
+/// The issue for a limit a file passed: what the limit is, where it was passed (as the
+/// steward's spreadsheet shows it), and what to do, in Swedish and English.
+fn limit_issue(breach: source::Breach, limits: &Limits, headers: &[String]) -> Issue {
+    match breach {
+        source::Breach::TooManyCells { row: 1 } => Issue::error(
+            IssueCode::TooManyColumns,
+            Localized::new(
+                format!(
+                    "Rubrikraden (rad 1) har fler än {} kolumner, gränsen för en fil. Ta bort de kolumner som inte hör till datamängden.",
+                    limits.max_columns
+                ),
+                format!(
+                    "The header row (row 1) has more than {} columns, the limit for a file. Remove the columns that do not belong to the dataset.",
+                    limits.max_columns
+                ),
+            ),
+        )
+        .at_row(1),
+        source::Breach::TooManyCells { row } => Issue::error(
+            IssueCode::TooManyColumns,
+            Localized::new(
+                format!(
+                    "Rad {row} har fler än {} celler, gränsen för en fil. Kontrollera avgränsare och citattecken på raden.",
+                    limits.max_columns
+                ),
+                format!(
+                    "Row {row} has more than {} cells, the limit for a file. Check the delimiters and quotes on the row.",
+                    limits.max_columns
+                ),
+            ),
+        )
+        .at_row(row),
+        source::Breach::CellTooLarge { row, column } => {
+            let cell = format!("{}{row}", column_letter(column));
+            let issue = Issue::error(
+                IssueCode::CellTooLarge,
+                Localized::new(
+                    format!(
+                        "Cell {cell} (rad {row}) är större än {} byte, gränsen för en cell. Korta värdet, eller kontrollera att inget citattecken saknar sin avslutning.",
+                        limits.max_cell_bytes
+                    ),
+                    format!(
+                        "Cell {cell} (row {row}) is larger than {} bytes, the limit for a cell. Shorten the value, or check that no quote is left unclosed.",
+                        limits.max_cell_bytes
+                    ),
+                ),
+            )
+            .at_row(row);
+            match headers.get(column).filter(|h| !h.is_empty()) {
+                Some(header) => issue.in_column(header),
+                None => issue.in_column(&column_letter(column)),
+            }
+        }
+    }
+}
+
+/// The issue for a file with more data rows than the limit.
+fn too_many_rows(limits: &Limits) -> Issue {
+    Issue::error(
+        IssueCode::TooManyRows,
+        Localized::new(
+            format!(
+                "Filen har fler än {} rader med data, gränsen för en fil. Dela upp datamängden eller be administratören höja gränsen.",
+                limits.max_rows
+            ),
+            format!(
+                "The file has more than {} data rows, the limit for a file. Split the dataset or ask the administrator to raise the limit.",
+                limits.max_rows
+            ),
+        ),
+    )
 }
 
 /// Spreadsheet row numbers of the records a CSV reader returns: a record's first line, less
@@ -370,7 +503,7 @@ impl SheetRows {
 
     /// Counts the line breaks inside the record just read.
     fn passed(&mut self, record: &csv::StringRecord) {
-        self.embedded_breaks += record.iter().map(|f| f.matches('\n').count() as u64).sum::<u64>();
+        self.embedded_breaks += record.iter().map(source::count_breaks).sum::<u64>();
         self.row = self.row.max(1);
     }
 }
@@ -386,7 +519,7 @@ pub struct Excerpt {
 
 /// Reads the header and the rows numbered `wanted` (as [`check`] numbers them) of a file,
 /// stopping after the last one. A file that cannot be read gives what was read before.
-pub fn excerpt(source: Source<'_>, wanted: &std::collections::BTreeSet<u64>) -> Excerpt {
+pub fn excerpt(source: Source<'_>, wanted: &std::collections::BTreeSet<u64>, limits: &Limits) -> Excerpt {
     let mut out = Excerpt::default();
     let Ok(sniffed) = source::sniff(source) else {
         return out;
@@ -395,7 +528,7 @@ pub fn excerpt(source: Source<'_>, wanted: &std::collections::BTreeSet<u64>) -> 
         return out;
     };
     let (text, lines) = source::Tap::new(text);
-    let mut reader = csv_reader(sniffed.delimiter, text);
+    let (mut reader, _) = csv_reader(sniffed.delimiter, text, limits);
     let mut records = reader.records();
     let mut sheet = SheetRows::default();
     match records.next() {
@@ -478,7 +611,8 @@ pub fn check_with(
         // Settled once the whole file is read.
         line_terminator: "LF".to_owned(),
     };
-    let mut reader = csv_reader(delimiter, text);
+    let limits = options.limits;
+    let (mut reader, guard) = csv_reader(delimiter, text, &limits);
     let mut records = reader.records();
     let mut sheet = SheetRows::default();
     let headers: Vec<String> = match records.next() {
@@ -487,6 +621,9 @@ pub fn check_with(
             r.iter().map(|h| h.trim().to_owned()).collect()
         }
         Some(Err(e)) => {
+            if let Some(breach) = guard.breach() {
+                return fail(report, limit_issue(breach, &limits, &[]));
+            }
             return fail(
                 report,
                 Issue::error(
@@ -551,6 +688,9 @@ pub fn check_with(
             );
         }
     };
+    // Whether each profile column has a header in the file, and which: looked up once, not
+    // per row.
+    let headers_of: Vec<Option<&str>> = (0..profile.columns.len()).map(|c| header_for(&map, c)).collect();
     let mut rows = Vec::new();
     let mut invalid_rows = Vec::new();
     let mut derived_ids = 0u64;
@@ -562,8 +702,26 @@ pub fn check_with(
                 sheet.passed(&r);
                 r
             }
+            Err(e) if guard.breach().is_some() || e.is_io_error() => {
+                // A limit passed, or the file could not be read on: checking stops here and the
+                // file is refused.
+                let issue = match guard.breach() {
+                    Some(breach) => limit_issue(breach, &limits, &headers),
+                    None => Issue::error(
+                        IssueCode::FormatError,
+                        Localized::new(
+                            format!("Filen kunde inte läsas till slut: {e}. Försök igen."),
+                            format!("The file could not be read to its end: {e}. Try again."),
+                        ),
+                    ),
+                };
+                return fail(report, issue);
+            }
             Err(e) => {
                 row = sheet.row_of(e.position(), &lines);
+                if report.rows.total >= limits.max_rows {
+                    return fail(report, too_many_rows(&limits).at_row(row));
+                }
                 report.push(
                     Issue::error(
                         IssueCode::FormatError,
@@ -592,6 +750,9 @@ pub fn check_with(
                 limit,
             );
             continue;
+        }
+        if report.rows.total >= limits.max_rows {
+            return fail(report, too_many_rows(&limits).at_row(row));
         }
         report.rows.total += 1;
         let errors_before = report.error_count;
@@ -683,7 +844,7 @@ pub fn check_with(
         }
         for (i, column) in profile.columns.iter().enumerate() {
             if column.required
-                && map.targets.contains(&Some(i))
+                && headers_of[i].is_some()
                 && !values.iter().any(|(t, _)| *t == i)
                 && !bad_columns.contains(&i)
             {
@@ -702,7 +863,7 @@ pub fn check_with(
                         ),
                     )
                     .at_row(row)
-                    .in_column(header_for(&map, i).unwrap_or(&column.name)),
+                    .in_column(headers_of[i].unwrap_or(&column.name)),
                     limit,
                 );
             }
@@ -720,7 +881,7 @@ pub fn check_with(
                     Err((code, message, value)) => report.push(
                         Issue::error(code, message)
                             .at_row(row)
-                            .in_column(header_for(&map, lat_i).unwrap_or("latitude"))
+                            .in_column(headers_of[lat_i].unwrap_or("latitude"))
                             .with_value(&value),
                         limit,
                     ),
@@ -814,6 +975,8 @@ pub fn check_with(
     }
     if lines.crlf() {
         report.dialect.line_terminator = "CRLF".to_owned();
+    } else if lines.lone_cr() {
+        report.dialect.line_terminator = "CR".to_owned();
     }
     resolve_ids(&mut rows, &mut report, &mut invalid_rows, limit);
     if report.rows.total == 0 {
@@ -1029,7 +1192,9 @@ fn resolve_position(
 }
 
 /// Makes ids unique: derived ids that collide get a short content hash; given ids that collide
-/// are an error naming every row involved.
+/// are an error on each row involved, whose message names the first [`ROWS_NAMED`] rows and the
+/// exact number of rows. Time is linear in the rows; memory is one hash per row and, per
+/// repeated id, its rows named and a count (never a list of every row).
 fn resolve_ids(
     rows: &mut Vec<CheckedRow>,
     report: &mut Report,
@@ -1043,58 +1208,101 @@ fn resolve_ids(
     let count = |rows: &[CheckedRow]| {
         let mut counts: HashMap<u128, u32> = HashMap::with_capacity(rows.len());
         for r in rows {
-            *counts.entry(key(&r.local_id)).or_default() += 1;
+            let n = counts.entry(key(&r.local_id)).or_default();
+            *n = n.saturating_add(1);
         }
         counts
     };
     let counts = count(rows);
     for r in rows.iter_mut() {
         if let Some(hash) = &r.id_derived
-            && counts[&key(&r.local_id)] > 1
+            && counts.get(&key(&r.local_id)).is_some_and(|n| *n > 1)
         {
             r.local_id = format!("{}-{hash}", r.local_id);
         }
     }
     drop(counts);
     let counts = count(rows);
-    let mut by_id: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, r) in rows.iter().enumerate() {
-        if counts[&key(&r.local_id)] > 1 {
-            by_id.entry(r.local_id.to_lowercase()).or_default().push(i);
+    /// The rows of one repeated id: the first few, and how many in all.
+    #[derive(Default)]
+    struct Group {
+        /// The id as the first of its rows writes it.
+        id: String,
+        named: Vec<u64>,
+        total: u64,
+    }
+    let mut groups: HashMap<String, Group> = HashMap::new();
+    for r in rows.iter() {
+        if counts.get(&key(&r.local_id)).is_some_and(|n| *n > 1) {
+            let group = groups.entry(r.local_id.to_lowercase()).or_insert_with(|| Group {
+                id: r.local_id.clone(),
+                ..Group::default()
+            });
+            if group.named.len() < ROWS_NAMED {
+                group.named.push(r.row);
+            }
+            group.total += 1;
         }
     }
     drop(counts);
-    let mut dropped = vec![false; rows.len()];
-    let mut groups: Vec<Vec<usize>> = by_id.into_values().filter(|g| g.len() > 1).collect();
-    groups.sort();
-    for group in groups {
-        let numbers: Vec<String> = group.iter().map(|i| rows[*i].row.to_string()).collect();
-        let list = numbers.join(", ");
-        let id = rows[group[0]].local_id.clone();
-        for i in &group {
-            report.push(
-                Issue::error(
-                    IssueCode::UniqueError,
-                    Localized::new(
-                        format!("Id:t \"{id}\" förekommer på raderna {list}. Varje rad måste ha ett eget id; ändra eller ta bort dubbletterna."),
-                        format!("The id \"{id}\" appears on rows {list}. Every row needs its own id; change or remove the duplicates."),
-                    ),
-                )
-                .at_row(rows[*i].row)
-                .with_value(&id),
-                limit,
-            );
-            dropped[*i] = true;
-            invalid.push((rows[*i].row, Some(id.clone())));
-        }
+    // A hash collision of two different ids leaves groups of one row: not duplicates.
+    groups.retain(|_, g| g.total > 1);
+    if groups.is_empty() {
+        return;
     }
-    let mut i = 0;
-    rows.retain(|_| {
-        let keep = !dropped[i];
-        i += 1;
-        keep
+    // One message per repeated id, shared by its rows' issues.
+    let messages: HashMap<&str, (&str, Localized)> = groups
+        .iter()
+        .map(|(key, g)| {
+            (
+                key.as_str(),
+                (g.id.as_str(), duplicate_message(&g.id, g.total, &g.named)),
+            )
+        })
+        .collect();
+    let mut dropped = 0u64;
+    rows.retain(|r| {
+        let lower = r.local_id.to_lowercase();
+        let Some((id, message)) = messages.get(lower.as_str()) else {
+            return true;
+        };
+        report.push(
+            Issue::error(IssueCode::UniqueError, message.clone())
+                .at_row(r.row)
+                .with_value(id),
+            limit,
+        );
+        invalid.push((r.row, Some((*id).to_owned())));
+        dropped += 1;
+        false
     });
-    report.rows.invalid += dropped.iter().filter(|d| **d).count() as u64;
+    report.rows.invalid += dropped;
+}
+
+/// The message for an id found on `total` rows, naming the first of them (`named`).
+fn duplicate_message(id: &str, total: u64, named: &[u64]) -> Localized {
+    let id = report::clip(id);
+    let list = named.iter().map(u64::to_string).collect::<Vec<_>>().join(", ");
+    let more = total.saturating_sub(named.len() as u64);
+    if more == 0 {
+        Localized::new(
+            format!(
+                "Id:t \"{id}\" förekommer på raderna {list}. Varje rad måste ha ett eget id; ändra eller ta bort dubbletterna."
+            ),
+            format!(
+                "The id \"{id}\" appears on rows {list}. Every row needs its own id; change or remove the duplicates."
+            ),
+        )
+    } else {
+        Localized::new(
+            format!(
+                "Id:t \"{id}\" förekommer på {total} rader: {list} och {more} till. Varje rad måste ha ett eget id; ändra eller ta bort dubbletterna."
+            ),
+            format!(
+                "The id \"{id}\" appears on {total} rows: {list} and {more} more. Every row needs its own id; change or remove the duplicates."
+            ),
+        )
+    }
 }
 
 /// A short, stable hash of text, for disambiguating derived ids.
@@ -1103,5 +1311,7 @@ pub fn short_hash(text: &str) -> String {
     crate::text::hex(&digest[..3])
 }
 
+#[cfg(test)]
+mod prop_tests;
 #[cfg(test)]
 mod tests;

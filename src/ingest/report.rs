@@ -61,6 +61,34 @@ pub enum IssueCode {
     DerivedId,
     /// A row was not published because it has errors and valid rows only were published.
     SkippedRow,
+    /// The header or a row has more cells than the limit (`--max-columns`); the file is refused.
+    TooManyColumns,
+    /// A cell holds more bytes than the limit (`--max-cell-bytes`); the file is refused.
+    CellTooLarge,
+    /// The file has more data rows than the limit (`--max-rows`); the file is refused.
+    TooManyRows,
+}
+
+impl IssueCode {
+    /// Whether the issue is about the whole file even when it names a row: a limit was passed,
+    /// checking stopped there, and no row of the file can be published.
+    pub fn refuses_file(self) -> bool {
+        matches!(
+            self,
+            IssueCode::TooManyColumns | IssueCode::CellTooLarge | IssueCode::TooManyRows
+        )
+    }
+}
+
+/// How many characters of a raw value, a header or a name an issue or a column mapping keeps.
+pub const CLIP_CHARS: usize = 200;
+
+/// Text cut to [`CLIP_CHARS`] characters, with `…` when something was cut.
+pub fn clip(text: &str) -> String {
+    match text.char_indices().nth(CLIP_CHARS) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
 }
 
 /// Error or warning.
@@ -79,7 +107,7 @@ pub struct Issue {
     /// Row number as a spreadsheet shows it (the header is row 1); absent for file-level issues.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub row: Option<u64>,
-    /// The column's header as written in the file.
+    /// The column's header as written in the file (at most 200 characters).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<String>,
     /// The raw value (at most 200 characters).
@@ -114,16 +142,12 @@ impl Issue {
     }
 
     pub fn in_column(mut self, column: &str) -> Self {
-        self.column = Some(column.to_owned());
+        self.column = Some(clip(column));
         self
     }
 
     pub fn with_value(mut self, value: &str) -> Self {
-        let mut v: String = value.chars().take(200).collect();
-        if v.len() < value.len() {
-            v.push('…');
-        }
-        self.value = Some(v);
+        self.value = Some(clip(value));
         self
     }
 }
@@ -137,7 +161,7 @@ pub struct Dialect {
     pub bom: bool,
     /// The field delimiter: `,`, `;` or a tab.
     pub delimiter: String,
-    /// `CRLF` or `LF`.
+    /// `CRLF`, `LF` or `CR`.
     pub line_terminator: String,
 }
 
@@ -146,7 +170,7 @@ pub struct Dialect {
 pub struct ColumnMapping {
     /// 1-based column position (A = 1).
     pub position: usize,
-    /// The header as written in the file.
+    /// The header as written in the file (at most 200 characters).
     pub header: String,
     /// The profile column it maps to; absent for unknown columns.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -174,7 +198,13 @@ pub struct Report {
     /// The profile the file was checked against.
     pub profile: String,
     pub dialect: Dialect,
+    /// How each header cell was mapped, the first ones up to the list limit (see
+    /// `column_count`).
     pub columns: Vec<ColumnMapping>,
+    /// The number of cells in the header row, including those left out of `columns`; absent
+    /// from reports made before it was counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column_count: Option<u64>,
     pub rows: RowCounts,
     /// Rows per coordinate system found (e.g. `EPSG:3006 (SWEREF 99 TM)`); all are published
     /// in WGS84.
@@ -184,7 +214,7 @@ pub struct Report {
     pub error_count: u64,
     /// Total number of warnings, including those left out of `warnings`.
     pub warning_count: u64,
-    /// True when `errors` or `warnings` were capped.
+    /// True when `errors`, `warnings` or `columns` were capped.
     pub truncated: bool,
     pub errors: Vec<Issue>,
     pub warnings: Vec<Issue>,
@@ -205,9 +235,22 @@ impl Report {
         }
     }
 
-    /// Whether an error concerns the whole file (no row): then no row can be published.
+    /// Adds a header cell's mapping, keeping `column_count` exact and the list capped at `limit`.
+    pub fn push_column(&mut self, mapping: ColumnMapping, limit: usize) {
+        *self.column_count.get_or_insert(0) += 1;
+        if self.columns.len() < limit {
+            self.columns.push(mapping);
+        } else {
+            self.truncated = true;
+        }
+    }
+
+    /// Whether an error concerns the whole file (no row, or a limit passed): then no row can be
+    /// published.
     pub fn has_file_errors(&self) -> bool {
-        self.errors.iter().any(|i| i.row.is_none())
+        self.errors
+            .iter()
+            .any(|i| i.row.is_none() || i.code.refuses_file())
     }
 
     /// A readable form for the terminal, in English.
@@ -253,7 +296,14 @@ impl Report {
             );
         }
         if self.truncated {
-            let _ = writeln!(out, "(the lists are capped; the counts above are exact)");
+            let _ = writeln!(
+                out,
+                "(the lists are capped: {} of {} errors and {} of {} warnings shown; the counts above are exact)",
+                self.errors.len(),
+                self.error_count,
+                self.warnings.len(),
+                self.warning_count
+            );
         }
         out
     }

@@ -383,6 +383,193 @@ pub(super) fn detect_delimiter(text: &str) -> u8 {
     best.0
 }
 
+/// The limits a [`Guard`] holds a file to while it is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GuardLimits {
+    /// The most cells in one record (the header included).
+    pub max_cells: usize,
+    /// The most bytes in one cell as UTF-8, without the quotes around it.
+    pub max_cell_bytes: usize,
+}
+
+/// A limit a [`Guard`] stopped a file at, and where, as a spreadsheet shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Breach {
+    /// A record (spreadsheet row `row`) has more than `max_cells` cells.
+    TooManyCells { row: u64 },
+    /// Cell `column` (0-based) of row `row` has more than `max_cell_bytes` bytes.
+    CellTooLarge { row: u64, column: usize },
+}
+
+/// Where a [`Guard`] is in the CSV grammar (as the `csv` crate reads it: `"` opens a quoted
+/// cell only at the start of a cell, `""` inside one is a quote, CR, LF and CR LF end records,
+/// empty lines are skipped).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CsvState {
+    StartRecord,
+    StartField,
+    InField,
+    InQuoted,
+    /// A `"` inside a quoted cell: the cell's end, or the first half of `""`.
+    QuoteInQuoted,
+}
+
+/// What a [`Guard`] shares with the checker: the limit it stopped at, if any.
+#[derive(Clone, Debug, Default)]
+pub struct GuardReport(Rc<RefCell<Option<Breach>>>);
+
+impl GuardReport {
+    /// The limit the guard stopped the file at.
+    pub fn breach(&self) -> Option<Breach> {
+        *self.0.borrow()
+    }
+}
+
+/// A reader that follows the CSV grammar as the bytes pass and fails, with a [`Breach`], as
+/// soon as a cell or a record passes its limits: the CSV reader behind it never buffers more
+/// than one cell of the limit's size, however long a cell or a quote that is never closed.
+/// It also numbers rows as a spreadsheet shows them (line breaks inside quoted cells do not
+/// start a row; empty lines do).
+pub struct Guard<R> {
+    inner: R,
+    limits: GuardLimits,
+    delimiter: u8,
+    state: CsvState,
+    last_cr: bool,
+    /// The spreadsheet row of the record being read.
+    row: u64,
+    cells: usize,
+    cell_bytes: usize,
+    report: GuardReport,
+}
+
+impl<R: Read> Guard<R> {
+    pub fn new(inner: R, delimiter: u8, limits: GuardLimits) -> (Self, GuardReport) {
+        let report = GuardReport::default();
+        (
+            Self {
+                inner,
+                limits,
+                delimiter,
+                state: CsvState::StartRecord,
+                last_cr: false,
+                row: 1,
+                cells: 0,
+                cell_bytes: 0,
+                report: report.clone(),
+            },
+            report,
+        )
+    }
+
+    /// Follows one byte; the limit it passes, if any.
+    fn step(&mut self, b: u8) -> Option<Breach> {
+        let is_break = b == b'\r' || b == b'\n';
+        // CR LF is one break; a lone CR or LF is one too.
+        let new_line = is_break && !(b == b'\n' && self.last_cr);
+        self.last_cr = b == b'\r';
+        match self.state {
+            CsvState::StartRecord if is_break => {
+                if new_line {
+                    self.row += 1;
+                }
+                return None;
+            }
+            CsvState::StartRecord => {
+                self.cells = 0;
+                self.state = CsvState::StartField;
+                return self.step_field_start(b);
+            }
+            CsvState::StartField => return self.step_field_start(b),
+            CsvState::InField => {
+                if b == self.delimiter {
+                    self.state = CsvState::StartField;
+                } else if is_break {
+                    self.end_record(new_line);
+                } else {
+                    self.cell_bytes += 1;
+                }
+            }
+            CsvState::InQuoted => {
+                if b == b'"' {
+                    self.state = CsvState::QuoteInQuoted;
+                } else {
+                    self.cell_bytes += 1;
+                }
+            }
+            CsvState::QuoteInQuoted => {
+                if b == b'"' {
+                    self.cell_bytes += 1;
+                    self.state = CsvState::InQuoted;
+                } else if b == self.delimiter {
+                    self.state = CsvState::StartField;
+                } else if is_break {
+                    self.end_record(new_line);
+                } else {
+                    self.cell_bytes += 1;
+                    self.state = CsvState::InField;
+                }
+            }
+        }
+        self.over_cell()
+    }
+
+    /// The first byte of a cell.
+    fn step_field_start(&mut self, b: u8) -> Option<Breach> {
+        self.cells += 1;
+        self.cell_bytes = 0;
+        if self.cells > self.limits.max_cells {
+            return Some(Breach::TooManyCells { row: self.row });
+        }
+        if b == self.delimiter {
+            self.state = CsvState::StartField;
+        } else if b == b'\r' || b == b'\n' {
+            self.end_record(true);
+        } else if b == b'"' {
+            self.state = CsvState::InQuoted;
+        } else {
+            self.cell_bytes = 1;
+            self.state = CsvState::InField;
+        }
+        self.over_cell()
+    }
+
+    fn end_record(&mut self, new_line: bool) {
+        if new_line {
+            self.row += 1;
+        }
+        self.state = CsvState::StartRecord;
+    }
+
+    fn over_cell(&self) -> Option<Breach> {
+        (self.cell_bytes > self.limits.max_cell_bytes).then_some(Breach::CellTooLarge {
+            row: self.row,
+            column: self.cells.saturating_sub(1),
+        })
+    }
+}
+
+impl<R: Read> Read for Guard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(breach) = self.report.breach() {
+            return Err(io::Error::other(format!("{breach:?}")));
+        }
+        let n = self.inner.read(buf)?;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if let Some(breach) = self.step(b) {
+                *self.report.0.borrow_mut() = Some(breach);
+                // The bytes before the one past the limit are handed on, so the rows before it
+                // are read; the next read fails. (None handed on would read as the end.)
+                if i > 0 {
+                    return Ok(i);
+                }
+                return Err(io::Error::other(format!("{breach:?}")));
+            }
+        }
+        Ok(n)
+    }
+}
+
 /// The bytes a CSV reader has read but whose line numbers were not asked for yet.
 #[derive(Debug)]
 struct Window {
@@ -392,7 +579,25 @@ struct Window {
     /// The line of `base`.
     line: u64,
     crlf: bool,
+    /// Whether a CR not followed by LF ended a line (old Mac line ends).
+    lone_cr: bool,
     last_cr: bool,
+    /// Whether the last byte counted into `line` was a CR (so an LF after it ends no line).
+    counted_cr: bool,
+}
+
+/// The line breaks in text: CR LF, a lone CR and a lone LF count one each, as the CSV reader
+/// ends records at each.
+pub fn count_breaks(text: &str) -> u64 {
+    let mut cr = false;
+    let mut breaks = 0;
+    for b in text.bytes() {
+        if b == b'\r' || (b == b'\n' && !cr) {
+            breaks += 1;
+        }
+        cr = b == b'\r';
+    }
+    breaks
 }
 
 /// Physical line numbers of byte offsets of a text read through a [`Tap`], for offsets that
@@ -413,7 +618,9 @@ impl<R: Read> Tap<R> {
             bytes: VecDeque::new(),
             line: 1,
             crlf: false,
+            lone_cr: false,
             last_cr: false,
+            counted_cr: false,
         })));
         (
             Self {
@@ -432,6 +639,10 @@ impl<R: Read> Read for Tap<R> {
         let mut w = self.index.0.borrow_mut();
         if !w.crlf {
             w.crlf = (w.last_cr && read.first() == Some(&b'\n')) || read.windows(2).any(|p| p == b"\r\n");
+        }
+        if !w.lone_cr {
+            w.lone_cr = (w.last_cr && read.first().is_some_and(|b| *b != b'\n'))
+                || read.windows(2).any(|p| p[0] == b'\r' && p[1] != b'\n');
         }
         if let Some(last) = read.last() {
             w.last_cr = *last == b'\r';
@@ -452,26 +663,39 @@ impl LineIndex {
         let upto = usize::try_from(offset - w.base)
             .unwrap_or(usize::MAX)
             .min(w.bytes.len());
-        let breaks = w.bytes.range(..upto).filter(|b| **b == b'\n').count() as u64;
-        w.bytes.drain(..upto);
+        let mut cr = w.counted_cr;
+        let mut breaks = 0;
+        for b in w.bytes.drain(..upto) {
+            if b == b'\r' || (b == b'\n' && !cr) {
+                breaks += 1;
+            }
+            cr = b == b'\r';
+        }
         w.base += upto as u64;
         w.line += breaks;
         while let Some(&b) = w.bytes.front() {
             if !matches!(b, b'\r' | b'\n') {
                 break;
             }
-            if b == b'\n' {
+            if b == b'\r' || !cr {
                 w.line += 1;
             }
+            cr = b == b'\r';
             w.bytes.pop_front();
             w.base += 1;
         }
+        w.counted_cr = cr;
         w.line
     }
 
     /// Whether any line so far ended with CR LF.
     pub fn crlf(&self) -> bool {
         self.0.borrow().crlf
+    }
+
+    /// Whether any line so far ended with a CR alone.
+    pub fn lone_cr(&self) -> bool {
+        self.0.borrow().lone_cr
     }
 }
 
@@ -534,6 +758,66 @@ mod tests {
         let mut late = blank.clone();
         late.extend(b"a,b\n");
         assert!(sniff(Source::Bytes(&late)).is_ok());
+    }
+
+    #[test]
+    fn line_index_counts_lone_cr_line_ends() {
+        let text = b"a,b\r1,2\r\r3,4\r";
+        let (mut tap, index) = Tap::new(&text[..]);
+        let mut buf = [0u8; 2];
+        while tap.read(&mut buf).unwrap() > 0 {}
+        assert!(index.lone_cr());
+        assert!(!index.crlf());
+        assert_eq!(index.line_at(0), 1);
+        assert_eq!(index.line_at(4), 2);
+        // After an empty line.
+        assert_eq!(index.line_at(8), 4);
+        assert_eq!(count_breaks("a\r\nb\rc\nd"), 3);
+    }
+
+    fn guard(text: &[u8], limits: GuardLimits) -> (Vec<u8>, Option<Breach>) {
+        let (mut guard, report) = Guard::new(text, b',', limits);
+        let mut out = Vec::new();
+        let _ = guard.read_to_end(&mut out);
+        (out, report.breach())
+    }
+
+    const ROOMY: GuardLimits = GuardLimits {
+        max_cells: 3,
+        max_cell_bytes: 4,
+    };
+
+    #[test]
+    fn guard_passes_files_within_its_limits() {
+        let text = b"a,b,c\r\n\"x\"\"y\",\"1\n2\",abcd\n\n,,\r";
+        assert_eq!(guard(text, ROOMY), (text.to_vec(), None));
+    }
+
+    #[test]
+    fn guard_names_the_row_and_cell_past_a_limit() {
+        // Rows as a spreadsheet shows them: the quoted line break stays in row 2; the empty
+        // line is row 3.
+        let text = b"a,b\n\"1\n2\",x\n\n3,abcde\n";
+        assert_eq!(
+            guard(text, ROOMY).1,
+            Some(Breach::CellTooLarge { row: 4, column: 1 })
+        );
+        assert_eq!(
+            guard(b"a,b\r1,2,3,4\r", ROOMY).1,
+            Some(Breach::TooManyCells { row: 2 })
+        );
+        assert_eq!(
+            guard(b"a,b,c,d\n", ROOMY).1,
+            Some(Breach::TooManyCells { row: 1 })
+        );
+        // A quote never closed: stopped at the limit, not at the end of the file.
+        let mut open = b"a,b\n\"".to_vec();
+        open.extend(std::iter::repeat_n(b'x', 1_000_000));
+        let (read, breach) = guard(&open, ROOMY);
+        assert_eq!(breach, Some(Breach::CellTooLarge { row: 2, column: 0 }));
+        assert!(read.len() < 64 * 1024, "{}", read.len());
+        // A quote inside an unquoted cell is a character, not the start of a quoted cell.
+        assert_eq!(guard(b"a\"b,c\n", ROOMY).1, None);
     }
 
     #[test]

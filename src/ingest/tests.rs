@@ -1,6 +1,8 @@
 //! Golden fixtures: `tests/fixtures/ingest/<case>/` holds `case.toml` (profile, and optionally
-//! org and crs), `input.csv` and `expected.json` (the report, and the id, municipality and
-//! position of every checked row). Set `DATAHAMN_BLESS=1` to write missing expectations.
+//! org, crs, the file limits and the issue limit), `input.csv` (or `input.csv.gz` for a large
+//! hostile file, unpacked before it is checked) and `expected.json` (the report, and the id,
+//! municipality and position of the first [`LISTED`] checked and invalid rows, with their
+//! totals when there are more). Set `DATAHAMN_BLESS=1` to write missing expectations.
 
 use super::*;
 use crate::profile;
@@ -14,12 +16,60 @@ struct Case {
     profile: String,
     org: Option<String>,
     crs: Option<String>,
+    max_columns: Option<usize>,
+    max_cell_bytes: Option<usize>,
+    max_rows: Option<u64>,
+    issue_limit: Option<usize>,
+}
+
+/// The options a case asks for.
+fn options(case: &Case) -> CheckOptions {
+    let defaults = Limits::default();
+    CheckOptions {
+        default_municipality: case
+            .org
+            .as_ref()
+            .and_then(|o| crate::reference::organisation(o)?.municipality_code.clone()),
+        crs: case.crs.as_ref().map(|c| Crs::parse(c).unwrap()),
+        issue_limit: case.issue_limit.unwrap_or(DEFAULT_ISSUE_LIMIT),
+        limits: Limits {
+            max_columns: case.max_columns.unwrap_or(defaults.max_columns),
+            max_cell_bytes: case.max_cell_bytes.unwrap_or(defaults.max_cell_bytes),
+            max_rows: case.max_rows.unwrap_or(defaults.max_rows),
+        },
+    }
+}
+
+/// How many checked and invalid rows an expectation lists.
+const LISTED: usize = 100;
+
+/// A case's input: `input.csv`, or `input.csv.gz` unpacked into a temporary file.
+fn input(dir: &Path) -> (std::path::PathBuf, Option<tempfile::NamedTempFile>) {
+    let gz = dir.join("input.csv.gz");
+    if !gz.exists() {
+        return (dir.join("input.csv"), None);
+    }
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    std::io::copy(
+        &mut flate2::read::GzDecoder::new(std::fs::File::open(&gz).unwrap()),
+        &mut file,
+    )
+    .unwrap();
+    (file.path().to_owned(), Some(file))
+}
+
+/// At most [`LISTED`] entries of a list, and its length when it is longer.
+fn listed<T: serde::Serialize>(name: &str, list: &[T], out: &mut serde_json::Map<String, serde_json::Value>) {
+    out.insert(name.to_owned(), json!(&list[..list.len().min(LISTED)]));
+    if list.len() > LISTED {
+        out.insert(format!("{name}_total"), json!(list.len()));
+    }
 }
 
 /// Checks a case's file, read from disk as a stream (`from_disk`) or from memory.
 fn run(dir: &Path, from_disk: bool) -> serde_json::Value {
     let case: Case = toml::from_str(&std::fs::read_to_string(dir.join("case.toml")).unwrap()).unwrap();
-    let path = dir.join("input.csv");
+    let (path, _unpacked) = input(dir);
     let bytes = std::fs::read(&path).unwrap();
     let checked = check(
         if from_disk {
@@ -28,13 +78,7 @@ fn run(dir: &Path, from_disk: bool) -> serde_json::Value {
             Source::Bytes(&bytes)
         },
         profile::get(&case.profile).unwrap(),
-        &CheckOptions {
-            default_municipality: case
-                .org
-                .and_then(|o| crate::reference::organisation(&o)?.municipality_code.clone()),
-            crs: case.crs.map(|c| Crs::parse(&c).unwrap()),
-            ..CheckOptions::default()
-        },
+        &options(&case),
     );
     let lat = profile::get(&case.profile)
         .unwrap()
@@ -64,7 +108,11 @@ fn run(dir: &Path, from_disk: bool) -> serde_json::Value {
             })
         })
         .collect();
-    json!({ "report": checked.report, "rows": rows, "invalid_rows": checked.invalid_rows })
+    let mut out = serde_json::Map::new();
+    out.insert("report".to_owned(), json!(checked.report));
+    listed("rows", &rows, &mut out);
+    listed("invalid_rows", &checked.invalid_rows, &mut out);
+    serde_json::Value::Object(out)
 }
 
 #[test]
@@ -119,6 +167,9 @@ fn every_issue_names_row_column_value_and_a_fix_in_both_languages() {
                     | "missing-required-column"
                     | "duplicate-label"
                     | "format-error"
+                    | "too-many-columns"
+                    | "cell-too-large"
+                    | "too-many-rows"
             );
             if row_level {
                 assert!(issue["row"].as_u64().unwrap() >= 2, "{}: {issue}", dir.display());
@@ -189,17 +240,12 @@ fn excerpts_show_the_cells_each_issue_names() {
     for entry in std::fs::read_dir(&root).unwrap() {
         let dir = entry.unwrap().path();
         let case: Case = toml::from_str(&std::fs::read_to_string(dir.join("case.toml")).unwrap()).unwrap();
-        let path = dir.join("input.csv");
+        let (path, _unpacked) = input(&dir);
+        let options = options(&case);
         let checked = check(
             Source::File(&path),
             profile::get(&case.profile).unwrap(),
-            &CheckOptions {
-                default_municipality: case
-                    .org
-                    .and_then(|o| crate::reference::organisation(&o)?.municipality_code.clone()),
-                crs: case.crs.map(|c| Crs::parse(&c).unwrap()),
-                ..CheckOptions::default()
-            },
+            &options,
         );
         let issues: Vec<&Issue> = checked
             .report
@@ -209,12 +255,17 @@ fn excerpts_show_the_cells_each_issue_names() {
             .filter(|i| i.row.is_some_and(|r| r > 1))
             .collect();
         let wanted = issues.iter().filter_map(|i| i.row).collect();
-        let excerpt = excerpt(Source::File(&path), &wanted);
+        let excerpt = excerpt(Source::File(&path), &wanted, &options.limits);
         for issue in issues {
             let row = issue.row.unwrap();
             let Some((_, cells)) = excerpt.rows.iter().find(|(r, _)| *r == row) else {
-                // Blank rows are skipped by the reader; their issue has no cell to show.
-                assert_eq!(issue.code, IssueCode::BlankRow, "{}: row {row}", dir.display());
+                // Blank rows are skipped by the reader; their issue has no cell to show. A
+                // row past a limit is where reading stopped.
+                assert!(
+                    issue.code == IssueCode::BlankRow || issue.code.refuses_file(),
+                    "{}: row {row}",
+                    dir.display()
+                );
                 continue;
             };
             // Coordinate issues quote the position as read (`lat, lon`), not one cell.

@@ -111,9 +111,9 @@ pub fn parse_date(raw: &str) -> Option<String> {
     let date_part = raw.split(['T', ' ']).next().unwrap_or(raw);
     let (y, m, d) = if date_part.len() == 8 && date_part.bytes().all(|b| b.is_ascii_digit()) {
         (
-            date_part[0..4].parse().ok()?,
-            date_part[4..6].parse().ok()?,
-            date_part[6..8].parse().ok()?,
+            date_part.get(0..4)?.parse().ok()?,
+            date_part.get(4..6)?.parse().ok()?,
+            date_part.get(6..8)?.parse().ok()?,
         )
     } else {
         let parts: Vec<&str> = date_part.split(['-', '/', '.']).collect();
@@ -278,6 +278,16 @@ fn parse_languages(raw: &str) -> Option<Vec<String>> {
     (!out.is_empty()).then_some(out)
 }
 
+/// Whether text is a HaV/EEA bathing-water id: `SE`, four letters or digits, twelve digits.
+/// Compared byte by byte, so a non-ASCII character anywhere simply fails the check.
+fn is_hav_id(id: &str) -> bool {
+    let b = id.as_bytes();
+    b.len() == 18
+        && b.starts_with(b"SE")
+        && b[2..6].iter().all(u8::is_ascii_alphanumeric)
+        && b[6..].iter().all(u8::is_ascii_digit)
+}
+
 /// Checks one non-empty cell against its column.
 pub fn parse(column: &Column, raw: &str) -> Result<Value, ValueError> {
     let v = raw.trim();
@@ -297,8 +307,11 @@ pub fn parse(column: &Column, raw: &str) -> Result<Value, ValueError> {
         }
         ColumnType::Postcode => {
             let digits: String = v.chars().filter(|c| !c.is_whitespace()).collect();
-            if digits.len() == 5 && digits.bytes().all(|b| b.is_ascii_digit()) {
-                Ok(Value::Text(format!("{} {}", &digits[..3], &digits[3..])))
+            if let Some((head, tail)) = digits
+                .split_at_checked(3)
+                .filter(|_| digits.len() == 5 && digits.bytes().all(|b| b.is_ascii_digit()))
+            {
+                Ok(Value::Text(format!("{head} {tail}")))
             } else {
                 Err(type_error(
                     "Postnumret ska ha fem siffror, t.ex. 435 35.",
@@ -360,7 +373,10 @@ pub fn parse(column: &Column, raw: &str) -> Result<Value, ValueError> {
         }),
         ColumnType::Wikidata => {
             let id = v.rsplit('/').next().unwrap_or(v).trim().to_ascii_uppercase();
-            if id.len() > 1 && id.starts_with('Q') && id[1..].bytes().all(|b| b.is_ascii_digit()) {
+            if id
+                .strip_prefix('Q')
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            {
                 Ok(Value::Wikidata(id))
             } else {
                 Err(type_error(
@@ -371,11 +387,7 @@ pub fn parse(column: &Column, raw: &str) -> Result<Value, ValueError> {
         }
         ColumnType::HavId => {
             let id = v.to_ascii_uppercase();
-            let ok = id.len() == 18
-                && id.starts_with("SE")
-                && id[2..6].bytes().all(|b| b.is_ascii_alphanumeric())
-                && id[6..].bytes().all(|b| b.is_ascii_digit());
-            if ok {
+            if is_hav_id(&id) {
                 Ok(Value::HavId(id))
             } else {
                 Err(type_error(
@@ -399,10 +411,14 @@ pub fn parse(column: &Column, raw: &str) -> Result<Value, ValueError> {
                     "The coordinate must be a number: WGS84 degrees (57.665) or metres in SWEREF 99 / RT90 (6580821).",
                 ));
             };
-            let n: f64 = text
-                .parse()
-                .map_err(|_| type_error("Ogiltigt tal.", "Invalid number."))?;
-            Ok(Value::Coordinate(n, text))
+            match text.parse::<f64>() {
+                // Hundreds of digits parse as infinity: no position, whatever the system.
+                Ok(n) if n.is_finite() => Ok(Value::Coordinate(n, text)),
+                _ => Err(type_error(
+                    "Koordinaten är inget rimligt tal. Kontrollera värdet.",
+                    "The coordinate is not a plausible number. Check the value.",
+                )),
+            }
         }
         ColumnType::Enum => {
             let key = header_key(v);
@@ -439,6 +455,40 @@ pub fn parse(column: &Column, raw: &str) -> Result<Value, ValueError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn column(kind: ColumnType) -> Column {
+        let mut column = crate::profile::get("bathing-sites")
+            .unwrap()
+            .columns
+            .iter()
+            .find(|c| c.kind == kind)
+            .unwrap_or_else(|| &crate::profile::get("bathing-sites").unwrap().columns[0])
+            .clone();
+        column.kind = kind;
+        column
+    }
+
+    #[test]
+    fn non_ascii_in_fixed_width_ids_is_a_type_error_not_a_panic() {
+        let hav = column(ColumnType::HavId);
+        // Eighteen bytes, with a two-byte character where a byte offset would cut it.
+        assert!(parse(&hav, "SEABCé12345678901").is_err());
+        assert!(parse(&hav, "SEé0000000000000000").is_err());
+        assert_eq!(
+            parse(&hav, "se0a21480000000516"),
+            Ok(Value::HavId("SE0A21480000000516".into()))
+        );
+        let wikidata = column(ColumnType::Wikidata);
+        assert!(parse(&wikidata, "Qé").is_err());
+        assert!(parse(&wikidata, "Q").is_err());
+        assert_eq!(parse(&wikidata, "q42"), Ok(Value::Wikidata("Q42".into())));
+        let postcode = column(ColumnType::Postcode);
+        assert!(parse(&postcode, "4é535").is_err());
+        assert_eq!(parse(&postcode, "43535"), Ok(Value::Text("435 35".into())));
+        assert_eq!(parse_date("2023é601"), None);
+        let latitude = column(ColumnType::Latitude);
+        assert!(parse(&latitude, &"9".repeat(400)).is_err());
+    }
 
     #[test]
     fn decimals_accept_commas_and_spaces() {

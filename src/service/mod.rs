@@ -296,6 +296,8 @@ pub struct Platform {
     feed: RwLock<Feed>,
     /// The largest file an upload may send, in bytes.
     max_upload_bytes: usize,
+    /// The bounds every file is checked within (columns, cell size, rows).
+    file_limits: ingest::Limits,
     rate_limiter: Arc<rate_limit::RateLimiter>,
     /// Stewards' tokens and the audit log, when the platform has a data directory.
     tokens: Option<crate::auth::Tokens>,
@@ -452,6 +454,7 @@ impl Platform {
             sparql_running: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
             feed: RwLock::new(Feed::default()),
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+            file_limits: ingest::Limits::default(),
             rate_limiter: Arc::new(rate_limit::RateLimiter::new(rate_limit::RateLimits::OFF)),
             tokens: None,
             upload_dir: None,
@@ -570,6 +573,16 @@ impl Platform {
     /// Sets the largest file an upload may send (before serving).
     pub fn set_max_upload_bytes(&mut self, bytes: usize) {
         self.max_upload_bytes = bytes;
+    }
+
+    /// The bounds every file is checked within.
+    pub fn file_limits(&self) -> ingest::Limits {
+        self.file_limits
+    }
+
+    /// Sets the bounds every file is checked within (before serving).
+    pub fn set_file_limits(&mut self, limits: ingest::Limits) {
+        self.file_limits = limits;
     }
 
     /// Keeps the stewards' tokens (`tokens.json`) and the audit log (`audit.log`) in a data
@@ -734,6 +747,7 @@ impl Platform {
         let check_options = CheckOptions {
             default_municipality: meta.default_municipality(),
             crs: options.crs,
+            limits: self.file_limits,
             ..CheckOptions::default()
         };
         let mut checked = ingest::check_with(file, profile, &check_options, &mut ingest::KeepIds);

@@ -401,7 +401,7 @@ impl super::Platform {
                     .into_iter()
                     .take(EXCERPT_ROWS)
                     .collect();
-                let excerpt = crate::ingest::excerpt(file.source(), &wanted);
+                let excerpt = crate::ingest::excerpt(file.source(), &wanted, &self.file_limits());
                 let draft = self.sessions.keep_draft(
                     session_id,
                     &p.scope.label(),

@@ -700,6 +700,7 @@ impl Platform {
         let check_options = crate::ingest::CheckOptions {
             default_municipality: meta.default_municipality(),
             crs: options.crs,
+            limits: self.file_limits(),
             ..crate::ingest::CheckOptions::default()
         };
         let checked = crate::ingest::check_with(file, profile, &check_options, &mut crate::ingest::KeepIds);

@@ -137,3 +137,62 @@ fn the_real_samples_ingest() {
     assert_eq!(code, 2);
     assert!(err.contains("base URL"), "{err}");
 }
+
+/// Every hostile file of the checker's corpus (`tests/fixtures/ingest/hostile-*`): `validate`
+/// exits with its documented code (0 publishable, 1 has errors), never a panic's 101, and
+/// prints a report of bounded size that says what the golden expectation says.
+#[test]
+fn hostile_files_exit_with_the_documented_code() {
+    use std::io::Read;
+    let root = repo_path("tests/fixtures/ingest");
+    let dir = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let case = entry.unwrap().path();
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with("hostile-") {
+            continue;
+        }
+        let settings: toml::Value =
+            toml::from_str(&std::fs::read_to_string(case.join("case.toml")).unwrap()).unwrap();
+        let gz = case.join("input.csv.gz");
+        let file = if gz.exists() {
+            let mut bytes = Vec::new();
+            flate2::read::GzDecoder::new(std::fs::File::open(&gz).unwrap())
+                .read_to_end(&mut bytes)
+                .unwrap();
+            let file = dir.path().join(format!("{name}.csv"));
+            std::fs::write(&file, bytes).unwrap();
+            file
+        } else {
+            case.join("input.csv")
+        };
+        let mut args = vec![
+            "validate".to_owned(),
+            file.to_string_lossy().into_owned(),
+            "--profile".to_owned(),
+            settings["profile"].as_str().unwrap().to_owned(),
+            "--format".to_owned(),
+            "json".to_owned(),
+        ];
+        if let Some(org) = settings.get("org").and_then(|o| o.as_str()) {
+            args.extend(["--org".to_owned(), org.to_owned()]);
+        }
+        for limit in ["max_columns", "max_cell_bytes", "max_rows"] {
+            if let Some(v) = settings.get(limit).and_then(toml::Value::as_integer) {
+                args.extend([format!("--{}", limit.replace('_', "-")), v.to_string()]);
+            }
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, out, err) = datahamn(&args);
+        let expected: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(case.join("expected.json")).unwrap()).unwrap();
+        let valid = expected["report"]["valid"].as_bool().unwrap();
+        assert_eq!(code, if valid { 0 } else { 1 }, "{name}: {err}");
+        assert!(out.len() < 1_000_000, "{name}: {} bytes", out.len());
+        let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(report["error_count"], expected["report"]["error_count"], "{name}");
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} hostile cases");
+}

@@ -4,6 +4,7 @@ mod errors;
 mod hostile;
 mod hostile_values;
 mod limits;
+mod hostile_files;
 mod openapi;
 mod process;
 mod replica;
