@@ -21,12 +21,14 @@
 //!   three are pure: no I/O beyond the bytes they are given, no store, no server.
 //! * [`store`] wraps the embedded oxigraph store: atomic version loads and SPARQL evaluation.
 //! * [`error`] holds the one table of public error codes and the RFC 9457 problem envelope.
+//! * [`fuzzing`] holds one entry function per input surface for the fuzzers (`docs/fuzzing.md`).
 
 pub mod auth;
 pub mod canon;
 pub mod catalog;
 pub mod config;
 pub mod error;
+pub mod fuzzing;
 pub mod http;
 pub mod ingest;
 pub mod logging;
