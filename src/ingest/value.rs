@@ -386,10 +386,13 @@ pub fn parse(column: &Column, raw: &str) -> Result<Value, ValueError> {
         }
         ColumnType::HavId => {
             let id = v.to_ascii_uppercase();
-            let ok = id.len() == 18
-                && id.starts_with("SE")
-                && id[2..6].bytes().all(|b| b.is_ascii_alphanumeric())
-                && id[6..].bytes().all(|b| b.is_ascii_digit());
+            // Bytes, not characters: a cell with a multi-byte character has no char boundary
+            // at 2 or 6 and is simply not an id.
+            let bytes = id.as_bytes();
+            let ok = bytes.len() == 18
+                && bytes.starts_with(b"SE")
+                && bytes[2..6].iter().all(u8::is_ascii_alphanumeric)
+                && bytes[6..].iter().all(u8::is_ascii_digit);
             if ok {
                 Ok(Value::HavId(id))
             } else {
