@@ -29,8 +29,9 @@ if ! out=$(nice -n 19 cargo afl config --build 2>&1) && ! grep -q "already built
     exit 1
 fi
 
-# The instrumented build: its own target dir (fuzz/target), without RocksDB.
-nice -n 19 cargo afl build --release --locked --manifest-path fuzz/Cargo.toml
+# The instrumented build: its own target dir (fuzz/target), without RocksDB. Not --locked:
+# fuzz/Cargo.lock takes in what the main package's Cargo.lock gained since it was last updated.
+nice -n 19 cargo afl build --release --manifest-path fuzz/Cargo.toml
 bin=$repo/fuzz/target/release/datahamn-fuzz
 targets=${FUZZ_TARGETS:-$("$bin" list)}
 
