@@ -3,7 +3,7 @@ CARGO ?= cargo
 PROFILE := --release
 BIN := target/release/datahamn
 
-.PHONY: run build test test-remote engines check fmt clippy conformance clients browser openapi bench bench-api bench-sparql bench-remote bench-replica bench-compression bench-soak clean
+.PHONY: run build test test-remote engines check fmt clippy conformance clients browser openapi bench bench-api bench-sparql bench-remote bench-replica bench-compression bench-soak fuzz clean
 
 ## Build, then serve on the embedded store (./var), publishing datasets/ on first start.
 run: build
@@ -13,7 +13,8 @@ build:
 	$(CARGO) build $(PROFILE) --locked
 
 ## Everything CI checks: formatting, lints, unit, golden and integration tests (the store
-## contract on the embedded store, oxigraph's server and Virtuoso), the external suites
+## contract on the embedded store, oxigraph's server and Virtuoso; the unit tests include the short
+## fuzz run: every fuzz target's seeds, crash fixtures and generated inputs), the external suites
 ## (Schemathesis on the OpenAPI document, ogctests on OGC API Features, pyshacl on the catalogs),
 ## real clients (GDAL, OWSLib, SPARQLWrapper) and the web interface in headless Chromium.
 test: check engines
@@ -56,6 +57,16 @@ clippy:
 ## Regenerate the committed OpenAPI document.
 openapi: build
 	$(BIN) openapi --output openapi/openapi.json
+
+## Coverage-guided fuzzing with AFL++ (afl.rs, stable Rust; not part of `test`): builds the
+## harness in fuzz/ (its own target dir, without RocksDB), fuzzes each target in turn on one core
+## for FUZZ_SECONDS (or FUZZ_EXECS executions), prints executions, crashes and hangs per target and
+## copies crashes into fuzz/crashes/<target>/. ~30 min with the defaults (6 targets × 300 s).
+FUZZ_SECONDS ?= 300
+FUZZ_EXECS ?=
+FUZZ_TARGETS ?=
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_EXECS=$(FUZZ_EXECS) FUZZ_TARGETS="$(FUZZ_TARGETS)" bash fuzz/run.sh
 
 ## The ingest benchmark against morph-kgc + oxigraph load (not part of `test`; ~25 min).
 bench: build

@@ -24,12 +24,14 @@
 //!   addresses, EU themes and frequencies) where it enters, and builds IRIs from stored values
 //!   only when they still pass.
 //! * [`error`] holds the one table of public error codes and the RFC 9457 problem envelope.
+//! * [`fuzzing`] holds one entry function per input surface for the fuzzers (`docs/fuzzing.md`).
 
 pub mod auth;
 pub mod canon;
 pub mod catalog;
 pub mod config;
 pub mod error;
+pub mod fuzzing;
 pub mod http;
 pub mod ingest;
 pub mod links;

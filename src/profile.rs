@@ -291,19 +291,22 @@ pub struct ProfileError {
     message: String,
 }
 
+/// Parses a profile's TOML text and checks it (the columns' keys, mappings, nodes and roles).
+pub fn parse(text: &str) -> Result<Profile, String> {
+    let profile: Profile = toml::from_str(text).map_err(|e| e.to_string())?;
+    profile.check()?;
+    Ok(profile)
+}
+
+/// The shipped profiles' files: name and text.
+pub fn sources() -> &'static [(&'static str, &'static str)] {
+    SOURCES
+}
+
 fn parse_all() -> Result<Vec<Profile>, ProfileError> {
     SOURCES
         .iter()
-        .map(|(file, text)| {
-            let profile: Profile = toml::from_str(text).map_err(|e| ProfileError {
-                file,
-                message: e.to_string(),
-            })?;
-            profile
-                .check()
-                .map_err(|message| ProfileError { file, message })?;
-            Ok(profile)
-        })
+        .map(|(file, text)| parse(text).map_err(|message| ProfileError { file, message }))
         .collect()
 }
 

@@ -11,7 +11,7 @@ pub mod openapi;
 pub mod pages;
 pub mod params;
 pub mod render;
-mod routes;
+pub(crate) mod routes;
 pub mod steward_pages;
 pub mod views;
 

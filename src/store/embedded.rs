@@ -28,6 +28,10 @@
 //! Extension functions: queries are evaluated with GeoSPARQL's functions (`geof:distance`,
 //! `geof:sfWithin`, …, from oxigraph's `spargeo`) over the items' WKT points; see
 //! [`EXTENSION_FUNCTIONS`].
+//!
+//! Without the `rocksdb` feature (on by default; off only in the fuzzing harness, which never
+//! opens a store on disk) only [`Embedded::in_memory`] works: opening, checkpointing and
+//! compacting a store on disk answer a storage error saying so.
 
 use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Quad, QuadRef, Term};
 use oxigraph::sparql::{CancellationToken, QueryResults, SparqlEvaluator};
@@ -47,6 +51,56 @@ pub type ExtensionFunction = (
     oxigraph::model::NamedNodeRef<'static>,
     fn(&[Term]) -> Option<Term>,
 );
+
+/// oxigraph's RocksDB operations: the store on disk.
+#[cfg(feature = "rocksdb")]
+mod disk {
+    use oxigraph::store::{StorageError, Store as Oxigraph};
+    use std::path::Path;
+
+    pub fn open(path: &Path) -> Result<Oxigraph, StorageError> {
+        Oxigraph::open(path)
+    }
+
+    pub fn open_read_only(path: &Path) -> Result<Oxigraph, StorageError> {
+        Oxigraph::open_read_only(path)
+    }
+
+    pub fn backup(store: &Oxigraph, target: &Path) -> Result<(), StorageError> {
+        store.backup(target)
+    }
+
+    pub fn optimize(store: &Oxigraph) -> Result<(), StorageError> {
+        store.optimize()
+    }
+}
+
+/// A build without RocksDB: every operation on a store on disk fails, saying why.
+#[cfg(not(feature = "rocksdb"))]
+mod disk {
+    use oxigraph::store::{StorageError, Store as Oxigraph};
+    use std::path::Path;
+
+    fn unavailable() -> StorageError {
+        StorageError::Other("this build of datahamn has no RocksDB (the `rocksdb` feature is off): it cannot use a store on disk".into())
+    }
+
+    pub fn open(_path: &Path) -> Result<Oxigraph, StorageError> {
+        Err(unavailable())
+    }
+
+    pub fn open_read_only(_path: &Path) -> Result<Oxigraph, StorageError> {
+        Err(unavailable())
+    }
+
+    pub fn backup(_store: &Oxigraph, _target: &Path) -> Result<(), StorageError> {
+        Err(unavailable())
+    }
+
+    pub fn optimize(_store: &Oxigraph) -> Result<(), StorageError> {
+        Err(unavailable())
+    }
+}
 
 /// The evaluator every query starts from: oxigraph's, with the [`EXTENSION_FUNCTIONS`]. Built
 /// once; each query clones it.
@@ -313,7 +367,7 @@ impl Compactor {
                         }
                     }
                     let started = std::time::Instant::now();
-                    match store.optimize() {
+                    match disk::optimize(&store) {
                         Ok(()) => tracing::info!(elapsed = ?started.elapsed(), "store compacted"),
                         Err(e) => tracing::warn!(error = %e, "store compaction failed"),
                     }
@@ -340,9 +394,9 @@ impl Drop for Compactor {
 impl Embedded {
     /// Opens (or creates) the live store in one directory and the archive in another.
     pub fn open(live: &Path, archive: &Path) -> Result<Self, StoreError> {
-        let live = Oxigraph::open(live)?;
+        let live = disk::open(live)?;
         let compactor = Compactor::start(live.clone()).map_err(StorageError::Io)?;
-        let mut store = Self::with(live, Oxigraph::open(archive)?)?;
+        let mut store = Self::with(live, disk::open(archive)?)?;
         store.compactor = Some(compactor);
         Ok(store)
     }
@@ -350,10 +404,7 @@ impl Embedded {
     /// Opens a checkpoint (see [`Embedded::checkpoint`]) read-only: a replica's store. Every
     /// write fails; nothing is compacted.
     pub fn open_read_only(live: &Path, archive: &Path) -> Result<Self, StoreError> {
-        Self::with(
-            Oxigraph::open_read_only(live)?,
-            Oxigraph::open_read_only(archive)?,
-        )
+        Self::with(disk::open_read_only(live)?, disk::open_read_only(archive)?)
     }
 
     /// Writes a consistent copy of the live store and the archive into `target/store` and
@@ -362,8 +413,8 @@ impl Embedded {
     /// costs little disk and time. Writers wait meanwhile, so both parts are of one moment.
     pub fn checkpoint(&self, target: &Path) -> Result<(), StoreError> {
         let _guard = self.lock();
-        self.live.backup(target.join("store"))?;
-        self.archive.backup(target.join("archive"))?;
+        disk::backup(&self.live, &target.join("store"))?;
+        disk::backup(&self.archive, &target.join("archive"))?;
         Ok(())
     }
 
@@ -393,7 +444,7 @@ impl Embedded {
     /// Compacts the live store now. Blocking; readers and writers go on meanwhile.
     pub fn compact(&self) -> Result<(), StoreError> {
         if self.compactor.is_some() {
-            self.live.optimize()?;
+            disk::optimize(&self.live)?;
         }
         Ok(())
     }

@@ -75,7 +75,12 @@ pub enum FormatParam {
 
 /// The raw query pairs; a query string that cannot be decoded is a 400.
 pub fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError> {
-    serde_urlencoded::from_str(req.query_string()).map_err(|e| {
+    decode_query(req.query_string())
+}
+
+/// The pairs of a raw query string; one that cannot be decoded is a 400.
+pub(crate) fn decode_query(query_string: &str) -> Result<Vec<(String, String)>, ApiError> {
+    serde_urlencoded::from_str(query_string).map_err(|e| {
         ApiError::new(
             Code::InvalidParameter,
             format!("The query string cannot be decoded: {e}."),
@@ -171,7 +176,10 @@ async fn list(
 /// The profiles whose filters a list accepts: its own, or, for a dataset's items (documented
 /// once for every dataset), every profile's; a filter on a property the items do not have
 /// matches none of them.
-fn filter_profiles(every: bool, own: Option<&'static profile::Profile>) -> Vec<&'static profile::Profile> {
+pub(crate) fn filter_profiles(
+    every: bool,
+    own: Option<&'static profile::Profile>,
+) -> Vec<&'static profile::Profile> {
     if every {
         profile::all().iter().collect()
     } else {

@@ -514,7 +514,7 @@ pub async fn feature(
 }
 
 /// The parameters of one feature: `f` and `crs`, each at most once.
-fn feature_params(pairs: &[(String, String)]) -> Result<(Option<String>, OgcCrs), ApiError> {
+pub(crate) fn feature_params(pairs: &[(String, String)]) -> Result<(Option<String>, OgcCrs), ApiError> {
     let (mut f, mut crs) = (None, None);
     for (name, value) in pairs {
         let slot_taken = match name.as_str() {

@@ -8,15 +8,15 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 /// The protocol parameters of a request, gathered from the URL or a form body.
 #[derive(Default)]
-struct ProtocolParams {
-    queries: Vec<String>,
-    updates: usize,
-    default_graph_uri: Vec<String>,
-    named_graph_uri: Vec<String>,
+pub(crate) struct ProtocolParams {
+    pub(crate) queries: Vec<String>,
+    pub(crate) updates: usize,
+    pub(crate) default_graph_uri: Vec<String>,
+    pub(crate) named_graph_uri: Vec<String>,
 }
 
 impl ProtocolParams {
-    fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+    pub(crate) fn from_pairs(pairs: Vec<(String, String)>) -> Self {
         let mut p = Self::default();
         for (k, v) in pairs {
             match k.as_str() {
@@ -31,7 +31,7 @@ impl ProtocolParams {
     }
 }
 
-fn parse_pairs(text: &str, what: &str) -> Result<Vec<(String, String)>, ApiError> {
+pub(crate) fn parse_pairs(text: &str, what: &str) -> Result<Vec<(String, String)>, ApiError> {
     serde_urlencoded::from_str(text).map_err(|e| {
         ApiError::new(
             Code::InvalidParameter,
@@ -47,7 +47,7 @@ fn update_refused() -> ApiError {
     )
 }
 
-fn single_query(p: &mut ProtocolParams) -> Result<String, ApiError> {
+pub(crate) fn single_query(p: &mut ProtocolParams) -> Result<String, ApiError> {
     if p.updates > 0 {
         return Err(update_refused());
     }

@@ -16,7 +16,7 @@ const YASGUI_CSS: &[u8] = include_bytes!("../../../assets/yasgui/yasgui.min.css"
 
 /// Example queries: (title, question it answers, query with `{BASE}` for the base URL). Each
 /// answers on the shipped datasets (`tests/http/sparql.rs` runs every one the page carries).
-const EXAMPLES: [(&str, &str, &str); 6] = [
+pub(crate) const EXAMPLES: [(&str, &str, &str); 6] = [
     (
         "Badplatser per kommun",
         "Which municipalities have the most bath sites?",
