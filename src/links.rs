@@ -360,7 +360,7 @@ mod tests {
         assert!(frequency(&expand(FREQUENCY, "OP_DATPRO")).is_ok());
         for bad in [
             format!("{FREQUENCY}annual"),
-            format!("{FREQUENCY}"),
+            FREQUENCY.to_owned(),
             "https://x.se/ANNUAL".into(),
         ] {
             assert_eq!(frequency(&bad), Err(Rule::Frequency), "{bad}");

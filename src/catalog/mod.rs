@@ -742,7 +742,8 @@ mod tests {
 
     #[test]
     fn metadata_refusals_name_the_field_and_the_rule() {
-        let cases: [(&str, fn(&mut DatasetMeta)); 6] = [
+        type Spoil = fn(&mut DatasetMeta);
+        let cases: [(&str, Spoil); 6] = [
             ("contact_email", |m| m.contact_email = "a@b.se> <x:y".into()),
             ("themes", |m| m.themes = vec!["javascript:alert(1)".into()]),
             ("license", |m| m.license = "javascript:alert(1)".into()),
