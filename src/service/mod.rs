@@ -275,6 +275,8 @@ pub struct Platform {
     sparql_limits: sparql::SparqlLimits,
     /// Shared with the platform that replaces this one on a replica (see [`Platform::carry_over`]).
     sparql_running: Arc<std::sync::atomic::AtomicUsize>,
+    /// The worker processes that evaluate SPARQL over the embedded store (see [`sparql::worker`]).
+    sparql_workers: Option<sparql::Workers>,
     /// The change feed, and every dataset's live items as it leaves them.
     feed: RwLock<Feed>,
     /// The largest file an upload may send, in bytes.
@@ -290,6 +292,8 @@ pub struct Platform {
     sessions: sessions::Sessions,
     /// On a replica: the checkpoint served (see [`replica`]).
     checkpoint_name: Option<String>,
+    /// On a replica: the directory of its copy of that checkpoint.
+    checkpoint_copy: Option<std::path::PathBuf>,
     /// The graphs a query sees by default, as last built (see [`Platform::query_scope`]).
     published_scope: RwLock<Option<PublishedScope>>,
 }
@@ -423,6 +427,7 @@ impl Platform {
             mode,
             sparql_limits: sparql::SparqlLimits::default(),
             sparql_running: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+            sparql_workers: None,
             feed: RwLock::new(Feed::default()),
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             rate_limiter: Arc::new(rate_limit::RateLimiter::new(rate_limit::RateLimits::OFF)),
@@ -432,6 +437,7 @@ impl Platform {
             sessions: sessions::Sessions::default(),
             audit: None,
             checkpoint_name: None,
+            checkpoint_copy: None,
         };
         if mode != Mode::Replica {
             platform.recover()?;
@@ -452,11 +458,12 @@ impl Platform {
     }
 
     /// Shares what a replica's previous platform is counting (its clients' requests against
-    /// their rate limits, the SPARQL queries running), so a swap to a newer checkpoint changes
+    /// their rate limits, the SPARQL queries running and their workers), so a swap to a newer checkpoint changes
     /// the data served and nothing else. The settings come from the replica's own `configure`.
     pub fn carry_over(&mut self, previous: &Platform) {
         self.rate_limiter = previous.rate_limiter.clone();
         self.sparql_running = previous.sparql_running.clone();
+        self.carry_over_sparql_workers(previous);
     }
 
     /// On a replica, the name of the checkpoint served.

@@ -7,6 +7,7 @@ mod replica;
 mod rest;
 mod sparql;
 mod sparql_data;
+mod sparql_hostile;
 pub mod steward;
 mod steward_web;
 mod web;
