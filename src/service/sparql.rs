@@ -123,8 +123,9 @@ impl Platform {
     /// runtime, unless the request is a [`SparqlRequest::lookup`].
     ///
     /// Refused with 503 (and `Retry-After`) when `max_concurrent` queries are running; stopped
-    /// and answered with 503 `query_timeout` after `timeout`; results beyond `max_rows` are cut
-    /// and [`SparqlAnswer::truncated_at`] says so.
+    /// and answered with 503 `query_timeout` after `timeout` (in a worker, whatever it computes;
+    /// see the module docs); refused with 400 `query_memory_exceeded` when its worker runs out
+    /// of memory; results beyond `max_rows` are cut and [`SparqlAnswer::truncated_at`] says so.
     pub fn sparql_execute(&self, request: SparqlRequest, media_type: &str) -> Result<SparqlAnswer, ApiError> {
         let limits = self.sparql_limits;
         let _permit = Permit::acquire(&self.sparql_running, limits.max_concurrent).ok_or_else(|| {
@@ -849,6 +850,7 @@ fn results_format(media_type: &str) -> QueryResultsFormat {
 mod tests {
     use super::*;
     use crate::store::Store;
+    use spargebra::SparqlParser;
     use std::sync::Arc;
 
     fn publish(platform: &Platform, folder: &str) {

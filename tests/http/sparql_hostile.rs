@@ -74,6 +74,11 @@ fn over_the_limits() -> Vec<(&'static str, String, &'static str)> {
         ),
         (
             "a long path",
+            format!("ASK {{ ?s <urn:p>{} ?o }}", "|<urn:p>".repeat(300)),
+            "sparql_query_too_deep",
+        ),
+        (
+            "a long sequence path (a chain of joins)",
             format!("ASK {{ ?s <urn:p>{} ?o }}", "/<urn:p>".repeat(300)),
             "sparql_query_too_deep",
         ),
@@ -318,4 +323,92 @@ fn workers_answer_like_the_server_and_see_each_publish() {
         (1..=datahamn::service::sparql::worker::KEEP_SNAPSHOTS).contains(&kept),
         "{kept}"
     );
+}
+
+/// Whether a process runs (a zombie left to be reaped does not).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            stat.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().to_owned())
+        })
+        .is_some_and(|rest| !rest.starts_with('Z'))
+}
+
+/// The running children of a process.
+fn children(parent: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().collect())
+            .unwrap_or_default();
+        if fields.get(1).and_then(|p| p.parse::<u32>().ok()) == Some(parent) && fields[0] != "Z" {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+#[test]
+fn sigterm_ends_the_server_with_queries_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = crate::common::spawn_serve(
+        &[
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "--sparql-timeout",
+            "3600",
+        ],
+        &[],
+        crate::common::free_port(),
+    );
+    let values = numbers(300);
+    let endless = format!(
+        "SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?a {{ {values} }} VALUES ?b {{ {values} }} VALUES ?c {{ {values} }} VALUES ?d {{ {values} }} }}"
+    );
+    let queries: Vec<_> = (0..2)
+        .map(|_| {
+            let client = crate::common::Client {
+                base: server.base.clone(),
+            };
+            let query = endless.clone();
+            std::thread::spawn(move || {
+                client.send_once(
+                    "POST",
+                    "/sparql",
+                    &[("Content-Type", "application/sparql-query")],
+                    query.as_bytes(),
+                )
+            })
+        })
+        .collect();
+    // Both run, each in a worker.
+    let mut workers = Vec::new();
+    for _ in 0..600 {
+        workers = children(server.pid());
+        if workers.len() == 2 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(workers.len(), 2, "two workers run the two queries");
+    assert!(
+        server.terminate(Duration::from_secs(60)),
+        "the server ended on SIGTERM"
+    );
+    for query in queries {
+        let r = query.join().unwrap();
+        r.assert_problem(503, "service_unavailable");
+    }
+    for pid in workers {
+        assert!(!running(pid), "worker {pid} ended with the server");
+    }
 }

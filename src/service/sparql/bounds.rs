@@ -10,7 +10,8 @@
 //!    parser nests, so the parser's own recursion is bounded;
 //! 3. how deep the parsed algebra nests ([`ParseLimits::max_depth`]): `1+1+…+1` or
 //!    `{} UNION {} UNION …` nest no brackets but build trees as deep as they are long. The depth
-//!    is that of the query's SPARQL S-expression, measured with the same scan.
+//!    is that of the query's SPARQL S-expression, measured with the same scan, or the number of
+//!    its triple patterns when that is larger (the evaluator joins them in a chain).
 //!
 //! The scan reads the text as the parser does in every query seen in practice, but contrived
 //! text (a `<` that is an IRI to one reading and a comparison to the other) could mislead it.
@@ -70,13 +71,7 @@ pub enum Refusal {
 /// Parses a query within `limits` (see the module docs). `base` is the base IRI relative IRIs
 /// resolve against.
 pub fn parse(text: &str, base: Option<&str>, limits: ParseLimits) -> Result<spargebra::Query, Refusal> {
-    if text.len() > limits.max_bytes {
-        return Err(Refusal::TooLarge(text.len(), limits.max_bytes));
-    }
-    let nested = nesting(text, limits.max_nesting);
-    if nested > limits.max_nesting {
-        return Err(Refusal::TooNested(nested, limits.max_nesting));
-    }
+    check_text(text, limits)?;
     // Few brackets in all: the parser cannot recurse deeply on any thread.
     if text.bytes().filter(|b| matches!(b, b'{' | b'(' | b'[')).count() <= limits.max_nesting
         && text.len() <= INLINE_MAX_BYTES
@@ -99,6 +94,26 @@ pub fn parse(text: &str, base: Option<&str>, limits: ParseLimits) -> Result<spar
             "the query could not be parsed now ({e}); retry"
         ))),
     }
+}
+
+/// Checks the size and bracket nesting of a text.
+fn check_text(text: &str, limits: ParseLimits) -> Result<(), Refusal> {
+    if text.len() > limits.max_bytes {
+        return Err(Refusal::TooLarge(text.len(), limits.max_bytes));
+    }
+    let nested = nesting(text, limits.max_nesting);
+    if nested > limits.max_nesting {
+        return Err(Refusal::TooNested(nested, limits.max_nesting));
+    }
+    Ok(())
+}
+
+/// Parses a query within `limits` on the calling thread, whatever its brackets: for a SPARQL
+/// worker, on its evaluating thread, whose big stack counts against the worker's memory and
+/// whose overflow would end that worker only (reported like running out of memory).
+pub fn parse_here(text: &str, base: Option<&str>, limits: ParseLimits) -> Result<spargebra::Query, Refusal> {
+    check_text(text, limits)?;
+    parse_and_measure(text, base, limits.max_depth)
 }
 
 /// A query parsed on the calling thread is at most this long, so its algebra (a tree as deep as
@@ -152,7 +167,9 @@ fn parse_and_measure(text: &str, base: Option<&str>, max_depth: usize) -> Result
         }
     };
     // Measured, and dropped when refused, here: on this thread's stack.
-    let depth = nesting(&query.to_sse(), usize::MAX);
+    // A group of triple patterns is a chain of joins to the evaluator: each counts as a level.
+    let sse = query.to_sse();
+    let depth = nesting(&sse, usize::MAX).max(sse.matches("(triple ").count());
     if depth > max_depth {
         return Err(Refusal::TooDeep(depth, max_depth));
     }
@@ -300,7 +317,7 @@ mod tests {
         );
         // An unterminated string or IRI ends the scan without a panic.
         assert_eq!(nesting("ASK { \"((((", usize::MAX), 1);
-        assert_eq!(nesting("ASK { <((((", usize::MAX), 1);
+        assert_eq!(nesting("ASK { <((((", usize::MAX), 5);
         assert_eq!(nesting("\\", usize::MAX), 0);
     }
 
@@ -329,8 +346,14 @@ mod tests {
             parse(&unions, None, limits()),
             Err(Refusal::TooDeep(..))
         ));
-        let path = format!("ASK {{ ?s <p>{} ?o }}", "/<p>".repeat(30_000));
+        let path = format!("ASK {{ ?s <urn:p>{} ?o }}", "|<urn:p>".repeat(15_000));
         assert!(matches!(parse(&path, None, limits()), Err(Refusal::TooDeep(..))));
+        // A sequence path becomes a chain of triple patterns: a chain of joins.
+        let sequence = format!("ASK {{ ?s <urn:p>{} ?o }}", "/<urn:p>".repeat(15_000));
+        assert!(matches!(
+            parse(&sequence, None, limits()),
+            Err(Refusal::TooDeep(..))
+        ));
         // Short ones too, parsed inline.
         let short = format!("ASK {{ FILTER(1{} > 0) }}", "+1".repeat(300));
         assert!(matches!(parse(&short, None, limits()), Err(Refusal::TooDeep(..))));

@@ -196,7 +196,7 @@ fn evaluate(job: &Job, opened: &mut Option<(PathBuf, Store)>) -> Result<SparqlAn
         max_nesting: job.limits.max_nesting,
         max_depth: job.limits.max_depth,
     };
-    let query = bounds::parse(&job.query, Some(&job.base_iri), limits)
+    let query = bounds::parse_here(&job.query, Some(&job.base_iri), limits)
         .map_err(|e| (FailureKind::Syntax, format!("{e:?}")))?;
     let query = super::with_own_nodes(query);
     let iris = |names: &[String]| -> Result<Vec<NamedNode>, (FailureKind, String)> {
