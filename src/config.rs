@@ -33,6 +33,16 @@ pub enum Command {
     Openapi(OpenapiArgs),
     /// Manage stewards' access tokens: create (printed once, stored hashed), list, revoke.
     Token(TokenArgs),
+    /// A SPARQL worker process, started by `serve` (framed jobs on stdin, answers on stdout).
+    #[command(hide = true)]
+    SparqlWorker(SparqlWorkerArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SparqlWorkerArgs {
+    /// The most memory the worker may take, in MiB.
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u64).range(16..))]
+    pub memory_mb: u64,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -279,6 +289,22 @@ pub struct ServeArgs {
     /// SPARQL: the most queries running at once; more are refused with 503 and Retry-After.
     #[arg(long, env = "DATAHAMN_SPARQL_MAX_CONCURRENT", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub sparql_max_concurrent: u64,
+    /// SPARQL: the longest query text, in bytes; longer ones are refused with 400
+    /// sparql_query_too_large.
+    #[arg(long, env = "DATAHAMN_SPARQL_MAX_QUERY_BYTES", default_value_t = 131_072, value_parser = clap::value_parser!(u64).range(256..=1_048_576))]
+    pub sparql_max_query_bytes: u64,
+    /// SPARQL: how deep a query's brackets ({ ( [) may nest; deeper ones are refused with 400
+    /// sparql_query_too_deep.
+    #[arg(long, env = "DATAHAMN_SPARQL_MAX_NESTING", default_value_t = 64, value_parser = clap::value_parser!(u64).range(4..=1024))]
+    pub sparql_max_nesting: u64,
+    /// SPARQL: how deep a parsed query's algebra (operators, joins, unions, paths) may nest;
+    /// deeper ones are refused with 400 sparql_query_too_deep.
+    #[arg(long, env = "DATAHAMN_SPARQL_MAX_DEPTH", default_value_t = 256, value_parser = clap::value_parser!(u64).range(8..=4096))]
+    pub sparql_max_depth: u64,
+    /// SPARQL: the most memory one query's worker process may take, in MiB; a query that needs
+    /// more is stopped and refused with 400 query_memory_exceeded.
+    #[arg(long, env = "DATAHAMN_SPARQL_MEMORY_MB", default_value_t = 512, value_parser = clap::value_parser!(u64).range(64..=1_048_576))]
+    pub sparql_memory_mb: u64,
     /// Requests per minute one client address may make without a token (0: no limit); over
     /// it, 429 with `Retry-After`.
     #[arg(long, env = "DATAHAMN_RATE_LIMIT", default_value_t = 1_200)]

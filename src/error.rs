@@ -46,6 +46,13 @@ pub enum Code {
     SparqlEvaluation,
     /// The query took longer than the allowed time and was stopped.
     QueryTimeout,
+    /// The SPARQL query text is longer than the endpoint accepts.
+    SparqlQueryTooLarge,
+    /// The SPARQL query nests deeper than the endpoint accepts (brackets in its text, or
+    /// operators, joins and unions in its algebra).
+    SparqlQueryTooDeep,
+    /// The query needed more memory than the endpoint gives one query, and was stopped.
+    QueryMemoryExceeded,
     /// The file has errors; see the report.
     ValidationFailed,
     /// The server is starting or overloaded; retry later.
@@ -96,6 +103,9 @@ impl Code {
         Code::SparqlUpdateNotAllowed,
         Code::SparqlEvaluation,
         Code::QueryTimeout,
+        Code::SparqlQueryTooLarge,
+        Code::SparqlQueryTooDeep,
+        Code::QueryMemoryExceeded,
         Code::ValidationFailed,
         Code::ServiceUnavailable,
         Code::Internal,
@@ -130,7 +140,10 @@ impl Code {
             | Code::SparqlMultipleQueries
             | Code::SparqlSyntax
             | Code::SparqlUpdateNotAllowed
-            | Code::SparqlEvaluation => StatusCode::BAD_REQUEST,
+            | Code::SparqlEvaluation
+            | Code::SparqlQueryTooLarge
+            | Code::SparqlQueryTooDeep
+            | Code::QueryMemoryExceeded => StatusCode::BAD_REQUEST,
             Code::MethodNotAllowed | Code::ReadOnlyReplica => StatusCode::METHOD_NOT_ALLOWED,
             Code::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -159,6 +172,9 @@ impl Code {
             Code::SparqlUpdateNotAllowed => "sparql_update_not_allowed",
             Code::SparqlEvaluation => "sparql_evaluation",
             Code::QueryTimeout => "query_timeout",
+            Code::SparqlQueryTooLarge => "sparql_query_too_large",
+            Code::SparqlQueryTooDeep => "sparql_query_too_deep",
+            Code::QueryMemoryExceeded => "query_memory_exceeded",
             Code::ValidationFailed => "validation_failed",
             Code::ServiceUnavailable => "service_unavailable",
             Code::Internal => "internal",
@@ -193,6 +209,9 @@ impl Code {
             Code::SparqlUpdateNotAllowed => "SPARQL updates are not allowed",
             Code::SparqlEvaluation => "SPARQL evaluation error",
             Code::QueryTimeout => "Query timeout",
+            Code::SparqlQueryTooLarge => "SPARQL query too large",
+            Code::SparqlQueryTooDeep => "SPARQL query nested too deeply",
+            Code::QueryMemoryExceeded => "Query memory limit exceeded",
             Code::ValidationFailed => "Validation failed",
             Code::ServiceUnavailable => "Service unavailable",
             Code::Internal => "Internal server error",

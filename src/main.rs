@@ -42,6 +42,9 @@ fn main() -> ExitCode {
         Command::Ingest(args) => ingest(&args),
         Command::Convert(args) => convert(&args),
         Command::Token(args) => token(&args),
+        Command::SparqlWorker(args) => {
+            datahamn::service::sparql::worker::worker_main(args.memory_mb).map_err(usage)
+        }
         Command::Openapi(args) => {
             let text = datahamn::http::openapi::document_json();
             match args.output {
@@ -379,7 +382,21 @@ fn serving_settings(args: &ServeArgs) -> impl Fn(&mut service::Platform) + Send 
         timeout: Duration::from_secs_f64(args.sparql_timeout),
         max_rows: usize::try_from(args.sparql_max_rows).unwrap_or(usize::MAX),
         max_concurrent: usize::try_from(args.sparql_max_concurrent).unwrap_or(1),
+        parse: service::sparql::bounds::ParseLimits {
+            max_bytes: usize::try_from(args.sparql_max_query_bytes).unwrap_or(usize::MAX),
+            max_nesting: usize::try_from(args.sparql_max_nesting).unwrap_or(usize::MAX),
+            max_depth: usize::try_from(args.sparql_max_depth).unwrap_or(usize::MAX),
+        },
     };
+    // Queries of the embedded store run in worker processes: this executable, as
+    // `sparql-worker`. Without a known executable they run in this process.
+    let workers = std::env::current_exe()
+        .ok()
+        .map(|program| service::sparql::worker::WorkerSettings {
+            program,
+            memory_mb: args.sparql_memory_mb,
+            snapshot_dir: args.data_dir.join("sparql-snapshots"),
+        });
     let rates = service::rate_limit::RateLimits {
         anonymous: args.rate_limit,
         token: args.rate_limit_token,
@@ -405,6 +422,11 @@ fn serving_settings(args: &ServeArgs) -> impl Fn(&mut service::Platform) + Send 
     let file_limits = args.file_limits.limits();
     move |platform| {
         platform.set_sparql_limits(sparql);
+        if let Some(settings) = &workers
+            && let Err(e) = platform.use_sparql_workers(settings.clone())
+        {
+            tracing::error!(error = %e, "SPARQL queries run in the server's process");
+        }
         platform.set_rate_limits(rates);
         platform.set_max_upload_bytes(upload);
         platform.set_proxies(proxies.clone());
@@ -438,8 +460,26 @@ fn serve_replica(args: &ServeArgs, source: &std::path::Path) -> CliResult {
         .map_err(|e| usage(format!("cannot listen on {}: {e}", args.listen)))?;
     tracing::info!(listen = %args.listen, base_url = %base_url, checkpoints = %source.display(), "serving a read-only replica");
     datahamn::http::warm_download_sizes(serving.clone()).map_err(|e| usage(e.to_string()))?;
+    run_server(serving, listener)
+}
+
+/// Serves until SIGTERM or SIGINT. The server then stops accepting and waits for the requests
+/// under way; SPARQL workers are killed at once, so their queries end (503) instead of running
+/// on to their deadline.
+fn run_server(serving: Arc<service::replica::Serving>, listener: TcpListener) -> CliResult {
     actix_web::rt::System::new()
-        .block_on(async move { datahamn::http::start_serving(serving, listener)?.await })
+        .block_on(async move {
+            let server = datahamn::http::start_serving(serving.clone(), listener)?;
+            use actix_web::rt::signal::unix::{SignalKind, signal};
+            let mut term = signal(SignalKind::terminate())?;
+            let mut interrupt = signal(SignalKind::interrupt())?;
+            actix_web::rt::spawn(async move {
+                futures_util::future::select(Box::pin(term.recv()), Box::pin(interrupt.recv())).await;
+                tracing::info!("stopping: SPARQL workers ended");
+                serving.current().sparql_shutdown();
+            });
+            server.await
+        })
         .map_err(|e| usage(e.to_string()))
 }
 
@@ -503,7 +543,5 @@ fn serve(args: &ServeArgs) -> CliResult {
     }
     let serving = Arc::new(service::replica::Serving::new(platform));
     datahamn::http::warm_download_sizes(serving.clone()).map_err(|e| usage(e.to_string()))?;
-    actix_web::rt::System::new()
-        .block_on(async move { datahamn::http::start_serving(serving, listener)?.await })
-        .map_err(|e| usage(e.to_string()))
+    run_server(serving, listener)
 }

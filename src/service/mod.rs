@@ -292,6 +292,8 @@ pub struct Platform {
     sparql_limits: sparql::SparqlLimits,
     /// Shared with the platform that replaces this one on a replica (see [`Platform::carry_over`]).
     sparql_running: Arc<std::sync::atomic::AtomicUsize>,
+    /// The worker processes that evaluate SPARQL over the embedded store (see [`sparql::worker`]).
+    sparql_workers: Option<sparql::Workers>,
     /// The change feed, and every dataset's live items as it leaves them.
     feed: RwLock<Feed>,
     /// The largest file an upload may send, in bytes.
@@ -313,6 +315,8 @@ pub struct Platform {
     sessions: sessions::Sessions,
     /// On a replica: the checkpoint served (see [`replica`]).
     checkpoint_name: Option<String>,
+    /// On a replica: the directory of its copy of that checkpoint.
+    checkpoint_copy: Option<std::path::PathBuf>,
     /// The graphs a query sees by default, as last built (see [`Platform::query_scope`]).
     published_scope: RwLock<Option<PublishedScope>>,
 }
@@ -452,6 +456,7 @@ impl Platform {
             mode,
             sparql_limits: sparql::SparqlLimits::default(),
             sparql_running: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+            sparql_workers: None,
             feed: RwLock::new(Feed::default()),
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             file_limits: ingest::Limits::default(),
@@ -464,6 +469,7 @@ impl Platform {
             sessions: sessions::Sessions::default(),
             audit: None,
             checkpoint_name: None,
+            checkpoint_copy: None,
         };
         // Only the writer repairs the store: a replica, or a reader of a remote engine that
         // another process publishes to, may be looking at a publish in progress.
@@ -486,12 +492,13 @@ impl Platform {
     }
 
     /// Shares what a replica's previous platform is counting (its clients' requests against
-    /// their rate limits, the SPARQL queries running), so a swap to a newer checkpoint changes
+    /// their rate limits, the SPARQL queries running and their workers), so a swap to a newer checkpoint changes
     /// the data served and nothing else. The settings come from the replica's own `configure`.
     pub fn carry_over(&mut self, previous: &Platform) {
         self.rate_limiter = previous.rate_limiter.clone();
         self.sparql_running = previous.sparql_running.clone();
         self.streams = previous.streams.clone();
+        self.carry_over_sparql_workers(previous);
     }
 
     /// On a replica, the name of the checkpoint served.

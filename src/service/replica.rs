@@ -299,6 +299,7 @@ fn load(
     let mut platform =
         Platform::open_with(store, &manifest.base_url, Mode::Replica).map_err(|e| e.to_string())?;
     platform.checkpoint_name = Some(name.to_owned());
+    platform.checkpoint_copy = Some(copy.clone());
     configure(&mut platform);
     if let Some(previous) = previous {
         platform.carry_over(previous);

@@ -1,5 +1,16 @@
-//! SPARQL over the published graphs: checking that a request is a query (never an update),
-//! choosing the dataset it sees, running it in the store and serialising the results.
+//! SPARQL over the published graphs: checking that a request is a query (never an update)
+//! within the parse limits ([`bounds`]), choosing the dataset it sees, running it and
+//! serialising the results.
+//!
+//! Where a query runs: a [lookup](is_lookup), and every query of a remote store (which does the
+//! work itself and honours cancellation), in this process; every other query of the embedded
+//! store in a worker process ([`worker`]) that is killed at the deadline and has a memory limit,
+//! once [`Platform::use_sparql_workers`] has set them up (`datahamn serve` does). Without
+//! workers (an in-memory store in tests), queries run here, stopped at the deadline only when
+//! they read from the store.
+
+pub mod bounds;
+pub mod worker;
 
 use super::Platform;
 use crate::error::{ApiError, Code};
@@ -8,7 +19,6 @@ use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::model::NamedNode;
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
 use oxigraph::sparql::{CancellationToken, QueryResults};
-use spargebra::SparqlParser;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -51,6 +61,8 @@ impl QueryForm {
 /// A checked SPARQL request.
 #[derive(Clone, Debug)]
 pub struct SparqlRequest {
+    /// The query's text, as sent (a worker parses it again).
+    pub text: String,
     /// The query, parsed once (against the base URL).
     pub query: spargebra::Query,
     pub form: QueryForm,
@@ -82,24 +94,8 @@ impl Platform {
         named_graph_uri: &[String],
     ) -> Result<SparqlRequest, ApiError> {
         let base = format!("{}/", self.iris().base());
-        let parser = SparqlParser::new()
-            .with_base_iri(base)
-            .map_err(|e| ApiError::new(Code::Internal, format!("the base URL is not an IRI: {e}")))?;
-        let parsed = match parser.clone().parse_query(query) {
-            Ok(q) => q,
-            Err(e) => {
-                if parser.parse_update(query).is_ok() {
-                    return Err(ApiError::new(
-                        Code::SparqlUpdateNotAllowed,
-                        "This endpoint is read-only: SPARQL updates are refused and nothing was changed. Data is published by uploading CSV files.",
-                    ));
-                }
-                return Err(ApiError::new(
-                    Code::SparqlSyntax,
-                    format!("The query is not valid SPARQL: {e}"),
-                ));
-            }
-        };
+        let limits = self.sparql_limits.parse;
+        let parsed = bounds::parse(query, Some(&base), limits).map_err(refusal)?;
         let form = match &parsed {
             spargebra::Query::Select { .. } => QueryForm::Select,
             spargebra::Query::Ask { .. } => QueryForm::Ask,
@@ -114,6 +110,7 @@ impl Platform {
             });
         }
         Ok(SparqlRequest {
+            text: query.to_owned(),
             lookup: self.store().reads_locally() && is_lookup(&parsed),
             query: with_own_nodes(parsed),
             form,
@@ -126,8 +123,9 @@ impl Platform {
     /// runtime, unless the request is a [`SparqlRequest::lookup`].
     ///
     /// Refused with 503 (and `Retry-After`) when `max_concurrent` queries are running; stopped
-    /// and answered with 503 `query_timeout` after `timeout`; results beyond `max_rows` are cut
-    /// and [`SparqlAnswer::truncated_at`] says so.
+    /// and answered with 503 `query_timeout` after `timeout` (in a worker, whatever it computes;
+    /// see the module docs); refused with 400 `query_memory_exceeded` when its worker runs out
+    /// of memory; results beyond `max_rows` are cut and [`SparqlAnswer::truncated_at`] says so.
     pub fn sparql_execute(&self, request: SparqlRequest, media_type: &str) -> Result<SparqlAnswer, ApiError> {
         let limits = self.sparql_limits;
         let _permit = Permit::acquire(&self.sparql_running, limits.max_concurrent).ok_or_else(|| {
@@ -140,17 +138,161 @@ impl Platform {
             )
             .with_retry_after(1)
         })?;
-        let token = CancellationToken::new();
-        let watchdog = Watchdog::start(token.clone(), limits.timeout);
-        let timed_out = || {
+        match &self.sparql_workers {
+            Some(workers) if !request.lookup => self.execute_in_worker(workers, request, media_type),
+            _ => self.execute_here(request, media_type),
+        }
+    }
+
+    /// Sets up worker processes for the queries of the embedded store (see [`worker`]); a
+    /// remote store keeps running them itself. On a replica, the workers read the replica's
+    /// copy of the checkpoint it serves; on the writer, snapshots in `settings.snapshot_dir`.
+    pub fn use_sparql_workers(&mut self, settings: worker::WorkerSettings) -> Result<(), String> {
+        if !self.store().reads_locally() {
+            return Ok(());
+        }
+        let source = match &self.checkpoint_copy {
+            Some(copy) => SnapshotSource::Replica(copy.clone()),
+            None => SnapshotSource::Writer(Arc::new(
+                worker::Snapshots::new(settings.snapshot_dir.clone()).map_err(|e| {
+                    format!(
+                        "cannot keep SPARQL snapshots in {}: {e}",
+                        settings.snapshot_dir.display()
+                    )
+                })?,
+            )),
+        };
+        self.sparql_workers = Some(Workers {
+            pool: Arc::new(worker::Pool::new(settings)),
+            source,
+        });
+        Ok(())
+    }
+
+    /// The process ids of the SPARQL workers (running a query or idle).
+    pub fn sparql_worker_pids(&self) -> Vec<u32> {
+        self.sparql_workers
+            .as_ref()
+            .map(|w| w.pool.pids())
+            .unwrap_or_default()
+    }
+
+    /// Stops the SPARQL workers (the server is stopping): queries running are answered at once,
+    /// new ones refused.
+    pub fn sparql_shutdown(&self) {
+        if let Some(workers) = &self.sparql_workers {
+            workers.pool.shutdown();
+        }
+    }
+
+    /// Shares a replica's previous platform's workers (see [`Platform::carry_over`]).
+    pub(super) fn carry_over_sparql_workers(&mut self, previous: &Platform) {
+        if let (Some(mine), Some(theirs)) = (&mut self.sparql_workers, &previous.sparql_workers) {
+            mine.pool = theirs.pool.clone();
+        }
+    }
+
+    /// The snapshot a worker reads for the current revision (see [`worker::Snapshots`]).
+    fn sparql_snapshot(&self, source: &SnapshotSource) -> Result<Arc<worker::Snapshot>, ApiError> {
+        let failed = |e: String| {
+            tracing::error!(error = %e, "no snapshot of the store for SPARQL");
             ApiError::new(
-                Code::QueryTimeout,
-                format!(
-                    "The query ran longer than {} s, the most this endpoint allows, and was stopped. Narrow it (a LIMIT, a more selective pattern) or ask for fewer results.",
-                    limits.timeout.as_secs_f64()
-                ),
+                Code::Internal,
+                "The query could not be started; it has been logged.",
             )
         };
+        match source {
+            SnapshotSource::Replica(path) => Ok(Arc::new(worker::replica_snapshot(
+                path.clone(),
+                self.revision(),
+                self.query_scope(),
+            ))),
+            SnapshotSource::Writer(snapshots) => snapshots
+                .get(
+                    self.revision(),
+                    || {
+                        matches!(
+                            self.publishing.try_lock(),
+                            Err(std::sync::TryLockError::WouldBlock)
+                        )
+                    },
+                    |path| {
+                        // Under the publishing lock: whole publishes only, and the graphs
+                        // published at that moment.
+                        let _guard = self.lock_publishing().map_err(|e| e.to_string())?;
+                        std::fs::create_dir_all(path).map_err(|e| e.to_string())?;
+                        self.store.checkpoint(path).map_err(|e| e.to_string())?;
+                        Ok((self.revision(), self.query_scope()))
+                    },
+                )
+                .map_err(failed),
+        }
+    }
+
+    fn execute_in_worker(
+        &self,
+        workers: &Workers,
+        request: SparqlRequest,
+        media_type: &str,
+    ) -> Result<SparqlAnswer, ApiError> {
+        let limits = self.sparql_limits;
+        let snapshot = self.sparql_snapshot(&workers.source)?;
+        let scope = request.scope.as_ref().unwrap_or(&snapshot.scope);
+        let names = |graphs: &[NamedNode]| graphs.iter().map(|g| g.as_str().to_owned()).collect();
+        let job = worker::Job {
+            query: request.text,
+            base_iri: format!("{}/", self.iris().base()),
+            limits: worker::wire_limits(limits.parse),
+            default_graphs: names(&scope.default_graphs),
+            named_graphs: names(&scope.named_graphs),
+            media_type: media_type.to_owned(),
+            max_rows: limits.max_rows,
+            store: snapshot.path.clone(),
+        };
+        let answer = workers.pool.run(&job, limits.timeout);
+        drop(snapshot);
+        answer.map_err(|failure| match failure {
+            worker::Failure::Timeout => timed_out(limits.timeout),
+            worker::Failure::Died(status) => ApiError::new(
+                Code::QueryMemoryExceeded,
+                format!(
+                    "The query needed more memory than this endpoint gives one query ({} MiB), and was stopped ({status}). Narrow it: a LIMIT, fewer combinations, shorter strings.",
+                    workers.pool.settings().memory_mb
+                ),
+            ),
+            worker::Failure::ShuttingDown => ApiError::new(
+                Code::ServiceUnavailable,
+                "The server is stopping; retry in a moment.",
+            )
+            .with_retry_after(1),
+            worker::Failure::Query(worker::FailureKind::Syntax, message) => ApiError::new(
+                Code::SparqlSyntax,
+                format!("The query is not valid SPARQL: {message}"),
+            ),
+            worker::Failure::Query(worker::FailureKind::Evaluation, message) => ApiError::new(
+                Code::SparqlEvaluation,
+                format!("The query could not be evaluated: {message}"),
+            ),
+            worker::Failure::Query(worker::FailureKind::Store, message) => {
+                tracing::error!(error = %message, "a SPARQL worker cannot read its snapshot");
+                ApiError::new(Code::Internal, "The query could not be run; it has been logged.")
+            }
+            worker::Failure::Io(message) => {
+                tracing::error!(error = %message, "SPARQL worker failure");
+                ApiError::new(
+                    Code::ServiceUnavailable,
+                    "The query could not be started now; retry in a moment.",
+                )
+                .with_retry_after(1)
+            }
+        })
+    }
+
+    /// Runs a query in this process: stopped at the deadline through its cancellation token.
+    fn execute_here(&self, request: SparqlRequest, media_type: &str) -> Result<SparqlAnswer, ApiError> {
+        let limits = self.sparql_limits;
+        let token = CancellationToken::new();
+        let watchdog = Watchdog::start(Expiry::Cancel(token.clone()), limits.timeout);
         // The published graphs are chosen in the view the query runs in: a publish cannot
         // retire one of them before the query's snapshot is taken.
         // The protocol's graphs replace the query's own `FROM` and `FROM NAMED` (SPARQL 1.1
@@ -165,7 +307,7 @@ impl Platform {
         let results = view
             .query_parsed(query, &published, Some(token))
             .map_err(|e| match e {
-                _ if watchdog.fired() => timed_out(),
+                _ if watchdog.fired() => timed_out(limits.timeout),
                 QueryError::Syntax(e) => {
                     ApiError::new(Code::SparqlSyntax, format!("The query is not valid SPARQL: {e}"))
                 }
@@ -177,59 +319,115 @@ impl Platform {
                     ),
                 },
             })?;
-        let failed = |e: &dyn std::error::Error| {
+        serialize_results(results, media_type, limits.max_rows).map_err(|e| {
             if watchdog.fired() {
-                return timed_out();
+                return timed_out(limits.timeout);
             }
             ApiError::new(
                 Code::SparqlEvaluation,
                 format!("The query failed while producing results: {e}"),
             )
-        };
-        let max = limits.max_rows;
-        let mut truncated_at = None;
-        let body = match results {
-            QueryResults::Boolean(value) => {
-                let format = results_format(media_type);
-                QueryResultsSerializer::from_format(format)
-                    .serialize_boolean_to_writer(Vec::new(), value)
-                    .map_err(|e| failed(&e))?
-            }
-            QueryResults::Solutions(solutions) => {
-                let format = results_format(media_type);
-                let mut writer = QueryResultsSerializer::from_format(format)
-                    .serialize_solutions_to_writer(Vec::new(), solutions.variables().to_vec())
-                    .map_err(|e| failed(&e))?;
-                for (n, solution) in solutions.enumerate() {
-                    let solution = solution.map_err(|e| failed(&e))?;
-                    if n == max {
-                        truncated_at = Some(max);
-                        break;
-                    }
-                    writer.serialize(&solution).map_err(|e| failed(&e))?;
-                }
-                writer.finish().map_err(|e| failed(&e))?
-            }
-            QueryResults::Graph(triples) => {
-                let format = RdfFormat::from_media_type(media_type).unwrap_or(RdfFormat::Turtle);
-                let mut serializer = RdfSerializer::from_format(format);
-                for (prefix, ns) in crate::vocab::PREFIXES {
-                    serializer = serializer.with_prefix(*prefix, *ns).map_err(|e| failed(&e))?;
-                }
-                let mut writer = serializer.for_writer(Vec::new());
-                for (n, triple) in triples.enumerate() {
-                    let triple = triple.map_err(|e| failed(&e))?;
-                    if n == max {
-                        truncated_at = Some(max);
-                        break;
-                    }
-                    writer.serialize_triple(&triple).map_err(|e| failed(&e))?;
-                }
-                writer.finish().map_err(|e| failed(&e))?
-            }
-        };
-        Ok(SparqlAnswer { body, truncated_at })
+        })
     }
+}
+
+/// Where a platform's SPARQL workers find the store.
+enum SnapshotSource {
+    /// The writer: snapshots it makes of its store.
+    Writer(Arc<worker::Snapshots>),
+    /// A replica: its own copy of the checkpoint it serves.
+    Replica(std::path::PathBuf),
+}
+
+/// A platform's SPARQL workers (see [`Platform::use_sparql_workers`]).
+pub struct Workers {
+    pool: Arc<worker::Pool>,
+    source: SnapshotSource,
+}
+
+fn timed_out(timeout: Duration) -> ApiError {
+    ApiError::new(
+        Code::QueryTimeout,
+        format!(
+            "The query ran longer than {} s, the most this endpoint allows, and was stopped. Narrow it (a LIMIT, a more selective pattern) or ask for fewer results.",
+            timeout.as_secs_f64()
+        ),
+    )
+}
+
+/// The problem for a query text that was not parsed.
+fn refusal(refusal: bounds::Refusal) -> ApiError {
+    use bounds::Refusal;
+    match refusal {
+        Refusal::TooLarge(len, max) => ApiError::new(
+            Code::SparqlQueryTooLarge,
+            format!("The query is {len} bytes long; this endpoint accepts queries of at most {max} bytes."),
+        ),
+        Refusal::TooNested(depth, max) => ApiError::new(
+            Code::SparqlQueryTooDeep,
+            format!(
+                "The query's brackets ({{ ( [) nest at least {depth} levels deep; this endpoint accepts at most {max}."
+            ),
+        ),
+        Refusal::TooDeep(depth, max) => ApiError::new(
+            Code::SparqlQueryTooDeep,
+            format!(
+                "The query nests {depth} levels deep once parsed (operators, joins, unions and paths, one inside another); this endpoint accepts at most {max}. Use VALUES or IN rather than long chains of || or UNION."
+            ),
+        ),
+        Refusal::Update => ApiError::new(
+            Code::SparqlUpdateNotAllowed,
+            "This endpoint is read-only: SPARQL updates are refused and nothing was changed. Data is published by uploading CSV files.",
+        ),
+        Refusal::Syntax(e) => {
+            ApiError::new(Code::SparqlSyntax, format!("The query is not valid SPARQL: {e}"))
+        }
+    }
+}
+
+/// Serialises a query's results as `media_type`, at most `max` of them (see
+/// [`SparqlAnswer::truncated_at`]).
+pub(crate) fn serialize_results(
+    results: QueryResults<'_>,
+    media_type: &str,
+    max: usize,
+) -> Result<SparqlAnswer, Box<dyn std::error::Error>> {
+    let mut truncated_at = None;
+    let body = match results {
+        QueryResults::Boolean(value) => QueryResultsSerializer::from_format(results_format(media_type))
+            .serialize_boolean_to_writer(Vec::new(), value)?,
+        QueryResults::Solutions(solutions) => {
+            let mut writer = QueryResultsSerializer::from_format(results_format(media_type))
+                .serialize_solutions_to_writer(Vec::new(), solutions.variables().to_vec())?;
+            for (n, solution) in solutions.enumerate() {
+                let solution = solution?;
+                if n == max {
+                    truncated_at = Some(max);
+                    break;
+                }
+                writer.serialize(&solution)?;
+            }
+            writer.finish()?
+        }
+        QueryResults::Graph(triples) => {
+            let format = RdfFormat::from_media_type(media_type).unwrap_or(RdfFormat::Turtle);
+            let mut serializer = RdfSerializer::from_format(format);
+            for (prefix, ns) in crate::vocab::PREFIXES {
+                serializer = serializer.with_prefix(*prefix, *ns)?;
+            }
+            let mut writer = serializer.for_writer(Vec::new());
+            for (n, triple) in triples.enumerate() {
+                let triple = triple?;
+                if n == max {
+                    truncated_at = Some(max);
+                    break;
+                }
+                writer.serialize_triple(&triple)?;
+            }
+            writer.finish()?
+        }
+    };
+    Ok(SparqlAnswer { body, truncated_at })
 }
 
 /// Makes a `DESCRIBE` of named resources (`DESCRIBE <item>`) describe each one's own nodes too:
@@ -421,6 +619,8 @@ pub struct SparqlLimits {
     pub max_rows: usize,
     /// The most queries running at once; more are refused with 503 and `Retry-After`.
     pub max_concurrent: usize,
+    /// The limits on a query's text and shape.
+    pub parse: bounds::ParseLimits,
 }
 
 impl Default for SparqlLimits {
@@ -429,6 +629,7 @@ impl Default for SparqlLimits {
             timeout: Duration::from_secs(30),
             max_rows: 100_000,
             max_concurrent: 4,
+            parse: bounds::ParseLimits::default(),
         }
     }
 }
@@ -461,16 +662,40 @@ impl Drop for Permit<'_> {
     }
 }
 
-/// Cancels a query's evaluation when its time is up. One timer thread serves every query (a
-/// thread per query cost more than a small lookup itself); dropping the watchdog (the query
-/// finished) disarms it.
+/// Stops a query when its time is up. One timer thread serves every query (a thread per query
+/// cost more than a small lookup itself); dropping the watchdog (the query finished) disarms it.
 struct Watchdog {
     deadline: Arc<Deadline>,
 }
 
-/// A registered deadline: the query's token, and whether it finished or was cancelled.
+/// How a query is stopped.
+enum Expiry {
+    /// In this process: its cancellation token (seen when the evaluator next reads the store).
+    Cancel(CancellationToken),
+    /// In a worker: the process is killed.
+    Kill(Arc<std::sync::Mutex<std::process::Child>>),
+}
+
+impl Expiry {
+    fn expire(&self) {
+        match self {
+            Expiry::Cancel(token) => token.cancel(),
+            Expiry::Kill(child) => {
+                if let Err(e) = child
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .kill()
+                {
+                    tracing::warn!(error = %e, "cannot stop a SPARQL worker");
+                }
+            }
+        }
+    }
+}
+
+/// A registered deadline: how to stop the query, and whether it finished or was stopped.
 struct Deadline {
-    token: CancellationToken,
+    expiry: Expiry,
     finished: AtomicBool,
     fired: AtomicBool,
 }
@@ -524,13 +749,26 @@ fn timer() -> &'static Timer {
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
                 loop {
                     let now = std::time::Instant::now();
+                    let mut due = Vec::new();
                     while guard.0.peek().is_some_and(|std::cmp::Reverse(e)| e.at <= now) {
                         if let Some(std::cmp::Reverse(e)) = guard.0.pop()
                             && !e.deadline.finished.load(Ordering::Acquire)
                         {
                             e.deadline.fired.store(true, Ordering::Release);
-                            e.deadline.token.cancel();
+                            due.push(e.deadline);
                         }
+                    }
+                    if !due.is_empty() {
+                        // Stopped without the queue locked: killing a process takes a moment.
+                        drop(guard);
+                        for deadline in due {
+                            deadline.expiry.expire();
+                        }
+                        guard = timer
+                            .queue
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        continue;
                     }
                     guard = match guard.0.peek().map(|std::cmp::Reverse(e)| e.at) {
                         Some(at) => {
@@ -555,9 +793,9 @@ fn timer() -> &'static Timer {
 }
 
 impl Watchdog {
-    fn start(token: CancellationToken, timeout: Duration) -> Self {
+    fn start(expiry: Expiry, timeout: Duration) -> Self {
         let deadline = Arc::new(Deadline {
-            token,
+            expiry,
             finished: AtomicBool::new(false),
             fired: AtomicBool::new(false),
         });
@@ -585,6 +823,11 @@ impl Watchdog {
     fn fired(&self) -> bool {
         self.deadline.fired.load(Ordering::Acquire)
     }
+
+    /// The query finished: the deadline no longer stops it.
+    fn disarm(&self) {
+        self.deadline.finished.store(true, Ordering::Release);
+    }
 }
 
 impl Drop for Watchdog {
@@ -606,6 +849,7 @@ fn results_format(media_type: &str) -> QueryResultsFormat {
 mod tests {
     use super::*;
     use crate::store::Store;
+    use spargebra::SparqlParser;
     use std::sync::Arc;
 
     fn publish(platform: &Platform, folder: &str) {

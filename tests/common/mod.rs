@@ -395,6 +395,29 @@ impl Process {
         self.child.try_wait().ok().flatten()
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGTERM and waits for the process to end, at most `bound` (a hang, not a timing).
+    /// Whether it ended.
+    pub fn terminate(mut self, bound: std::time::Duration) -> bool {
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let deadline = std::time::Instant::now() + bound;
+        while std::time::Instant::now() < deadline {
+            if self.child.try_wait().unwrap().is_some() {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        false
+    }
+
     /// Stops the process at once (`kill -9`), as a crash would.
     pub fn kill(mut self) {
         let _ = self.child.kill();

@@ -11,6 +11,7 @@ mod replica;
 mod rest;
 mod sparql;
 mod sparql_data;
+mod sparql_hostile;
 mod sparql_protocol;
 pub mod steward;
 pub mod steward_web;

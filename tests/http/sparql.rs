@@ -264,6 +264,7 @@ fn limited(timeout_ms: u64, max_rows: usize, max_concurrent: usize) -> crate::co
             timeout: std::time::Duration::from_millis(timeout_ms),
             max_rows,
             max_concurrent,
+            ..Default::default()
         })
     })
 }

@@ -144,7 +144,7 @@ pub const TRUNCATED: &str = "Datahamn-Results-Truncated";
             (String = "application/n-triples"), (String = "application/rdf+xml"),
             (String = "application/ld+json"), (String = "text/html")),
             headers(("Datahamn-Results-Truncated" = u64, description = "Present when the results were cut at the row cap: how many are in the answer"))),
-        (status = 400, description = "Missing, repeated or invalid query, or an update", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Missing, repeated or invalid query, or an update; a query longer or nested deeper than the endpoint accepts (`sparql_query_too_large`, `sparql_query_too_deep`), or one that needed more memory than one query may use (`query_memory_exceeded`)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 406, description = "No acceptable result format", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "The query ran past the time limit and was stopped (`query_timeout`), or the most concurrent queries are running (`service_unavailable`, with `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
@@ -188,7 +188,7 @@ pub async fn query_sparql_get(req: HttpRequest, state: State) -> Result<HttpResp
             (String = "application/n-triples"), (String = "application/rdf+xml"),
             (String = "application/ld+json")),
             headers(("Datahamn-Results-Truncated" = u64, description = "Present when the results were cut at the row cap: how many are in the answer"))),
-        (status = 400, description = "Missing, repeated or invalid query, or an update", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Missing, repeated or invalid query, or an update; a query longer or nested deeper than the endpoint accepts (`sparql_query_too_large`, `sparql_query_too_deep`), or one that needed more memory than one query may use (`query_memory_exceeded`)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 406, description = "No acceptable result format", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "The query ran past the time limit and was stopped (`query_timeout`), or the most concurrent queries are running (`service_unavailable`, with `Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than 1 MiB", body = crate::error::Problem, content_type = "application/problem+json"),
