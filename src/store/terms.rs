@@ -263,7 +263,7 @@ mod tests {
             panic!("{update}");
         };
         assert_eq!(data.len(), 1, "{update}");
-        data[0].object.clone().into()
+        data[0].object.clone()
     }
 
     /// What an engine that decodes `\u` escapes before parsing reads (SPARQL 1.1, section 19.2).

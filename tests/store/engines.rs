@@ -205,10 +205,10 @@ impl Engine {
     pub fn config_via(&self, port: u16) -> Option<RemoteConfig> {
         let mut config = self.config.clone()?;
         let engine = self.engine_port()?;
-        let via = |url: &str| url.replace(&format!("127.0.0.1:{engine}"), &format!("127.0.0.1:{port}"));
-        config.query_url = via(&config.query_url);
-        config.update_url = config.update_url.as_deref().map(via);
-        config.gsp_url = config.gsp_url.as_deref().map(via);
+        let (from, to) = (format!("127.0.0.1:{engine}"), format!("127.0.0.1:{port}"));
+        config.query_url = config.query_url.replace(&from, &to);
+        config.update_url = config.update_url.map(|url| url.replace(&from, &to));
+        config.gsp_url = config.gsp_url.map(|url| url.replace(&from, &to));
         Some(config)
     }
 
