@@ -185,7 +185,7 @@ def reader_requests(base):
     water = f"{base}/id/hav-badvatten/SE0110114000001599"
     lookups = [
         f"SELECT ?name WHERE {{ <{water}> <https://schema.org/name> ?name }}",
-        "PREFIX schema: <https://schema.org/> SELECT ?s ?name WHERE { ?s a schema:Beach ; schema:name ?name } LIMIT 20",
+        f"DESCRIBE <{water}>",
         f"ASK {{ <{water}> ?p ?o }}",
     ]
     from urllib.parse import quote

@@ -122,11 +122,17 @@ impl Platform {
     /// as `media_type` (one of [`QueryForm::media_types`]). Blocking: call it off the async
     /// runtime, unless the request is a [`SparqlRequest::lookup`].
     ///
-    /// Refused with 503 (and `Retry-After`) when `max_concurrent` queries are running; stopped
+    /// Refused with 503 (and `Retry-After`) when `max_concurrent` queries other than lookups are
+    /// running; stopped
     /// and answered with 503 `query_timeout` after `timeout` (in a worker, whatever it computes;
     /// see the module docs); refused with 400 `query_memory_exceeded` when its worker runs out
     /// of memory; results beyond `max_rows` are cut and [`SparqlAnswer::truncated_at`] says so.
     pub fn sparql_execute(&self, request: SparqlRequest, media_type: &str) -> Result<SparqlAnswer, ApiError> {
+        // A lookup reads what is said about one named resource, in the server, in bounded
+        // time: it needs no slot, so queries that fill every slot never starve lookups.
+        if request.lookup {
+            return self.execute_here(request, media_type);
+        }
         let limits = self.sparql_limits;
         let _permit = Permit::acquire(&self.sparql_running, limits.max_concurrent).ok_or_else(|| {
             ApiError::new(
@@ -139,8 +145,8 @@ impl Platform {
             .with_retry_after(1)
         })?;
         match &self.sparql_workers {
-            Some(workers) if !request.lookup => self.execute_in_worker(workers, request, media_type),
-            _ => self.execute_here(request, media_type),
+            Some(workers) => self.execute_in_worker(workers, request, media_type),
+            None => self.execute_here(request, media_type),
         }
     }
 

@@ -94,6 +94,10 @@ struct Expect {
     /// be written there, so a bodiless 4xx passes.
     #[serde(default)]
     http_layer: bool,
+    /// A request from a browser to a web page (it sends `Accept: text/html`): a refusal may be
+    /// the HTML page a person reads instead of a problem document.
+    #[serde(default)]
+    html: bool,
     /// The most bytes the audit log (`audit.log` in the data directory) may grow by over all
     /// the case's sendings: refusals must not fill the disk.
     #[serde(default)]
@@ -494,7 +498,9 @@ fn judge(case: &Case, answer: &Answer, last: bool) -> Vec<String> {
     let bare_http_layer = case.expect.http_layer && (400..500).contains(&status) && answer.body_len == 0;
     if status >= 400 && !bare_http_layer {
         let kind = answer.header("content-type").unwrap_or("");
-        if !kind.starts_with("application/problem+json") {
+        if case.expect.html && kind.starts_with("text/html") {
+            // The page a person reads; its status is checked below.
+        } else if !kind.starts_with("application/problem+json") {
             faults.push(format!(
                 "a {status} that is not a problem document (Content-Type {kind:?}): {}",
                 shown()

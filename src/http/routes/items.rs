@@ -79,13 +79,31 @@ pub fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError>
 }
 
 /// The pairs of a raw query string; one that cannot be decoded is a 400.
+/// Strictly: a name or value whose percent-encoded bytes are not UTF-8 is refused, never
+/// decoded loosely into something the client did not send.
 pub(crate) fn decode_query(query_string: &str) -> Result<Vec<(String, String)>, ApiError> {
-    serde_urlencoded::from_str(query_string).map_err(|e| {
-        ApiError::new(
-            Code::InvalidParameter,
-            format!("The query string cannot be decoded: {e}."),
-        )
-    })
+    let decode = |part: &str| {
+        percent_encoding::percent_decode_str(&part.replace('+', " "))
+            .decode_utf8()
+            .map(|text| text.into_owned())
+    };
+    query_string
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            match (decode(name), decode(value)) {
+                (Ok(name), Ok(value)) => Ok((name, value)),
+                _ => Err(ApiError::new(
+                    Code::InvalidParameter,
+                    format!(
+                        "The query string cannot be decoded: `{}` holds percent-encoded bytes that are not UTF-8. Encode text as UTF-8.",
+                        params::shown(pair)
+                    ),
+                )),
+            }
+        })
+        .collect()
 }
 
 /// A 200 response (its entity tag comes from [`caching`]).
