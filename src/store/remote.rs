@@ -166,6 +166,34 @@ fn evaluation(e: StoreError) -> QueryEvaluationError {
     QueryEvaluationError::Dataset(Box::new(e))
 }
 
+/// Just past the string literal whose opening `"` is at `i` in a canonical query.
+fn past_string(bytes: &[u8], mut i: usize) -> usize {
+    i += 1;
+    while i < bytes.len() && bytes[i] != b'"' {
+        if bytes[i] == b'\\' {
+            i += 1;
+        }
+        i += 1;
+    }
+    i + 1
+}
+
+/// Whether the `<` at `i` of a canonical query opens an IRI (the operators `<` and `<=` are
+/// followed by a space or `=`).
+fn opens_iri(bytes: &[u8], i: usize) -> bool {
+    bytes
+        .get(i + 1)
+        .is_some_and(|b| !b.is_ascii_whitespace() && *b != b'=')
+}
+
+/// The index of the `>` closing the IRI opened at `i` (the end of the text if none does).
+fn iri_end(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len() && bytes[i] != b'>' {
+        i += 1;
+    }
+    i
+}
+
 /// Whether a query (in spargebra's canonical form) has a `SERVICE` pattern. The canonical form
 /// quotes every literal with `"` and writes IRIs as `<…>` without spaces, while the operator
 /// `<` is followed by a space, so skipping both leaves only keywords and variables.
@@ -174,25 +202,8 @@ pub(super) fn calls_service(canonical: &str) -> bool {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    if bytes[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'<' if bytes
-                .get(i + 1)
-                .is_some_and(|b| !b.is_ascii_whitespace() && *b != b'=') =>
-            {
-                while i < bytes.len() && bytes[i] != b'>' {
-                    i += 1;
-                }
-                i += 1;
-            }
+            b'"' => i = past_string(bytes, i),
+            b'<' if opens_iri(bytes, i) => i = iri_end(bytes, i) + 1,
             b'?' | b'$' => {
                 // A variable may be called ?service.
                 i += 1;
@@ -233,24 +244,10 @@ pub(super) fn engine_function(canonical: &str) -> Option<&str> {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    if bytes[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'<' if bytes
-                .get(i + 1)
-                .is_some_and(|b| !b.is_ascii_whitespace() && *b != b'=') =>
-            {
+            b'"' => i = past_string(bytes, i),
+            b'<' if opens_iri(bytes, i) => {
                 let start = i + 1;
-                while i < bytes.len() && bytes[i] != b'>' {
-                    i += 1;
-                }
+                i = iri_end(bytes, i);
                 let iri = &canonical[start..i.min(bytes.len())];
                 i += 1;
                 if bytes.get(i) == Some(&b'(') && !CALLABLE.iter().any(|ns| iri.starts_with(ns)) {

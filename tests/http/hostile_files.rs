@@ -5,7 +5,7 @@
 //! folder, not code.
 
 use crate::common::{TestServer, repo_path, start};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::io::Read;
 
 /// The largest answer a hostile file may get: the report's lists are capped (1,000 issues of
@@ -53,25 +53,7 @@ fn cases() -> Vec<(String, Vec<u8>, bool)> {
 }
 
 fn dataset(server: &TestServer, token: &str, id: &str) {
-    let body = json!({
-        "id": id,
-        "profile": "bathing-sites",
-        "title": {"sv": "Badplatser", "en": "Bath sites"},
-        "description": {"sv": "Kommunens badplatser.", "en": "The municipality's bath sites."},
-        "license": "http://creativecommons.org/publicdomain/zero/1.0/",
-        "contact_email": "gis@example.se",
-        "update_frequency": "ANNUAL",
-        "keywords": {"sv": ["bad"], "en": ["bathing"]}
-    });
-    let created = server.send(
-        "POST",
-        "/api/v1/datasets",
-        &[
-            ("Authorization", &format!("Bearer {token}")),
-            ("Content-Type", "application/json"),
-        ],
-        body.to_string().as_bytes(),
-    );
+    let created = server.create(token, id);
     assert_eq!(created.status, 201, "{}", created.body);
 }
 

@@ -29,23 +29,7 @@ fn eventually(what: &str, mut done: impl FnMut() -> bool) {
 
 impl TestServer {
     fn new_dataset(&self, token: &str, id: &str) {
-        let body = json!({
-            "id": id,
-            "profile": "bathing-sites",
-            "title": {"sv": "Badplatser", "en": "Bath sites"},
-            "description": {"sv": "Kommunens badplatser.", "en": "The municipality's bath sites."},
-            "license": "http://creativecommons.org/publicdomain/zero/1.0/",
-            "contact_email": "gis@example.se",
-        });
-        let r = self.send(
-            "POST",
-            "/api/v1/datasets",
-            &[
-                ("Authorization", &bearer(token)),
-                ("Content-Type", "application/json"),
-            ],
-            body.to_string().as_bytes(),
-        );
+        let r = self.create(token, id);
         assert_eq!(r.status, 201, "{}", r.body);
     }
 

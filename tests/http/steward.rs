@@ -39,7 +39,8 @@ const SITES: [(&str, &str, f64, f64); 3] = [
 ];
 
 impl TestServer {
-    fn create(&self, token: &str, id: &str) -> crate::common::Response {
+    /// Creates dataset `id` (a bath-site dataset with valid metadata) with a steward's token.
+    pub fn create(&self, token: &str, id: &str) -> crate::common::Response {
         self.send(
             "POST",
             "/api/v1/datasets",
