@@ -184,9 +184,9 @@ def reader_requests(base):
     accepts may replace them), nor the dataset the steward publishes."""
     water = f"{base}/id/hav-badvatten/SE0110114000001599"
     lookups = [
-        f"SELECT ?name WHERE {{ <{water}> <https://schema.org/name> ?name }}",
-        f"DESCRIBE <{water}>",
-        f"ASK {{ <{water}> ?p ?o }}",
+        (f"SELECT ?name WHERE {{ <{water}> <https://schema.org/name> ?name }}", "application/sparql-results+json"),
+        (f"DESCRIBE <{water}>", "text/turtle"),
+        (f"ASK {{ <{water}> ?p ?o }}", "application/sparql-results+json"),
     ]
     from urllib.parse import quote
 
@@ -200,7 +200,7 @@ def reader_requests(base):
         ("/ogc/collections/bathing-sites/items?limit=20", "application/geo+json"),
         ("/ogc/collections/bathing-sites/items?bbox=17.5,59.3,18.5,59.8&limit=50", "application/geo+json"),
         ("/ogc/collections", "application/json"),
-    ] + [(f"/sparql?query={quote(q)}", "application/sparql-results+json") for q in lookups]
+    ] + [(f"/sparql?query={quote(q)}", accept) for q, accept in lookups]
 
 
 def readable(body, coding):
