@@ -361,8 +361,10 @@ mod tests {
         }
     }
 
+    /// Waits for a job's result; the bound (60 s) only catches a hang: a panicking job's
+    /// backtrace alone can take seconds to print on a busy machine.
     fn wait(jobs: &Jobs, who: &Principal, id: &str) -> JobView {
-        for _ in 0..500 {
+        for _ in 0..6000 {
             let view = jobs.get(who, id).unwrap();
             if view.result.is_some() {
                 return view;

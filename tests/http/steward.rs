@@ -6,7 +6,8 @@ use datahamn::service::rate_limit::RateLimits;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
-fn new_dataset(id: &str) -> String {
+/// A bath-site dataset's metadata, every required field valid.
+pub fn new_dataset(id: &str) -> String {
     json!({
         "id": id,
         "profile": "bathing-sites",
