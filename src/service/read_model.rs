@@ -8,6 +8,7 @@
 //! queries over them.
 
 use crate::catalog::DatasetRecord;
+use crate::catalog::coverage::{Coverage, Extent, Period};
 use crate::mapping::{ItemLinks, ItemView};
 use crate::reference;
 use crate::service::grid::Grid;
@@ -141,6 +142,34 @@ pub struct DatasetState {
     /// function of the current version (and the build), so a size holds until the dataset
     /// changes, which replaces this state.
     pub download_sizes: Arc<DownloadSizes>,
+}
+
+impl DatasetState {
+    /// What the catalogs say it covers: the extent of its current items' positions, and the
+    /// time from the earliest to the latest of its versions' publications and its items' dates.
+    pub fn coverage(&self) -> Coverage {
+        let extent = Extent::of_points(
+            self.items
+                .entries
+                .iter()
+                .filter_map(|e| e.position())
+                .map(|(lat, lon)| (lon, lat)),
+        );
+        let versions = self
+            .record
+            .versions
+            .iter()
+            .filter_map(|v| Some((parse_instant(&v.issued)?, v.issued.as_str())));
+        let items = self
+            .items
+            .entries
+            .iter()
+            .filter_map(|e| Some((e.updated_at?, e.view.updated.as_deref()?)));
+        Coverage {
+            extent,
+            period: Period::span(versions.chain(items)),
+        }
+    }
 }
 
 /// The known byte sizes of a dataset's downloads, by file extension.
