@@ -9,6 +9,12 @@
 //! OpenAPI document. Every IRI used as a licence, media type, format, language, theme, standard
 //! or agent carries its own `rdf:type`, since SHACL validators do no RDFS inference.
 //!
+//! The DCAT-AP 3.0.1 recommended properties are filled from the data, never per municipality:
+//! each dataset's spatial and temporal coverage from its published items and versions
+//! ([`crate::catalog::coverage`]), a catalog's from its datasets', the licence types from the
+//! licence IRI ([`licence_types`]), the data service's themes and keywords from the datasets it
+//! serves in that catalog.
+//!
 //! Example data never reaches a municipality's catalog (the portal would publish it as real);
 //! the platform catalog lists it with its "(exempeldata)" title.
 
