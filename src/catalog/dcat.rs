@@ -9,9 +9,16 @@
 //! OpenAPI document. Every IRI used as a licence, media type, format, language, theme, standard
 //! or agent carries its own `rdf:type`, since SHACL validators do no RDFS inference.
 //!
+//! The DCAT-AP 3.0.1 recommended properties are filled from the data, never per municipality:
+//! each dataset's spatial and temporal coverage from its published items and versions
+//! ([`crate::catalog::coverage`]), a catalog's from its datasets', the licence types from the
+//! licence IRI ([`licence_types`]), the data service's themes and keywords from the datasets it
+//! serves in that catalog.
+//!
 //! Example data never reaches a municipality's catalog (the portal would publish it as real);
 //! the platform catalog lists it with its "(exempeldata)" title.
 
+use crate::catalog::coverage::{Coverage, Extent};
 use crate::catalog::{DOWNLOADS, DatasetMeta, DatasetRecord, Download, lang};
 use crate::reference::{self, OrganisationKind};
 use crate::vocab::{Iris, iri, ns};
@@ -36,11 +43,17 @@ const DATA_THEMES: &str = "http://publications.europa.eu/resource/authority/data
 const FILE_TYPE: &str = "http://publications.europa.eu/resource/authority/file-type/";
 const IANA: &str = "http://www.iana.org/assignments/media-types/";
 const PUBLISHER_TYPE: &str = "http://purl.org/adms/publishertype/";
+const LICENCE_TYPE: &str = "http://purl.org/adms/licencetype/";
+const DCATAP: &str = "http://data.europa.eu/r5r/";
+/// How long a distribution is planned to stay available (the EU planned-availability table):
+/// the downloads and the REST API are part of the platform's versioned interface (`/api/v1`,
+/// `/dumps/datasets/{id}.{extension}`), kept for as long as the dataset is published.
+const STABLE: &str = "http://publications.europa.eu/resource/authority/planned-availability/STABLE";
 
-/// Labels (sv, en) of the controlled-vocabulary concepts the catalogs use: the EU data themes
-/// and the ADMS publisher types. SHACL validators see only the catalog, so each concept it
-/// names carries its `skos:prefLabel` there.
-const CONCEPT_LABELS: [(&str, &str, &str); 16] = [
+/// Labels (sv, en) of the controlled-vocabulary concepts the catalogs use: the EU data themes,
+/// the ADMS publisher and licence types and the EU planned availabilities. SHACL validators see
+/// only the catalog, so each concept it names carries its `skos:prefLabel` there.
+const CONCEPT_LABELS: [(&str, &str, &str); 22] = [
     (
         "data-theme/AGRI",
         "Jordbruk, fiske, skogsbruk och livsmedel",
@@ -97,7 +110,68 @@ const CONCEPT_LABELS: [(&str, &str, &str); 16] = [
         "Nationell myndighet",
         "National authority",
     ),
+    ("licencetype/PublicDomain", "Allmän egendom", "Public domain"),
+    ("licencetype/Attribution", "Erkännande", "Attribution"),
+    ("licencetype/ShareAlike", "Dela lika", "Share alike"),
+    (
+        "licencetype/NonCommercialUseOnly",
+        "Endast icke-kommersiell användning",
+        "Non-commercial use only",
+    ),
+    (
+        "licencetype/NoDerivativeWork",
+        "Inga bearbetningar",
+        "No derivative work",
+    ),
+    ("planned-availability/STABLE", "Stabil", "Stable"),
 ];
+
+/// The ADMS licence types (`http://purl.org/adms/licencetype/…`) of a licence, read from its
+/// IRI: Creative Commons' (`…/publicdomain/zero/1.0/`, `…/licenses/by-sa/4.0/`) and the EU
+/// licence table's (`…/authority/licence/CC_BY_SA_4_0`). Empty for any other licence, whose
+/// terms the IRI does not tell.
+pub fn licence_types(licence: &str) -> Vec<&'static str> {
+    let lower = licence.to_ascii_lowercase();
+    let lower = lower.split(['?', '#']).next().unwrap_or_default();
+    let elements: Vec<&str> =
+        if let Some(rest) = lower.split_once("creativecommons.org/").map(|(_, rest)| rest) {
+            let mut parts = rest.split('/');
+            match (parts.next(), parts.next()) {
+                (Some("publicdomain"), Some("zero" | "mark")) => return vec!["PublicDomain"],
+                (Some("licenses"), Some(kind)) => kind.split('-').collect(),
+                _ => return Vec::new(),
+            }
+        } else if let Some(code) = lower
+            .strip_prefix("http://publications.europa.eu/resource/authority/licence/")
+            .or_else(|| lower.strip_prefix("https://publications.europa.eu/resource/authority/licence/"))
+        {
+            if code.starts_with("cc0") || code == "pddl" {
+                return vec!["PublicDomain"];
+            }
+            let Some(kind) = code.strip_prefix("cc_") else {
+                return Vec::new();
+            };
+            // `by_sa_4_0`: the elements before the version number.
+            kind.split('_')
+                .take_while(|p| !p.starts_with(|c: char| c.is_ascii_digit()))
+                .collect()
+        } else {
+            return Vec::new();
+        };
+    if elements.first() != Some(&"by") {
+        return Vec::new();
+    }
+    let mut types = vec!["Attribution"];
+    for element in &elements[1..] {
+        types.push(match *element {
+            "sa" => "ShareAlike",
+            "nc" => "NonCommercialUseOnly",
+            "nd" => "NoDerivativeWork",
+            _ => return Vec::new(),
+        });
+    }
+    types
+}
 
 /// Why there is no catalog.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -168,6 +242,47 @@ impl Graph {
     }
 }
 
+impl Graph {
+    /// A licence, typed as a licence document with the licence types its IRI tells.
+    fn licence(&mut self, s: &NamedNode, licence: &str) {
+        self.link(s, dct("license"), licence, dct("LicenseDocument"));
+        let Some(node) = crate::links::link(licence) else {
+            return;
+        };
+        for kind in licence_types(licence) {
+            self.link(
+                &node,
+                dct("type"),
+                &format!("{LICENCE_TYPE}{kind}"),
+                iri(ns::SKOS, "Concept"),
+            );
+        }
+    }
+
+    /// A spatial coverage: `node`, a location with the extent's bounding box and centroid, part
+    /// of the municipality `within` when given.
+    fn location(
+        &mut self,
+        s: &NamedNode,
+        node: &NamedNode,
+        extent: Option<&Extent>,
+        within: Option<NamedNode>,
+        label: (&str, &str),
+    ) {
+        self.add(s, dct("spatial"), node.clone());
+        self.typed(node, dct("Location"));
+        self.add(node, iri(ns::SKOS, "prefLabel"), lang(label.0, "sv"));
+        self.add(node, iri(ns::SKOS, "prefLabel"), lang(label.1, "en"));
+        if let Some(extent) = extent {
+            self.add(node, dcat("bbox"), extent.bbox_literal());
+            self.add(node, dcat("centroid"), extent.centroid_literal());
+        }
+        if let Some(municipality) = within {
+            self.add(node, dct("isPartOf"), municipality);
+        }
+    }
+}
+
 fn dcat(l: &str) -> NamedNode {
     super::T::dcat(l)
 }
@@ -191,12 +306,17 @@ fn date_time(s: &str) -> Term {
 /// The size in bytes of a dataset's download, when known.
 pub type ByteSize<'a> = &'a dyn Fn(&DatasetRecord, &'static Download) -> Option<u64>;
 
-/// The catalog for `scope`, as triples; `byte_size` gives each download's `dcat:byteSize`.
+/// What a dataset's published items cover (see [`crate::catalog::coverage`]).
+pub type Coverages<'a> = &'a dyn Fn(&DatasetRecord) -> Coverage;
+
+/// The catalog for `scope`, as triples; `byte_size` gives each download's `dcat:byteSize`,
+/// `coverage` each dataset's spatial and temporal coverage.
 pub fn catalog(
     iris: &Iris,
     records: &[&DatasetRecord],
     scope: Scope<'_>,
     byte_size: ByteSize<'_>,
+    coverage: Coverages<'_>,
 ) -> Result<Vec<Triple>, CatalogError> {
     let listed: Vec<&DatasetRecord> = records
         .iter()
@@ -207,6 +327,7 @@ pub fn catalog(
             Scope::Municipality(code) => r.meta.publisher == code,
         })
         .collect();
+    let coverages: Vec<Coverage> = listed.iter().map(|r| coverage(r)).collect();
     let (publisher, title_sv, title_en) = match scope {
         Scope::Platform => (
             None,
@@ -259,7 +380,7 @@ pub fn catalog(
         None => platform_agent(&mut g, iris),
     };
     g.add(&cat, dct("publisher"), cat_publisher.clone());
-    g.link(&cat, dct("license"), CC0, dct("LicenseDocument"));
+    g.licence(&cat, CC0);
     g.link(&cat, dct("language"), SWEDISH, dct("LinguisticSystem"));
     g.link(&cat, dct("language"), ENGLISH, dct("LinguisticSystem"));
     g.link(&cat, foaf("homepage"), &format!("{base}/"), foaf("Document"));
@@ -272,13 +393,30 @@ pub fn catalog(
     let themes = NamedNode::new_unchecked(DATA_THEMES);
     g.add(&themes, dct("title"), lang("Datatema", "sv"));
     g.add(&themes, dct("title"), lang("Data theme", "en"));
-    if let Some(code) = publisher {
-        g.link(
-            &cat,
-            dct("spatial"),
-            iris.municipality(code).as_str(),
-            dct("Location"),
+    // What the catalog covers: where its datasets' items are, within the municipality.
+    let extent = coverages.iter().filter_map(|c| c.extent).reduce(Extent::union);
+    if extent.is_some() || publisher.is_some() {
+        let node = NamedNode::new_unchecked(format!("{}#spatial", cat.as_str()));
+        let label = (
+            format!("Området som datamängderna i katalogen täcker: {title_sv}"),
+            format!("The area the catalog's datasets cover: {title_en}"),
         );
+        g.location(
+            &cat,
+            &node,
+            extent.as_ref(),
+            publisher.map(|code| iris.municipality(code)),
+            (&label.0, &label.1),
+        );
+    }
+    // First published when its first dataset was.
+    if let Some(issued) = listed
+        .iter()
+        .filter_map(|r| r.versions.iter().min_by_key(|v| v.number))
+        .map(|v| v.issued.as_str())
+        .min()
+    {
+        g.add(&cat, dct("issued"), date_time(issued));
     }
     if let Some(modified) = listed
         .iter()
@@ -290,14 +428,14 @@ pub fn catalog(
     }
     let service = NamedNode::new_unchecked(format!("{base}/api/v1"));
     g.add(&cat, dcat("service"), service.clone());
-    for record in &listed {
-        let ds = dataset(&mut g, iris, record, &service, byte_size);
+    for (record, coverage) in listed.iter().zip(&coverages) {
+        let ds = dataset(&mut g, iris, record, coverage, &service, byte_size);
         g.add(&cat, dcat("dataset"), ds.clone());
         g.add(&service, dcat("servesDataset"), ds);
     }
     // The API is the platform's, whoever publishes the catalog.
     let operator = platform_agent(&mut g, iris);
-    data_service(&mut g, iris, &service, &operator);
+    data_service(&mut g, iris, &service, &operator, &listed);
     let mut seen = std::collections::HashSet::new();
     g.triples.retain(|t| seen.insert(t.clone()));
     Ok(g.triples)
@@ -357,6 +495,7 @@ fn dataset(
     g: &mut Graph,
     iris: &Iris,
     record: &DatasetRecord,
+    coverage: &Coverage,
     service: &NamedNode,
     byte_size: ByteSize<'_>,
 ) -> NamedNode {
@@ -391,14 +530,31 @@ fn dataset(
     }
     g.link(&ds, dct("accessRights"), PUBLIC, dct("RightsStatement"));
     g.link(&ds, dct("language"), SWEDISH, dct("LinguisticSystem"));
-    if let Some(code) = reference::organisation(&meta.publisher).and_then(|o| o.municipality_code.as_deref())
-    {
-        g.link(
-            &ds,
-            dct("spatial"),
-            iris.municipality(code).as_str(),
-            dct("Location"),
+    // Where its current items are, within the publisher's municipality when it is one.
+    let municipality = reference::organisation(&meta.publisher)
+        .and_then(|o| o.municipality_code.as_deref())
+        .map(|code| iris.municipality(code));
+    if coverage.extent.is_some() || municipality.is_some() {
+        let node = NamedNode::new_unchecked(format!("{}#spatial", ds.as_str()));
+        let label = (
+            format!("Området som datamängdens platser täcker: {}", meta.title.sv),
+            format!("The area the dataset's places cover: {}", meta.title.en),
         );
+        g.location(
+            &ds,
+            &node,
+            coverage.extent.as_ref(),
+            municipality,
+            (&label.0, &label.1),
+        );
+    }
+    // The time it covers: from its first version (or its items' earliest date) to its latest.
+    if let Some(period) = &coverage.period {
+        let node = NamedNode::new_unchecked(format!("{}#temporal", ds.as_str()));
+        g.add(&ds, dct("temporal"), node.clone());
+        g.typed(&node, dct("PeriodOfTime"));
+        g.add(&node, dcat("startDate"), period.start_literal());
+        g.add(&node, dcat("endDate"), period.end_literal());
     }
     if let Some(first) = record.versions.iter().min_by_key(|v| v.number) {
         g.add(&ds, dct("issued"), date_time(&first.issued));
@@ -457,7 +613,8 @@ fn dataset(
             &format!("{FILE_TYPE}{}", download.file_type),
             dct("MediaTypeOrExtent"),
         );
-        g.link(&d, dct("license"), &meta.license, dct("LicenseDocument"));
+        g.licence(&d, &meta.license);
+        availability(g, &d);
         if let Some(current) = record.current() {
             g.add(&d, dct("modified"), date_time(&current.issued));
         }
@@ -487,7 +644,17 @@ fn dataset(
         dcat("accessURL"),
         NamedNode::new_unchecked(format!("{base}/api/v1/datasets/{}/items", meta.id)),
     );
-    g.link(&d, dct("license"), &meta.license, dct("LicenseDocument"));
+    g.licence(&d, &meta.license);
+    availability(g, &d);
+    // The format the API answers in unless asked for another.
+    if let Some(json) = DOWNLOADS.iter().find(|d| d.extension == "json") {
+        g.link(
+            &d,
+            dct("format"),
+            &format!("{FILE_TYPE}{}", json.file_type),
+            dct("MediaTypeOrExtent"),
+        );
+    }
     g.link(
         &d,
         dct("conformsTo"),
@@ -496,6 +663,11 @@ fn dataset(
     );
     g.add(&d, dcat("accessService"), service.clone());
     ds
+}
+
+/// A distribution's planned availability.
+fn availability(g: &mut Graph, d: &NamedNode) {
+    g.link(d, iri(DCATAP, "availability"), STABLE, iri(ns::SKOS, "Concept"));
 }
 
 /// A distribution's titles: the dataset's, and what it is.
@@ -512,7 +684,13 @@ fn distribution_titles(g: &mut Graph, d: &NamedNode, meta: &DatasetMeta, what: &
     );
 }
 
-fn data_service(g: &mut Graph, iris: &Iris, service: &NamedNode, publisher: &NamedNode) {
+fn data_service(
+    g: &mut Graph,
+    iris: &Iris,
+    service: &NamedNode,
+    publisher: &NamedNode,
+    served: &[&DatasetRecord],
+) {
     let base = iris.base();
     g.typed(service, dcat("DataService"));
     g.add(service, dct("title"), lang("datahamn REST API", "sv"));
@@ -549,8 +727,51 @@ fn data_service(g: &mut Graph, iris: &Iris, service: &NamedNode, publisher: &Nam
         &format!("{base}/openapi.json"),
         dct("Standard"),
     );
-    g.link(service, dct("license"), CC0, dct("LicenseDocument"));
+    g.licence(service, CC0);
     g.add(service, dct("publisher"), publisher.clone());
+    // Its themes and keywords: those of the datasets it serves in this catalog.
+    let themes: BTreeSet<&str> = served
+        .iter()
+        .flat_map(|r| r.meta.themes.iter().map(String::as_str))
+        .collect();
+    for theme in themes {
+        g.link(service, dcat("theme"), theme, iri(ns::SKOS, "Concept"));
+    }
+    for (tag, keywords) in [
+        (
+            "sv",
+            served
+                .iter()
+                .flat_map(|r| &r.meta.keywords.sv)
+                .collect::<BTreeSet<_>>(),
+        ),
+        (
+            "en",
+            served
+                .iter()
+                .flat_map(|r| &r.meta.keywords.en)
+                .collect::<BTreeSet<_>>(),
+        ),
+    ] {
+        for k in keywords {
+            g.add(service, dcat("keyword"), lang(k, tag));
+        }
+    }
+    // Whom to ask: the platform, through its home page.
+    let contact = NamedNode::new_unchecked(format!("{}#contact", service.as_str()));
+    g.add(service, dcat("contactPoint"), contact.clone());
+    g.typed(&contact, vcard("Kind"));
+    g.typed(&contact, vcard("Organization"));
+    g.add(
+        &contact,
+        vcard("fn"),
+        Literal::new_simple_literal(super::PLATFORM_NAME),
+    );
+    g.add(
+        &contact,
+        vcard("hasURL"),
+        NamedNode::new_unchecked(format!("{base}/")),
+    );
 }
 
 #[cfg(test)]
@@ -593,6 +814,10 @@ mod tests {
         None
     }
 
+    fn no_coverage(_: &DatasetRecord) -> Coverage {
+        Coverage::default()
+    }
+
     #[test]
     fn every_data_theme_taken_has_its_labels() {
         for code in crate::links::DATA_THEMES {
@@ -618,7 +843,7 @@ mod tests {
         record.meta.landing_page = Some("javascript:alert(1)".into());
         record.meta.update_frequency = Some("https://a.se/\n".into());
         let iris = Iris::new("http://example.org");
-        let triples = catalog(&iris, &[&record], Scope::Platform, &no_sizes).unwrap();
+        let triples = catalog(&iris, &[&record], Scope::Platform, &no_sizes, &no_coverage).unwrap();
         let mut text = String::new();
         for t in &triples {
             text.push_str(&format!("{t} .\n"));
@@ -659,7 +884,7 @@ mod tests {
         let iris = Iris::new("http://example.org");
         let (h, e, hav) = (harryda(), example(), hav());
         assert!(!e.harvestable() && h.harvestable());
-        let platform = catalog(&iris, &[&h, &e, &hav], Scope::Platform, &no_sizes).unwrap();
+        let platform = catalog(&iris, &[&h, &e, &hav], Scope::Platform, &no_sizes, &no_coverage).unwrap();
         assert_eq!(
             listed(&platform),
             [
@@ -673,10 +898,19 @@ mod tests {
         deleted.deleted = Some("2026-05-02T10:00:00Z".into());
         assert!(!deleted.harvestable());
         assert!(matches!(
-            catalog(&iris, &[&deleted, &e], Scope::Municipality("1401"), &no_sizes),
+            catalog(
+                &iris,
+                &[&deleted, &e],
+                Scope::Municipality("1401"),
+                &no_sizes,
+                &no_coverage
+            ),
             Err(CatalogError::NothingPublished(_))
         ));
-        assert!(listed(&catalog(&iris, &[&deleted, &e], Scope::Platform, &no_sizes).unwrap()).is_empty());
+        assert!(
+            listed(&catalog(&iris, &[&deleted, &e], Scope::Platform, &no_sizes, &no_coverage).unwrap())
+                .is_empty()
+        );
     }
 
     #[test]
@@ -686,7 +920,7 @@ mod tests {
         // Sizes known for every file but the dump.
         let sizes =
             |_: &DatasetRecord, d: &'static Download| (!d.gzip).then(|| 100 + d.extension.len() as u64);
-        let triples = catalog(&iris, &[&h], Scope::Municipality("1401"), &sizes).unwrap();
+        let triples = catalog(&iris, &[&h], Scope::Municipality("1401"), &sizes, &no_coverage).unwrap();
         let ds = "http://example.org/dataset/harryda-badplatser";
         let distributions = objects(&triples, ds, dcat("distribution"));
         assert_eq!(distributions.len(), DOWNLOADS.len() + 1);
@@ -747,7 +981,14 @@ mod tests {
     fn a_municipality_catalog_lists_its_own_real_datasets_only() {
         let iris = Iris::new("http://example.org");
         let (h, e) = (harryda(), example());
-        let triples = catalog(&iris, &[&h, &e], Scope::Municipality("1401"), &no_sizes).unwrap();
+        let triples = catalog(
+            &iris,
+            &[&h, &e],
+            Scope::Municipality("1401"),
+            &no_sizes,
+            &no_coverage,
+        )
+        .unwrap();
         let datasets: Vec<String> = triples
             .iter()
             .filter(|t| t.predicate == dcat("dataset"))
@@ -767,11 +1008,17 @@ mod tests {
         ));
         // Göteborg has only example data: nothing to harvest.
         assert!(matches!(
-            catalog(&iris, &[&h, &e], Scope::Municipality("1480"), &no_sizes),
+            catalog(
+                &iris,
+                &[&h, &e],
+                Scope::Municipality("1480"),
+                &no_sizes,
+                &no_coverage
+            ),
             Err(CatalogError::NothingPublished(_))
         ));
         assert!(matches!(
-            catalog(&iris, &[&h], Scope::Municipality("9999"), &no_sizes),
+            catalog(&iris, &[&h], Scope::Municipality("9999"), &no_sizes, &no_coverage),
             Err(CatalogError::UnknownMunicipality(_))
         ));
     }
@@ -780,7 +1027,7 @@ mod tests {
     fn no_blank_nodes_and_every_linked_iri_is_typed() {
         let iris = Iris::new("http://example.org");
         let (h, e, hav) = (harryda(), example(), hav());
-        let triples = catalog(&iris, &[&h, &e, &hav], Scope::Platform, &no_sizes).unwrap();
+        let triples = catalog(&iris, &[&h, &e, &hav], Scope::Platform, &no_sizes, &no_coverage).unwrap();
         assert!(
             triples
                 .iter()
@@ -814,5 +1061,153 @@ mod tests {
             .filter(|t| t.predicate == dcat("distribution"))
             .count();
         assert_eq!(distributions, 2 * (DOWNLOADS.len() + 1));
+    }
+
+    #[test]
+    fn licence_types_come_from_the_licence_iri() {
+        assert_eq!(licence_types(CC0), ["PublicDomain"]);
+        assert_eq!(
+            licence_types("https://creativecommons.org/licenses/by/4.0/"),
+            ["Attribution"]
+        );
+        assert_eq!(
+            licence_types("http://creativecommons.org/licenses/by-nc-sa/4.0/deed.sv"),
+            ["Attribution", "NonCommercialUseOnly", "ShareAlike"]
+        );
+        assert_eq!(
+            licence_types("http://publications.europa.eu/resource/authority/licence/CC_BY_SA_4_0"),
+            ["Attribution", "ShareAlike"]
+        );
+        assert_eq!(
+            licence_types("http://publications.europa.eu/resource/authority/licence/CC0"),
+            ["PublicDomain"]
+        );
+        for unknown in [
+            "https://www.kommun.se/villkor",
+            "http://creativecommons.org/licenses/xy/4.0/",
+            "http://creativecommons.org/",
+        ] {
+            assert!(licence_types(unknown).is_empty(), "{unknown}");
+        }
+    }
+
+    #[test]
+    fn coverage_availability_and_the_service_are_described_from_the_data() {
+        use crate::catalog::coverage::{Extent, Period};
+        let iris = Iris::new("http://example.org");
+        let (h, hav) = (harryda(), hav());
+        let coverage = |r: &DatasetRecord| Coverage {
+            extent: (r.meta.id == "harryda-badplatser")
+                .then(|| Extent::of_points([(12.1, 57.6), (12.5, 57.7)]))
+                .flatten(),
+            period: Some(Period {
+                start: "2024-06-01".into(),
+                end: r.versions[0].issued.clone(),
+            }),
+        };
+        let triples = catalog(
+            &iris,
+            &[&h, &hav],
+            Scope::Municipality("1401"),
+            &no_sizes,
+            &coverage,
+        )
+        .unwrap();
+        let ds = "http://example.org/dataset/harryda-badplatser";
+        let spatial = objects(&triples, ds, dct("spatial"));
+        assert_eq!(spatial, [format!("{ds}#spatial")]);
+        assert_eq!(
+            objects(&triples, &spatial[0], dcat("bbox")),
+            ["POLYGON((12.1 57.6, 12.5 57.6, 12.5 57.7, 12.1 57.7, 12.1 57.6))"]
+        );
+        assert_eq!(
+            objects(&triples, &spatial[0], dcat("centroid")),
+            ["POINT(12.3 57.65)"]
+        );
+        assert_eq!(
+            objects(&triples, &spatial[0], dct("isPartOf")),
+            ["http://example.org/municipality/1401"]
+        );
+        let temporal = objects(&triples, ds, dct("temporal"));
+        assert_eq!(objects(&triples, &temporal[0], dcat("startDate")), ["2024-06-01"]);
+        assert_eq!(
+            objects(&triples, &temporal[0], dcat("endDate")),
+            ["2026-05-01T10:00:00Z"]
+        );
+        // The catalog: issued with its first dataset, covering where its datasets are.
+        let cat = "http://example.org/catalog/1401";
+        assert_eq!(objects(&triples, cat, dct("issued")), ["2026-05-01T10:00:00Z"]);
+        let cat_spatial = objects(&triples, cat, dct("spatial"));
+        assert_eq!(
+            objects(&triples, &cat_spatial[0], dcat("bbox")),
+            objects(&triples, &spatial[0], dcat("bbox"))
+        );
+        // Every distribution planned to stay; the API's in JSON.
+        for d in objects(&triples, ds, dcat("distribution")) {
+            assert_eq!(objects(&triples, &d, iri(DCATAP, "availability")), [STABLE]);
+            assert_eq!(objects(&triples, &d, dct("format")).len(), 1, "{d}");
+        }
+        assert!(typed_with_labels(&triples, STABLE));
+        // The licence is typed; so is each licence type.
+        assert_eq!(
+            objects(&triples, CC0, dct("type")),
+            [format!("{LICENCE_TYPE}PublicDomain")]
+        );
+        assert!(typed_with_labels(
+            &triples,
+            &format!("{LICENCE_TYPE}PublicDomain")
+        ));
+        // The service: the themes and keywords of the datasets it serves here, and a contact.
+        let service = "http://example.org/api/v1";
+        assert_eq!(
+            objects(&triples, service, dcat("theme")),
+            h.meta
+                .themes
+                .iter()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .cloned()
+                .collect::<Vec<_>>()
+        );
+        let keywords = objects(&triples, service, dcat("keyword"));
+        assert!(
+            h.meta
+                .keywords
+                .sv
+                .iter()
+                .chain(&h.meta.keywords.en)
+                .all(|k| keywords.contains(k))
+        );
+        assert!(
+            !keywords.iter().any(|k| k == "badvatten"),
+            "hav is not in Härryda's catalog"
+        );
+        let contact = objects(&triples, service, dcat("contactPoint"));
+        assert_eq!(
+            objects(&triples, &contact[0], vcard("hasURL")),
+            ["http://example.org/"]
+        );
+        // The national list: no municipality, its extent only.
+        let platform = catalog(&iris, &[&h, &hav], Scope::Platform, &no_sizes, &coverage).unwrap();
+        let hav = "http://example.org/dataset/hav-badvatten";
+        assert!(
+            objects(&platform, hav, dct("spatial")).is_empty(),
+            "no positions, no municipality"
+        );
+        assert_eq!(
+            objects(&platform, hav, dct("temporal")),
+            [format!("{hav}#temporal")]
+        );
+        let spatial = objects(&platform, "http://example.org/catalog", dct("spatial"));
+        assert!(objects(&platform, &spatial[0], dct("isPartOf")).is_empty());
+        assert_eq!(
+            objects(&platform, &spatial[0], dcat("centroid")),
+            ["POINT(12.3 57.65)"]
+        );
+    }
+
+    fn typed_with_labels(triples: &[Triple], concept: &str) -> bool {
+        objects(triples, concept, rdf::TYPE.into_owned()) == [iri(ns::SKOS, "Concept").as_str()]
+            && objects(triples, concept, iri(ns::SKOS, "prefLabel")).len() == 2
     }
 }

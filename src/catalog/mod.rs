@@ -5,6 +5,7 @@
 //! [`version_quads`] write it, [`read`] reads it back. Pure: no files, no store.
 
 pub mod changes;
+pub mod coverage;
 pub mod dcat;
 pub mod void;
 

@@ -1138,7 +1138,13 @@ impl Platform {
                 .dataset(&record.meta.id)
                 .and_then(|d| byte_size(d, download))
         };
-        let triples = dcat::catalog(&self.iris, &records, scope, &sizes)?;
+        let coverage = |record: &catalog::DatasetRecord| {
+            model
+                .dataset(&record.meta.id)
+                .map(DatasetState::coverage)
+                .unwrap_or_default()
+        };
+        let triples = dcat::catalog(&self.iris, &records, scope, &sizes, &coverage)?;
         self.serialize(&triples, media_type)
     }
 

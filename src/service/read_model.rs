@@ -8,6 +8,7 @@
 //! queries over them.
 
 use crate::catalog::DatasetRecord;
+use crate::catalog::coverage::{Coverage, Extent, Period};
 use crate::mapping::{ItemLinks, ItemView};
 use crate::reference;
 use crate::service::grid::Grid;
@@ -141,6 +142,34 @@ pub struct DatasetState {
     /// function of the current version (and the build), so a size holds until the dataset
     /// changes, which replaces this state.
     pub download_sizes: Arc<DownloadSizes>,
+}
+
+impl DatasetState {
+    /// What the catalogs say it covers: the extent of its current items' positions, and the
+    /// time from the earliest to the latest of its versions' publications and its items' dates.
+    pub fn coverage(&self) -> Coverage {
+        let extent = Extent::of_points(
+            self.items
+                .entries
+                .iter()
+                .filter_map(|e| e.position())
+                .map(|(lat, lon)| (lon, lat)),
+        );
+        let versions = self
+            .record
+            .versions
+            .iter()
+            .filter_map(|v| Some((parse_instant(&v.issued)?, v.issued.as_str())));
+        let items = self
+            .items
+            .entries
+            .iter()
+            .filter_map(|e| Some((e.updated_at?, e.view.updated.as_deref()?)));
+        Coverage {
+            extent,
+            period: Period::span(versions.chain(items)),
+        }
+    }
 }
 
 /// The known byte sizes of a dataset's downloads, by file extension.
@@ -302,5 +331,91 @@ impl ReadModel {
     /// entity tags).
     pub fn revision(&self) -> u64 {
         self.revision
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{DatasetMeta, VersionRecord};
+    use crate::mapping::MunicipalityRef;
+
+    fn version(number: u64, issued: &str) -> VersionRecord {
+        VersionRecord {
+            number,
+            issued: issued.into(),
+            row_count: 2,
+            item_count: 2,
+            skipped_row_count: 0,
+            checksum: "00".into(),
+            report: Default::default(),
+            published_by: String::new(),
+            rollback_of: None,
+        }
+    }
+
+    fn item(local: &str, position: Option<(f64, f64)>, updated: Option<&str>) -> ItemView {
+        ItemView {
+            id: format!("harryda-badplatser:{local}"),
+            uri: format!("http://e/id/harryda-badplatser/{local}"),
+            kind: "bathing-site".into(),
+            dataset: "harryda-badplatser".into(),
+            name: local.into(),
+            description: None,
+            latitude: position.map(|p| p.0),
+            longitude: position.map(|p| p.1),
+            municipality: MunicipalityRef::from_code("1401"),
+            updated: updated.map(str::to_owned),
+            properties: Default::default(),
+            extra_columns: Default::default(),
+            links: Default::default(),
+        }
+    }
+
+    #[test]
+    fn coverage_spans_the_versions_and_the_items_dates_and_bounds_their_positions() {
+        let meta =
+            DatasetMeta::from_toml(include_str!("../../datasets/harryda-badplatser/dataset.toml")).unwrap();
+        let record = DatasetRecord {
+            meta,
+            versions: vec![
+                version(1, "2026-05-01T10:00:00Z"),
+                version(2, "2026-06-01T10:00:00Z"),
+            ],
+            deleted: None,
+        };
+        let items = vec![
+            item("a", Some((57.6, 12.1)), Some("2024-06-01")),
+            item("b", Some((57.7, 12.5)), None),
+            item("c", None, None),
+        ];
+        let model = ReadModel::build(&Iris::new("http://e"), vec![(record.clone(), items)], 1);
+        let coverage = model.dataset("harryda-badplatser").unwrap().coverage();
+        let period = coverage.period.unwrap();
+        // An item's own date reaches before the first version; the latest is the current version.
+        assert_eq!(
+            (period.start.as_str(), period.end.as_str()),
+            ("2024-06-01", "2026-06-01T10:00:00Z")
+        );
+        let extent = coverage.extent.unwrap();
+        assert_eq!(
+            extent.count(),
+            2,
+            "the item without a position is not in the extent"
+        );
+        assert_eq!(extent.centroid_wkt(), "POINT(12.3 57.65)");
+        // Without items' dates: from the first version's publication to the latest one's.
+        let model = ReadModel::build(
+            &Iris::new("http://e"),
+            vec![(record, vec![item("c", None, None)])],
+            1,
+        );
+        let coverage = model.dataset("harryda-badplatser").unwrap().coverage();
+        assert_eq!(coverage.extent, None);
+        let period = coverage.period.unwrap();
+        assert_eq!(
+            (period.start.as_str(), period.end.as_str()),
+            ("2026-05-01T10:00:00Z", "2026-06-01T10:00:00Z")
+        );
     }
 }
