@@ -20,7 +20,7 @@ pub mod time;
 
 use crate::catalog::changes::{self, Change};
 use crate::catalog::{self, DatasetMeta, DatasetRecord, VersionRecord, dcat};
-use crate::error::{ApiError, Code};
+use crate::error::{Code, ErrorCode};
 use crate::ingest::{self, CheckOptions, IssueCode, Report};
 use crate::mapping::{self, ItemView, MapContext};
 use crate::profile;
@@ -62,8 +62,9 @@ pub enum ServiceError {
     Token(#[from] crate::auth::AuthError),
     #[error("{0}")]
     Forbidden(String),
-    #[error("{0}")]
-    Conflict(String),
+    /// A dataset with this id exists already, published by `publisher`.
+    #[error("a dataset `{id}` exists already (published by {publisher})")]
+    DatasetExists { id: String, publisher: String },
     #[error("dataset `{0}` has no version {1}")]
     VersionNotFound(String, u64),
     #[error(transparent)]
@@ -78,6 +79,56 @@ pub enum ServiceError {
     /// A bound of one organisation or client is reached: 429.
     #[error("{message}")]
     TooMany { message: String, retry_after: u64 },
+    /// An argument a caller passed is not one this call takes (`parameter` names it).
+    #[error("{detail}")]
+    Parameter { parameter: &'static str, detail: String },
+    /// A background job stopped on an unexpected error (a panic) and did not finish.
+    #[error("the job stopped on an unexpected error")]
+    JobStopped,
+}
+
+impl ErrorCode for ServiceError {
+    fn error_code(&self) -> Code {
+        match self {
+            ServiceError::Store(e) => store_error_code(e),
+            ServiceError::DatasetNotFound(_) => Code::DatasetNotFound,
+            ServiceError::ItemNotFound(_) => Code::ItemNotFound,
+            ServiceError::Metadata(_) | ServiceError::AlreadyPublished(_) => Code::InvalidBody,
+            ServiceError::Invalid(_) => Code::ValidationFailed,
+            ServiceError::Catalog(_) => Code::NotFound,
+            ServiceError::Io(_)
+            | ServiceError::Internal(_)
+            | ServiceError::TokenFile(_)
+            | ServiceError::JobStopped => Code::Internal,
+            ServiceError::NoToken => Code::Unauthorized,
+            ServiceError::Token(_) => Code::InvalidToken,
+            ServiceError::Forbidden(_) => Code::Forbidden,
+            ServiceError::DatasetExists { .. } => Code::DatasetExists,
+            ServiceError::VersionNotFound(..) => Code::VersionNotFound,
+            ServiceError::DraftNotFound(_) => Code::DraftNotFound,
+            ServiceError::ReadOnly => Code::ReadOnlyReplica,
+            ServiceError::Busy { .. } => Code::ServiceUnavailable,
+            ServiceError::TooMany { .. } => Code::RateLimited,
+            ServiceError::Parameter { .. } => Code::InvalidParameter,
+        }
+    }
+}
+
+impl ErrorCode for SearchError {
+    fn error_code(&self) -> Code {
+        match self {
+            SearchError::BadCursor => Code::InvalidParameter,
+        }
+    }
+}
+
+/// A store failure's code: the remote engine unreachable is `service_unavailable` (retry),
+/// anything else `internal`.
+pub fn store_error_code(e: &StoreError) -> Code {
+    match e {
+        StoreError::Unavailable(_) => Code::ServiceUnavailable,
+        _ => Code::Internal,
+    }
 }
 
 /// What describes a resource, for rendering as RDF or as rows of a page.
@@ -162,71 +213,6 @@ pub fn rdf_syntax(media_type: &str) -> Option<oxigraph::io::RdfFormat> {
     }
 }
 
-impl From<ServiceError> for ApiError {
-    fn from(e: ServiceError) -> Self {
-        match e {
-            ServiceError::Catalog(e) => ApiError::new(Code::NotFound, e.to_string()),
-            ServiceError::DatasetNotFound(id) => {
-                ApiError::new(Code::DatasetNotFound, format!("There is no dataset `{id}`. GET /api/v1/datasets lists them."))
-            }
-            ServiceError::ItemNotFound(id) => {
-                ApiError::new(Code::ItemNotFound, format!("There is no item `{id}`. Item ids look like `harryda-badplatser:frokens-udde`."))
-            }
-            ServiceError::Metadata(m) => ApiError::new(Code::InvalidBody, m.to_string()).with_details(serde_json::json!({
-                "field": m.field,
-                "rule": m.rule,
-                "message": {"sv": m.message.sv, "en": m.message.en},
-            })),
-            ServiceError::AlreadyPublished(id) => ApiError::new(Code::InvalidBody, format!("Dataset `{id}` is already published.")),
-            ServiceError::Invalid(report) => ApiError::new(
-                Code::ValidationFailed,
-                format!(
-                    "The file has {} errors and was not published; the report says where and how to fix them.",
-                    report.error_count
-                ),
-            )
-            .with_details(serde_json::to_value(&*report).unwrap_or_default()),
-            ServiceError::NoToken => ApiError::new(
-                Code::Unauthorized,
-                "This needs a token: send `Authorization: Bearer <token>`. A platform administrator creates tokens with `datahamn token create`.",
-            ),
-            ServiceError::Token(e) => ApiError::new(
-                Code::InvalidToken,
-                format!("The token was refused: {e}. Ask your platform administrator for a new one."),
-            ),
-            ServiceError::Forbidden(m) => ApiError::new(Code::Forbidden, m),
-            ServiceError::Conflict(m) => ApiError::new(Code::DatasetExists, m),
-            ServiceError::VersionNotFound(id, n) => ApiError::new(
-                Code::VersionNotFound,
-                format!("Dataset `{id}` has no version {n}. GET /api/v1/datasets/{id}/versions lists them."),
-            ),
-            ServiceError::DraftNotFound(_) => ApiError::new(
-                Code::DraftNotFound,
-                "The checked file is gone: it was published already, replaced by a newer check, or kept longer than an hour. Check the file again.",
-            ),
-            ServiceError::ReadOnly => read_only_problem(),
-            ServiceError::Busy { message, retry_after } => {
-                ApiError::new(Code::ServiceUnavailable, message).with_retry_after(retry_after)
-            }
-            ServiceError::TooMany { message, retry_after } => {
-                ApiError::new(Code::RateLimited, message).with_retry_after(retry_after)
-            }
-            ServiceError::TokenFile(e) => ApiError::internal(&e),
-            ServiceError::Store(e) => store_problem(&e),
-            ServiceError::Io(e) => ApiError::internal(&e),
-            e @ ServiceError::Internal(_) => ApiError::internal(&e),
-        }
-    }
-}
-
-impl From<SearchError> for ApiError {
-    fn from(e: SearchError) -> Self {
-        match e {
-            SearchError::BadCursor => ApiError::parameter("cursor", e.to_string()),
-        }
-    }
-}
-
 /// The result of a publish.
 #[derive(Clone, Debug)]
 pub struct Published {
@@ -243,31 +229,6 @@ pub struct PublishOptions {
     pub crs: Option<crate::ingest::coords::Crs>,
     /// Who publishes: a token's name, or how (`command line`).
     pub published_by: String,
-}
-
-/// The answer to a store failure: the remote engine unreachable is 503 with `Retry-After`,
-/// anything else an internal error.
-pub(crate) fn store_problem(e: &StoreError) -> ApiError {
-    match e {
-        StoreError::Unavailable(reason) => {
-            tracing::error!(error = %reason, "the store cannot be reached");
-            ApiError::new(
-                Code::ServiceUnavailable,
-                "The data store cannot be reached at the moment; retry in a little while.",
-            )
-            .with_retry_after(5)
-        }
-        e => ApiError::internal(e),
-    }
-}
-
-/// The answer to a change sent to a read-only replica.
-pub fn read_only_problem() -> ApiError {
-    ApiError::new(
-        Code::ReadOnlyReplica,
-        "This server is a read-only replica of the platform: it serves what is published and changes nothing. Send changes to the platform's writer (the address your administrator gave stewards).",
-    )
-    .with_allow("GET, HEAD, OPTIONS")
 }
 
 /// A stage of a publish, for progress display.
@@ -306,7 +267,7 @@ pub struct Platform {
     audit: Option<AuditLog>,
     /// Where large uploads are spooled while they are checked and published.
     upload_dir: Option<std::path::PathBuf>,
-    jobs: jobs::Jobs,
+    jobs: jobs::Jobs<steward::UploadOutcome>,
     /// Dump and download streams running, within their bounds (shared across a replica's swaps).
     streams: Arc<slots::Streams>,
     /// The reverse proxies trusted to name the client (none by default).
@@ -608,7 +569,7 @@ impl Platform {
     }
 
     /// Uploads running in the background, and what became of them.
-    pub fn jobs(&self) -> &jobs::Jobs {
+    pub fn jobs(&self) -> &jobs::Jobs<steward::UploadOutcome> {
         &self.jobs
     }
 

@@ -24,7 +24,6 @@ use super::spool::Received;
 use super::steward::{UploadOptions, UploadOutcome};
 use super::{Published, ServiceError};
 use crate::auth::Principal;
-use crate::error::ApiError;
 use crate::ingest::Report;
 use crate::text::{random_hex, same_secret, sha256_hex};
 use std::collections::{BTreeSet, HashMap};
@@ -337,7 +336,7 @@ pub const EXCERPT_ROWS: usize = 50;
 
 impl super::Platform {
     /// Signs a steward in with a whole token: a new session, recorded in the audit log.
-    pub fn sign_in(&self, token: &str) -> Result<(NewSession, Principal), ApiError> {
+    pub fn sign_in(&self, token: &str) -> Result<(NewSession, Principal), ServiceError> {
         self.steward(
             Some(token),
             "sign_in",
@@ -375,7 +374,7 @@ impl super::Platform {
         dataset: &str,
         file_name: &str,
         file: Received,
-    ) -> Result<CheckedDraft, ApiError> {
+    ) -> Result<CheckedDraft, ServiceError> {
         self.steward_as(
             Ok(principal.clone()),
             "dry_run",
@@ -425,7 +424,7 @@ impl super::Platform {
         dataset: &str,
         draft_id: &str,
         valid_rows_only: bool,
-    ) -> Result<Published, ApiError> {
+    ) -> Result<Published, ServiceError> {
         self.steward_as(
             Ok(principal.clone()),
             "publish",

@@ -12,7 +12,7 @@ use super::{AuditEntry, Mode, Platform, PublishOptions, Published, ServiceError,
 use crate::auth::{Principal, Scope};
 use crate::catalog::changes::{self, Change, ChangeKind};
 use crate::catalog::{self, DatasetMeta, Keywords, VersionRecord};
-use crate::error::ApiError;
+use crate::error::ErrorCode;
 use crate::ingest::Report;
 use crate::links;
 use crate::mapping;
@@ -205,7 +205,7 @@ impl Platform {
         dataset: Option<&str>,
         write: impl FnOnce(&Principal) -> Result<T, ServiceError>,
         describe: impl FnOnce(&T) -> Option<String>,
-    ) -> Result<T, ApiError> {
+    ) -> Result<T, ServiceError> {
         self.steward_as(self.authenticate(bearer), action, dataset, write, describe)
     }
 
@@ -218,14 +218,14 @@ impl Platform {
         dataset: Option<&str>,
         write: impl FnOnce(&Principal) -> Result<T, ServiceError>,
         describe: impl FnOnce(&T) -> Option<String>,
-    ) -> Result<T, ApiError> {
+    ) -> Result<T, ServiceError> {
         let (result, principal) = match who {
-            Ok(p) => (write(&p).map_err(ApiError::from), Some(p)),
-            Err(e) => (Err(ApiError::from(e)), None),
+            Ok(p) => (write(&p), Some(p)),
+            Err(e) => (Err(e), None),
         };
         let (outcome, detail) = match &result {
             Ok(value) => ("ok".to_owned(), describe(value)),
-            Err(e) => (e.code.as_str().to_owned(), Some(e.detail.clone())),
+            Err(e) => (e.error_code().as_str().to_owned(), Some(e.to_string())),
         };
         let entry = AuditEntry {
             at: time::now_rfc3339(),
@@ -316,10 +316,10 @@ impl Platform {
         let _guard = self.lock_publishing()?;
         let model = self.model();
         if let Some(existing) = model.dataset(&meta.id) {
-            return Err(ServiceError::Conflict(format!(
-                "A dataset `{}` exists already (published by {}). Choose another id, or PATCH /api/v1/datasets/{} to change its metadata.",
-                meta.id, existing.record.meta.publisher, meta.id
-            )));
+            return Err(ServiceError::DatasetExists {
+                id: meta.id.clone(),
+                publisher: existing.record.meta.publisher.clone(),
+            });
         }
         let mut remove = Vec::new();
         if let Some(deleted) = model.deleted_dataset(&meta.id) {
@@ -578,11 +578,11 @@ impl Platform {
         since: Option<&str>,
         dataset: Option<&str>,
         limit: usize,
-    ) -> Result<ChangePage, ApiError> {
+    ) -> Result<ChangePage, ServiceError> {
         if let Some(d) = dataset {
             let model = self.model();
             if model.dataset(d).is_none() && model.deleted_dataset(d).is_none() {
-                return Err(ServiceError::DatasetNotFound(d.to_owned()).into());
+                return Err(ServiceError::DatasetNotFound(d.to_owned()));
             }
         }
         let feed = self
@@ -592,20 +592,21 @@ impl Platform {
         let start = match since.map(str::trim) {
             None => 0,
             Some("") => {
-                return Err(ApiError::parameter(
-                    "since",
-                    "Give a cursor (a page's `cursor`) or a time, or leave `since` out to start from the beginning.",
-                ));
+                return Err(ServiceError::Parameter {
+                    parameter: "since",
+                    detail: "Give a cursor (a page's `cursor`) or a time, or leave `since` out to start from the beginning.".into(),
+                });
             }
-            Some(s) if s.bytes().all(|b| b.is_ascii_digit()) => s
-                .parse::<u64>()
-                .map_err(|_| ApiError::parameter("since", "The cursor is too large."))?,
+            Some(s) if s.bytes().all(|b| b.is_ascii_digit()) => {
+                s.parse::<u64>().map_err(|_| ServiceError::Parameter {
+                    parameter: "since",
+                    detail: "The cursor is too large.".into(),
+                })?
+            }
             Some(s) => {
-                let at = time::parse_instant(s).ok_or_else(|| {
-                    ApiError::parameter(
-                        "since",
-                        format!("`{s}` is neither a cursor (a number from a page's `cursor`) nor a time (2026-06-01T00:00:00Z)."),
-                    )
+                let at = time::parse_instant(s).ok_or_else(|| ServiceError::Parameter {
+                    parameter: "since",
+                    detail: format!("`{s}` is neither a cursor (a number from a page's `cursor`) nor a time (2026-06-01T00:00:00Z)."),
                 })?;
                 // The last change before that time.
                 feed.changes

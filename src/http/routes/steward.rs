@@ -3,9 +3,9 @@
 //! Every write needs `Authorization: Bearer <token>`; the service decides what the token may do.
 
 use crate::error::{ApiError, Code};
-use crate::http::views::{DatasetView, VersionDetail, VersionList, VersionSummary};
+use crate::http::views::{DatasetView, JobResult, JobView, VersionDetail, VersionList, VersionSummary};
 use crate::http::{State, json, negotiate};
-use crate::service::jobs::{JobError, JobResult, JobView, SpawnError};
+use crate::service::jobs::{JobError, JobState, SpawnError};
 use crate::service::spool::{Received, SpoolError};
 use crate::service::steward::{ChangePage, DatasetPatch, NewDataset, UploadOptions, UploadOutcome};
 use crate::service::{AuditEntry, ServiceError};
@@ -375,7 +375,7 @@ fn run_upload(
     id: &str,
     file: &Received,
     options: &UploadOptions,
-) -> Result<UploadOutcome, ApiError> {
+) -> Result<UploadOutcome, ServiceError> {
     let action = if options.dry_run { "dry_run" } else { "publish" };
     state.steward(
         token,
@@ -393,7 +393,7 @@ fn run_upload(
 fn upload_answer(
     state: &State,
     id: &str,
-    outcome: UploadOutcome,
+    outcome: &UploadOutcome,
 ) -> (StatusCode, UploadAnswer, Option<String>) {
     match outcome {
         UploadOutcome::Checked(report) => (
@@ -402,7 +402,7 @@ fn upload_answer(
                 outcome: "checked".into(),
                 publishable: report.valid,
                 version: None,
-                report: *report,
+                report: (**report).clone(),
             },
             None,
         ),
@@ -412,7 +412,7 @@ fn upload_answer(
                 outcome: "published".into(),
                 publishable: true,
                 version: Some(VersionSummary::new(state.iris(), id, &published.version)),
-                report: published.version.report,
+                report: published.version.report.clone(),
             },
             Some(format!(
                 "/api/v1/datasets/{id}/versions/{}",
@@ -505,25 +505,13 @@ pub async fn upload_data(
             let job = state
                 .jobs()
                 .spawn(&principal, &publisher, action, &id, move || {
-                    let (status, body) = match run_upload(&s, token.as_deref(), &i, &file, &options) {
-                        Ok(outcome) => {
-                            let (status, answer, _) = upload_answer(&s, &i, outcome);
-                            (status.as_u16(), serde_json::to_value(answer))
-                        }
-                        Err(e) => {
-                            let problem = e.problem();
-                            (problem.status, serde_json::to_value(problem))
-                        }
-                    };
-                    JobResult {
-                        status,
-                        body: body.unwrap_or_default(),
-                    }
+                    run_upload(&s, token.as_deref(), &i, &file, &options)
                 })
                 .map_err(|e| match e {
                     SpawnError::QueueFull { .. } => queue_full(&state),
                     SpawnError::Io(e) => ApiError::internal(&e),
                 })?;
+            let job = job_view(&state, job);
             let mut res = json_status(&req, StatusCode::ACCEPTED, &job)?;
             for (name, value) in [
                 (header::LOCATION.as_str(), format!("/api/v1/jobs/{}", job.id)),
@@ -541,12 +529,45 @@ pub async fn upload_data(
     let outcome = web::block(move || run_upload(&s, token.as_deref(), &i, &file, &options))
         .await
         .map_err(|e| ApiError::internal(&e))??;
-    let (status, answer, location) = upload_answer(&state, &id, outcome);
+    let (status, answer, location) = upload_answer(&state, &id, &outcome);
     let mut res = json_status(&req, status, &answer)?;
     if let Some(v) = location.and_then(|l| header::HeaderValue::from_str(&l).ok()) {
         res.headers_mut().insert(header::LOCATION, v);
     }
     Ok(res)
+}
+
+/// A job as its owner reads it: once finished, the status and body its upload would have
+/// answered.
+fn job_view(state: &State, job: JobState<UploadOutcome>) -> JobView {
+    let result = job.outcome.as_deref().map(|outcome| {
+        let (status, body) = match outcome {
+            Ok(outcome) => {
+                let (status, answer, _) = upload_answer(state, &job.dataset, outcome);
+                (status.as_u16(), serde_json::to_value(answer))
+            }
+            Err(e) => {
+                let problem = ApiError::from(e).problem();
+                (problem.status, serde_json::to_value(problem))
+            }
+        };
+        JobResult {
+            status,
+            body: body.unwrap_or_default(),
+        }
+    });
+    JobView {
+        id: job.id,
+        status: job.status,
+        queue_position: job.queue_position,
+        action: job.action,
+        dataset: job.dataset,
+        started_by: job.started_by,
+        created: job.created,
+        started: job.started,
+        finished: job.finished,
+        result,
+    }
 }
 
 /// The refusal of an asynchronous upload when every job worker is busy and the queue is full.
@@ -600,6 +621,7 @@ pub async fn get_job(
             "This job changes another organisation's dataset.",
         ),
     })?;
+    let job = job_view(&state, job);
     let mut res = json_status(&req, StatusCode::OK, &job)?;
     if job.result.is_none() {
         res.headers_mut()
@@ -853,7 +875,7 @@ fn feed_page(
         Some(n @ 1..=10_000) => n,
         Some(_) => return Err(ApiError::parameter("limit", "Give a limit from 1 to 10000.")),
     };
-    state.changes(since, dataset, limit)
+    Ok(state.changes(since, dataset, limit)?)
 }
 
 /// The change feed: every item created, updated or deleted, in one stable order.

@@ -273,10 +273,13 @@ fn after_write<T>(
     }
 }
 
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+async fn blocking<T: Send + 'static, E: Into<ApiError> + Send + 'static>(
+    f: impl FnOnce() -> Result<T, E> + Send + 'static,
 ) -> Result<T, ApiError> {
-    web::block(f).await.map_err(|e| ApiError::internal(&e))?
+    web::block(f)
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(Into::into)
 }
 
 /// `GET /steward`: the sign-in page, or the signed-in steward's datasets.
