@@ -7,7 +7,7 @@ use crate::http::views::{DatasetView, JobResult, JobView, VersionDetail, Version
 use crate::http::{State, json, negotiate};
 use crate::service::jobs::{JobError, JobState, SpawnError};
 use crate::service::spool::{Received, SpoolError};
-use crate::service::steward::{ChangePage, DatasetPatch, NewDataset, UploadOptions, UploadOutcome};
+use crate::service::steward::{self, ChangePage, DatasetPatch, NewDataset, UploadOptions, UploadOutcome};
 use crate::service::{AuditEntry, ServiceError};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -70,19 +70,10 @@ pub async fn create_dataset(
 ) -> Result<HttpResponse, ApiError> {
     let token = bearer(&req);
     let new = body.into_inner();
-    let id = new.id.clone();
     let s = state.clone();
-    let meta = web::block(move || {
-        s.steward(
-            token.as_deref(),
-            "create_dataset",
-            Some(&id),
-            |p| s.create_dataset(p, new),
-            |_| None,
-        )
-    })
-    .await
-    .map_err(|e| ApiError::internal(&e))??;
+    let meta = web::block(move || s.steward(token.as_deref(), steward::CreateDataset(new)))
+        .await
+        .map_err(|e| ApiError::internal(&e))??;
     let view = dataset_view(&state, &meta.id)?;
     let mut res = json_status(&req, StatusCode::CREATED, &view)?;
     if let Ok(v) = header::HeaderValue::from_str(&format!("/api/v1/datasets/{}", meta.id)) {
@@ -120,17 +111,9 @@ pub async fn update_dataset(
     let id = id.into_inner();
     let (s, i) = (state.clone(), id.clone());
     let patch = body.into_inner();
-    web::block(move || {
-        s.steward(
-            token.as_deref(),
-            "update_dataset",
-            Some(&i),
-            |p| s.update_dataset(p, &i, patch),
-            |_| None,
-        )
-    })
-    .await
-    .map_err(|e| ApiError::internal(&e))??;
+    web::block(move || s.steward(token.as_deref(), steward::UpdateDataset { dataset: i, patch }))
+        .await
+        .map_err(|e| ApiError::internal(&e))??;
     json_status(&req, StatusCode::OK, &dataset_view(&state, &id)?)
 }
 
@@ -169,17 +152,9 @@ pub async fn delete_dataset(
     let token = bearer(&req);
     let id = id.into_inner();
     let (s, i) = (state.clone(), id.clone());
-    let tombstones = web::block(move || {
-        s.steward(
-            token.as_deref(),
-            "delete_dataset",
-            Some(&i),
-            |p| s.delete_dataset(p, &i),
-            |n| Some(format!("{n} tombstones")),
-        )
-    })
-    .await
-    .map_err(|e| ApiError::internal(&e))??;
+    let tombstones = web::block(move || s.steward(token.as_deref(), steward::DeleteDataset { dataset: i }))
+        .await
+        .map_err(|e| ApiError::internal(&e))??;
     json_status(
         &req,
         StatusCode::OK,
@@ -376,15 +351,12 @@ fn run_upload(
     file: &Received,
     options: &UploadOptions,
 ) -> Result<UploadOutcome, ServiceError> {
-    let action = if options.dry_run { "dry_run" } else { "publish" };
     state.steward(
         token,
-        action,
-        Some(id),
-        |p| state.upload(p, id, file.source(), options),
-        |o| match o {
-            UploadOutcome::Published(p) => Some(format!("version {}", p.version.number)),
-            UploadOutcome::Checked(r) => Some(format!("{} errors", r.error_count)),
+        steward::Upload {
+            dataset: id,
+            file: file.source(),
+            options,
         },
     )
 }
@@ -478,7 +450,8 @@ pub async fn upload_data(
     // Refuse (and record) a request without a valid token before reading a large body.
     if state.authenticate(token.as_deref()).is_err() {
         let (s, i, t) = (state.clone(), id.clone(), token.clone());
-        web::block(move || s.steward(t.as_deref(), "publish", Some(&i), |_| Ok(()), |_| None))
+        let dry_run = params.dry_run.unwrap_or(false);
+        web::block(move || s.steward(t.as_deref(), steward::UploadRefused { dataset: &i, dry_run }))
             .await
             .map_err(|e| ApiError::internal(&e))??;
     }
@@ -828,17 +801,9 @@ pub async fn rollback(
     let id = id.into_inner();
     let to = body.number()?;
     let (s, i) = (state.clone(), id.clone());
-    let published = web::block(move || {
-        s.steward(
-            token.as_deref(),
-            "rollback",
-            Some(&i),
-            |p| s.rollback(p, &i, to),
-            |p| Some(format!("version {} from version {to}", p.version.number)),
-        )
-    })
-    .await
-    .map_err(|e| ApiError::internal(&e))??;
+    let published = web::block(move || s.steward(token.as_deref(), steward::Rollback { dataset: i, to }))
+        .await
+        .map_err(|e| ApiError::internal(&e))??;
     json_status(
         &req,
         StatusCode::CREATED,
