@@ -110,8 +110,8 @@ impl Platform {
     }
 
     /// The change feed after `since` (a sequence number; 0 or `None` from the start, or an
-    /// RFC 3339 time: changes at or after it), optionally for one dataset (unknown: 404), at
-    /// most `limit`.
+    /// RFC 3339 time: changes at or after it), optionally for one dataset (unknown:
+    /// [`ServiceError::DatasetNotFound`]), at most `limit`.
     pub fn changes(
         &self,
         since: Option<&str>,

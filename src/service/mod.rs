@@ -84,10 +84,11 @@ pub enum ServiceError {
     DraftNotFound(String),
     #[error("this server is a read-only replica")]
     ReadOnly,
-    /// A bound of the platform is reached for everyone (a queue, a pool): 503.
+    /// A bound of the platform is reached for everyone (a queue, a pool): retry after
+    /// `retry_after` seconds.
     #[error("{message}")]
     Busy { message: String, retry_after: u64 },
-    /// A bound of one organisation or client is reached: 429.
+    /// A bound of one organisation or client is reached: retry after `retry_after` seconds.
     #[error("{message}")]
     TooMany { message: String, retry_after: u64 },
     /// An argument a caller passed is not one this call takes (`parameter` names it).

@@ -205,11 +205,11 @@ impl Platform {
     /// as `media_type` (one of [`QueryForm::media_types`]). Blocking: call it off the async
     /// runtime, unless the request is a [`SparqlRequest::lookup`].
     ///
-    /// Refused with 503 (and `Retry-After`) when `max_concurrent` queries other than lookups are
-    /// running; stopped
-    /// and answered with 503 `query_timeout` after `timeout` (in a worker, whatever it computes;
-    /// see the module docs); refused with 400 `query_memory_exceeded` when its worker runs out
-    /// of memory; results beyond `max_rows` are cut and [`SparqlAnswer::truncated_at`] says so.
+    /// Refused ([`SparqlError::Busy`]) when `max_concurrent` queries other than lookups are
+    /// running; stopped after `timeout` ([`SparqlError::Timeout`], in a worker whatever it
+    /// computes; see the module docs); refused ([`SparqlError::MemoryExceeded`]) when its worker
+    /// runs out of memory; results beyond `max_rows` are cut and [`SparqlAnswer::truncated_at`]
+    /// says so.
     pub fn sparql_execute(
         &self,
         request: SparqlRequest,
