@@ -1,13 +1,12 @@
 //! The `datahamn` binary: parses the command line, sets up logging and runs a command.
 
 use clap::Parser;
-use datahamn::catalog::DatasetMeta;
 use datahamn::config::{
     Cli, Command, ConvertArgs, IngestArgs, ReportFormat, ServeArgs, SourceArgs, TokenArgs, TokenCommand,
     ValidateArgs,
 };
 use datahamn::ingest::{self, CheckOptions, Report};
-use datahamn::profile::{self, Localized};
+use datahamn::profile;
 use datahamn::reference;
 use datahamn::service::time as service_time;
 use datahamn::service::{self, Mode, PublishOptions, ServiceError, Stage};
@@ -244,26 +243,7 @@ fn ingest(args: &IngestArgs) -> CliResult {
             }
             meta
         }
-        None => DatasetMeta {
-            id: source.dataset.clone(),
-            profile: profile.id.clone(),
-            publisher: organisation.id.clone(),
-            title: Localized::new(
-                format!("{}: {}", profile.title.sv, organisation.name),
-                format!("{}: {}", profile.title.en, organisation.name),
-            ),
-            description: profile.description.clone(),
-            license: "http://creativecommons.org/publicdomain/zero/1.0/".to_owned(),
-            conforms_to: profile.conforms_to.clone(),
-            keywords: Default::default(),
-            themes: Vec::new(),
-            contact_email: String::new(),
-            landing_page: None,
-            example: false,
-            publish_valid_rows: false,
-            provenance: None,
-            update_frequency: None,
-        },
+        None => service::publish::command_line_meta(&source.dataset, organisation, profile),
     };
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
@@ -327,15 +307,17 @@ fn convert(args: &ConvertArgs) -> CliResult {
         limits: source.limits.limits(),
         ..CheckOptions::default()
     };
-    let checked = ingest::check_with(bytes, profile, &options, &mut ingest::KeepIds);
-    let publishable = checked.report.valid || (source.valid_rows_only && !checked.rows.is_empty());
-    if !publishable {
-        eprint!("{}", checked.report.to_text());
-        return Err((
-            INVALID,
-            "not converted: the file has errors (add --valid-rows-only to map the valid rows)".into(),
-        ));
-    }
+    // The publish pipeline's two passes, with N-Quads as their sink instead of the store.
+    let mut checked = match service::publish::check_file(bytes, profile, &options, source.valid_rows_only) {
+        Ok(checked) => checked,
+        Err(report) => {
+            eprint!("{}", report.to_text());
+            return Err((
+                INVALID,
+                "not converted: the file has errors (add --valid-rows-only to map the valid rows)".into(),
+            ));
+        }
+    };
     let iris = datahamn::vocab::Iris::new(&source.base_url);
     let graph = iris.version(&source.dataset, 1);
     let context = datahamn::mapping::MapContext {
@@ -352,23 +334,25 @@ fn convert(args: &ConvertArgs) -> CliResult {
     };
     let mut writer = oxigraph::io::RdfSerializer::from_format(oxigraph::io::RdfFormat::NQuads)
         .for_writer(std::io::BufWriter::new(sink));
-    let mapper = datahamn::mapping::Mapper::new(profile, &context);
-    let mut quads = Vec::with_capacity(48);
     let mut failure = None;
-    let final_ids = ingest::final_ids(&checked);
-    ingest::for_each_final_row(bytes, profile, &options, &final_ids, &mut |row| {
-        if failure.is_some() {
-            return;
-        }
-        quads.clear();
-        mapper.map_row(&row, &mut quads);
-        for quad in &quads {
-            if let Err(e) = writer.serialize_quad(quad) {
-                failure = Some(e);
+    service::publish::map_file(
+        bytes,
+        profile,
+        &options,
+        &mut checked,
+        &context,
+        &mut |_, quads| {
+            if failure.is_some() {
                 return;
             }
-        }
-    });
+            for quad in &quads {
+                if let Err(e) = writer.serialize_quad(quad) {
+                    failure = Some(e);
+                    return;
+                }
+            }
+        },
+    );
     if let Some(e) = failure {
         return Err(usage(format!("cannot write the N-Quads: {e}")));
     }
@@ -376,8 +360,8 @@ fn convert(args: &ConvertArgs) -> CliResult {
     Ok(())
 }
 
-/// The settings `serve` applies to a platform before it serves.
-fn serving_settings(args: &ServeArgs) -> impl Fn(&mut service::Platform) + Send + 'static {
+/// The settings `serve` applies to a platform before it serves, built once from its flags.
+fn serving_settings(args: &ServeArgs) -> service::Settings {
     let sparql = service::sparql::SparqlLimits {
         timeout: Duration::from_secs_f64(args.sparql_timeout),
         max_rows: usize::try_from(args.sparql_max_rows).unwrap_or(usize::MAX),
@@ -419,21 +403,16 @@ fn serving_settings(args: &ServeArgs) -> impl Fn(&mut service::Platform) + Send 
         max_streams: size(args.max_dump_streams),
         stall_timeout: Duration::from_secs_f64(args.dump_stall_timeout),
     };
-    let file_limits = args.file_limits.limits();
-    move |platform| {
-        platform.set_sparql_limits(sparql);
-        if let Some(settings) = &workers
-            && let Err(e) = platform.use_sparql_workers(settings.clone())
-        {
-            tracing::error!(error = %e, "SPARQL queries run in the server's process");
-        }
-        platform.set_rate_limits(rates);
-        platform.set_max_upload_bytes(upload);
-        platform.set_proxies(proxies.clone());
-        platform.set_job_limits(jobs);
-        platform.set_draft_limits(drafts);
-        platform.set_stream_limits(streams);
-        platform.set_file_limits(file_limits);
+    service::Settings {
+        sparql,
+        sparql_workers: workers,
+        rate_limits: rates,
+        max_upload_bytes: upload,
+        proxies,
+        jobs,
+        drafts,
+        streams,
+        file_limits: args.file_limits.limits(),
     }
 }
 
@@ -448,7 +427,7 @@ fn serve_replica(args: &ServeArgs, source: &std::path::Path) -> CliResult {
         source,
         &args.data_dir.join("replica"),
         args.base_url.as_deref(),
-        Box::new(serving_settings(args)),
+        serving_settings(args),
     )
     .map_err(usage)?;
     let serving = replica.serving();
@@ -507,7 +486,7 @@ fn serve(args: &ServeArgs) -> CliResult {
     };
     let mut platform =
         service::open_data_dir(&args.data_dir, &base_url, mode, args.store.remote()).map_err(usage)?;
-    serving_settings(args)(&mut platform);
+    platform.configure(&serving_settings(args));
     if !args.read_only && !platform.is_bootstrapped().map_err(|e| usage(e.to_string()))? {
         if args.datasets_dir.is_dir() {
             tracing::info!(dir = %args.datasets_dir.display(), "first start: publishing the datasets");

@@ -10,6 +10,7 @@ pub mod negotiate;
 pub mod openapi;
 pub mod pages;
 pub mod params;
+pub mod problem;
 pub mod render;
 pub(crate) mod routes;
 pub mod steward_pages;
@@ -254,7 +255,7 @@ async fn read_only(
     let reading = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
         || (req.method() == Method::POST && req.path() == "/sparql");
     if !reading && State::of(req.request()).is_some_and(|s| s.is_replica()) {
-        let problem = crate::service::read_only_problem();
+        let problem = problem::read_only_problem();
         return Ok(req.error_response(problem).map_into_boxed_body());
     }
     Ok(next.call(req).await?.map_into_boxed_body())

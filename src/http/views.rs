@@ -241,3 +241,37 @@ pub struct ProblemType {
     pub title: String,
     pub status: u16,
 }
+
+/// What a finished job answered: the status and body its request would have had.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct JobResult {
+    /// The HTTP status the request would have answered (201 published, 422 refused, ...).
+    pub status: u16,
+    /// The body it would have answered: the upload answer, or a problem document.
+    #[schema(value_type = Object)]
+    pub body: serde_json::Value,
+}
+
+/// A job as its owner sees it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct JobView {
+    pub id: String,
+    pub status: crate::service::jobs::JobStatus,
+    /// While `queued`: its place in the queue (1: it runs next, once a worker is free).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = 1)]
+    pub queue_position: Option<usize>,
+    /// What the job does (`publish`, `dry_run`).
+    pub action: String,
+    pub dataset: String,
+    /// The name of the token that started it.
+    pub started_by: String,
+    pub created: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished: Option<String>,
+    /// Present once the job has finished.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<JobResult>,
+}

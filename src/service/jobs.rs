@@ -3,16 +3,19 @@
 //!
 //! Owns the job table: each job's id (128 random bits), the organisation that may read it,
 //! its state (queued, with its place in the queue; running; succeeded; failed) and, once
-//! finished, its result as the HTTP status and JSON body the request would have answered.
+//! finished, its outcome: what its work returned, or the [`ServiceError`] it failed with (the
+//! HTTP layer answers it as the request would have been answered).
 //!
 //! Owns the pool that runs them too: [`JobLimits::workers`] threads (started with the first
 //! job) take jobs from one queue of at most [`JobLimits::queue`] waiting jobs, in order; a job
 //! sent to a full queue is refused ([`SpawnError::QueueFull`]), never queued without bound. A
-//! job that panics ends `failed` with a 500 problem, and its worker goes on with the next.
+//! job that panics ends `failed` ([`ServiceError::JobStopped`]), and its worker goes on with
+//! the next.
 //! Publishes still run one at a time under the platform's publishing lock.
 //! Jobs live in memory: the table holds the last [`KEEP`] jobs for [`KEEP_FOR`], and is empty
 //! after a restart (a publish that a restart interrupted left the version before it in place).
 
+use super::ServiceError;
 use crate::auth::Principal;
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -52,24 +55,15 @@ pub enum JobStatus {
     Failed,
 }
 
-/// What a finished job answered: the status and body its request would have had.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct JobResult {
-    /// The HTTP status the request would have answered (201 published, 422 refused, ...).
-    pub status: u16,
-    /// The body it would have answered: the upload answer, or a problem document.
-    #[schema(value_type = Object)]
-    pub body: serde_json::Value,
-}
+/// What became of a finished job: its work's outcome, or why it failed.
+pub type JobOutcome<O> = Arc<Result<O, ServiceError>>;
 
 /// A job as its owner sees it.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct JobView {
+#[derive(Debug)]
+pub struct JobState<O> {
     pub id: String,
     pub status: JobStatus,
     /// While `queued`: its place in the queue (1: it runs next, once a worker is free).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = 1)]
     pub queue_position: Option<usize>,
     /// What the job does (`publish`, `dry_run`).
     pub action: String,
@@ -77,23 +71,37 @@ pub struct JobView {
     /// The name of the token that started it.
     pub started_by: String,
     pub created: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub started: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub finished: Option<String>,
     /// Present once the job has finished.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub result: Option<JobResult>,
+    pub outcome: Option<JobOutcome<O>>,
 }
 
-struct Job {
-    view: Mutex<JobView>,
+impl<O> Clone for JobState<O> {
+    fn clone(&self) -> Self {
+        Self {
+            id: self.id.clone(),
+            status: self.status,
+            queue_position: self.queue_position,
+            action: self.action.clone(),
+            dataset: self.dataset.clone(),
+            started_by: self.started_by.clone(),
+            created: self.created.clone(),
+            started: self.started.clone(),
+            finished: self.finished.clone(),
+            outcome: self.outcome.clone(),
+        }
+    }
+}
+
+struct Job<O> {
+    view: Mutex<JobState<O>>,
     publisher: String,
     finished_at: Mutex<Option<Instant>>,
 }
 
-impl Job {
-    fn update(&self, change: impl FnOnce(&mut JobView)) {
+impl<O> Job<O> {
+    fn update(&self, change: impl FnOnce(&mut JobState<O>)) {
         change(&mut self.view.lock().unwrap_or_else(PoisonError::into_inner));
     }
 
@@ -106,12 +114,11 @@ impl Job {
     }
 }
 
-type Work = Box<dyn FnOnce() -> JobResult + Send>;
+type Work<O> = Box<dyn FnOnce() -> Result<O, ServiceError> + Send>;
 
 /// The queue the workers take from.
-#[derive(Default)]
-struct Queue {
-    waiting: VecDeque<(Arc<Job>, Work)>,
+struct Queue<O> {
+    waiting: VecDeque<(Arc<Job<O>>, Work<O>)>,
     /// Workers started so far.
     workers: usize,
     /// Workers running a job.
@@ -120,26 +127,39 @@ struct Queue {
     closed: bool,
 }
 
-#[derive(Default)]
-struct Pool {
-    queue: Mutex<Queue>,
+struct Pool<O> {
+    queue: Mutex<Queue<O>>,
     ready: Condvar,
 }
 
-/// The table of jobs, and the pool that runs them.
-pub struct Jobs {
-    table: Mutex<VecDeque<Arc<Job>>>,
-    pool: Arc<Pool>,
+impl<O> Default for Pool<O> {
+    fn default() -> Self {
+        Self {
+            queue: Mutex::new(Queue {
+                waiting: VecDeque::new(),
+                workers: 0,
+                busy: 0,
+                closed: false,
+            }),
+            ready: Condvar::new(),
+        }
+    }
+}
+
+/// The table of jobs whose work returns an `O`, and the pool that runs them.
+pub struct Jobs<O> {
+    table: Mutex<VecDeque<Arc<Job<O>>>>,
+    pool: Arc<Pool<O>>,
     limits: JobLimits,
 }
 
-impl Default for Jobs {
+impl<O: Send + Sync + 'static> Default for Jobs<O> {
     fn default() -> Self {
         Self::new(JobLimits::default())
     }
 }
 
-impl Drop for Jobs {
+impl<O> Drop for Jobs<O> {
     fn drop(&mut self) {
         self.pool
             .queue
@@ -168,7 +188,7 @@ pub enum SpawnError {
     Io(#[from] std::io::Error),
 }
 
-impl Jobs {
+impl<O: Send + Sync + 'static> Jobs<O> {
     /// An empty table whose jobs run within `limits`.
     pub fn new(limits: JobLimits) -> Self {
         Self {
@@ -194,7 +214,7 @@ impl Jobs {
 
     /// Every worker is busy (or about to be, with the jobs waiting) and [`JobLimits::queue`]
     /// jobs wait besides.
-    fn full(&self, queue: &Queue) -> bool {
+    fn full(&self, queue: &Queue<O>) -> bool {
         let idle = self.limits.workers.saturating_sub(queue.busy);
         queue.waiting.len() >= self.limits.queue + idle
     }
@@ -208,9 +228,9 @@ impl Jobs {
         publisher: &str,
         action: &str,
         dataset: &str,
-        work: impl FnOnce() -> JobResult + Send + 'static,
-    ) -> Result<JobView, SpawnError> {
-        let mut view = JobView {
+        work: impl FnOnce() -> Result<O, ServiceError> + Send + 'static,
+    ) -> Result<JobState<O>, SpawnError> {
+        let mut view = JobState {
             id: crate::text::random_hex(16)?,
             status: JobStatus::Queued,
             queue_position: None,
@@ -220,7 +240,7 @@ impl Jobs {
             created: super::time::now_rfc3339(),
             started: None,
             finished: None,
-            result: None,
+            outcome: None,
         };
         let job = Arc::new(Job {
             view: Mutex::new(view.clone()),
@@ -255,7 +275,7 @@ impl Jobs {
 
     /// A job, for a token that may read it: one of the organisation whose dataset it
     /// changes, or an administrator's.
-    pub fn get(&self, principal: &Principal, id: &str) -> Result<JobView, JobError> {
+    pub fn get(&self, principal: &Principal, id: &str) -> Result<JobState<O>, JobError> {
         let job = {
             let table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
             table
@@ -281,7 +301,7 @@ impl Jobs {
 }
 
 /// A worker: takes the next job, runs it, records what became of it; until the table is gone.
-fn work_on(pool: &Pool) {
+fn work_on<O>(pool: &Pool<O>) {
     loop {
         let (job, work) = {
             let mut queue = pool.queue.lock().unwrap_or_else(PoisonError::into_inner);
@@ -310,24 +330,16 @@ fn work_on(pool: &Pool) {
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
             tracing::error!(job = %job.id(), panic = %what, "a job stopped on an unexpected error");
-            let problem = crate::error::ApiError::new(
-                crate::error::Code::Internal,
-                "The job stopped on an unexpected error and did not finish; nothing it would have changed was changed. It has been logged; please try again later.",
-            )
-            .problem();
-            JobResult {
-                status: problem.status,
-                body: serde_json::to_value(problem).unwrap_or_default(),
-            }
+            Err(ServiceError::JobStopped)
         });
         job.update(|v| {
-            v.status = if result.status < 400 {
+            v.status = if result.is_ok() {
                 JobStatus::Succeeded
             } else {
                 JobStatus::Failed
             };
             v.finished = Some(super::time::now_rfc3339());
-            v.result = Some(result);
+            v.outcome = Some(Arc::new(result));
         });
         *job.finished_at.lock().unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
         pool.queue.lock().unwrap_or_else(PoisonError::into_inner).busy -= 1;
@@ -335,8 +347,8 @@ fn work_on(pool: &Pool) {
 }
 
 /// Drops jobs finished longer ago than [`KEEP_FOR`], then the oldest finished ones past [`KEEP`].
-fn prune(table: &mut VecDeque<Arc<Job>>, now: Instant) {
-    let finished_at = |j: &Arc<Job>| *j.finished_at.lock().unwrap_or_else(PoisonError::into_inner);
+fn prune<O>(table: &mut VecDeque<Arc<Job<O>>>, now: Instant) {
+    let finished_at = |j: &Arc<Job<O>>| *j.finished_at.lock().unwrap_or_else(PoisonError::into_inner);
     table.retain(|j| finished_at(j).is_none_or(|t| now.duration_since(t) < KEEP_FOR));
     while table.len() >= KEEP {
         match table.iter().position(|j| finished_at(j).is_some()) {
@@ -363,10 +375,10 @@ mod tests {
 
     /// Waits for a job's result; the bound (60 s) only catches a hang: a panicking job's
     /// backtrace alone can take seconds to print on a busy machine.
-    fn wait(jobs: &Jobs, who: &Principal, id: &str) -> JobView {
+    fn wait(jobs: &Jobs<u16>, who: &Principal, id: &str) -> JobState<u16> {
         for _ in 0..6000 {
             let view = jobs.get(who, id).unwrap();
-            if view.result.is_some() {
+            if view.outcome.is_some() {
                 return view;
             }
             std::thread::sleep(Duration::from_millis(10));
@@ -376,16 +388,13 @@ mod tests {
 
     #[test]
     fn a_job_runs_and_only_its_organisation_reads_it() {
-        let jobs = Jobs::default();
+        let jobs = Jobs::<u16>::default();
         let owner = principal(Scope::Organisation("1401".into()));
         let (tx, rx) = std::sync::mpsc::channel::<()>();
         let job = jobs
             .spawn(&owner, "1401", "publish", "badplatser", move || {
                 rx.recv().ok();
-                JobResult {
-                    status: 201,
-                    body: serde_json::json!({"outcome": "published"}),
-                }
+                Ok(201)
             })
             .unwrap();
         assert_eq!(job.status, JobStatus::Queued);
@@ -393,11 +402,11 @@ mod tests {
         let foreign = principal(Scope::Organisation("1480".into()));
         assert_eq!(jobs.get(&foreign, &job.id).unwrap_err(), JobError::Forbidden);
         assert_eq!(jobs.get(&owner, "0123").unwrap_err(), JobError::NotFound);
-        assert!(jobs.get(&owner, &job.id).unwrap().result.is_none());
+        assert!(jobs.get(&owner, &job.id).unwrap().outcome.is_none());
         tx.send(()).unwrap();
         let done = wait(&jobs, &owner, &job.id);
         assert_eq!(done.status, JobStatus::Succeeded);
-        assert_eq!(done.result.unwrap().status, 201);
+        assert_eq!(done.outcome.unwrap().as_ref().as_ref().ok(), Some(&201));
         assert!(done.finished.is_some());
         let admin = principal(Scope::Admin);
         assert_eq!(jobs.get(&admin, &job.id).unwrap().status, JobStatus::Succeeded);
@@ -405,17 +414,14 @@ mod tests {
 
     #[test]
     fn jobs_wait_their_turn_in_a_bounded_queue_and_a_panic_fails_its_job() {
-        let jobs = Jobs::new(JobLimits { workers: 1, queue: 2 });
+        let jobs = Jobs::<u16>::new(JobLimits { workers: 1, queue: 2 });
         let owner = principal(Scope::Organisation("1401".into()));
         let (tx, rx) = std::sync::mpsc::channel::<()>();
         let rx = Arc::new(Mutex::new(rx));
         let blocked = |rx: Arc<Mutex<std::sync::mpsc::Receiver<()>>>| {
             move || {
                 rx.lock().unwrap().recv().ok();
-                JobResult {
-                    status: 200,
-                    body: serde_json::json!({}),
-                }
+                Ok(200)
             }
         };
         let first = jobs
@@ -448,14 +454,13 @@ mod tests {
             "{refused:?}"
         );
         tx.send(()).unwrap();
-        // The panic ends its job failed with a problem, and the worker goes on.
+        // The panic ends its job failed, and the worker goes on.
         let failed = wait(&jobs, &owner, &second.id);
         assert_eq!(failed.status, JobStatus::Failed);
-        let result = failed.result.unwrap();
-        assert_eq!(
-            (result.status, result.body["code"].as_str()),
-            (500, Some("internal"))
-        );
+        assert!(matches!(
+            failed.outcome.unwrap().as_ref(),
+            Err(ServiceError::JobStopped)
+        ));
         tx.send(()).unwrap();
         assert_eq!(wait(&jobs, &owner, &third.id).status, JobStatus::Succeeded);
         assert!(!jobs.is_full());
@@ -463,12 +468,11 @@ mod tests {
 
     #[test]
     fn a_refused_job_failed() {
-        let jobs = Jobs::default();
+        let jobs = Jobs::<u16>::default();
         let owner = principal(Scope::Organisation("1401".into()));
         let job = jobs
-            .spawn(&owner, "1401", "publish", "badplatser", || JobResult {
-                status: 422,
-                body: serde_json::json!({"code": "validation_failed"}),
+            .spawn(&owner, "1401", "publish", "badplatser", || {
+                Err(ServiceError::Invalid(Box::default()))
             })
             .unwrap();
         assert_eq!(wait(&jobs, &owner, &job.id).status, JobStatus::Failed);

@@ -19,7 +19,7 @@
 //! long it streams, and never sees a mix. The copy is the replica's own: the writer prunes old
 //! checkpoints when it likes, and the replica removes a copy once no request uses it.
 
-use super::{Mode, Platform, ServiceError, time};
+use super::{Mode, Platform, ServiceError, Settings, time};
 use crate::store::Store;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -268,7 +268,7 @@ fn load(
     source: &Path,
     local: &Path,
     base_url: Option<&str>,
-    configure: &Configure,
+    settings: &Settings,
     name: &str,
     previous: Option<&Platform>,
 ) -> Result<Platform, String> {
@@ -300,7 +300,7 @@ fn load(
         Platform::open_with(store, &manifest.base_url, Mode::Replica).map_err(|e| e.to_string())?;
     platform.checkpoint_name = Some(name.to_owned());
     platform.checkpoint_copy = Some(copy.clone());
-    configure(&mut platform);
+    platform.configure(settings);
     if let Some(previous) = previous {
         platform.carry_over(previous);
     }
@@ -308,15 +308,13 @@ fn load(
     Ok(platform)
 }
 
-/// Settings applied to every platform a replica opens (the SPARQL guard-rails, rate limits).
-pub type Configure = Box<dyn Fn(&mut Platform) + Send>;
-
 /// A replica: the checkpoints it follows, its copies, and the platform it serves.
 pub struct Replica {
     source: PathBuf,
     local: PathBuf,
     base_url: Option<String>,
-    configure: Configure,
+    /// Applied to every platform the replica opens.
+    settings: Settings,
     serving: Arc<Serving>,
     name: String,
     /// Copies no longer served, removed once no request holds their platform.
@@ -330,7 +328,7 @@ impl Replica {
         source: &Path,
         local: &Path,
         base_url: Option<&str>,
-        configure: Configure,
+        settings: Settings,
     ) -> Result<Self, String> {
         std::fs::create_dir_all(local).map_err(|e| format!("cannot create {}: {e}", local.display()))?;
         // Copies of an earlier run are not served by anyone now.
@@ -355,12 +353,12 @@ impl Replica {
             std::thread::sleep(Duration::from_millis(200));
         };
         let base_url = base_url.map(str::to_owned);
-        let platform = load(source, local, base_url.as_deref(), &configure, &name, None)?;
+        let platform = load(source, local, base_url.as_deref(), &settings, &name, None)?;
         Ok(Self {
             source: source.to_owned(),
             local: local.to_owned(),
             base_url,
-            configure,
+            settings,
             serving: Arc::new(Serving::new(Arc::new(platform))),
             name,
             retired: Vec::new(),
@@ -399,7 +397,7 @@ impl Replica {
             &self.source,
             &self.local,
             self.base_url.as_deref(),
-            &self.configure,
+            &self.settings,
             &name,
             Some(&self.serving.current()),
         )?;
@@ -503,7 +501,7 @@ mod tests {
         assert!(checkpoint_millis(&name).is_some());
 
         let local = dir.path().join("replica");
-        let mut replica = Replica::open(&checkpoints, &local, None, Box::new(|_| {})).unwrap();
+        let mut replica = Replica::open(&checkpoints, &local, None, Settings::default()).unwrap();
         let served = replica.serving().current();
         assert!(served.is_replica());
         assert_eq!(served.revision(), revision, "the same state, the same revision");

@@ -24,7 +24,6 @@ use super::spool::Received;
 use super::steward::{UploadOptions, UploadOutcome};
 use super::{Published, ServiceError};
 use crate::auth::Principal;
-use crate::error::ApiError;
 use crate::ingest::Report;
 use crate::text::{random_hex, same_secret, sha256_hex};
 use std::collections::{BTreeSet, HashMap};
@@ -337,14 +336,8 @@ pub const EXCERPT_ROWS: usize = 50;
 
 impl super::Platform {
     /// Signs a steward in with a whole token: a new session, recorded in the audit log.
-    pub fn sign_in(&self, token: &str) -> Result<(NewSession, Principal), ApiError> {
-        self.steward(
-            Some(token),
-            "sign_in",
-            None,
-            |p| Ok((self.sessions.create(p)?, p.clone())),
-            |_| None,
-        )
+    pub fn sign_in(&self, token: &str) -> Result<(NewSession, Principal), ServiceError> {
+        self.steward(Some(token), super::steward::SignIn)
     }
 
     /// The live session with this cookie id and its holder. A session whose token was revoked
@@ -375,45 +368,52 @@ impl super::Platform {
         dataset: &str,
         file_name: &str,
         file: Received,
-    ) -> Result<CheckedDraft, ApiError> {
+    ) -> Result<CheckedDraft, ServiceError> {
         self.steward_as(
             Ok(principal.clone()),
-            "dry_run",
-            Some(dataset),
-            |p| {
-                self.sessions.draft_room(session_id, &p.scope.label(), dataset)?;
-                let options = UploadOptions {
-                    dry_run: true,
-                    ..UploadOptions::default()
-                };
-                let report = match self.upload(p, dataset, file.source(), &options)? {
-                    UploadOutcome::Checked(report) => *report,
-                    UploadOutcome::Published(_) => {
-                        return Err(ServiceError::Internal("a dry run published".into()));
-                    }
-                };
-                let wanted: BTreeSet<u64> = report
-                    .errors
-                    .iter()
-                    .filter_map(|i| i.row)
-                    .filter(|&r| r > 1)
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .take(EXCERPT_ROWS)
-                    .collect();
-                let excerpt = crate::ingest::excerpt(file.source(), &wanted, &self.file_limits());
-                let draft = self.sessions.keep_draft(
-                    session_id,
-                    &p.scope.label(),
-                    dataset,
-                    file_name,
-                    report,
-                    file,
-                )?;
-                Ok(CheckedDraft { draft, excerpt })
+            super::steward::CheckDraft {
+                session_id,
+                dataset,
+                file_name,
+                file,
             },
-            |c| Some(format!("{} errors", c.draft.report.error_count)),
         )
+    }
+
+    /// The work of [`super::steward::CheckDraft`].
+    pub(super) fn keep_checked_draft(
+        &self,
+        session_id: &str,
+        p: &Principal,
+        dataset: &str,
+        file_name: &str,
+        file: Received,
+    ) -> Result<CheckedDraft, ServiceError> {
+        self.sessions.draft_room(session_id, &p.scope.label(), dataset)?;
+        let options = UploadOptions {
+            dry_run: true,
+            ..UploadOptions::default()
+        };
+        let report = match self.upload(p, dataset, file.source(), &options)? {
+            UploadOutcome::Checked(report) => *report,
+            UploadOutcome::Published(_) => {
+                return Err(ServiceError::Internal("a dry run published".into()));
+            }
+        };
+        let wanted: BTreeSet<u64> = report
+            .errors
+            .iter()
+            .filter_map(|i| i.row)
+            .filter(|&r| r > 1)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .take(EXCERPT_ROWS)
+            .collect();
+        let excerpt = crate::ingest::excerpt(file.source(), &wanted, &self.file_limits());
+        let draft =
+            self.sessions
+                .keep_draft(session_id, &p.scope.label(), dataset, file_name, report, file)?;
+        Ok(CheckedDraft { draft, excerpt })
     }
 
     /// Publishes the file a session checked, exactly as it was checked, as the dataset's next
@@ -425,28 +425,40 @@ impl super::Platform {
         dataset: &str,
         draft_id: &str,
         valid_rows_only: bool,
-    ) -> Result<Published, ApiError> {
+    ) -> Result<Published, ServiceError> {
         self.steward_as(
             Ok(principal.clone()),
-            "publish",
-            Some(dataset),
-            |p| {
-                self.may_upload(p, dataset)?;
-                let draft = self
-                    .sessions
-                    .take_draft(session_id, dataset, draft_id)
-                    .ok_or_else(|| ServiceError::DraftNotFound(draft_id.to_owned()))?;
-                let options = UploadOptions {
-                    valid_rows_only,
-                    ..UploadOptions::default()
-                };
-                match self.upload(p, dataset, draft.file.source(), &options)? {
-                    UploadOutcome::Published(published) => Ok(*published),
-                    UploadOutcome::Checked(_) => Err(ServiceError::Internal("a publish only checked".into())),
-                }
+            super::steward::PublishDraft {
+                session_id,
+                dataset,
+                draft_id,
+                valid_rows_only,
             },
-            |p| Some(format!("version {}", p.version.number)),
         )
+    }
+
+    /// The work of [`super::steward::PublishDraft`].
+    pub(super) fn publish_kept_draft(
+        &self,
+        session_id: &str,
+        p: &Principal,
+        dataset: &str,
+        draft_id: &str,
+        valid_rows_only: bool,
+    ) -> Result<Published, ServiceError> {
+        self.may_upload(p, dataset)?;
+        let draft = self
+            .sessions
+            .take_draft(session_id, dataset, draft_id)
+            .ok_or_else(|| ServiceError::DraftNotFound(draft_id.to_owned()))?;
+        let options = UploadOptions {
+            valid_rows_only,
+            ..UploadOptions::default()
+        };
+        match self.upload(p, dataset, draft.file.source(), &options)? {
+            UploadOutcome::Published(published) => Ok(*published),
+            UploadOutcome::Checked(_) => Err(ServiceError::Internal("a publish only checked".into())),
+        }
     }
 }
 

@@ -13,7 +13,7 @@ pub mod bounds;
 pub mod worker;
 
 use super::Platform;
-use crate::error::{ApiError, Code};
+use crate::error::{Code, ErrorCode};
 use crate::store::{QueryError, QueryScope};
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::model::NamedNode;
@@ -75,10 +75,93 @@ pub struct SparqlRequest {
     pub lookup: bool,
 }
 
-fn graph_iris(param: &str, iris: &[String]) -> Result<Vec<NamedNode>, ApiError> {
+/// Why a SPARQL request was refused or failed: what explains it, never how it is answered.
+#[derive(Debug, thiserror::Error)]
+pub enum SparqlError {
+    /// A graph named by a protocol parameter is not an IRI.
+    #[error("`{iri}` is not an IRI: {reason}")]
+    NotAnIri {
+        parameter: &'static str,
+        iri: String,
+        reason: String,
+    },
+    /// `max_concurrent` queries are running already.
+    #[error("{max_concurrent} SPARQL queries are running")]
+    Busy { max_concurrent: usize },
+    /// Stopped at the deadline.
+    #[error("the query ran longer than {} s", .0.as_secs_f64())]
+    Timeout(Duration),
+    /// Its worker ran out of memory.
+    #[error("the query needed more than {memory_mb} MiB ({status})")]
+    MemoryExceeded { memory_mb: u64, status: String },
+    /// The server is stopping.
+    #[error("the server is stopping")]
+    ShuttingDown,
+    /// No worker could be started or reached (logged).
+    #[error("no SPARQL worker could take the query")]
+    WorkerUnavailable,
+    /// No snapshot of the store could be made for a worker (logged).
+    #[error("the query could not be started")]
+    NotStarted,
+    /// A worker could not read its snapshot (logged).
+    #[error("the query could not be run")]
+    NotRun,
+    #[error("{0}")]
+    Syntax(String),
+    #[error("{0}")]
+    Evaluation(String),
+    /// Evaluation failed while the results were written.
+    #[error("{0}")]
+    Results(String),
+    /// The text is longer than the endpoint accepts: its length and the limit.
+    #[error("the query is {0} bytes long (at most {1})")]
+    TooLarge(usize, usize),
+    /// Its brackets nest deeper than the limit.
+    #[error("the query's brackets nest {0} levels deep (at most {1})")]
+    TooNested(usize, usize),
+    /// Its algebra nests deeper than the limit.
+    #[error("the query nests {0} levels deep once parsed (at most {1})")]
+    TooDeep(usize, usize),
+    /// An update, which the endpoint refuses.
+    #[error("SPARQL updates are refused")]
+    Update,
+    /// The remote store cannot be reached.
+    #[error("the store cannot be reached: {0}")]
+    StoreUnavailable(String),
+    /// The store failed under the query.
+    #[error("the store failed: {0}")]
+    StoreFailed(String),
+}
+
+impl ErrorCode for SparqlError {
+    fn error_code(&self) -> Code {
+        match self {
+            SparqlError::NotAnIri { .. } => Code::InvalidParameter,
+            SparqlError::Busy { .. } | SparqlError::ShuttingDown | SparqlError::WorkerUnavailable => {
+                Code::ServiceUnavailable
+            }
+            SparqlError::Timeout(_) => Code::QueryTimeout,
+            SparqlError::MemoryExceeded { .. } => Code::QueryMemoryExceeded,
+            SparqlError::NotStarted | SparqlError::NotRun => Code::Internal,
+            SparqlError::Syntax(_) => Code::SparqlSyntax,
+            SparqlError::Evaluation(_) | SparqlError::Results(_) => Code::SparqlEvaluation,
+            SparqlError::TooLarge(..) => Code::SparqlQueryTooLarge,
+            SparqlError::TooNested(..) | SparqlError::TooDeep(..) => Code::SparqlQueryTooDeep,
+            SparqlError::Update => Code::SparqlUpdateNotAllowed,
+            SparqlError::StoreUnavailable(_) => Code::ServiceUnavailable,
+            SparqlError::StoreFailed(_) => Code::Internal,
+        }
+    }
+}
+
+fn graph_iris(parameter: &'static str, iris: &[String]) -> Result<Vec<NamedNode>, SparqlError> {
     iris.iter()
         .map(|i| {
-            NamedNode::new(i).map_err(|e| ApiError::parameter(param, format!("`{i}` is not an IRI: {e}")))
+            NamedNode::new(i).map_err(|e| SparqlError::NotAnIri {
+                parameter,
+                iri: i.clone(),
+                reason: e.to_string(),
+            })
         })
         .collect()
 }
@@ -92,7 +175,7 @@ impl Platform {
         query: &str,
         default_graph_uri: &[String],
         named_graph_uri: &[String],
-    ) -> Result<SparqlRequest, ApiError> {
+    ) -> Result<SparqlRequest, SparqlError> {
         let base = format!("{}/", self.iris().base());
         let limits = self.sparql_limits.parse;
         let parsed = bounds::parse(query, Some(&base), limits).map_err(refusal)?;
@@ -122,28 +205,26 @@ impl Platform {
     /// as `media_type` (one of [`QueryForm::media_types`]). Blocking: call it off the async
     /// runtime, unless the request is a [`SparqlRequest::lookup`].
     ///
-    /// Refused with 503 (and `Retry-After`) when `max_concurrent` queries other than lookups are
-    /// running; stopped
-    /// and answered with 503 `query_timeout` after `timeout` (in a worker, whatever it computes;
-    /// see the module docs); refused with 400 `query_memory_exceeded` when its worker runs out
-    /// of memory; results beyond `max_rows` are cut and [`SparqlAnswer::truncated_at`] says so.
-    pub fn sparql_execute(&self, request: SparqlRequest, media_type: &str) -> Result<SparqlAnswer, ApiError> {
+    /// Refused ([`SparqlError::Busy`]) when `max_concurrent` queries other than lookups are
+    /// running; stopped after `timeout` ([`SparqlError::Timeout`], in a worker whatever it
+    /// computes; see the module docs); refused ([`SparqlError::MemoryExceeded`]) when its worker
+    /// runs out of memory; results beyond `max_rows` are cut and [`SparqlAnswer::truncated_at`]
+    /// says so.
+    pub fn sparql_execute(
+        &self,
+        request: SparqlRequest,
+        media_type: &str,
+    ) -> Result<SparqlAnswer, SparqlError> {
         // A lookup reads what is said about one named resource, in the server, in bounded
         // time: it needs no slot, so queries that fill every slot never starve lookups.
         if request.lookup {
             return self.execute_here(request, media_type);
         }
         let limits = self.sparql_limits;
-        let _permit = Permit::acquire(&self.sparql_running, limits.max_concurrent).ok_or_else(|| {
-            ApiError::new(
-                Code::ServiceUnavailable,
-                format!(
-                    "{} SPARQL queries are running, the most this endpoint runs at once; retry in a moment.",
-                    limits.max_concurrent
-                ),
-            )
-            .with_retry_after(1)
-        })?;
+        let _permit =
+            Permit::acquire(&self.sparql_running, limits.max_concurrent).ok_or(SparqlError::Busy {
+                max_concurrent: limits.max_concurrent,
+            })?;
         match &self.sparql_workers {
             Some(workers) => self.execute_in_worker(workers, request, media_type),
             None => self.execute_here(request, media_type),
@@ -199,13 +280,10 @@ impl Platform {
     }
 
     /// The snapshot a worker reads for the current revision (see [`worker::Snapshots`]).
-    fn sparql_snapshot(&self, source: &SnapshotSource) -> Result<Arc<worker::Snapshot>, ApiError> {
+    fn sparql_snapshot(&self, source: &SnapshotSource) -> Result<Arc<worker::Snapshot>, SparqlError> {
         let failed = |e: String| {
             tracing::error!(error = %e, "no snapshot of the store for SPARQL");
-            ApiError::new(
-                Code::Internal,
-                "The query could not be started; it has been logged.",
-            )
+            SparqlError::NotStarted
         };
         match source {
             SnapshotSource::Replica(path) => Ok(Arc::new(worker::replica_snapshot(
@@ -240,7 +318,7 @@ impl Platform {
         workers: &Workers,
         request: SparqlRequest,
         media_type: &str,
-    ) -> Result<SparqlAnswer, ApiError> {
+    ) -> Result<SparqlAnswer, SparqlError> {
         let limits = self.sparql_limits;
         let snapshot = self.sparql_snapshot(&workers.source)?;
         let scope = request.scope.as_ref().unwrap_or(&snapshot.scope);
@@ -259,43 +337,28 @@ impl Platform {
         drop(snapshot);
         answer.map_err(|failure| match failure {
             worker::Failure::Timeout => timed_out(limits.timeout),
-            worker::Failure::Died(status) => ApiError::new(
-                Code::QueryMemoryExceeded,
-                format!(
-                    "The query needed more memory than this endpoint gives one query ({} MiB), and was stopped ({status}). Narrow it: a LIMIT, fewer combinations, shorter strings.",
-                    workers.pool.settings().memory_mb
-                ),
-            ),
-            worker::Failure::ShuttingDown => ApiError::new(
-                Code::ServiceUnavailable,
-                "The server is stopping; retry in a moment.",
-            )
-            .with_retry_after(1),
-            worker::Failure::Query(worker::FailureKind::Syntax, message) => ApiError::new(
-                Code::SparqlSyntax,
-                format!("The query is not valid SPARQL: {message}"),
-            ),
-            worker::Failure::Query(worker::FailureKind::Evaluation, message) => ApiError::new(
-                Code::SparqlEvaluation,
-                format!("The query could not be evaluated: {message}"),
-            ),
+            worker::Failure::Died(status) => SparqlError::MemoryExceeded {
+                memory_mb: workers.pool.settings().memory_mb,
+                status,
+            },
+            worker::Failure::ShuttingDown => SparqlError::ShuttingDown,
+            worker::Failure::Query(worker::FailureKind::Syntax, message) => SparqlError::Syntax(message),
+            worker::Failure::Query(worker::FailureKind::Evaluation, message) => {
+                SparqlError::Evaluation(message)
+            }
             worker::Failure::Query(worker::FailureKind::Store, message) => {
                 tracing::error!(error = %message, "a SPARQL worker cannot read its snapshot");
-                ApiError::new(Code::Internal, "The query could not be run; it has been logged.")
+                SparqlError::NotRun
             }
             worker::Failure::Io(message) => {
                 tracing::error!(error = %message, "SPARQL worker failure");
-                ApiError::new(
-                    Code::ServiceUnavailable,
-                    "The query could not be started now; retry in a moment.",
-                )
-                .with_retry_after(1)
+                SparqlError::WorkerUnavailable
             }
         })
     }
 
     /// Runs a query in this process: stopped at the deadline through its cancellation token.
-    fn execute_here(&self, request: SparqlRequest, media_type: &str) -> Result<SparqlAnswer, ApiError> {
+    fn execute_here(&self, request: SparqlRequest, media_type: &str) -> Result<SparqlAnswer, SparqlError> {
         let limits = self.sparql_limits;
         let token = CancellationToken::new();
         let watchdog = Watchdog::start(Expiry::Cancel(token.clone()), limits.timeout);
@@ -314,25 +377,17 @@ impl Platform {
             .query_parsed(query, &published, Some(token))
             .map_err(|e| match e {
                 _ if watchdog.fired() => timed_out(limits.timeout),
-                QueryError::Syntax(e) => {
-                    ApiError::new(Code::SparqlSyntax, format!("The query is not valid SPARQL: {e}"))
-                }
+                QueryError::Syntax(e) => SparqlError::Syntax(e.to_string()),
                 QueryError::Evaluation(e) => match store_failure(&e) {
                     Some(failure) => failure,
-                    None => ApiError::new(
-                        Code::SparqlEvaluation,
-                        format!("The query could not be evaluated: {e}"),
-                    ),
+                    None => SparqlError::Evaluation(e.to_string()),
                 },
             })?;
         serialize_results(results, media_type, limits.max_rows).map_err(|e| {
             if watchdog.fired() {
                 return timed_out(limits.timeout);
             }
-            ApiError::new(
-                Code::SparqlEvaluation,
-                format!("The query failed while producing results: {e}"),
-            )
+            SparqlError::Results(e.to_string())
         })
     }
 }
@@ -351,43 +406,19 @@ pub struct Workers {
     source: SnapshotSource,
 }
 
-fn timed_out(timeout: Duration) -> ApiError {
-    ApiError::new(
-        Code::QueryTimeout,
-        format!(
-            "The query ran longer than {} s, the most this endpoint allows, and was stopped. Narrow it (a LIMIT, a more selective pattern) or ask for fewer results.",
-            timeout.as_secs_f64()
-        ),
-    )
+fn timed_out(timeout: Duration) -> SparqlError {
+    SparqlError::Timeout(timeout)
 }
 
-/// The problem for a query text that was not parsed.
-fn refusal(refusal: bounds::Refusal) -> ApiError {
+/// The refusal of a query text that was not parsed.
+fn refusal(refusal: bounds::Refusal) -> SparqlError {
     use bounds::Refusal;
     match refusal {
-        Refusal::TooLarge(len, max) => ApiError::new(
-            Code::SparqlQueryTooLarge,
-            format!("The query is {len} bytes long; this endpoint accepts queries of at most {max} bytes."),
-        ),
-        Refusal::TooNested(depth, max) => ApiError::new(
-            Code::SparqlQueryTooDeep,
-            format!(
-                "The query's brackets ({{ ( [) nest at least {depth} levels deep; this endpoint accepts at most {max}."
-            ),
-        ),
-        Refusal::TooDeep(depth, max) => ApiError::new(
-            Code::SparqlQueryTooDeep,
-            format!(
-                "The query nests {depth} levels deep once parsed (operators, joins, unions and paths, one inside another); this endpoint accepts at most {max}. Use VALUES or IN rather than long chains of || or UNION."
-            ),
-        ),
-        Refusal::Update => ApiError::new(
-            Code::SparqlUpdateNotAllowed,
-            "This endpoint is read-only: SPARQL updates are refused and nothing was changed. Data is published by uploading CSV files.",
-        ),
-        Refusal::Syntax(e) => {
-            ApiError::new(Code::SparqlSyntax, format!("The query is not valid SPARQL: {e}"))
-        }
+        Refusal::TooLarge(len, max) => SparqlError::TooLarge(len, max),
+        Refusal::TooNested(depth, max) => SparqlError::TooNested(depth, max),
+        Refusal::TooDeep(depth, max) => SparqlError::TooDeep(depth, max),
+        Refusal::Update => SparqlError::Update,
+        Refusal::Syntax(e) => SparqlError::Syntax(e),
     }
 }
 
@@ -606,14 +637,15 @@ pub fn is_lookup(query: &spargebra::Query) -> bool {
     }
 }
 
-/// A query that failed in the store rather than in itself (see [`super::store_problem`]).
-fn store_failure(e: &oxigraph::sparql::QueryEvaluationError) -> Option<ApiError> {
+/// A query that failed in the store rather than in itself.
+fn store_failure(e: &oxigraph::sparql::QueryEvaluationError) -> Option<SparqlError> {
     let oxigraph::sparql::QueryEvaluationError::Dataset(inner) = e else {
         return None;
     };
-    inner
-        .downcast_ref::<crate::store::StoreError>()
-        .map(super::store_problem)
+    inner.downcast_ref::<crate::store::StoreError>().map(|e| match e {
+        crate::store::StoreError::Unavailable(reason) => SparqlError::StoreUnavailable(reason.clone()),
+        e => SparqlError::StoreFailed(e.to_string()),
+    })
 }
 
 /// The guard-rails of the SPARQL endpoint.

@@ -1,10 +1,13 @@
-//! Stewards' writes and the history they leave: creating a dataset, changing its metadata,
+//! Stewards' actions and the history they leave: creating a dataset, changing its metadata,
 //! publishing a file (or only checking it), rolling back to an earlier version, deleting; the
-//! version list, past versions' data, the change feed and the audit log.
+//! version list, past versions' data and the audit log (the change feed is [`super::feed`]).
 //!
-//! Every write goes through [`Platform::steward`]: the token is verified, the write runs with
-//! the token's [`Principal`], and the outcome is appended to the audit log, refused or not (a
-//! request without a valid token only to the server's log, see [`super::audit`]). A
+//! Every write is an [`Action`] (one type each: [`CreateDataset`], [`Upload`], [`Rollback`], …)
+//! and goes through [`Platform::steward`] (a bearer token) or [`Platform::steward_as`] (a
+//! browser session's holder): the token is verified, the action runs with the token's
+//! [`Principal`], and the outcome is appended to the audit log under the action's one name and
+//! text, refused or not (a request without a valid token only to the server's log, see
+//! [`super::audit`]), whether the API or the steward pages sent it. A
 //! token acts for one organisation (or the platform's administration), and
 //! [`Platform::authorise`] is the one place that decides what it may change.
 
@@ -12,13 +15,15 @@ use super::{AuditEntry, Mode, Platform, PublishOptions, Published, ServiceError,
 use crate::auth::{Principal, Scope};
 use crate::catalog::changes::{self, Change, ChangeKind};
 use crate::catalog::{self, DatasetMeta, Keywords, VersionRecord};
-use crate::error::ApiError;
+use crate::error::ErrorCode;
 use crate::ingest::Report;
 use crate::links;
 use crate::mapping;
 use crate::profile::{self, Localized};
 use crate::reference;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+
+pub use super::feed::{ChangePage, ChangeView};
 
 /// A new dataset's metadata, as a steward sends it.
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
@@ -108,37 +113,6 @@ pub enum UploadOutcome {
     Published(Box<Published>),
 }
 
-/// One page of the change feed.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ChangePage {
-    pub changes: Vec<ChangeView>,
-    /// The cursor to resume from: pass it as `since` to get what happened after this page.
-    /// The last change's sequence number, or `since` itself when the page is empty.
-    #[schema(example = "1042")]
-    pub cursor: String,
-    /// Whether more changes follow at once (fetch again with `cursor`).
-    pub more: bool,
-}
-
-/// One change of one item.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ChangeView {
-    /// Its position in the platform's feed (a resume cursor).
-    #[schema(example = 1042)]
-    pub seq: u64,
-    pub kind: ChangeKind,
-    /// The item's id at `/api/v1/items/{id}` (gone for a deletion).
-    #[schema(example = "harryda-badplatser:frokens-udde")]
-    pub id: String,
-    /// The item's URI.
-    pub uri: String,
-    pub dataset: String,
-    /// The version that made the change.
-    pub version: u64,
-    /// When (RFC 3339, UTC).
-    pub at: String,
-}
-
 /// An update frequency as sent (`ANNUAL`, or the whole IRI) as its IRI.
 fn frequency(value: &str) -> String {
     links::expand(links::FREQUENCY, value)
@@ -176,6 +150,251 @@ fn forbidden(principal: &Principal, publisher: &str) -> ServiceError {
     ))
 }
 
+/// A steward's write, typed: its name in the audit log, the dataset it concerns, how it runs as
+/// the token's holder and what a success says in the log. Every write of the API and of the
+/// steward pages is one of these, run through [`Platform::steward`] or [`Platform::steward_as`],
+/// so an action is recorded with the same name and text whichever surface sent it.
+pub trait Action {
+    /// What a success returns.
+    type Output;
+    /// Its name in the audit log (`rollback`).
+    fn name(&self) -> &'static str;
+    /// The dataset it changes, if any.
+    fn dataset(&self) -> Option<&str>;
+    /// Runs it as `principal`.
+    fn run(self, platform: &Platform, principal: &Principal) -> Result<Self::Output, ServiceError>;
+    /// What a success did, for the audit log (`version 3`).
+    fn describe(output: &Self::Output) -> Option<String>;
+}
+
+/// Signing in from a browser: a new session for the token's holder.
+pub struct SignIn;
+
+impl Action for SignIn {
+    type Output = (super::sessions::NewSession, Principal);
+    fn name(&self) -> &'static str {
+        "sign_in"
+    }
+    fn dataset(&self) -> Option<&str> {
+        None
+    }
+    fn run(self, platform: &Platform, principal: &Principal) -> Result<Self::Output, ServiceError> {
+        Ok((platform.sessions.create(principal)?, principal.clone()))
+    }
+    fn describe(_: &Self::Output) -> Option<String> {
+        None
+    }
+}
+
+/// Creating a dataset (no version yet).
+pub struct CreateDataset(pub NewDataset);
+
+impl Action for CreateDataset {
+    type Output = DatasetMeta;
+    fn name(&self) -> &'static str {
+        "create_dataset"
+    }
+    fn dataset(&self) -> Option<&str> {
+        Some(&self.0.id)
+    }
+    fn run(self, platform: &Platform, principal: &Principal) -> Result<DatasetMeta, ServiceError> {
+        platform.create_dataset(principal, self.0)
+    }
+    fn describe(_: &DatasetMeta) -> Option<String> {
+        None
+    }
+}
+
+/// Changing a dataset's metadata.
+pub struct UpdateDataset {
+    pub dataset: String,
+    pub patch: DatasetPatch,
+}
+
+impl Action for UpdateDataset {
+    type Output = DatasetMeta;
+    fn name(&self) -> &'static str {
+        "update_dataset"
+    }
+    fn dataset(&self) -> Option<&str> {
+        Some(&self.dataset)
+    }
+    fn run(self, platform: &Platform, principal: &Principal) -> Result<DatasetMeta, ServiceError> {
+        platform.update_dataset(principal, &self.dataset, self.patch)
+    }
+    fn describe(_: &DatasetMeta) -> Option<String> {
+        None
+    }
+}
+
+/// Deleting a dataset: the number of tombstones it left.
+pub struct DeleteDataset {
+    pub dataset: String,
+}
+
+impl Action for DeleteDataset {
+    type Output = u64;
+    fn name(&self) -> &'static str {
+        "delete_dataset"
+    }
+    fn dataset(&self) -> Option<&str> {
+        Some(&self.dataset)
+    }
+    fn run(self, platform: &Platform, principal: &Principal) -> Result<u64, ServiceError> {
+        platform.delete_dataset(principal, &self.dataset)
+    }
+    fn describe(tombstones: &u64) -> Option<String> {
+        Some(format!("{tombstones} tombstones"))
+    }
+}
+
+/// Uploading a file: checked only (`dry_run`), or published as the next version.
+pub struct Upload<'a> {
+    pub dataset: &'a str,
+    pub file: crate::ingest::Source<'a>,
+    pub options: &'a UploadOptions,
+}
+
+/// What an upload's audit line says.
+fn describe_upload(outcome: &UploadOutcome) -> Option<String> {
+    match outcome {
+        UploadOutcome::Published(p) => Some(format!("version {}", p.version.number)),
+        UploadOutcome::Checked(r) => Some(format!("{} errors", r.error_count)),
+    }
+}
+
+/// An upload's name in the audit log.
+fn upload_name(dry_run: bool) -> &'static str {
+    if dry_run { "dry_run" } else { "publish" }
+}
+
+impl Action for Upload<'_> {
+    type Output = UploadOutcome;
+    fn name(&self) -> &'static str {
+        upload_name(self.options.dry_run)
+    }
+    fn dataset(&self) -> Option<&str> {
+        Some(self.dataset)
+    }
+    fn run(self, platform: &Platform, principal: &Principal) -> Result<UploadOutcome, ServiceError> {
+        platform.upload(principal, self.dataset, self.file, self.options)
+    }
+    fn describe(outcome: &UploadOutcome) -> Option<String> {
+        describe_upload(outcome)
+    }
+}
+
+/// An upload refused before its file is read (the token is not valid): recorded as the upload
+/// it would have been, and never run.
+pub struct UploadRefused<'a> {
+    pub dataset: &'a str,
+    pub dry_run: bool,
+}
+
+impl Action for UploadRefused<'_> {
+    type Output = ();
+    fn name(&self) -> &'static str {
+        upload_name(self.dry_run)
+    }
+    fn dataset(&self) -> Option<&str> {
+        Some(self.dataset)
+    }
+    fn run(self, platform: &Platform, principal: &Principal) -> Result<(), ServiceError> {
+        let _ = (platform, principal);
+        Ok(())
+    }
+    fn describe(_: &()) -> Option<String> {
+        None
+    }
+}
+
+/// Publishing an earlier version's data again, as the next version.
+pub struct Rollback {
+    pub dataset: String,
+    pub to: u64,
+}
+
+impl Action for Rollback {
+    type Output = Published;
+    fn name(&self) -> &'static str {
+        "rollback"
+    }
+    fn dataset(&self) -> Option<&str> {
+        Some(&self.dataset)
+    }
+    fn run(self, platform: &Platform, principal: &Principal) -> Result<Published, ServiceError> {
+        platform.rollback(principal, &self.dataset, self.to)
+    }
+    fn describe(published: &Published) -> Option<String> {
+        Some(format!(
+            "version {} from version {}",
+            published.version.number,
+            published.version.rollback_of.unwrap_or_default()
+        ))
+    }
+}
+
+/// Checking a file from the steward pages, kept as the session's draft (see
+/// [`super::sessions`]).
+pub struct CheckDraft<'a> {
+    pub session_id: &'a str,
+    pub dataset: &'a str,
+    pub file_name: &'a str,
+    pub file: super::spool::Received,
+}
+
+impl Action for CheckDraft<'_> {
+    type Output = super::sessions::CheckedDraft;
+    fn name(&self) -> &'static str {
+        upload_name(true)
+    }
+    fn dataset(&self) -> Option<&str> {
+        Some(self.dataset)
+    }
+    fn run(self, platform: &Platform, principal: &Principal) -> Result<Self::Output, ServiceError> {
+        platform.keep_checked_draft(
+            self.session_id,
+            principal,
+            self.dataset,
+            self.file_name,
+            self.file,
+        )
+    }
+    fn describe(checked: &Self::Output) -> Option<String> {
+        Some(format!("{} errors", checked.draft.report.error_count))
+    }
+}
+
+/// Publishing the file a session checked, exactly as it was checked.
+pub struct PublishDraft<'a> {
+    pub session_id: &'a str,
+    pub dataset: &'a str,
+    pub draft_id: &'a str,
+    pub valid_rows_only: bool,
+}
+
+impl Action for PublishDraft<'_> {
+    type Output = Published;
+    fn name(&self) -> &'static str {
+        upload_name(false)
+    }
+    fn dataset(&self) -> Option<&str> {
+        Some(self.dataset)
+    }
+    fn run(self, platform: &Platform, principal: &Principal) -> Result<Published, ServiceError> {
+        platform.publish_kept_draft(
+            self.session_id,
+            principal,
+            self.dataset,
+            self.draft_id,
+            self.valid_rows_only,
+        )
+    }
+    fn describe(published: &Published) -> Option<String> {
+        Some(format!("version {}", published.version.number))
+    }
+}
+
 impl Platform {
     /// Who holds the bearer token sent (`None`: no token was sent).
     pub fn authenticate(&self, bearer: Option<&str>) -> Result<Principal, ServiceError> {
@@ -196,44 +415,37 @@ impl Platform {
         }
     }
 
-    /// Runs a steward's write: authenticates the bearer token, runs `write` as its holder and
-    /// records the outcome in the audit log. `describe` says what a success did (`version 3`).
-    pub fn steward<T>(
-        &self,
-        bearer: Option<&str>,
-        action: &str,
-        dataset: Option<&str>,
-        write: impl FnOnce(&Principal) -> Result<T, ServiceError>,
-        describe: impl FnOnce(&T) -> Option<String>,
-    ) -> Result<T, ApiError> {
-        self.steward_as(self.authenticate(bearer), action, dataset, write, describe)
+    /// Runs a steward's write: authenticates the bearer token, runs `action` as its holder and
+    /// records the outcome in the audit log.
+    pub fn steward<A: Action>(&self, bearer: Option<&str>, action: A) -> Result<A::Output, ServiceError> {
+        self.steward_as(self.authenticate(bearer), action)
     }
 
     /// Runs a steward's write as [`Platform::steward`] does, for a holder already
-    /// authenticated (a browser session), or the reason they are not.
-    pub fn steward_as<T>(
+    /// authenticated (a browser session), or the reason they are not. The one place a write is
+    /// audited.
+    pub fn steward_as<A: Action>(
         &self,
         who: Result<Principal, ServiceError>,
-        action: &str,
-        dataset: Option<&str>,
-        write: impl FnOnce(&Principal) -> Result<T, ServiceError>,
-        describe: impl FnOnce(&T) -> Option<String>,
-    ) -> Result<T, ApiError> {
+        action: A,
+    ) -> Result<A::Output, ServiceError> {
+        let name = action.name();
+        let dataset = action.dataset().map(str::to_owned);
         let (result, principal) = match who {
-            Ok(p) => (write(&p).map_err(ApiError::from), Some(p)),
-            Err(e) => (Err(ApiError::from(e)), None),
+            Ok(p) => (action.run(self, &p), Some(p)),
+            Err(e) => (Err(e), None),
         };
         let (outcome, detail) = match &result {
-            Ok(value) => ("ok".to_owned(), describe(value)),
-            Err(e) => (e.code.as_str().to_owned(), Some(e.detail.clone())),
+            Ok(value) => ("ok".to_owned(), A::describe(value)),
+            Err(e) => (e.error_code().as_str().to_owned(), Some(e.to_string())),
         };
         let entry = AuditEntry {
             at: time::now_rfc3339(),
             token_id: principal.as_ref().map(|p| p.token_id.clone()),
             token_name: principal.as_ref().map(|p| p.token_name.clone()),
             scope: principal.as_ref().map(|p| p.scope.label()),
-            action: action.to_owned(),
-            dataset: dataset.map(str::to_owned),
+            action: name.to_owned(),
+            dataset: dataset.clone(),
             result: outcome,
             detail,
         };
@@ -246,8 +458,8 @@ impl Platform {
             tracing::error!(error = %e, "the audit log could not be written");
         }
         tracing::info!(
-            action,
-            dataset = ?super::audit::clip(dataset.unwrap_or(""), super::audit::MAX_FIELD_CHARS),
+            action = name,
+            dataset = ?super::audit::clip(dataset.as_deref().unwrap_or(""), super::audit::MAX_FIELD_CHARS),
             token = entry.token_id.as_deref().unwrap_or("-"),
             result = %entry.result,
             "steward write"
@@ -274,7 +486,7 @@ impl Platform {
     }
 
     /// Creates a dataset (no version yet) owned by the token's organisation.
-    pub fn create_dataset(
+    pub(super) fn create_dataset(
         &self,
         principal: &Principal,
         new: NewDataset,
@@ -316,10 +528,10 @@ impl Platform {
         let _guard = self.lock_publishing()?;
         let model = self.model();
         if let Some(existing) = model.dataset(&meta.id) {
-            return Err(ServiceError::Conflict(format!(
-                "A dataset `{}` exists already (published by {}). Choose another id, or PATCH /api/v1/datasets/{} to change its metadata.",
-                meta.id, existing.record.meta.publisher, meta.id
-            )));
+            return Err(ServiceError::DatasetExists {
+                id: meta.id.clone(),
+                publisher: existing.record.meta.publisher.clone(),
+            });
         }
         let mut remove = Vec::new();
         if let Some(deleted) = model.deleted_dataset(&meta.id) {
@@ -342,7 +554,7 @@ impl Platform {
     }
 
     /// Changes a dataset's metadata (not its data).
-    pub fn update_dataset(
+    pub(super) fn update_dataset(
         &self,
         principal: &Principal,
         id: &str,
@@ -426,7 +638,7 @@ impl Platform {
 
     /// Checks an uploaded file against the dataset's profile and, unless it is a dry run,
     /// publishes it as the dataset's next version.
-    pub fn upload(
+    pub(super) fn upload(
         &self,
         principal: &Principal,
         id: &str,
@@ -455,7 +667,12 @@ impl Platform {
     }
 
     /// Publishes the data of an earlier version again, as the next version.
-    pub fn rollback(&self, principal: &Principal, id: &str, to: u64) -> Result<Published, ServiceError> {
+    pub(super) fn rollback(
+        &self,
+        principal: &Principal,
+        id: &str,
+        to: u64,
+    ) -> Result<Published, ServiceError> {
         let _guard = self.lock_publishing()?;
         let model = self.model();
         let state = model.published(id)?;
@@ -499,7 +716,7 @@ impl Platform {
 
     /// Deletes a dataset: it leaves the catalog, the API and SPARQL, every item becomes a
     /// tombstone in the change feed, and its versions stay in the archive.
-    pub fn delete_dataset(&self, principal: &Principal, id: &str) -> Result<u64, ServiceError> {
+    pub(super) fn delete_dataset(&self, principal: &Principal, id: &str) -> Result<u64, ServiceError> {
         let _guard = self.lock_publishing()?;
         let model = self.model();
         let state = model.published(id)?;
@@ -568,142 +785,5 @@ impl Platform {
             .map(oxigraph::model::Triple::from)
             .collect();
         self.serialize(&triples, media_type)
-    }
-
-    /// The change feed after `since` (a sequence number; 0 or `None` from the start, or an
-    /// RFC 3339 time: changes at or after it), optionally for one dataset (unknown: 404), at
-    /// most `limit`.
-    pub fn changes(
-        &self,
-        since: Option<&str>,
-        dataset: Option<&str>,
-        limit: usize,
-    ) -> Result<ChangePage, ApiError> {
-        if let Some(d) = dataset {
-            let model = self.model();
-            if model.dataset(d).is_none() && model.deleted_dataset(d).is_none() {
-                return Err(ServiceError::DatasetNotFound(d.to_owned()).into());
-            }
-        }
-        let feed = self
-            .feed
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let start = match since.map(str::trim) {
-            None => 0,
-            Some("") => {
-                return Err(ApiError::parameter(
-                    "since",
-                    "Give a cursor (a page's `cursor`) or a time, or leave `since` out to start from the beginning.",
-                ));
-            }
-            Some(s) if s.bytes().all(|b| b.is_ascii_digit()) => s
-                .parse::<u64>()
-                .map_err(|_| ApiError::parameter("since", "The cursor is too large."))?,
-            Some(s) => {
-                let at = time::parse_instant(s).ok_or_else(|| {
-                    ApiError::parameter(
-                        "since",
-                        format!("`{s}` is neither a cursor (a number from a page's `cursor`) nor a time (2026-06-01T00:00:00Z)."),
-                    )
-                })?;
-                // The last change before that time.
-                feed.changes
-                    .iter()
-                    .take_while(|c| time::parse_instant(&c.at).is_some_and(|t| t < at))
-                    .last()
-                    .map_or(0, |c| c.seq)
-            }
-        };
-        let from = feed.changes.partition_point(|c| c.seq <= start);
-        let mut out = Vec::new();
-        let mut more = false;
-        let mut last = start;
-        for c in &feed.changes[from..] {
-            if dataset.is_some_and(|d| d != c.dataset) {
-                last = c.seq;
-                continue;
-            }
-            if out.len() == limit {
-                more = true;
-                break;
-            }
-            last = c.seq;
-            out.push(self.change_view(c));
-        }
-        Ok(ChangePage {
-            changes: out,
-            cursor: last.to_string(),
-            more,
-        })
-    }
-
-    fn change_view(&self, c: &Change) -> ChangeView {
-        let prefix = format!("{}/id/{}/", self.iris.base(), c.dataset);
-        let local = c.item.strip_prefix(&prefix).unwrap_or(&c.item);
-        ChangeView {
-            seq: c.seq,
-            kind: c.kind,
-            id: format!("{}:{local}", c.dataset),
-            uri: c.item.clone(),
-            dataset: c.dataset.clone(),
-            version: c.version,
-            at: c.at.clone(),
-        }
-    }
-
-    /// One page of the change feed as a Linked Data Event Stream, in the RDF syntax of
-    /// `media_type`: the changes after `after`, at most `limit`, with a relation to the next
-    /// page when there are more. `page_url` makes a page's URL from its `after`.
-    pub fn ldes_page(
-        &self,
-        after: u64,
-        limit: usize,
-        page_url: &dyn Fn(u64) -> String,
-        media_type: &str,
-    ) -> Result<Vec<u8>, ServiceError> {
-        let feed = self
-            .feed
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let from = feed.changes.partition_point(|c| c.seq <= after);
-        let page: Vec<Change> = feed.changes[from..].iter().take(limit).cloned().collect();
-        let more = feed.changes.len() > from + page.len();
-        drop(feed);
-        let last = page.last().map_or(after, |c| c.seq);
-        let next = more.then(|| (page_url(last), last));
-        let triples = changes::ldes_page(
-            &self.iris,
-            &page,
-            &page_url(after),
-            next.as_ref().map(|(u, n)| (u.as_str(), *n)),
-        );
-        self.serialize(&triples, media_type)
-    }
-
-    /// Checks a file as a publish would, changing nothing: the report says whether it would
-    /// be published.
-    fn check_only(
-        &self,
-        meta: &DatasetMeta,
-        file: crate::ingest::Source<'_>,
-        options: &PublishOptions,
-    ) -> Result<Report, ServiceError> {
-        let profile = profile::get(&meta.profile).ok_or_else(|| {
-            ServiceError::Metadata(catalog::MetaError::new(
-                "profile",
-                "known_profile",
-                "okänd profil",
-                "unknown profile",
-            ))
-        })?;
-        let check_options = crate::ingest::CheckOptions {
-            default_municipality: meta.default_municipality(),
-            crs: options.crs,
-            limits: self.file_limits(),
-            ..crate::ingest::CheckOptions::default()
-        };
-        let checked = crate::ingest::check_with(file, profile, &check_options, &mut crate::ingest::KeepIds);
-        Ok(checked.report)
     }
 }

@@ -5,10 +5,10 @@
 use crate::common::{TestServer, shared, start_with};
 use datahamn::auth::{Principal, Scope};
 use datahamn::http::params::{MAX_LIST_VALUES, MAX_Q_CHARS, MAX_VALUE_CHARS};
-use datahamn::service::jobs::{JobLimits, JobResult};
+use datahamn::service::jobs::JobLimits;
 use datahamn::service::rate_limit::{Proxies, RateLimits};
 use datahamn::service::slots::StreamLimits;
-use serde_json::json;
+use datahamn::service::steward::UploadOutcome;
 use std::io::Write;
 use std::time::Duration;
 
@@ -177,10 +177,7 @@ fn async_uploads_wait_in_a_bounded_queue_and_a_panic_fails_its_job() {
         .jobs()
         .spawn(&owner, "1401", "dry_run", "queued", move || {
             wait.recv().ok();
-            JobResult {
-                status: 200,
-                body: json!({}),
-            }
+            Ok(UploadOutcome::Checked(Box::default()))
         })
         .unwrap();
     let busy_location = format!("/api/v1/jobs/{}", busy.id);

@@ -3,11 +3,11 @@
 //! Every write needs `Authorization: Bearer <token>`; the service decides what the token may do.
 
 use crate::error::{ApiError, Code};
-use crate::http::views::{DatasetView, VersionDetail, VersionList, VersionSummary};
+use crate::http::views::{DatasetView, JobResult, JobView, VersionDetail, VersionList, VersionSummary};
 use crate::http::{State, json, negotiate};
-use crate::service::jobs::{JobError, JobResult, JobView, SpawnError};
+use crate::service::jobs::{JobError, JobState, SpawnError};
 use crate::service::spool::{Received, SpoolError};
-use crate::service::steward::{ChangePage, DatasetPatch, NewDataset, UploadOptions, UploadOutcome};
+use crate::service::steward::{self, ChangePage, DatasetPatch, NewDataset, UploadOptions, UploadOutcome};
 use crate::service::{AuditEntry, ServiceError};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -70,19 +70,10 @@ pub async fn create_dataset(
 ) -> Result<HttpResponse, ApiError> {
     let token = bearer(&req);
     let new = body.into_inner();
-    let id = new.id.clone();
     let s = state.clone();
-    let meta = web::block(move || {
-        s.steward(
-            token.as_deref(),
-            "create_dataset",
-            Some(&id),
-            |p| s.create_dataset(p, new),
-            |_| None,
-        )
-    })
-    .await
-    .map_err(|e| ApiError::internal(&e))??;
+    let meta = web::block(move || s.steward(token.as_deref(), steward::CreateDataset(new)))
+        .await
+        .map_err(|e| ApiError::internal(&e))??;
     let view = dataset_view(&state, &meta.id)?;
     let mut res = json_status(&req, StatusCode::CREATED, &view)?;
     if let Ok(v) = header::HeaderValue::from_str(&format!("/api/v1/datasets/{}", meta.id)) {
@@ -120,17 +111,9 @@ pub async fn update_dataset(
     let id = id.into_inner();
     let (s, i) = (state.clone(), id.clone());
     let patch = body.into_inner();
-    web::block(move || {
-        s.steward(
-            token.as_deref(),
-            "update_dataset",
-            Some(&i),
-            |p| s.update_dataset(p, &i, patch),
-            |_| None,
-        )
-    })
-    .await
-    .map_err(|e| ApiError::internal(&e))??;
+    web::block(move || s.steward(token.as_deref(), steward::UpdateDataset { dataset: i, patch }))
+        .await
+        .map_err(|e| ApiError::internal(&e))??;
     json_status(&req, StatusCode::OK, &dataset_view(&state, &id)?)
 }
 
@@ -169,17 +152,9 @@ pub async fn delete_dataset(
     let token = bearer(&req);
     let id = id.into_inner();
     let (s, i) = (state.clone(), id.clone());
-    let tombstones = web::block(move || {
-        s.steward(
-            token.as_deref(),
-            "delete_dataset",
-            Some(&i),
-            |p| s.delete_dataset(p, &i),
-            |n| Some(format!("{n} tombstones")),
-        )
-    })
-    .await
-    .map_err(|e| ApiError::internal(&e))??;
+    let tombstones = web::block(move || s.steward(token.as_deref(), steward::DeleteDataset { dataset: i }))
+        .await
+        .map_err(|e| ApiError::internal(&e))??;
     json_status(
         &req,
         StatusCode::OK,
@@ -375,16 +350,13 @@ fn run_upload(
     id: &str,
     file: &Received,
     options: &UploadOptions,
-) -> Result<UploadOutcome, ApiError> {
-    let action = if options.dry_run { "dry_run" } else { "publish" };
+) -> Result<UploadOutcome, ServiceError> {
     state.steward(
         token,
-        action,
-        Some(id),
-        |p| state.upload(p, id, file.source(), options),
-        |o| match o {
-            UploadOutcome::Published(p) => Some(format!("version {}", p.version.number)),
-            UploadOutcome::Checked(r) => Some(format!("{} errors", r.error_count)),
+        steward::Upload {
+            dataset: id,
+            file: file.source(),
+            options,
         },
     )
 }
@@ -393,7 +365,7 @@ fn run_upload(
 fn upload_answer(
     state: &State,
     id: &str,
-    outcome: UploadOutcome,
+    outcome: &UploadOutcome,
 ) -> (StatusCode, UploadAnswer, Option<String>) {
     match outcome {
         UploadOutcome::Checked(report) => (
@@ -402,7 +374,7 @@ fn upload_answer(
                 outcome: "checked".into(),
                 publishable: report.valid,
                 version: None,
-                report: *report,
+                report: (**report).clone(),
             },
             None,
         ),
@@ -412,7 +384,7 @@ fn upload_answer(
                 outcome: "published".into(),
                 publishable: true,
                 version: Some(VersionSummary::new(state.iris(), id, &published.version)),
-                report: published.version.report,
+                report: published.version.report.clone(),
             },
             Some(format!(
                 "/api/v1/datasets/{id}/versions/{}",
@@ -478,7 +450,8 @@ pub async fn upload_data(
     // Refuse (and record) a request without a valid token before reading a large body.
     if state.authenticate(token.as_deref()).is_err() {
         let (s, i, t) = (state.clone(), id.clone(), token.clone());
-        web::block(move || s.steward(t.as_deref(), "publish", Some(&i), |_| Ok(()), |_| None))
+        let dry_run = params.dry_run.unwrap_or(false);
+        web::block(move || s.steward(t.as_deref(), steward::UploadRefused { dataset: &i, dry_run }))
             .await
             .map_err(|e| ApiError::internal(&e))??;
     }
@@ -505,25 +478,13 @@ pub async fn upload_data(
             let job = state
                 .jobs()
                 .spawn(&principal, &publisher, action, &id, move || {
-                    let (status, body) = match run_upload(&s, token.as_deref(), &i, &file, &options) {
-                        Ok(outcome) => {
-                            let (status, answer, _) = upload_answer(&s, &i, outcome);
-                            (status.as_u16(), serde_json::to_value(answer))
-                        }
-                        Err(e) => {
-                            let problem = e.problem();
-                            (problem.status, serde_json::to_value(problem))
-                        }
-                    };
-                    JobResult {
-                        status,
-                        body: body.unwrap_or_default(),
-                    }
+                    run_upload(&s, token.as_deref(), &i, &file, &options)
                 })
                 .map_err(|e| match e {
                     SpawnError::QueueFull { .. } => queue_full(&state),
                     SpawnError::Io(e) => ApiError::internal(&e),
                 })?;
+            let job = job_view(&state, job);
             let mut res = json_status(&req, StatusCode::ACCEPTED, &job)?;
             for (name, value) in [
                 (header::LOCATION.as_str(), format!("/api/v1/jobs/{}", job.id)),
@@ -541,12 +502,45 @@ pub async fn upload_data(
     let outcome = web::block(move || run_upload(&s, token.as_deref(), &i, &file, &options))
         .await
         .map_err(|e| ApiError::internal(&e))??;
-    let (status, answer, location) = upload_answer(&state, &id, outcome);
+    let (status, answer, location) = upload_answer(&state, &id, &outcome);
     let mut res = json_status(&req, status, &answer)?;
     if let Some(v) = location.and_then(|l| header::HeaderValue::from_str(&l).ok()) {
         res.headers_mut().insert(header::LOCATION, v);
     }
     Ok(res)
+}
+
+/// A job as its owner reads it: once finished, the status and body its upload would have
+/// answered.
+fn job_view(state: &State, job: JobState<UploadOutcome>) -> JobView {
+    let result = job.outcome.as_deref().map(|outcome| {
+        let (status, body) = match outcome {
+            Ok(outcome) => {
+                let (status, answer, _) = upload_answer(state, &job.dataset, outcome);
+                (status.as_u16(), serde_json::to_value(answer))
+            }
+            Err(e) => {
+                let problem = ApiError::from(e).problem();
+                (problem.status, serde_json::to_value(problem))
+            }
+        };
+        JobResult {
+            status,
+            body: body.unwrap_or_default(),
+        }
+    });
+    JobView {
+        id: job.id,
+        status: job.status,
+        queue_position: job.queue_position,
+        action: job.action,
+        dataset: job.dataset,
+        started_by: job.started_by,
+        created: job.created,
+        started: job.started,
+        finished: job.finished,
+        result,
+    }
 }
 
 /// The refusal of an asynchronous upload when every job worker is busy and the queue is full.
@@ -600,6 +594,7 @@ pub async fn get_job(
             "This job changes another organisation's dataset.",
         ),
     })?;
+    let job = job_view(&state, job);
     let mut res = json_status(&req, StatusCode::OK, &job)?;
     if job.result.is_none() {
         res.headers_mut()
@@ -806,17 +801,9 @@ pub async fn rollback(
     let id = id.into_inner();
     let to = body.number()?;
     let (s, i) = (state.clone(), id.clone());
-    let published = web::block(move || {
-        s.steward(
-            token.as_deref(),
-            "rollback",
-            Some(&i),
-            |p| s.rollback(p, &i, to),
-            |p| Some(format!("version {} from version {to}", p.version.number)),
-        )
-    })
-    .await
-    .map_err(|e| ApiError::internal(&e))??;
+    let published = web::block(move || s.steward(token.as_deref(), steward::Rollback { dataset: i, to }))
+        .await
+        .map_err(|e| ApiError::internal(&e))??;
     json_status(
         &req,
         StatusCode::CREATED,
@@ -853,7 +840,7 @@ fn feed_page(
         Some(n @ 1..=10_000) => n,
         Some(_) => return Err(ApiError::parameter("limit", "Give a limit from 1 to 10000.")),
     };
-    state.changes(since, dataset, limit)
+    Ok(state.changes(since, dataset, limit)?)
 }
 
 /// The change feed: every item created, updated or deleted, in one stable order.

@@ -273,10 +273,13 @@ fn after_write<T>(
     }
 }
 
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+async fn blocking<T: Send + 'static, E: Into<ApiError> + Send + 'static>(
+    f: impl FnOnce() -> Result<T, E> + Send + 'static,
 ) -> Result<T, ApiError> {
-    web::block(f).await.map_err(|e| ApiError::internal(&e))?
+    web::block(f)
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .map_err(Into::into)
 }
 
 /// `GET /steward`: the sign-in page, or the signed-in steward's datasets.
@@ -468,17 +471,9 @@ pub async fn create(
         publish_valid_rows: false,
         publisher: (!values.publisher.is_empty()).then(|| values.publisher.clone()),
     };
-    let (s, principal, id) = (state.clone(), signed.principal.clone(), new.id.clone());
-    let outcome = blocking(move || {
-        s.steward_as(
-            Ok(principal),
-            "create_dataset",
-            Some(&id),
-            |p| s.create_dataset(p, new),
-            |_| None,
-        )
-    })
-    .await;
+    let (s, principal) = (state.clone(), signed.principal.clone());
+    let outcome =
+        blocking(move || s.steward_as(Ok(principal), crate::service::steward::CreateDataset(new))).await;
     match outcome {
         Ok(meta) => Ok(see_other(&url(
             &p,
@@ -689,16 +684,9 @@ pub async fn rollback(
         ));
     };
     let (s, principal, dataset) = (state.clone(), signed.principal.clone(), id.to_string());
-    let outcome = blocking(move || {
-        s.steward_as(
-            Ok(principal),
-            "rollback",
-            Some(&dataset),
-            |p| s.rollback(p, &dataset, to),
-            |p| Some(format!("version {} (data of version {to})", p.version.number)),
-        )
-    })
-    .await;
+    let outcome =
+        blocking(move || s.steward_as(Ok(principal), crate::service::steward::Rollback { dataset, to }))
+            .await;
     after_write(&p, outcome, &back, |published| {
         see_other(&url(
             &p,
