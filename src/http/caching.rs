@@ -30,11 +30,9 @@ pub const MAX_AGE_SECONDS: u32 = 60;
 pub const BUILD: &str = env!("DATAHAMN_BUILD");
 
 /// Path prefixes whose `GET` answers are a function of the published state, the build, the
-/// request target, `Accept` and (where the flag is set) the language `Accept-Language` picks.
+/// profiles, the request target, `Accept` and (where the flag is set) the language
+/// `Accept-Language` picks. Every profile's collection (`/api/v1/{profile id}`) is one too.
 pub const REVISION_TAGGED: &[(&str, bool)] = &[
-    ("/api/v1/bathing-sites", false),
-    ("/api/v1/swimming-pools", false),
-    ("/api/v1/public-services", false),
     ("/api/v1/datasets", false),
     ("/api/v1/items/", false),
     ("/api/v1/changes", false),
@@ -95,6 +93,12 @@ fn revision_tagged(path: &str) -> Option<bool> {
         .iter()
         .find(|(prefix, _)| path.starts_with(prefix))
         .map(|(_, language)| *language)
+        .or_else(|| {
+            crate::profile::all()
+                .iter()
+                .any(|p| path == p.collection_path())
+                .then_some(false)
+        })
 }
 
 /// The entity tag of a [`REVISION_TAGGED`] read: a digest of the build, the store revision, the
@@ -103,6 +107,7 @@ pub fn revision_etag(revision: u64, path: &str, query: &str, headers: &HeaderMap
     let header = |name| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     hasher.update(BUILD.as_bytes());
+    hasher.update(&crate::profile::digest().to_le_bytes());
     hasher.update(&revision.to_le_bytes());
     hasher.update(path.as_bytes());
     hasher.update(b"?");
