@@ -12,6 +12,7 @@ pub mod pages;
 pub mod params;
 pub mod render;
 pub(crate) mod routes;
+pub use routes::{Cache, Doc, Route, table as route_table};
 pub mod steward_pages;
 pub mod views;
 
