@@ -53,4 +53,34 @@ fn main() {
         }
     }
     println!("cargo:rustc-env=DATAHAMN_BUILD={:016x}", hash.0);
+    shipped_profiles();
+}
+
+/// Lists the shipped profiles (`vocab/profiles/*.toml`, by file name) for `src/profile.rs`, so
+/// that adding a profile is adding a file.
+fn shipped_profiles() {
+    let dir = Path::new("vocab/profiles");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|name| name.ends_with(".toml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    let mut code = String::from(
+        "/// The shipped profiles: `(file name, TOML text)`, by file name.\nconst SOURCES: &[(&str, &str)] = &[\n",
+    );
+    for name in &names {
+        code.push_str(&format!(
+            "    ({name:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/vocab/profiles/{name}\"))),\n"
+        ));
+    }
+    code.push_str("];\n");
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default()).join("shipped_profiles.rs");
+    if let Err(e) = std::fs::write(&out, code) {
+        panic!("{}: {e}", out.display());
+    }
 }

@@ -92,8 +92,8 @@ pub struct SourceArgs {
     /// The publishing municipality's code (or organisation id).
     #[arg(long)]
     pub org: String,
-    /// The profile: bathing-sites, swimming-pools or public-services.
-    #[arg(long, value_parser = profile_id)]
+    /// The profile's id (a shipped profile, or one of `--profiles-dir`).
+    #[arg(long)]
     pub profile: String,
     /// The file's coordinate system, e.g. EPSG:3007; without it, it is told by magnitude.
     #[arg(long, value_parser = crs)]
@@ -106,6 +106,8 @@ pub struct SourceArgs {
     pub base_url: String,
     #[command(flatten)]
     pub limits: FileLimitArgs,
+    #[command(flatten)]
+    pub profiles: ProfilesArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -153,8 +155,8 @@ impl FileLimitArgs {
 pub struct ValidateArgs {
     /// The CSV file.
     pub file: PathBuf,
-    /// The profile to check against: bathing-sites, swimming-pools or public-services.
-    #[arg(long, value_parser = profile_id)]
+    /// The profile to check against (a shipped profile, or one of `--profiles-dir`).
+    #[arg(long)]
     pub profile: String,
     /// The file's coordinate system, e.g. EPSG:3007; without it, it is told by magnitude.
     #[arg(long, value_parser = crs)]
@@ -166,6 +168,8 @@ pub struct ValidateArgs {
     pub format: ReportFormat,
     #[command(flatten)]
     pub limits: FileLimitArgs,
+    #[command(flatten)]
+    pub profiles: ProfilesArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -181,18 +185,29 @@ pub struct IngestArgs {
     pub format: ReportFormat,
 }
 
-fn profile_id(s: &str) -> Result<String, String> {
-    match crate::profile::get(s) {
-        Some(p) => Ok(p.id.clone()),
-        None => Err(format!(
-            "unknown profile; use one of: {}",
+/// Where profiles come from besides the shipped ones: `serve`, `validate`, `ingest`, `convert`
+/// and `openapi` take it.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ProfilesArgs {
+    /// A directory of profile files (`*.toml`, as `vocab/profiles/`): each adds a kind of data,
+    /// or replaces the shipped profile with the same id. All are loaded and checked first; an
+    /// invalid file stops the command with an error naming the file, the line and the field.
+    #[arg(long, env = "DATAHAMN_PROFILES_DIR")]
+    pub profiles_dir: Option<PathBuf>,
+}
+
+/// The profile with this id, among those loaded; an unknown id is an error listing them.
+pub fn profile_id(s: &str) -> Result<&'static crate::profile::Profile, String> {
+    crate::profile::get(s).ok_or_else(|| {
+        format!(
+            "unknown profile `{s}`; use one of: {}",
             crate::profile::all()
                 .iter()
                 .map(|p| p.id.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")
-        )),
-    }
+        )
+    })
 }
 
 fn crs(s: &str) -> Result<Crs, String> {
@@ -279,6 +294,8 @@ pub struct ServeArgs {
     /// Datasets to publish on first start (each a folder with dataset.toml and data.csv).
     #[arg(long, env = "DATAHAMN_DATASETS_DIR", default_value = "./datasets")]
     pub datasets_dir: PathBuf,
+    #[command(flatten)]
+    pub profiles: ProfilesArgs,
     /// SPARQL: seconds a query may run before it is stopped (answered with 503 query_timeout).
     #[arg(long, env = "DATAHAMN_SPARQL_TIMEOUT", default_value_t = 30.0, value_parser = positive_seconds)]
     pub sparql_timeout: f64,
@@ -396,6 +413,8 @@ pub struct OpenapiArgs {
     /// Write to this file instead of standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub profiles: ProfilesArgs,
 }
 
 #[cfg(test)]

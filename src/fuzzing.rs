@@ -424,7 +424,7 @@ pub fn sparql(data: &[u8]) {
 }
 
 fn sparql_seeds(root: &Path) -> Vec<Vec<u8>> {
-    let mut seeds: Vec<Vec<u8>> = sparql_ui::EXAMPLES
+    let mut seeds: Vec<Vec<u8>> = sparql_ui::examples()
         .iter()
         .map(|(_, _, query)| query.replace("{BASE}", BASE).into_bytes())
         .collect();

@@ -35,6 +35,20 @@ fn main() -> ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
+    // Every profile is loaded and checked before a command runs: a server never starts with
+    // some of its kinds missing.
+    let profiles_dir = match &cli.command {
+        Command::Serve(args) => args.profiles.profiles_dir.as_deref(),
+        Command::Validate(args) => args.profiles.profiles_dir.as_deref(),
+        Command::Ingest(args) => args.source.profiles.profiles_dir.as_deref(),
+        Command::Convert(args) => args.source.profiles.profiles_dir.as_deref(),
+        Command::Openapi(args) => args.profiles.profiles_dir.as_deref(),
+        Command::Token(_) | Command::SparqlWorker(_) => None,
+    };
+    if let Err(e) = profile::init(profiles_dir) {
+        eprintln!("datahamn: {e}");
+        return ExitCode::from(USAGE);
+    }
     let result = match cli.command {
         Command::Serve(args) => serve(&args),
         Command::Validate(args) => validate(&args),
@@ -89,7 +103,7 @@ fn read_file(path: &std::path::Path) -> Result<ingest::Source<'_>, (u8, String)>
 
 fn validate(args: &ValidateArgs) -> CliResult {
     let bytes = read_file(&args.file)?;
-    let profile = profile::get(&args.profile).ok_or_else(|| usage("unknown profile"))?;
+    let profile = datahamn::config::profile_id(&args.profile).map_err(usage)?;
     let default_municipality = match &args.org {
         Some(org) => Some(
             reference::organisation(org)
@@ -133,7 +147,7 @@ fn resolve_source(
     let bytes = read_file(&source.file)?;
     let organisation = reference::organisation(&source.org)
         .ok_or_else(|| usage(format!("unknown organisation `{}`", source.org)))?;
-    let profile = profile::get(&source.profile).ok_or_else(|| usage("unknown profile"))?;
+    let profile = datahamn::config::profile_id(&source.profile).map_err(usage)?;
     Ok((bytes, organisation, profile))
 }
 

@@ -3,8 +3,8 @@
 //! build may change documents), `Cache-Control`, and `304 Not Modified` when `If-None-Match` or
 //! `If-Modified-Since` match (RFC 9110 §13).
 //!
-//! The public reads (the REST and OGC APIs, Linked Data, the catalogs, dumps, pages; see
-//! [`REVISION_TAGGED`]) answer from what is published alone, so their entity tag is derived
+//! The public reads (the REST and OGC APIs, Linked Data, the catalogs, dumps, pages: the routes
+//! the route table declares [`Cache::Revision`]) answer from what is published alone, so their entity tag is derived
 //! from the store revision (a digest of the catalog graph, [`crate::catalog::revision`]), this
 //! build ([`BUILD`]), the request target and the negotiated representation. Such a tag is known
 //! before anything is rendered: a revalidation that matches is answered `304` without running
@@ -14,7 +14,9 @@
 //! gets a weak tag hashed from its body.
 
 use crate::http::State;
+use crate::http::routes::Cache;
 use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::ResourceDef;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderValue, HttpDate, TryIntoHeaderValue};
 use actix_web::http::{Method, StatusCode};
@@ -28,32 +30,6 @@ pub const MAX_AGE_SECONDS: u32 = 60;
 
 /// This build: a digest of every input compiled into the binary (see `build.rs`).
 pub const BUILD: &str = env!("DATAHAMN_BUILD");
-
-/// Path prefixes whose `GET` answers are a function of the published state, the build, the
-/// request target, `Accept` and (where the flag is set) the language `Accept-Language` picks.
-pub const REVISION_TAGGED: &[(&str, bool)] = &[
-    ("/api/v1/bathing-sites", false),
-    ("/api/v1/swimming-pools", false),
-    ("/api/v1/public-services", false),
-    ("/api/v1/datasets", false),
-    ("/api/v1/items/", false),
-    ("/api/v1/changes", false),
-    ("/api/v1/organisations", false),
-    ("/ogc", false),
-    ("/id/", true),
-    ("/dataset/", false),
-    ("/municipality/", false),
-    ("/county/", false),
-    ("/organisation/", false),
-    ("/def/", false),
-    ("/graph/", false),
-    ("/catalog", false),
-    ("/.well-known/void", false),
-    ("/dumps/", false),
-    ("/changes", false),
-    ("/datasets/", false),
-    ("/municipalities/", false),
-];
 
 /// The `Vary` of a `304` answered before the handler ran: what its `200` would say.
 fn vary(language: bool) -> &'static str {
@@ -88,21 +64,40 @@ fn last_modified(state: Option<&State>) -> SystemTime {
     published.map_or(started(), |p| p.max(started()))
 }
 
-/// Whether `path` is one of the [`REVISION_TAGGED`] reads, and whether its answer depends on
-/// the language too.
+/// The routes whose `GET` answers are a function of the published state, the build, the
+/// profiles, the request target, `Accept` and (where the flag is set) the language
+/// `Accept-Language` picks: those the route table declares [`Cache::Revision`] or
+/// [`Cache::RevisionAndLanguage`].
+fn revision_routes() -> &'static [(ResourceDef, bool)] {
+    static ROUTES: OnceLock<Vec<(ResourceDef, bool)>> = OnceLock::new();
+    ROUTES.get_or_init(|| {
+        crate::http::routes::table()
+            .into_iter()
+            .filter_map(|route| match route.cache {
+                Cache::Revision => Some((ResourceDef::new(route.path), false)),
+                Cache::RevisionAndLanguage => Some((ResourceDef::new(route.path), true)),
+                Cache::Body => None,
+            })
+            .collect()
+    })
+}
+
+/// Whether `path` is one of the revision-tagged reads, and whether its answer depends on the
+/// language too.
 fn revision_tagged(path: &str) -> Option<bool> {
-    REVISION_TAGGED
+    revision_routes()
         .iter()
-        .find(|(prefix, _)| path.starts_with(prefix))
+        .find(|(route, _)| route.is_match(path))
         .map(|(_, language)| *language)
 }
 
-/// The entity tag of a [`REVISION_TAGGED`] read: a digest of the build, the store revision, the
+/// The entity tag of a revision-tagged read: a digest of the build, the store revision, the
 /// request target and the headers the representation is negotiated on.
 pub fn revision_etag(revision: u64, path: &str, query: &str, headers: &HeaderMap, language: bool) -> String {
     let header = |name| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     hasher.update(BUILD.as_bytes());
+    hasher.update(&crate::profile::digest().to_le_bytes());
     hasher.update(&revision.to_le_bytes());
     hasher.update(path.as_bytes());
     hasher.update(b"?");

@@ -13,6 +13,7 @@ pub mod params;
 pub mod problem;
 pub mod render;
 pub(crate) mod routes;
+pub use routes::{Cache, Doc, Route, table as route_table};
 pub mod steward_pages;
 pub mod views;
 
@@ -337,13 +338,7 @@ pub fn immutable_asset(body: &'static [u8], content_type: &str) -> HttpResponse 
 
 /// A JSON response, after checking that the client accepts JSON.
 pub fn json<T: Serialize>(req: &HttpRequest, body: &T) -> Result<HttpResponse, ApiError> {
-    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
-    if negotiate::best(accept, &["application/json"]).is_none() {
-        return Err(ApiError::new(
-            Code::NotAcceptable,
-            "This resource is available as application/json only.",
-        ));
-    }
+    negotiate::acceptable(req, &["application/json"], "This resource", "")?;
     let bytes = serde_json::to_vec(body).map_err(|e| ApiError::internal(&e))?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")

@@ -78,6 +78,28 @@ pub fn best<'a>(accept: Option<&str>, offers: &[&'a str]) -> Option<&'a str> {
     chosen.map(|(o, _, _)| o)
 }
 
+/// The media type among `offers` that the request's `Accept` prefers, or the `406` problem
+/// every handler answers when it offers none the client accepts: "`what` is available as …",
+/// then `hint` (how else to choose, if the resource has a parameter for it). The one place a
+/// 406 is made.
+pub fn acceptable<'a>(
+    req: &actix_web::HttpRequest,
+    offers: &[&'a str],
+    what: &str,
+    hint: &str,
+) -> Result<&'a str, crate::error::ApiError> {
+    let accept = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
+    best(accept, offers).ok_or_else(|| {
+        crate::error::ApiError::new(
+            crate::error::Code::NotAcceptable,
+            format!("{what} is available as {}.{hint}", offers.join(", ")),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::best;

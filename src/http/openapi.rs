@@ -34,9 +34,7 @@ use utoipa::OpenApi;
         datasets::list_datasets,
         datasets::get_dataset,
         items::list_dataset_items,
-        items::list_bathing_sites,
-        items::list_swimming_pools,
-        items::list_public_services,
+        items::list_collection,
         items::get_item,
         linked_data::get_item_uri,
         linked_data::get_dataset_uri,
@@ -131,12 +129,10 @@ fn build() -> Json {
             "description": "A steward's token (`dh_…`), made with `datahamn token create`. It acts for one organisation, or for the platform's administration."
         }
     });
-    let profiles: Vec<&Profile> = ["bathing-sites", "swimming-pools", "public-services"]
-        .iter()
-        .filter_map(|id| profile::get(id))
-        .collect();
+    let profiles: Vec<&Profile> = profile::all().iter().collect();
+    add_collections(&mut doc, &profiles);
     for p in &profiles {
-        add_filters(&mut doc, &format!("/api/v1/{}", p.id), &[p]);
+        add_filters(&mut doc, &p.collection_path(), &[p]);
     }
     add_filters(&mut doc, "/api/v1/datasets/{id}/items", &profiles);
     for p in &profiles {
@@ -144,16 +140,13 @@ fn build() -> Json {
     }
     add_filters(&mut doc, "/ogc/collections/{collectionId}/items", &profiles);
     add_reference_schemas(&mut doc);
-    let lists = [
-        "/api/v1/bathing-sites",
-        "/api/v1/swimming-pools",
-        "/api/v1/public-services",
-        "/api/v1/datasets/{id}/items",
-        "/ogc/collections/{collectionId}/items",
-    ];
-    for path in lists {
+    let mut lists: Vec<String> = profiles.iter().map(|p| p.collection_path()).collect();
+    lists.push("/api/v1/datasets/{id}/items".into());
+    lists.push("/ogc/collections/{collectionId}/items".into());
+    for path in &lists {
         exact_parameters(&mut doc, path, &[]);
     }
+    name_the_profiles(&mut doc, &profiles);
     exact_parameters(
         &mut doc,
         "/api/v1/items/{id}",
@@ -185,6 +178,134 @@ fn build() -> Json {
         }
     }
     doc
+}
+
+/// The path of the template every profile's collection is documented from (see
+/// [`items::list_collection`]); it is not a path of the API.
+pub const COLLECTION_TEMPLATE: &str = "/api/v1/{collection}";
+
+/// One path per profile, `/api/v1/{id}`, from the template: its texts from the profile.
+fn add_collections(doc: &mut Json, profiles: &[&Profile]) {
+    let Some(template) = doc["paths"]
+        .as_object_mut()
+        .and_then(|paths| paths.remove(COLLECTION_TEMPLATE))
+    else {
+        return;
+    };
+    for p in profiles {
+        let mut item = template.clone();
+        let op = &mut item["get"];
+        op["summary"] = json!(p.api_summary());
+        op["description"] = json!(p.api_description());
+        op["operationId"] = json!(format!("list_{}", p.snake_id()));
+        op["responses"]["200"]["description"] = json!(p.api_page());
+        if let Some(params) = op["parameters"].as_array_mut() {
+            params.retain(|param| param["in"] != "path");
+        }
+        doc["paths"][p.collection_path()] = item;
+    }
+}
+
+/// "`a`, `b` or `c`".
+fn or_list(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+/// The examples and descriptions that name profiles, item kinds or classes: made from the
+/// profiles in effect (the first is the example).
+fn name_the_profiles(doc: &mut Json, profiles: &[&Profile]) {
+    let Some(first) = profiles.first() else {
+        return;
+    };
+    let ids: Vec<&str> = profiles.iter().map(|p| p.id.as_str()).collect();
+    let kinds: Vec<&str> = profiles.iter().map(|p| p.item_kind.as_str()).collect();
+    let schemas: Vec<String> = profiles.iter().map(|p| properties_schema_name(p)).collect();
+    let schemas: Vec<&str> = schemas.iter().map(String::as_str).collect();
+    // Sets the member a JSON pointer names, in an object that exists.
+    let set = |doc: &mut Json, pointer: &str, value: Json| {
+        if let Some((parent, key)) = pointer.rsplit_once('/')
+            && let Some(object) = doc.pointer_mut(parent).and_then(Json::as_object_mut)
+        {
+            object.insert(key.replace("~1", "/").replace("~0", "~"), value);
+        }
+    };
+    let c = "/components/schemas";
+    set(
+        doc,
+        &format!("{c}/CollectionInfo/properties/id/example"),
+        json!(first.id),
+    );
+    set(
+        doc,
+        &format!("{c}/DatasetView/properties/profile/example"),
+        json!(first.id),
+    );
+    set(doc, &format!("{c}/NewDataset/example/profile"), json!(first.id));
+    set(
+        doc,
+        &format!("{c}/NewDataset/properties/profile/description"),
+        json!(format!("The profile the CSV files follow: {}.", or_list(&ids))),
+    );
+    set(
+        doc,
+        &format!("{c}/ItemView/properties/type/example"),
+        json!(first.item_kind),
+    );
+    set(
+        doc,
+        &format!("{c}/ItemView/properties/type/description"),
+        json!(format!("The kind of item: {}.", or_list(&kinds))),
+    );
+    if let Some(description) = doc
+        .pointer_mut(&format!("{c}/ItemView/properties/properties/description"))
+        .and_then(|d| d.as_str().map(str::to_owned))
+    {
+        let all = or_list(&schemas).replace(" or ", " and ");
+        set(
+            doc,
+            &format!("{c}/ItemView/properties/properties/description"),
+            json!(format!(
+                "{description} The schemas {all} give each profile's columns."
+            )),
+        );
+    }
+    set(
+        doc,
+        "/paths/~1def~1profile~1{id}/get/parameters/0/example",
+        json!(first.id),
+    );
+    for path in [
+        "~1ogc~1collections~1{collectionId}",
+        "~1ogc~1collections~1{collectionId}~1items",
+        "~1ogc~1collections~1{collectionId}~1items~1{featureId}",
+    ] {
+        set(
+            doc,
+            &format!("/paths/{path}/get/parameters/0/example"),
+            json!(first.id),
+        );
+        set(
+            doc,
+            &format!("/paths/{path}/get/parameters/0/description"),
+            json!(or_list(&ids)),
+        );
+    }
+    if let Some(class) = first
+        .classes
+        .first()
+        .and_then(|c| crate::vocab::Iris::new("http://127.0.0.1:8080").expand(c))
+    {
+        let query = format!(
+            "SELECT ?name WHERE {{ ?s a <{}> ; <https://schema.org/name> ?name }} LIMIT 10",
+            class.as_str()
+        );
+        set(doc, "/paths/~1sparql/get/parameters/0/example", json!(query));
+    }
 }
 
 /// Documents the 429 every counted operation can answer (a client over its quota gets it on
@@ -230,7 +351,7 @@ fn add_rate_limited(doc: &mut Json) {
     }
 }
 
-/// The name of the schema of a profile's item `properties`: `BathingSitesProperties`.
+/// The name of the schema of a profile's item `properties`: the id in upper camel case, then `Properties`.
 pub fn properties_schema_name(profile: &Profile) -> String {
     let mut name: String = profile
         .id
@@ -468,7 +589,7 @@ pub fn ogc_document() -> &'static Json {
                 ogc.insert(rest.to_owned(), item);
                 continue;
             }
-            for id in crate::http::routes::ogc::COLLECTIONS {
+            for id in profile::all().iter().map(|p| p.id.as_str()) {
                 let mut item = item.clone();
                 // One operation per collection, so each needs its own operationId.
                 if let Some(op) = item["get"]["operationId"].as_str() {

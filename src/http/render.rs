@@ -4,14 +4,13 @@
 //! JSON pages are assembled from each item's JSON rendered once by the read model, so a page
 //! costs a copy per item, not a serialisation.
 
-use crate::error::{ApiError, Code};
+use crate::error::ApiError;
 use crate::http::crs::Axes;
 use crate::http::negotiate;
 use crate::mapping::ItemView;
 use crate::profile::{Profile, Role};
 use crate::service::{Entry, Page};
 use actix_web::HttpRequest;
-use actix_web::http::header;
 use serde::Serialize;
 use serde_json::{Map, Value as Json, json};
 use std::io::Write;
@@ -78,19 +77,14 @@ pub fn choose(
             )
         });
     }
-    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
     let media: Vec<&str> = offers.iter().map(|f| f.media_type()).collect();
-    negotiate::best(accept, &media)
-        .and_then(|m| offers.iter().copied().find(|f| f.media_type() == m))
-        .ok_or_else(|| {
-            ApiError::new(
-                Code::NotAcceptable,
-                format!(
-                    "This resource is available as {}. Ask for one of them in `Accept`, or use `?{param}=`.",
-                    media.join(", ")
-                ),
-            )
-        })
+    let hint = format!(" Ask for one of them in `Accept`, or use `?{param}=`.");
+    let chosen = negotiate::acceptable(req, &media, "This resource", &hint)?;
+    offers
+        .iter()
+        .copied()
+        .find(|f| f.media_type() == chosen)
+        .ok_or_else(|| ApiError::internal(&std::io::Error::other("a negotiated format that was not offered")))
 }
 
 /// The URL of the next page: this request's URL with `cursor` replaced.

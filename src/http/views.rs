@@ -83,7 +83,6 @@ pub struct DatasetView {
     pub title: Localized,
     pub description: Localized,
     /// The profile its CSV follows.
-    #[schema(example = "bathing-sites")]
     pub profile: String,
     pub publisher: PublisherView,
     /// Licence URL.

@@ -59,9 +59,8 @@ pub struct ItemView {
     /// SPARQL queries name it by.
     #[schema(example = "http://127.0.0.1:8080/id/harryda-badplatser/frokens-udde")]
     pub uri: String,
-    /// The kind of item: `bathing-site`, `swimming-pool` or `public-service`.
+    /// The kind of item: its profile's `item_kind` (the OpenAPI document lists them).
     #[serde(rename = "type")]
-    #[schema(example = "bathing-site")]
     pub kind: String,
     /// The dataset the item is published in.
     #[schema(example = "harryda-badplatser")]
@@ -86,8 +85,7 @@ pub struct ItemView {
     pub updated: Option<String>,
     /// Every other column of the profile that has a value, keyed by column name, with one JSON
     /// type per column (booleans, numbers, strings, arrays of language codes; access columns
-    /// such as `wheelchair` are `yes`, `limited` or `no`). The schemas `BathingSitesProperties`,
-    /// `SwimmingPoolsProperties` and `PublicServicesProperties` give each profile's columns.
+    /// such as `wheelchair` are `yes`, `limited` or `no`).
     #[schema(value_type = Object)]
     pub properties: Map<String, Json>,
     /// Cells of columns the profile does not know, by their header in the file.

@@ -35,7 +35,7 @@ pub struct Entry {
 
 impl Entry {
     /// Completes a projected view (links, `updated` fallback) and renders it.
-    /// `collection` is the id of the typed collection (the profile id, `bathing-sites`).
+    /// `collection` is the id of the typed collection (the profile id).
     pub fn new(mut view: ItemView, iris: &Iris, version_issued: &str, collection: &str) -> Self {
         let base = iris.base();
         view.links = ItemLinks {
@@ -201,7 +201,7 @@ pub struct ReadModel {
     deleted: BTreeMap<String, DatasetRecord>,
     /// Items by id, across datasets.
     items: HashMap<String, Arc<Entry>>,
-    /// The typed collections, by id (the profile id: `bathing-sites`).
+    /// The typed collections, by id (the profile ids).
     collections: HashMap<String, Arc<Collection>>,
     /// When anything was last published (seconds since the epoch).
     last_published: Option<i64>,

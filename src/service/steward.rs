@@ -29,7 +29,7 @@ pub use super::feed::{ChangePage, ChangeView};
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[schema(example = json!({
     "id": "harryda-badplatser-2",
-    "profile": "bathing-sites",
+    "profile": "",
     "title": {"sv": "Badplatser", "en": "Bath sites"},
     "description": {"sv": "Kommunens badplatser.", "en": "The bath sites of the municipality."},
     "license": "http://creativecommons.org/publicdomain/zero/1.0/",
@@ -41,8 +41,7 @@ pub struct NewDataset {
     /// URL-safe id: 2-64 lower-case letters, digits and hyphens (`harryda-badplatser`). It
     /// becomes part of every item's URI, so choose it for good.
     pub id: String,
-    /// The profile the CSV files follow: `bathing-sites`, `swimming-pools` or
-    /// `public-services`.
+    /// The profile the CSV files follow (the OpenAPI document lists them).
     pub profile: String,
     pub title: Localized,
     pub description: Localized,

@@ -567,7 +567,16 @@ fn ogc_api_features_core() {
         .iter()
         .map(|c| c["id"].as_str().unwrap())
         .collect();
-    assert_eq!(listed, ["bathing-sites", "swimming-pools", "public-services"]);
+    assert_eq!(
+        listed,
+        [
+            "bathing-sites",
+            "swimming-pools",
+            "public-services",
+            "public-toilets",
+            "playgrounds"
+        ]
+    );
     let one = server.get("/ogc/collections/bathing-sites").json();
     let bbox = &one["extent"]["spatial"]["bbox"][0];
     assert!(

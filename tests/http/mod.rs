@@ -7,6 +7,7 @@ mod hostile_values;
 mod limits;
 mod openapi;
 mod process;
+mod profiles;
 mod replica;
 mod rest;
 mod sparql;

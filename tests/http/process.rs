@@ -25,7 +25,7 @@ fn serve_publishes_once_and_keeps_data_across_restarts() {
     let second = start(dir.path(), free_port());
     let list = second.get("/api/v1/datasets").json();
     let datasets = list["datasets"].as_array().unwrap();
-    assert_eq!(datasets.len(), 6);
+    assert_eq!(datasets.len(), 8);
     for d in datasets {
         assert_eq!(
             d["current_version"]["number"], 1,

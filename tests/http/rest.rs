@@ -9,7 +9,7 @@ fn health_is_ok_once_ready() {
     assert_eq!(r.status, 200);
     let h = r.json();
     assert_eq!(h["status"], "ok");
-    assert_eq!(h["datasets"], 6);
+    assert_eq!(h["datasets"], 8);
 }
 
 #[test]
@@ -183,7 +183,7 @@ fn services_and_pools_carry_their_properties() {
 fn datasets_are_listed_with_metadata() {
     let list = shared().get("/api/v1/datasets").json();
     let datasets = list["datasets"].as_array().unwrap();
-    assert_eq!(datasets.len(), 6);
+    assert_eq!(datasets.len(), 8);
     let publishers: HashSet<&str> = datasets
         .iter()
         .map(|d| d["publisher"]["id"].as_str().unwrap())

@@ -177,8 +177,8 @@ fn the_default_graph_is_the_union_of_datasets_and_each_is_named() {
         .collect();
     assert_eq!(
         graphs.len(),
-        8,
-        "six dataset versions, the catalog and the change feed: {graphs:?}"
+        10,
+        "eight dataset versions, the catalog and the change feed: {graphs:?}"
     );
     assert!(graphs.contains(&format!("{}/dataset/harryda-badplatser/version/1", s.base)));
     let q = "SELECT (COUNT(?s) AS ?n) WHERE { ?s a <https://schema.org/Beach> }".to_owned();

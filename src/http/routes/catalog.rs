@@ -3,10 +3,9 @@
 //! description (`/.well-known/void`).
 
 use crate::catalog::Download;
-use crate::error::{ApiError, Code};
+use crate::error::ApiError;
 use crate::http::{State, negotiate};
 use crate::service::DatasetState;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 /// What a catalog answers in; `*/*` (and no `Accept`) gets RDF/XML, what the portal harvests.
@@ -22,13 +21,7 @@ async fn respond(
     state: State,
     municipality: Option<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
-    let media_type = negotiate::best(accept, &OFFERS).ok_or_else(|| {
-        ApiError::new(
-            Code::NotAcceptable,
-            format!("The catalog is available as {}.", OFFERS.join(", ")),
-        )
-    })?;
+    let media_type = negotiate::acceptable(&req, &OFFERS, "The catalog", "")?;
     let platform = state.clone().into_inner();
     let body = web::block(move || {
         // Each download's size, computed once per version (the first catalog after a publish
@@ -120,13 +113,7 @@ const VOID_OFFERS: [&str; 4] = [
     )
 )]
 pub async fn get_void(req: HttpRequest, state: State) -> Result<HttpResponse, ApiError> {
-    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
-    let media_type = negotiate::best(accept, &VOID_OFFERS).ok_or_else(|| {
-        ApiError::new(
-            Code::NotAcceptable,
-            format!("The VoID description is available as {}.", VOID_OFFERS.join(", ")),
-        )
-    })?;
+    let media_type = negotiate::acceptable(&req, &VOID_OFFERS, "The VoID description", "")?;
     let body = state.void_document(media_type)?;
     Ok(crate::http::rdf_response(media_type, body))
 }

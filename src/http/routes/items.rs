@@ -205,43 +205,22 @@ pub(crate) fn filter_profiles(
     }
 }
 
-/// Bath sites from every municipality.
-///
-/// Every published bath site (beaches and bathing waters), filtered and paged with cursors.
-/// Filters combine with AND; comma-separated values of one filter with OR. Besides the
-/// parameters below, each facility of the bath-site profile is a filter (`toilet=true`,
-/// `wheelchair=true`, `watertype=lake`); `/openapi.json` lists them all.
-#[utoipa::path(
-    get,
-    path = "/api/v1/bathing-sites",
-    tag = "collections",
-    params(ListParams),
-    responses(
-        (status = 200, description = "A page of bath sites. `next` is the URL of the next page (also in the `Link` header); it is absent on the last page.",
-            content(
-                (ItemPage = "application/json"),
-                (Object = "application/geo+json"),
-                (String = "text/csv"),
-                (Object = "application/ld+json"),
-            )),
-        (status = 400, description = "A parameter is invalid; `parameter` names it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 406, description = "None of the formats is acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn list_bathing_sites(req: HttpRequest, state: State) -> Result<HttpResponse, ApiError> {
-    list(req, state, "bathing-sites", None).await
-}
+/// The profile whose collection a route serves (the route table gives each collection's
+/// resource one).
+#[derive(Clone, Copy)]
+pub struct CollectionOf(pub &'static profile::Profile);
 
-/// Bath houses and pools from every municipality.
+/// The items of one kind from every municipality.
 ///
-/// Filters as for bath sites, plus the pool profile's own (`sauna=true`, `pool_type=indoor`).
+/// The template of every profile's collection, `/api/v1/{profile id}`: the OpenAPI document
+/// has one path per profile, with the profile's texts and filters (see `openapi.rs`).
 #[utoipa::path(
     get,
-    path = "/api/v1/swimming-pools",
+    path = "/api/v1/{collection}",
     tag = "collections",
     params(ListParams),
     responses(
-        (status = 200, description = "A page of pools",
+        (status = 200, description = "A page of items",
             content(
                 (ItemPage = "application/json"),
                 (Object = "application/geo+json"),
@@ -252,32 +231,13 @@ pub async fn list_bathing_sites(req: HttpRequest, state: State) -> Result<HttpRe
         (status = 406, description = "None of the formats is acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn list_swimming_pools(req: HttpRequest, state: State) -> Result<HttpResponse, ApiError> {
-    list(req, state, "swimming-pools", None).await
-}
-
-/// Municipal services from every municipality.
-///
-/// Services have no position: `near` and `bbox` match none of them.
-#[utoipa::path(
-    get,
-    path = "/api/v1/public-services",
-    tag = "collections",
-    params(ListParams),
-    responses(
-        (status = 200, description = "A page of services",
-            content(
-                (ItemPage = "application/json"),
-                (Object = "application/geo+json"),
-                (String = "text/csv"),
-                (Object = "application/ld+json"),
-            )),
-        (status = 400, description = "A parameter is invalid; `parameter` names it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 406, description = "None of the formats is acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn list_public_services(req: HttpRequest, state: State) -> Result<HttpResponse, ApiError> {
-    list(req, state, "public-services", None).await
+pub async fn list_collection(req: HttpRequest, state: State) -> Result<HttpResponse, ApiError> {
+    let Some(CollectionOf(profile)) = req.app_data::<CollectionOf>().copied() else {
+        return Err(ApiError::internal(&std::io::Error::other(
+            "a collection route without its profile",
+        )));
+    };
+    list(req, state, &profile.id, None).await
 }
 
 /// The items of one dataset, with the same filters and formats as the collections.

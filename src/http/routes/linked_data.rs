@@ -91,13 +91,7 @@ fn negotiate(req: &HttpRequest) -> Result<&'static str, ApiError> {
         req.query_string(),
         "A Linked Data URI takes no parameters; choose the format with `Accept`.",
     )?;
-    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
-    negotiate::best(accept, &OFFERS).ok_or_else(|| {
-        ApiError::new(
-            Code::NotAcceptable,
-            format!("A Linked Data URI answers in {}.", OFFERS.join(", ")),
-        )
-    })
+    negotiate::acceptable(req, &OFFERS, "A Linked Data URI", "")
 }
 
 /// A platform resource (not an item) by its URI: the request's path under the base URL.
@@ -237,7 +231,7 @@ pub async fn get_term(
 
 /// A profile (the shared format a dataset's CSV follows), by its URI.
 #[utoipa::path(get, path = "/def/profile/{id}", tag = "linked data",
-    params(("id" = String, Path, description = "The profile id", example = "bathing-sites")),
+    params(("id" = String, Path, description = "The profile id")),
     responses(
         (status = 200, description = "The profile's description", content((String = "text/turtle"), (String = "text/html"), (Object = "application/ld+json"), (String = "application/n-triples"), (String = "application/rdf+xml"))),
         (status = 404, description = "No such profile", body = crate::error::Problem, content_type = "application/problem+json"),

@@ -41,11 +41,11 @@ pub async fn get_api_root(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 
 fn landing(req: &HttpRequest) -> Result<HttpResponse, ApiError> {
     let mut links = Map::new();
+    links.insert("datasets".into(), Value::String("/api/v1/datasets".into()));
+    for p in crate::profile::all() {
+        links.insert(p.snake_id(), Value::String(p.collection_path()));
+    }
     for (name, href) in [
-        ("datasets", "/api/v1/datasets"),
-        ("bathing_sites", "/api/v1/bathing-sites"),
-        ("swimming_pools", "/api/v1/swimming-pools"),
-        ("public_services", "/api/v1/public-services"),
         ("ogc_api_features", "/ogc"),
         ("sparql", "/sparql"),
         ("catalog", "/catalog"),

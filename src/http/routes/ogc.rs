@@ -15,9 +15,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 
-/// The collections, by id (the profile ids).
-pub const COLLECTIONS: [&str; 3] = ["bathing-sites", "swimming-pools", "public-services"];
-
 const GEOJSON: &str = "application/geo+json";
 /// The header naming the CRS of a GeoJSON answer (OGC API Features Part 2).
 pub const CONTENT_CRS: &str = "Content-Crs";
@@ -77,7 +74,6 @@ pub struct Extent {
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CollectionInfo {
-    #[schema(example = "bathing-sites")]
     pub id: String,
     pub title: String,
     pub description: String,
@@ -134,12 +130,8 @@ fn geojson_response(
             ));
         }
     }
-    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
-    if f.is_none() && negotiate::best(accept, &[GEOJSON, JSON]).is_none() {
-        return Err(ApiError::new(
-            Code::NotAcceptable,
-            "Features are available as application/geo+json only.",
-        ));
+    if f.is_none() {
+        negotiate::acceptable(req, &[GEOJSON, JSON], "Features", " Use `f=json` for GeoJSON.")?;
     }
     let mut res = HttpResponse::Ok();
     res.content_type(GEOJSON)
@@ -155,19 +147,19 @@ fn geojson_response(
 }
 
 fn collection_profile(id: &str) -> Result<&'static Profile, ApiError> {
-    COLLECTIONS
-        .contains(&id)
-        .then(|| profile::get(id))
-        .flatten()
-        .ok_or_else(|| {
-            ApiError::new(
-                Code::NotFound,
-                format!(
-                    "There is no collection `{id}`; the collections are {}.",
-                    COLLECTIONS.join(", ")
-                ),
-            )
-        })
+    profile::get(id).ok_or_else(|| {
+        ApiError::new(
+            Code::NotFound,
+            format!(
+                "There is no collection `{id}`; the collections are {}.",
+                profile::all()
+                    .iter()
+                    .map(|p| p.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    })
 }
 
 fn collection_info(base: &str, profile: &Profile, items: &Collection) -> CollectionInfo {
@@ -265,14 +257,8 @@ pub async fn landing(req: HttpRequest, state: State) -> Result<HttpResponse, Api
 )]
 pub async fn api_definition(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     only_f(&req)?;
-    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
     let offers = ["application/vnd.oai.openapi+json", JSON];
-    let Some(chosen) = negotiate::best(accept, &offers) else {
-        return Err(ApiError::new(
-            Code::NotAcceptable,
-            "The API definition is available as JSON only.",
-        ));
-    };
+    let chosen = negotiate::acceptable(&req, &offers, "The API definition", "")?;
     let content_type = if chosen == JSON {
         JSON
     } else {
@@ -323,9 +309,8 @@ pub async fn conformance(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 pub async fn collections(req: HttpRequest, state: State) -> Result<HttpResponse, ApiError> {
     let base = state.iris().base();
     let model = state.model();
-    let collections = COLLECTIONS
+    let collections = profile::all()
         .iter()
-        .filter_map(|id| profile::get(id))
         .map(|p| collection_info(base, p, &model.collection(&p.id)))
         .collect();
     json_response(
@@ -349,7 +334,7 @@ pub async fn collections(req: HttpRequest, state: State) -> Result<HttpResponse,
     operation_id = "ogc_collection",
     tag = "ogc",
     params(
-        ("collectionId" = String, Path, description = "`bathing-sites`, `swimming-pools` or `public-services`", example = "bathing-sites"),
+        ("collectionId" = String, Path, description = "The collection: a profile id"),
         ("f" = Option<String>, Query, description = "`json`, the only format"),
     ),
     responses(
@@ -383,7 +368,7 @@ pub async fn collection(
     operation_id = "ogc_items",
     tag = "ogc",
     params(
-        ("collectionId" = String, Path, description = "`bathing-sites`, `swimming-pools` or `public-services`", example = "bathing-sites"),
+        ("collectionId" = String, Path, description = "The collection: a profile id"),
         ("bbox" = Option<String>, Query, description = "`minLon,minLat,maxLon,maxLat` in CRS84, or with `bbox-crs` the lower and upper corner in that CRS's axis order (EPSG:4326 `minLat,minLon,maxLat,maxLon`; SWEREF 99 `minN,minE,maxN,maxE` in metres)", example = "11.8,57.5,12.3,57.8"),
         ("bbox-crs" = Option<String>, Query, description = "The CRS of `bbox` (a URI of the collection's `crs` list; default CRS84)", example = "http://www.opengis.net/def/crs/EPSG/0/3006"),
         ("crs" = Option<String>, Query, description = "The CRS of the features' coordinates (a URI of the collection's `crs` list; default CRS84), in its axis order; the `Content-Crs` header names it", example = "http://www.opengis.net/def/crs/EPSG/0/3006"),
@@ -452,7 +437,7 @@ pub async fn items(req: HttpRequest, state: State, id: web::Path<String>) -> Res
     operation_id = "ogc_feature",
     tag = "ogc",
     params(
-        ("collectionId" = String, Path, description = "`bathing-sites`, `swimming-pools` or `public-services`", example = "bathing-sites"),
+        ("collectionId" = String, Path, description = "The collection: a profile id"),
         ("featureId" = String, Path, description = "The item id", example = "harryda-badplatser:frokens-udde"),
         ("f" = Option<String>, Query, description = "`json` or `geojson` (both GeoJSON)"),
         ("crs" = Option<String>, Query, description = "The CRS of the coordinates (a URI of the collection's `crs` list; default CRS84), in its axis order; the `Content-Crs` header names it", example = "http://www.opengis.net/def/crs/EPSG/0/3006"),

@@ -71,17 +71,8 @@ async fn run(
     p: &ProtocolParams,
 ) -> Result<HttpResponse, ApiError> {
     let request: SparqlRequest = state.sparql_request(query, &p.default_graph_uri, &p.named_graph_uri)?;
-    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
     let offers = request.form.media_types();
-    let media_type = negotiate::best(accept, offers).ok_or_else(|| {
-        ApiError::new(
-            Code::NotAcceptable,
-            format!(
-                "The results of this query can be served as {}.",
-                offers.join(", ")
-            ),
-        )
-    })?;
+    let media_type = negotiate::acceptable(req, offers, "The results of this query", "")?;
     let answer = if request.lookup {
         // What one resource says is read faster than a thread switch: answer at once.
         state.sparql_execute(request, media_type)?
@@ -133,7 +124,7 @@ pub const TRUNCATED: &str = "Datahamn-Results-Truncated";
     path = "/sparql",
     tag = "sparql",
     params(
-        ("query" = String, Query, description = "The SPARQL query", example = "SELECT ?name WHERE { ?s a <https://schema.org/Beach> ; <https://schema.org/name> ?name } LIMIT 10"),
+        ("query" = String, Query, description = "The SPARQL query"),
         ("default-graph-uri" = Option<Vec<String>>, Query, description = "Graphs whose union is the default graph"),
         ("named-graph-uri" = Option<Vec<String>>, Query, description = "Graphs available as named graphs"),
     ),

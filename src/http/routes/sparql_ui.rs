@@ -14,25 +14,12 @@ pub const YASGUI_VERSION: &str = "4.6.2";
 const YASGUI_JS: &[u8] = include_bytes!("../../../assets/yasgui/yasgui.min.js");
 const YASGUI_CSS: &[u8] = include_bytes!("../../../assets/yasgui/yasgui.min.css");
 
-/// Example queries: (title, question it answers, query with `{BASE}` for the base URL). Each
-/// answers on the shipped datasets (`tests/http/sparql.rs` runs every one the page carries).
-pub(crate) const EXAMPLES: [(&str, &str, &str); 6] = [
-    (
-        "Badplatser per kommun",
-        "Which municipalities have the most bath sites?",
-        r#"PREFIX schema: <https://schema.org/>
-PREFIX dh: <{BASE}/def/>
-SELECT ?municipality (COUNT(?site) AS ?bath_sites) WHERE {
-  ?site a schema:Beach ; dh:municipalityCode ?code .
-  ?m a dh:Municipality ; dh:municipalityCode ?code ; schema:name ?municipality .
-}
-GROUP BY ?municipality
-ORDER BY DESC(?bath_sites)
-LIMIT 20"#,
-    ),
+/// Example queries on the facilities every kind of place may have (OpenStreetMap's keys as
+/// `schema:propertyID`): (title, question it answers, query with `{BASE}` for the base URL).
+const GENERAL_EXAMPLES: [(&str, &str, &str); 2] = [
     (
         "Toaletter per kommun",
-        "How many bath sites and pools with toilets does each municipality have?",
+        "How many places with toilets does each municipality have?",
         r#"PREFIX schema: <https://schema.org/>
 PREFIX dh: <{BASE}/def/>
 SELECT ?municipality (COUNT(DISTINCT ?place) AS ?with_toilets) WHERE {
@@ -54,7 +41,7 @@ ORDER BY DESC(?with_toilets)"#,
     ),
     (
         "Rullstolsanpassat per kommun",
-        "Which municipality has the most places (bath sites and pools) with wheelchair access?",
+        "Which municipality has the most places with wheelchair access?",
         r#"PREFIX schema: <https://schema.org/>
 PREFIX dh: <{BASE}/def/>
 SELECT ?municipality (COUNT(DISTINCT ?place) AS ?wheelchair_accessible) WHERE {
@@ -65,57 +52,29 @@ SELECT ?municipality (COUNT(DISTINCT ?place) AS ?wheelchair_accessible) WHERE {
 GROUP BY ?municipality
 ORDER BY DESC(?wheelchair_accessible)"#,
     ),
-    (
-        "Badplatser nära en punkt",
-        "Which bath sites lie within 5 km of a point (here in Mölnlycke), nearest first?",
-        r#"PREFIX schema: <https://schema.org/>
-PREFIX geo: <http://www.opengis.net/ont/geosparql#>
-PREFIX geof: <http://www.opengis.net/def/function/geosparql/>
-PREFIX uom: <http://www.opengis.net/def/uom/OGC/1.0/>
-SELECT ?site ?name ?distance_m WHERE {
-  ?site a schema:Beach ; schema:name ?name ; geo:hasGeometry/geo:asWKT ?point .
-  # GeoSPARQL: WKT points are longitude latitude (WGS84); the distance is along the earth
-  BIND(geof:distance(?point, "POINT(12.14 57.655)"^^geo:wktLiteral, uom:metre) AS ?metres)
-  FILTER(?metres <= 5000)
-  BIND(ROUND(?metres) AS ?distance_m)
-}
-ORDER BY ?metres"#,
-    ),
-    (
-        "Bad öppna på söndagar",
-        "Which pools are open on Sundays, and when?",
-        r#"PREFIX schema: <https://schema.org/>
-PREFIX dh: <{BASE}/def/>
-SELECT ?pool ?name ?hours ?municipality WHERE {
-  ?pool a schema:PublicSwimmingPool ; schema:name ?name ; schema:openingHours ?hours ;
-        dh:municipalityCode ?code .
-  ?m a dh:Municipality ; dh:municipalityCode ?code ; schema:name ?municipality .
-  # OpenStreetMap opening_hours: rules naming Sunday ("Sa,Su", "Mo-Su"); a range that wraps
-  # round the week ("Fr-Mo") is not matched by this simple test
-  FILTER(CONTAINS(?hours, "Su"))
-}
-ORDER BY ?municipality ?name"#,
-    ),
-    (
-        "E-tjänster per kommun",
-        "How many public services (e-services) does each municipality publish?",
-        r#"PREFIX cpsv: <http://purl.org/vocab/cpsv#>
-PREFIX schema: <https://schema.org/>
-PREFIX dh: <{BASE}/def/>
-SELECT ?municipality (COUNT(?service) AS ?services) WHERE {
-  ?service a cpsv:PublicService ; dh:municipalityCode ?code .
-  ?m a dh:Municipality ; dh:municipalityCode ?code ; schema:name ?municipality .
-}
-GROUP BY ?municipality
-ORDER BY DESC(?services)"#,
-    ),
 ];
+
+/// The page's example queries: each profile's own (`[[sparql_examples]]`; the first profile's
+/// first), then the general ones. Each answers on the shipped datasets (`tests/http/sparql.rs`
+/// runs every one the page carries).
+pub(crate) fn examples() -> Vec<(&'static str, &'static str, &'static str)> {
+    let mut profiles = crate::profile::all().iter();
+    let own = |p: &'static crate::profile::Profile| {
+        p.sparql_examples
+            .iter()
+            .map(|e| (e.title.as_str(), e.question.as_str(), e.query.as_str()))
+    };
+    let mut out: Vec<_> = profiles.next().into_iter().flat_map(own).collect();
+    out.extend(GENERAL_EXAMPLES);
+    out.extend(profiles.flat_map(own));
+    out
+}
 
 /// The page. `geosparql`: whether the store evaluates GeoSPARQL's functions (the embedded
 /// store does; a remote engine may not), which decides whether their example and mention appear.
 pub fn page(base: &str, geosparql: bool) -> String {
-    let shown: Vec<&(&str, &str, &str)> = EXAMPLES
-        .iter()
+    let shown: Vec<(&str, &str, &str)> = examples()
+        .into_iter()
         .filter(|(_, _, query)| geosparql || !query.contains("geof:"))
         .collect();
     let examples: Vec<serde_json::Value> = shown
@@ -215,7 +174,8 @@ mod tests {
 
     #[test]
     fn examples_are_valid_sparql_and_the_page_carries_them_safely() {
-        for (_, _, q) in EXAMPLES {
+        let all = examples();
+        for (_, _, q) in &all {
             let q = q.replace("{BASE}", "http://example.org");
             spargebra::SparqlParser::new()
                 .parse_query(&q)
@@ -227,7 +187,7 @@ mod tests {
         // Without GeoSPARQL, its example is left out (and the buttons still match the list).
         let page = super::page("http://example.org", false);
         assert!(!page.contains("geof:"));
-        assert!(page.contains(&format!(r#"data-example="{}""#, EXAMPLES.len() - 2)));
-        assert!(!page.contains(&format!(r#"data-example="{}""#, EXAMPLES.len() - 1)));
+        assert!(page.contains(&format!(r#"data-example="{}""#, all.len() - 2)));
+        assert!(!page.contains(&format!(r#"data-example="{}""#, all.len() - 1)));
     }
 }

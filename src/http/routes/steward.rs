@@ -728,13 +728,7 @@ pub async fn get_version_data(
     path: web::Path<(String, u64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, number) = path.into_inner();
-    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
-    let media_type = negotiate::best(accept, &RDF_OFFERS).ok_or_else(|| {
-        ApiError::new(
-            Code::NotAcceptable,
-            format!("The data can be served as {}.", RDF_OFFERS.join(", ")),
-        )
-    })?;
+    let media_type = negotiate::acceptable(&req, &RDF_OFFERS, "The data", "")?;
     let s = state.clone();
     let body = web::block(move || s.version_data(&id, number, media_type))
         .await
@@ -947,13 +941,7 @@ pub async fn get_event_stream(
     state: State,
     params: web::Query<LdesParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
-    let media_type = negotiate::best(accept, &RDF_OFFERS).ok_or_else(|| {
-        ApiError::new(
-            Code::NotAcceptable,
-            format!("The stream can be served as {}.", RDF_OFFERS.join(", ")),
-        )
-    })?;
+    let media_type = negotiate::acceptable(&req, &RDF_OFFERS, "The stream", "")?;
     let base = state.iris().event_stream().into_string();
     let page_url = move |after: u64| {
         if after == 0 {
