@@ -67,6 +67,11 @@ def setting(name, default):
 
 DURATION = seconds(setting("DURATION", "10m"))
 BASELINE = seconds(setting("BASELINE", "2m"))
+# Before the baseline, the steward publishes every WARMUP_PUBLISH_EVERY for WARMUP, so that the
+# store's block caches (fixed sizes inside oxigraph's RocksDB set-up; see README.md) are full
+# when memory starts to be judged.
+WARMUP = seconds(setting("WARMUP", "8m"))
+WARMUP_PUBLISH_EVERY = seconds(setting("WARMUP_PUBLISH_EVERY", "3"))
 READERS = int(setting("READERS", "32"))
 READER_PROCS = max(1, min(READERS, int(setting("READER_PROCS", "4"))))
 ATTACKERS = int(setting("ATTACKERS", "4"))
@@ -420,7 +425,7 @@ def publisher(server, token, dataset, until_phase, out):
         if time.monotonic() < next_at:
             time.sleep(0.2)
             continue
-        next_at += PUBLISH_EVERY
+        next_at += WARMUP_PUBLISH_EVERY if until_phase.value.decode() == "warmup" else PUBLISH_EVERY
         n += 1
         changed = [list(r) for r in rows]
         changed[1][column] = f"{rows[1][column]} (soak {n})"
@@ -476,7 +481,7 @@ def run(server, stamp):
     attack_tokens = {"steward": server.token("1401"), "other-steward": server.token("1480"), "admin": server.token_admin()}
 
     phase = mp.Array("c", 16)
-    phase.value = b"baseline"
+    phase.value = b"warmup" if WARMUP else b"baseline"
     results = mp.Queue()
     per_proc = [READERS // READER_PROCS + (1 if i < READERS % READER_PROCS else 0) for i in range(READER_PROCS)]
     readers = [mp.Process(target=reader_proc, args=(server.port, server.base, n, phase, results)) for n in per_proc]
@@ -493,10 +498,14 @@ def run(server, stamp):
                 rss.append({"t": round(time.monotonic() - started, 1), "phase": label, "rss_mb": round(mb, 1)})
             time.sleep(min(SAMPLE_EVERY, max(0.0, deadline - time.monotonic())))
 
-    log(f"baseline: {READERS} readers and a steward publishing {dataset} every {PUBLISH_EVERY:g} s, for {BASELINE:g} s")
     for p in readers:
         p.start()
     steward.start()
+    if WARMUP:
+        log(f"warm-up: {READERS} readers and a steward publishing {dataset} every {WARMUP_PUBLISH_EVERY:g} s, for {WARMUP:g} s")
+        sample_until(time.monotonic() + WARMUP, "warmup")
+        phase.value = b"baseline"
+    log(f"baseline: {READERS} readers and a steward publishing {dataset} every {PUBLISH_EVERY:g} s, for {BASELINE:g} s")
     sample_until(time.monotonic() + BASELINE, "baseline")
 
     corpus = load_corpus()
@@ -547,7 +556,8 @@ def run(server, stamp):
     growth = (statistics.median(last) / statistics.median(first)) if first and last else None
     report = {
         "stamp": stamp,
-        "settings": {"duration_s": DURATION, "baseline_s": BASELINE, "readers": READERS, "attackers": ATTACKERS,
+        "settings": {"duration_s": DURATION, "baseline_s": BASELINE, "warmup_s": WARMUP,
+                     "warmup_publish_every_s": WARMUP_PUBLISH_EVERY, "readers": READERS, "attackers": ATTACKERS,
                      "publish_every_s": PUBLISH_EVERY, "sample_every_s": SAMPLE_EVERY, "server_env": SERVER_ENV,
                      "corpus_cases": len(corpus)},
         "crashes": server.crashes,
@@ -582,7 +592,8 @@ def markdown(r):
         f"# Hostile-traffic soak {r['stamp']}",
         "",
         f"{s['readers']} readers (keep-alive, `Accept-Encoding: gzip, br`), a steward publishing every "
-        f"{s['publish_every_s']:g} s; baseline {s['baseline_s']:g} s without attackers, then {s['duration_s']:g} s with "
+        f"{s['publish_every_s']:g} s; a warm-up of {s['warmup_s']:g} s publishing every {s['warmup_publish_every_s']:g} s, "
+        f"baseline {s['baseline_s']:g} s without attackers, then {s['duration_s']:g} s with "
         f"{s['attackers']} attackers replaying {s['corpus_cases']} corpus cases. Server settings: "
         + ", ".join(f"`{k}={v}`" for k, v in s["server_env"].items()) + ".",
         "",
