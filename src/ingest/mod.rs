@@ -5,16 +5,17 @@
 //! returns checked rows and a report; it never touches the store or the network.
 
 pub mod coords;
+mod ids;
 pub mod report;
 pub mod source;
 pub mod value;
 
 use crate::profile::{Localized, Profile, Role};
-use crate::text::{header_key, lower_slug, slug};
+use crate::text::header_key;
 use coords::{Converter, Crs, Guess};
+pub use ids::short_hash;
 use report::{ColumnMapping, DEFAULT_ISSUE_LIMIT, Dialect};
 pub use report::{Issue, IssueCode, Report, Severity};
-use sha2::{Digest, Sha256};
 pub use source::Source;
 use std::collections::HashMap;
 pub use value::Value;
@@ -656,9 +657,7 @@ pub fn check_with(
         };
     }
 
-    let id_column = index_of_role(profile, Role::Id);
-    let link_key_column = index_of_role(profile, Role::LinkKey);
-    let name_column = index_of_role(profile, Role::Name);
+    let id_columns = ids::IdColumns::of(profile);
     let municipality_column = index_of_role(profile, Role::Municipality);
     let lat_column = index_of_role(profile, Role::Latitude);
     let lon_column = index_of_role(profile, Role::Longitude);
@@ -908,63 +907,28 @@ pub fn check_with(
                 limit,
             );
         }
-        let text_of = |c: Option<usize>| -> Option<String> {
-            c.and_then(|c| values.iter().find(|(t, _)| *t == c))
-                .map(|(_, v)| match v {
-                    Value::Text(s) | Value::HavId(s) => s.clone(),
-                    other => format!("{other:?}"),
-                })
-        };
-        let (local_id, derived) = match text_of(id_column) {
-            Some(id) => (slug(&id), false),
-            None => match text_of(link_key_column) {
-                Some(key) => (slug(&key), true),
-                None => (lower_slug(&text_of(name_column).unwrap_or_default()), true),
-            },
-        };
-        let label = text_of(name_column)
-            .or_else(|| text_of(id_column))
-            .or_else(|| text_of(link_key_column));
+        let label = id_columns.label(&values);
         if report.error_count > errors_before {
             report.rows.invalid += 1;
             invalid_rows.push((row, label));
             continue;
         }
-        // An id of dots alone (`.`, `..`) would be a dot segment in the item's URI.
-        if !local_id.bytes().any(|b| b.is_ascii_alphanumeric()) {
-            report.push(
-                Issue::error(
-                    IssueCode::TypeError,
-                    Localized::new(
-                        "Id:t innehåller inga bokstäver eller siffror. Ge raden ett id som t.ex. 1401-badplats-1.",
-                        "The id holds no letters or digits. Give the row an id such as 1401-bath-site-1.",
-                    ),
-                )
-                .at_row(row),
-                limit,
-            );
-            report.rows.invalid += 1;
-            invalid_rows.push((row, label));
-            continue;
-        }
-        if derived {
+        let id = match id_columns.assign(row, &values) {
+            Ok(id) => id,
+            Err(issue) => {
+                report.push(issue, limit);
+                report.rows.invalid += 1;
+                invalid_rows.push((row, label));
+                continue;
+            }
+        };
+        if id.derived.is_some() {
             derived_ids += 1;
         }
-        let disambiguator = derived.then(|| {
-            short_hash(&format!(
-                "{}|{}",
-                text_of(name_column).unwrap_or_default(),
-                values
-                    .iter()
-                    .map(|(i, v)| format!("{i}={v:?}"))
-                    .collect::<Vec<_>>()
-                    .join("|")
-            ))
-        });
         let checked_row = CheckedRow {
             row,
-            local_id,
-            id_derived: disambiguator,
+            local_id: id.local_id,
+            id_derived: id.derived,
             municipality: municipality.unwrap_or_default(),
             values,
             extra,
@@ -978,7 +942,7 @@ pub fn check_with(
     } else if lines.lone_cr() {
         report.dialect.line_terminator = "CR".to_owned();
     }
-    resolve_ids(&mut rows, &mut report, &mut invalid_rows, limit);
+    ids::resolve_ids(&mut rows, &mut report, &mut invalid_rows, limit);
     if report.rows.total == 0 {
         report.push(
             Issue::error(
@@ -1011,21 +975,10 @@ pub fn check_with(
         );
     }
     if derived_ids > 0 {
-        let derived_from = if link_key_column.is_some_and(|c| map.targets.contains(&Some(c))) {
-            ("badvatten-id eller namn", "bathing-water id or name")
-        } else {
-            ("namn", "name")
-        };
-        report.push(
-            Issue::warning(
-                IssueCode::DerivedId,
-                Localized::new(
-                    format!("{derived_ids} rader saknar id; deras id härleddes från {} och blir detsamma vid nästa uppladdning så länge värdet är oförändrat. Fyll i id-kolumnen för id som aldrig ändras.", derived_from.0),
-                    format!("{derived_ids} rows have no id; their ids were derived from the {} and stay the same on the next upload as long as that value does not change. Fill in the id column for ids that never change.", derived_from.1),
-                ),
-            ),
-            limit,
-        );
+        let from_link_key = id_columns
+            .link_key
+            .is_some_and(|c| map.targets.contains(&Some(c)));
+        report.push(ids::derived_warning(derived_ids, from_link_key), limit);
     }
     report.rows.valid = rows.len() as u64;
     report.valid = report.error_count == 0;
@@ -1189,126 +1142,6 @@ fn resolve_position(
         lon_text: coords::degrees(lon),
         crs,
     })
-}
-
-/// Makes ids unique: derived ids that collide get a short content hash; given ids that collide
-/// are an error on each row involved, whose message names the first [`ROWS_NAMED`] rows and the
-/// exact number of rows. Time is linear in the rows; memory is one hash per row and, per
-/// repeated id, its rows named and a count (never a list of every row).
-fn resolve_ids(
-    rows: &mut Vec<CheckedRow>,
-    report: &mut Report,
-    invalid: &mut Vec<(u64, Option<String>)>,
-    limit: usize,
-) {
-    // Ids are counted by a 128-bit hash of their lower-case form (16 bytes a row, not a copy of
-    // every id); rows whose hash is seen twice are then grouped by the ids themselves, so a hash
-    // collision cannot merge two different ids.
-    let key = |id: &str| xxhash_rust::xxh3::xxh3_128(id.to_lowercase().as_bytes());
-    let count = |rows: &[CheckedRow]| {
-        let mut counts: HashMap<u128, u32> = HashMap::with_capacity(rows.len());
-        for r in rows {
-            let n = counts.entry(key(&r.local_id)).or_default();
-            *n = n.saturating_add(1);
-        }
-        counts
-    };
-    let counts = count(rows);
-    for r in rows.iter_mut() {
-        if let Some(hash) = &r.id_derived
-            && counts.get(&key(&r.local_id)).is_some_and(|n| *n > 1)
-        {
-            r.local_id = format!("{}-{hash}", r.local_id);
-        }
-    }
-    drop(counts);
-    let counts = count(rows);
-    /// The rows of one repeated id: the first few, and how many in all.
-    #[derive(Default)]
-    struct Group {
-        /// The id as the first of its rows writes it.
-        id: String,
-        named: Vec<u64>,
-        total: u64,
-    }
-    let mut groups: HashMap<String, Group> = HashMap::new();
-    for r in rows.iter() {
-        if counts.get(&key(&r.local_id)).is_some_and(|n| *n > 1) {
-            let group = groups.entry(r.local_id.to_lowercase()).or_insert_with(|| Group {
-                id: r.local_id.clone(),
-                ..Group::default()
-            });
-            if group.named.len() < ROWS_NAMED {
-                group.named.push(r.row);
-            }
-            group.total += 1;
-        }
-    }
-    drop(counts);
-    // A hash collision of two different ids leaves groups of one row: not duplicates.
-    groups.retain(|_, g| g.total > 1);
-    if groups.is_empty() {
-        return;
-    }
-    // One message per repeated id, shared by its rows' issues.
-    let messages: HashMap<&str, (&str, Localized)> = groups
-        .iter()
-        .map(|(key, g)| {
-            (
-                key.as_str(),
-                (g.id.as_str(), duplicate_message(&g.id, g.total, &g.named)),
-            )
-        })
-        .collect();
-    let mut dropped = 0u64;
-    rows.retain(|r| {
-        let lower = r.local_id.to_lowercase();
-        let Some((id, message)) = messages.get(lower.as_str()) else {
-            return true;
-        };
-        report.push(
-            Issue::error(IssueCode::UniqueError, message.clone())
-                .at_row(r.row)
-                .with_value(id),
-            limit,
-        );
-        invalid.push((r.row, Some((*id).to_owned())));
-        dropped += 1;
-        false
-    });
-    report.rows.invalid += dropped;
-}
-
-/// The message for an id found on `total` rows, naming the first of them (`named`).
-fn duplicate_message(id: &str, total: u64, named: &[u64]) -> Localized {
-    let id = report::clip(id);
-    let list = named.iter().map(u64::to_string).collect::<Vec<_>>().join(", ");
-    let more = total.saturating_sub(named.len() as u64);
-    if more == 0 {
-        Localized::new(
-            format!(
-                "Id:t \"{id}\" förekommer på raderna {list}. Varje rad måste ha ett eget id; ändra eller ta bort dubbletterna."
-            ),
-            format!(
-                "The id \"{id}\" appears on rows {list}. Every row needs its own id; change or remove the duplicates."
-            ),
-        )
-    } else {
-        Localized::new(
-            format!(
-                "Id:t \"{id}\" förekommer på {total} rader: {list} och {more} till. Varje rad måste ha ett eget id; ändra eller ta bort dubbletterna."
-            ),
-            format!(
-                "The id \"{id}\" appears on {total} rows: {list} and {more} more. Every row needs its own id; change or remove the duplicates."
-            ),
-        )
-    }
-}
-
-/// A short, stable hash of text, for disambiguating derived ids.
-pub fn short_hash(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    crate::text::hex(&digest[..3])
 }
 
 #[cfg(test)]

@@ -35,6 +35,32 @@ pub enum Value {
     Languages(Vec<String>),
 }
 
+impl Value {
+    /// The value as text, as it is published: what ids and the names of rows in reports are
+    /// made from.
+    pub fn lexical(&self) -> std::borrow::Cow<'_, str> {
+        use std::borrow::Cow;
+        match self {
+            Value::Text(s)
+            | Value::Decimal(s)
+            | Value::Date(s)
+            | Value::Url(s)
+            | Value::Email(s)
+            | Value::Phone(s)
+            | Value::Wikidata(s)
+            | Value::HavId(s)
+            | Value::Municipality(s)
+            | Value::Enum(s)
+            | Value::Duration(s)
+            | Value::Coordinate(_, s) => Cow::Borrowed(s),
+            Value::Integer(i) => Cow::Owned(i.to_string()),
+            Value::Boolean(b) => Cow::Owned(b.to_string()),
+            Value::Limited => Cow::Borrowed("limited"),
+            Value::Languages(codes) => Cow::Owned(codes.join(";")),
+        }
+    }
+}
+
 /// Why a value was rejected.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ValueError {
