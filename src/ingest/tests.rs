@@ -5,7 +5,7 @@
 //! totals when there are more). Set `DATAHAMN_BLESS=1` to write missing expectations.
 
 use super::*;
-use crate::profile;
+use crate::profile::{self, Role};
 use serde::Deserialize;
 use serde_json::json;
 use std::path::Path;
