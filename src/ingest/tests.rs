@@ -5,7 +5,7 @@
 //! totals when there are more). Set `DATAHAMN_BLESS=1` to write missing expectations.
 
 use super::*;
-use crate::profile;
+use crate::profile::{self, Role};
 use serde::Deserialize;
 use serde_json::json;
 use std::path::Path;
@@ -290,4 +290,71 @@ fn excerpts_show_the_cells_each_issue_names() {
         }
     }
     assert!(compared >= 5, "only {compared} cells compared");
+}
+
+/// What `dataset.toml` says that ids depend on.
+#[derive(Deserialize)]
+struct ShippedDataset {
+    id: String,
+    profile: String,
+    publisher: String,
+}
+
+/// The item URIs (and, for derived ids, the content hash that tells equal ids apart) of every
+/// valid row of a shipped dataset, one row a line: `row`, URI, hash or `-`, tab-separated.
+fn item_uris(dir: &Path) -> String {
+    let meta: ShippedDataset =
+        toml::from_str(&std::fs::read_to_string(dir.join("dataset.toml")).unwrap()).unwrap();
+    let options = CheckOptions {
+        default_municipality: crate::reference::organisation(&meta.publisher)
+            .and_then(|o| o.municipality_code.clone()),
+        ..CheckOptions::default()
+    };
+    let path = dir.join("data.csv");
+    let profile = profile::get(&meta.profile).unwrap();
+    let checked = check(Source::File(&path), profile, &options);
+    // The two passes a publish makes mint the same ids as the single pass.
+    let plan = check_with(Source::File(&path), profile, &options, &mut KeepIds);
+    assert_eq!(final_ids(&plan), final_ids(&checked), "{}", dir.display());
+    let iris = crate::vocab::Iris::new("http://127.0.0.1:8080");
+    let mut out = String::new();
+    for row in &checked.rows {
+        out.push_str(&format!(
+            "{}\t{}\t{}\n",
+            row.row,
+            iris.item(&meta.id, &row.local_id).as_str(),
+            row.id_derived.as_deref().unwrap_or("-")
+        ));
+    }
+    out
+}
+
+/// Existing URIs never move: every shipped dataset mints the item URIs recorded in
+/// `tests/fixtures/item-uris/<dataset>.txt` (written, when missing, with `DATAHAMN_BLESS=1`).
+#[test]
+fn shipped_datasets_keep_their_item_uris() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut dirs: Vec<_> = std::fs::read_dir(root.join("datasets"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("dataset.toml").exists())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 6, "{} shipped datasets", dirs.len());
+    let mut rows = 0;
+    for dir in &dirs {
+        let actual = item_uris(dir);
+        let name = dir.file_name().unwrap().to_string_lossy();
+        let path = root.join(format!("tests/fixtures/item-uris/{name}.txt"));
+        if !path.exists() && std::env::var_os("DATAHAMN_BLESS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &actual).unwrap();
+        }
+        let expected = std::fs::read_to_string(&path)
+            .unwrap_or_else(|_| panic!("{} has no recorded URIs", path.display()));
+        assert!(actual == expected, "{name}: the item URIs moved");
+        rows += actual.lines().count();
+    }
+    // Every valid row of the samples, derived ids among them.
+    assert!(rows > 2_600, "{rows} URIs");
 }

@@ -35,6 +35,32 @@ pub enum Value {
     Languages(Vec<String>),
 }
 
+impl Value {
+    /// The value as text, as it is published: what ids and the names of rows in reports are
+    /// made from.
+    pub fn lexical(&self) -> std::borrow::Cow<'_, str> {
+        use std::borrow::Cow;
+        match self {
+            Value::Text(s)
+            | Value::Decimal(s)
+            | Value::Date(s)
+            | Value::Url(s)
+            | Value::Email(s)
+            | Value::Phone(s)
+            | Value::Wikidata(s)
+            | Value::HavId(s)
+            | Value::Municipality(s)
+            | Value::Enum(s)
+            | Value::Duration(s)
+            | Value::Coordinate(_, s) => Cow::Borrowed(s),
+            Value::Integer(i) => Cow::Owned(i.to_string()),
+            Value::Boolean(b) => Cow::Owned(b.to_string()),
+            Value::Limited => Cow::Borrowed("limited"),
+            Value::Languages(codes) => Cow::Owned(codes.join(";")),
+        }
+    }
+}
+
 /// Why a value was rejected.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ValueError {
@@ -293,32 +319,8 @@ pub fn parse(column: &Column, raw: &str) -> Result<Value, ValueError> {
     let v = raw.trim();
     match column.kind {
         ColumnType::Text | ColumnType::OpeningHours => Ok(Value::Text(v.replace("\r\n", "\n"))),
-        ColumnType::Phone => {
-            if v.chars().any(|c| c.is_ascii_digit())
-                && v.chars().all(|c| c.is_ascii_digit() || " +-()/.".contains(c))
-            {
-                Ok(Value::Phone(v.to_owned()))
-            } else {
-                Err(type_error(
-                    "Telefonnumret får bara innehålla siffror, mellanslag och + - ( ). Skriv t.ex. 031-123 45 67.",
-                    "A phone number may only hold digits, spaces and + - ( ). Write e.g. 031-123 45 67.",
-                ))
-            }
-        }
-        ColumnType::Postcode => {
-            let digits: String = v.chars().filter(|c| !c.is_whitespace()).collect();
-            if let Some((head, tail)) = digits
-                .split_at_checked(3)
-                .filter(|_| digits.len() == 5 && digits.bytes().all(|b| b.is_ascii_digit()))
-            {
-                Ok(Value::Text(format!("{head} {tail}")))
-            } else {
-                Err(type_error(
-                    "Postnumret ska ha fem siffror, t.ex. 435 35.",
-                    "A Swedish postcode has five digits, e.g. 435 35.",
-                ))
-            }
-        }
+        ColumnType::Phone => parse_phone(v),
+        ColumnType::Postcode => parse_postcode(v),
         ColumnType::Country => Ok(Value::Text(match fold(v).as_str() {
             "sverige" | "sweden" | "se" | "swe" => "SE".to_owned(),
             _ => v.to_owned(),
@@ -371,31 +373,8 @@ pub fn parse(column: &Column, raw: &str) -> Result<Value, ValueError> {
                 "The e-mail address must look like name@municipality.se, without mailto: or spaces.",
             )
         }),
-        ColumnType::Wikidata => {
-            let id = v.rsplit('/').next().unwrap_or(v).trim().to_ascii_uppercase();
-            if id
-                .strip_prefix('Q')
-                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-            {
-                Ok(Value::Wikidata(id))
-            } else {
-                Err(type_error(
-                    "Wikidata-id ska se ut som Q123456.",
-                    "A Wikidata id looks like Q123456.",
-                ))
-            }
-        }
-        ColumnType::HavId => {
-            let id = v.to_ascii_uppercase();
-            if is_hav_id(&id) {
-                Ok(Value::HavId(id))
-            } else {
-                Err(type_error(
-                    "Badvatten-id från HaV ska ha 18 tecken, t.ex. SE0A21480000000516.",
-                    "A HaV bathing-water id has 18 characters, e.g. SE0A21480000000516.",
-                ))
-            }
-        }
+        ColumnType::Wikidata => parse_wikidata(v),
+        ColumnType::HavId => parse_hav_id(v),
         ColumnType::MunicipalityCode => match reference::municipality(v) {
             Some(m) => Ok(Value::Municipality(m.code.clone())),
             None => Err(constraint_error(
@@ -403,40 +382,8 @@ pub fn parse(column: &Column, raw: &str) -> Result<Value, ValueError> {
                 "Unknown municipality code. Use the four-digit Statistics Sweden code, e.g. 1401 for Härryda or 0114 for Upplands Väsby.",
             )),
         },
-        ColumnType::Latitude | ColumnType::Longitude => {
-            // Ranges and systems are checked per row, with both numbers at hand (see `coords`).
-            let Some(text) = parse_decimal(v) else {
-                return Err(type_error(
-                    "Koordinaten ska vara ett tal: WGS84-grader (57,665) eller meter i SWEREF 99 / RT90 (6580821).",
-                    "The coordinate must be a number: WGS84 degrees (57.665) or metres in SWEREF 99 / RT90 (6580821).",
-                ));
-            };
-            match text.parse::<f64>() {
-                // Hundreds of digits parse as infinity: no position, whatever the system.
-                Ok(n) if n.is_finite() => Ok(Value::Coordinate(n, text)),
-                _ => Err(type_error(
-                    "Koordinaten är inget rimligt tal. Kontrollera värdet.",
-                    "The coordinate is not a plausible number. Check the value.",
-                )),
-            }
-        }
-        ColumnType::Enum => {
-            let key = header_key(v);
-            if let Some(canonical) = column
-                .values
-                .iter()
-                .find(|c| header_key(c) == key)
-                .or_else(|| column.value_aliases.get(&key))
-            {
-                Ok(Value::Enum(canonical.clone()))
-            } else {
-                let list = column.values.join(", ");
-                Err(type_error(
-                    format!("Tillåtna värden är: {list}."),
-                    format!("Allowed values are: {list}."),
-                ))
-            }
-        }
+        ColumnType::Latitude | ColumnType::Longitude => parse_coordinate(v),
+        ColumnType::Enum => parse_enum(column, v),
         ColumnType::Duration => parse_duration(v).map(Value::Duration).ok_or_else(|| {
             type_error(
                 "Skriv tiden som ISO 8601 (P10D = tio dagar, P6W = sex veckor) eller som \"10 dagar\".",
@@ -449,6 +396,102 @@ pub fn parse(column: &Column, raw: &str) -> Result<Value, ValueError> {
                 "Give languages as two-letter codes separated by semicolons, e.g. sv;en.",
             )
         }),
+    }
+}
+
+/// A phone number: digits, spaces and `+ - ( ) / .`.
+fn parse_phone(v: &str) -> Result<Value, ValueError> {
+    if v.chars().any(|c| c.is_ascii_digit()) && v.chars().all(|c| c.is_ascii_digit() || " +-()/.".contains(c))
+    {
+        Ok(Value::Phone(v.to_owned()))
+    } else {
+        Err(type_error(
+            "Telefonnumret får bara innehålla siffror, mellanslag och + - ( ). Skriv t.ex. 031-123 45 67.",
+            "A phone number may only hold digits, spaces and + - ( ). Write e.g. 031-123 45 67.",
+        ))
+    }
+}
+
+/// A Swedish postcode, as `435 35`.
+fn parse_postcode(v: &str) -> Result<Value, ValueError> {
+    let digits: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+    if let Some((head, tail)) = digits
+        .split_at_checked(3)
+        .filter(|_| digits.len() == 5 && digits.bytes().all(|b| b.is_ascii_digit()))
+    {
+        Ok(Value::Text(format!("{head} {tail}")))
+    } else {
+        Err(type_error(
+            "Postnumret ska ha fem siffror, t.ex. 435 35.",
+            "A Swedish postcode has five digits, e.g. 435 35.",
+        ))
+    }
+}
+
+/// A Wikidata id (`Q42`), alone or at the end of its URL.
+fn parse_wikidata(v: &str) -> Result<Value, ValueError> {
+    let id = v.rsplit('/').next().unwrap_or(v).trim().to_ascii_uppercase();
+    if id
+        .strip_prefix('Q')
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    {
+        Ok(Value::Wikidata(id))
+    } else {
+        Err(type_error(
+            "Wikidata-id ska se ut som Q123456.",
+            "A Wikidata id looks like Q123456.",
+        ))
+    }
+}
+
+/// A HaV bathing-water id, in upper case.
+fn parse_hav_id(v: &str) -> Result<Value, ValueError> {
+    let id = v.to_ascii_uppercase();
+    if is_hav_id(&id) {
+        Ok(Value::HavId(id))
+    } else {
+        Err(type_error(
+            "Badvatten-id från HaV ska ha 18 tecken, t.ex. SE0A21480000000516.",
+            "A HaV bathing-water id has 18 characters, e.g. SE0A21480000000516.",
+        ))
+    }
+}
+
+/// A coordinate: a finite number, degrees or metres.
+fn parse_coordinate(v: &str) -> Result<Value, ValueError> {
+    // Ranges and systems are checked per row, with both numbers at hand (see `coords`).
+    let Some(text) = parse_decimal(v) else {
+        return Err(type_error(
+            "Koordinaten ska vara ett tal: WGS84-grader (57,665) eller meter i SWEREF 99 / RT90 (6580821).",
+            "The coordinate must be a number: WGS84 degrees (57.665) or metres in SWEREF 99 / RT90 (6580821).",
+        ));
+    };
+    match text.parse::<f64>() {
+        // Hundreds of digits parse as infinity: no position, whatever the system.
+        Ok(n) if n.is_finite() => Ok(Value::Coordinate(n, text)),
+        _ => Err(type_error(
+            "Koordinaten är inget rimligt tal. Kontrollera värdet.",
+            "The coordinate is not a plausible number. Check the value.",
+        )),
+    }
+}
+
+/// One of an enum column's values, or one of their other spellings.
+fn parse_enum(column: &Column, v: &str) -> Result<Value, ValueError> {
+    let key = header_key(v);
+    if let Some(canonical) = column
+        .values
+        .iter()
+        .find(|c| header_key(c) == key)
+        .or_else(|| column.value_aliases.get(&key))
+    {
+        Ok(Value::Enum(canonical.clone()))
+    } else {
+        let list = column.values.join(", ");
+        Err(type_error(
+            format!("Tillåtna värden är: {list}."),
+            format!("Allowed values are: {list}."),
+        ))
     }
 }
 

@@ -1,0 +1,337 @@
+//! Header matching: which profile column each cell of a file's header row names, by the
+//! column's name or one of its aliases, folded ([`header_key`]) and tried with and without the
+//! units and coordinate systems headers carry (`Latitud (WGS84)`, `E_SWEREF99TM`). Also what the
+//! coordinate columns' headers say about the coordinates: the system they name, and whether
+//! they name axes (X/Y) rather than latitude and longitude.
+
+use super::coords::{self, Crs};
+use super::report::{self, ColumnMapping, Issue, IssueCode, Report, column_letter};
+use crate::profile::{Localized, Profile};
+use crate::text::header_key;
+use std::collections::HashMap;
+
+/// How a file's header maps onto a profile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct HeaderMap {
+    /// For each file column: the profile column index it maps to.
+    pub targets: Vec<Option<usize>>,
+    /// The header row's cells, trimmed.
+    pub headers: Vec<String>,
+}
+
+impl HeaderMap {
+    /// The header of the file column that maps to profile column `target`.
+    pub fn header_for(&self, target: usize) -> Option<&str> {
+        self.targets
+            .iter()
+            .position(|t| *t == Some(target))
+            .map(|p| self.headers[p].as_str())
+    }
+
+    /// Whether the coordinate columns' headers name axes (`X`, `Y`, `N`, `E`) rather than
+    /// latitude and longitude: then which number is which is told by magnitude.
+    pub fn axes_ambiguous(&self, coordinate_columns: [Option<usize>; 2]) -> bool {
+        coordinate_columns.iter().any(|c| {
+            c.and_then(|c| self.header_for(c)).is_some_and(|h| {
+                candidate_keys(h)
+                    .iter()
+                    .any(|k| coords::AXIS_KEYS.contains(&k.as_str()))
+            })
+        })
+    }
+
+    /// The coordinate system the coordinate columns' headers name, if any.
+    pub fn named_crs(&self, coordinate_columns: [Option<usize>; 2]) -> Option<Crs> {
+        coordinate_columns
+            .iter()
+            .filter_map(|c| c.and_then(|c| self.header_for(c)))
+            .find_map(header_crs)
+    }
+}
+
+/// Maps each header cell to a profile column. Two cells naming the same column and missing
+/// required columns are errors; cells naming no column are warnings (their values are kept with
+/// the row). Each cell's mapping is listed in the report.
+pub(super) fn map_header(
+    profile: &Profile,
+    headers: Vec<String>,
+    report: &mut Report,
+    limit: usize,
+) -> HeaderMap {
+    let mut keys: HashMap<String, usize> = HashMap::new();
+    for (i, column) in profile.columns.iter().enumerate() {
+        for key in column.keys() {
+            keys.insert(key, i);
+        }
+    }
+    let mut targets = Vec::with_capacity(headers.len());
+    // Profile column → the first file column that names it.
+    let mut seen: HashMap<usize, usize> = HashMap::new();
+    for (pos, header) in headers.iter().enumerate() {
+        let target = candidate_keys(header).iter().find_map(|k| keys.get(k).copied());
+        let mut mapped = target;
+        if let Some(t) = target {
+            if let Some(first) = seen.get(&t) {
+                let issue = duplicate_label(*first, pos, &profile.columns[t].name).in_column(header);
+                report.push(issue, limit);
+                mapped = None;
+            } else {
+                seen.insert(t, pos);
+            }
+        } else if !header_key(header).is_empty() {
+            report.push(unknown_column(header, &profile.id), limit);
+        }
+        report.push_column(
+            ColumnMapping {
+                position: pos + 1,
+                header: report::clip(header),
+                column: mapped.map(|t| profile.columns[t].name.clone()),
+            },
+            limit,
+        );
+        targets.push(mapped);
+    }
+    let missing: Vec<&str> = profile
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| c.required && !seen.contains_key(i))
+        .map(|(_, c)| c.name.as_str())
+        .collect();
+    if !missing.is_empty() {
+        report.push(missing_required(&missing.join(", ")), limit);
+    }
+    HeaderMap { targets, headers }
+}
+
+fn duplicate_label(first: usize, pos: usize, name: &str) -> Issue {
+    let (first, second) = (column_letter(first), column_letter(pos));
+    Issue::error(
+        IssueCode::DuplicateLabel,
+        Localized::new(
+            format!("Kolumnerna {first} och {second} betyder båda \"{name}\". Ta bort eller döp om den ena."),
+            format!("Columns {first} and {second} both mean \"{name}\". Remove or rename one of them."),
+        ),
+    )
+}
+
+fn unknown_column(header: &str, profile: &str) -> Issue {
+    let header = report::clip(header);
+    Issue::warning(
+        IssueCode::UnknownColumn,
+        Localized::new(
+            format!(
+                "Kolumnen \"{header}\" finns inte i profilen {profile}. Värdena sparas med raden men publiceras inte som egna fält; kontrollera stavningen om den borde ha känts igen."
+            ),
+            format!(
+                "Column \"{header}\" is not part of the profile {profile}. Its values are kept with the row but not published as fields; check the spelling if it should have been recognised."
+            ),
+        ),
+    )
+    .in_column(&header)
+}
+
+fn missing_required(list: &str) -> Issue {
+    Issue::error(
+        IssueCode::MissingRequiredColumn,
+        Localized::new(
+            format!("Filen saknar obligatoriska kolumner: {list}. Lägg till dem i rubrikraden (rad 1)."),
+            format!("The file lacks required columns: {list}. Add them to the header row (row 1)."),
+        ),
+    )
+    .with_value(list)
+}
+
+/// Words in headers that name a unit or a coordinate system rather than the column.
+const UNIT_TOKENS: &[&str] = &[
+    "wgs84",
+    "wgs",
+    "84",
+    "sweref99tm",
+    "sweref99",
+    "sweref",
+    "99",
+    "tm",
+    "rt90",
+    "rt",
+    "90",
+    "epsg",
+    "3006",
+    "4326",
+    "3021",
+    "m",
+    "meter",
+    "grader",
+    "deg",
+    "dd",
+];
+
+/// The keys a header may match, best first: the whole header; without parenthesised parts
+/// (`Latitud (WGS84)`); without unit and system words (`E_SWEREF99TM`, `lat_wgs84`).
+pub(super) fn candidate_keys(header: &str) -> Vec<String> {
+    let mut out = vec![header_key(header)];
+    let mut plain = String::with_capacity(header.len());
+    let mut depth = 0usize;
+    for c in header.chars() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    out.push(header_key(&plain));
+    let stripped: Vec<&str> = out[1]
+        .split('_')
+        .filter(|t| !UNIT_TOKENS.contains(t) && !t.bytes().all(|b| b.is_ascii_digit()))
+        .collect();
+    if !stripped.is_empty() {
+        out.push(stripped.join("_"));
+    }
+    out.dedup();
+    out.retain(|k| !k.is_empty());
+    out
+}
+
+/// SWEREF 99 local zones by the digits of their central meridian (`12 00`, `13 30`).
+const LOCAL_ZONES: [(&str, u16); 12] = [
+    ("1200", 3007),
+    ("1330", 3008),
+    ("1500", 3009),
+    ("1630", 3010),
+    ("1800", 3011),
+    ("1415", 3012),
+    ("1545", 3013),
+    ("1715", 3014),
+    ("1845", 3015),
+    ("2015", 3016),
+    ("2145", 3017),
+    ("2315", 3018),
+];
+
+/// A coordinate system named in a coordinate column's header (`N (SWEREF 99 TM)`,
+/// `lat_wgs84`, `X RT90`, `E SWEREF 99 12 00`).
+pub(super) fn header_crs(header: &str) -> Option<Crs> {
+    let folded: String = crate::text::fold(header)
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    if folded.contains("rt90") {
+        return Some(Crs::Rt90);
+    }
+    if folded.contains("wgs84") {
+        return Some(Crs::Wgs84);
+    }
+    let rest = folded.split_once("sweref99")?.1;
+    if rest.starts_with("tm") {
+        return Some(Crs::Sweref99Tm);
+    }
+    LOCAL_ZONES
+        .iter()
+        .find(|(digits, _)| rest.starts_with(digits))
+        .and_then(|(_, code)| Crs::from_epsg(*code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bathing_sites() -> &'static Profile {
+        crate::profile::get("bathing-sites").unwrap()
+    }
+
+    fn mapped(headers: &[&str]) -> (HeaderMap, Report) {
+        let mut report = Report::default();
+        let headers = headers.iter().map(|h| (*h).to_owned()).collect();
+        let map = map_header(bathing_sites(), headers, &mut report, 10);
+        (map, report)
+    }
+
+    fn name_of(map: &HeaderMap, pos: usize) -> Option<&str> {
+        map.targets[pos].map(|t| bathing_sites().columns[t].name.as_str())
+    }
+
+    #[test]
+    fn headers_match_names_and_aliases_with_units_and_systems_dropped() {
+        let (map, report) = mapped(&["Namn", "Latitud (WGS84)", "E_SWEREF99TM", "Badplats-ID", "färg"]);
+        assert_eq!(name_of(&map, 0), Some("name"));
+        assert_eq!(name_of(&map, 1), Some("latitude"));
+        assert_eq!(name_of(&map, 2), Some("longitude"));
+        assert_eq!(name_of(&map, 3), Some("place_id"));
+        assert_eq!(name_of(&map, 4), None);
+        assert_eq!(map.header_for(map.targets[1].unwrap()), Some("Latitud (WGS84)"));
+        // The unknown column is a warning; the mapping of every cell is listed.
+        assert_eq!((report.error_count, report.warning_count), (0, 1));
+        assert_eq!(report.warnings[0].code, IssueCode::UnknownColumn);
+        assert_eq!(report.warnings[0].column.as_deref(), Some("färg"));
+        assert_eq!(report.columns.len(), 5);
+        assert_eq!(report.columns[4].column, None);
+        assert_eq!(report.column_count, Some(5));
+    }
+
+    #[test]
+    fn a_column_named_twice_keeps_the_first_and_required_columns_are_named() {
+        let (map, report) = mapped(&["name", "", "namn"]);
+        assert_eq!(name_of(&map, 0), Some("name"));
+        assert_eq!(map.targets[1..], [None, None]);
+        let codes: Vec<IssueCode> = report.errors.iter().map(|i| i.code).collect();
+        assert_eq!(
+            codes,
+            [IssueCode::DuplicateLabel, IssueCode::MissingRequiredColumn]
+        );
+        assert_eq!(
+            report.errors[0].message.en,
+            "Columns A and C both mean \"name\". Remove or rename one of them."
+        );
+        assert_eq!(report.errors[0].column.as_deref(), Some("namn"));
+        assert_eq!(report.errors[1].value.as_deref(), Some("latitude, longitude"));
+        // An empty header cell is neither a column nor a warning.
+        assert_eq!(report.warning_count, 0);
+    }
+
+    #[test]
+    fn candidate_keys_drop_parentheses_then_unit_words() {
+        assert_eq!(candidate_keys("Latitud (WGS84)"), ["latitud_wgs84", "latitud"]);
+        assert_eq!(candidate_keys("lat_wgs84"), ["lat_wgs84", "lat"]);
+        assert_eq!(candidate_keys("N [SWEREF 99 TM]"), ["n_sweref_99_tm", "n"]);
+        assert_eq!(candidate_keys("Längd (m)"), ["langd_m", "langd"]);
+        assert_eq!(candidate_keys("99"), ["99"]);
+        assert!(candidate_keys("()").is_empty());
+    }
+
+    #[test]
+    fn systems_are_read_from_coordinate_headers() {
+        assert_eq!(header_crs("N (SWEREF 99 TM)"), Some(Crs::Sweref99Tm));
+        assert_eq!(header_crs("lat_wgs84"), Some(Crs::Wgs84));
+        assert_eq!(header_crs("X RT90"), Some(Crs::Rt90));
+        assert_eq!(header_crs("E SWEREF 99 12 00"), Crs::from_epsg(3007));
+        assert_eq!(header_crs("E SWEREF 99 23 15"), Crs::from_epsg(3018));
+        assert_eq!(header_crs("E SWEREF 99"), None);
+        assert_eq!(header_crs("latitude"), None);
+    }
+
+    #[test]
+    fn coordinate_headers_tell_axes_and_systems() {
+        let profile = bathing_sites();
+        let role = |r| profile.columns.iter().position(|c| c.role == Some(r));
+        let columns = [
+            role(crate::profile::Role::Latitude),
+            role(crate::profile::Role::Longitude),
+        ];
+        let (map, _) = mapped(&["name", "X (SWEREF 99 TM)", "Y (SWEREF 99 TM)"]);
+        assert!(map.axes_ambiguous(columns));
+        assert_eq!(map.named_crs(columns), Some(Crs::Sweref99Tm));
+        let (map, _) = mapped(&["name", "latitud", "longitud"]);
+        assert!(!map.axes_ambiguous(columns));
+        assert_eq!(map.named_crs(columns), None);
+    }
+
+    #[test]
+    fn column_letters_count_like_a_spreadsheet() {
+        let letters: Vec<String> = [0, 25, 26, 51, 52, 701, 702]
+            .into_iter()
+            .map(column_letter)
+            .collect();
+        assert_eq!(letters, ["A", "Z", "AA", "AZ", "BA", "ZZ", "AAA"]);
+    }
+}
