@@ -18,7 +18,7 @@ build:
 ## (Schemathesis on the OpenAPI document, ogctests on OGC API Features, pyshacl on the catalogs),
 ## real clients (GDAL, OWSLib, SPARQLWrapper) and the web interface in headless Chromium.
 test: check engines
-	DATAHAMN_TEST_BACKENDS=oxigraph,virtuoso $(CARGO) test $(PROFILE) --locked
+	INSTA_UPDATE=no DATAHAMN_TEST_BACKENDS=oxigraph,virtuoso $(CARGO) test $(PROFILE) --locked
 	$(MAKE) conformance
 	$(MAKE) clients
 	$(MAKE) browser

@@ -387,6 +387,25 @@ mod tests {
         ));
     }
 
+    /// A token file written by an earlier release (its hash computed outside this crate) keeps
+    /// working: the stored hash is SHA-256 of the whole token in lower-case hex.
+    #[test]
+    fn a_token_file_written_before_keeps_verifying() {
+        let dir = tempfile::tempdir().unwrap();
+        let token = format!("dh_0a1b2c3d_{}", "5e".repeat(32));
+        std::fs::write(
+            dir.path().join(TOKENS_FILE),
+            r#"{"tokens":[{"id":"0a1b2c3d","name":"Härryda GIS","scope":{"kind":"organisation","organisation":"1401"},"created":1795000000,"expires":null,"revoked":null,"hash":"ffed742fc15bac1785810fce7b3c659c41ebefa04c30dc154f464a7eb466d10d"}]}"#,
+        )
+        .unwrap();
+        let tokens = Tokens::in_dir(dir.path());
+        let principal = tokens.verify(&token).unwrap().unwrap();
+        assert_eq!(principal.token_id, "0a1b2c3d");
+        assert_eq!(principal.scope, Scope::Organisation("1401".into()));
+        let upper = format!("dh_0a1b2c3d_{}", "5E".repeat(32));
+        assert_eq!(tokens.verify(&upper).unwrap(), Err(AuthError::Unknown));
+    }
+
     #[test]
     fn tokens_expire() {
         let dir = tempfile::tempdir().unwrap();

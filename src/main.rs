@@ -264,7 +264,14 @@ fn ingest(args: &IngestArgs) -> CliResult {
         bar.enable_steady_tick(Duration::from_millis(120));
         bar
     });
+    // `publishing` in the data directory marks a publish under way: written as the new version
+    // starts to go into the store, removed once the publish has finished, so a process stopped
+    // in between leaves it behind.
+    let marker = args.data_dir.join("publishing");
     let progress = |stage: Stage| {
+        if let Stage::Loading { .. } = stage {
+            let _ = std::fs::write(&marker, format!("{} {}\n", source.dataset, std::process::id()));
+        }
         if let Some(bar) = &bar {
             bar.set_message(match stage {
                 Stage::Checking { bytes } => format!("checking {:.1} MB", bytes as f64 / 1e6),
@@ -278,6 +285,7 @@ fn ingest(args: &IngestArgs) -> CliResult {
         published_by: "command line".to_owned(),
     };
     let outcome = platform.publish_with(&meta, bytes, &options, &progress);
+    let _ = std::fs::remove_file(&marker);
     if outcome.is_ok() {
         // A bulk load leaves overlapping files: compacted now, queries on the new version read
         // as few of them as possible from the first request on.

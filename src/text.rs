@@ -18,14 +18,16 @@ pub fn sha256_hex(text: &str) -> String {
     hex(&Sha256::digest(text.as_bytes()))
 }
 
-/// Whether two secrets are equal, in time independent of where they differ.
+/// Whether two secrets are equal, in time independent of where they differ (subtle's
+/// constant-time comparison; only the lengths are compared in the open).
 pub fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 /// Bytes as lower-case hexadecimal (digests, random ids).
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(bytes)
 }
 
 /// Folds text for comparison: Unicode NFD, combining marks removed, lower case.
@@ -97,6 +99,22 @@ pub fn lower_slug(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_digests_and_secret_comparison() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa0, 0xff]), "000fa0ff");
+        assert_eq!(hex(&[]), "");
+        assert_eq!(
+            sha256_hex(""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(random_hex(16).unwrap().len(), 32);
+        assert!(same_secret("a1b2", "a1b2"));
+        assert!(same_secret("", ""));
+        assert!(!same_secret("a1b2", "a1b3"));
+        assert!(!same_secret("a1b2", "a1b2c3"));
+        assert!(!same_secret("A1B2", "a1b2"));
+    }
 
     #[test]
     fn header_keys_match_swedish_variants() {

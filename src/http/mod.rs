@@ -124,30 +124,45 @@ pub fn start(platform: Arc<Platform>, listener: TcpListener) -> std::io::Result<
 /// Starts the server over a [`Serving`] holder (a replica's, which swaps platforms).
 pub fn start_serving(serving: Arc<Serving>, listener: TcpListener) -> std::io::Result<Server> {
     let state = web::Data::from(serving);
+    Ok(HttpServer::new(move || app(state.clone()))
+        .on_connect(connection::on_connect)
+        .listen(listener)?
+        .run())
+}
+
+/// The whole application a server runs for each worker: every route and middleware over a
+/// [`Serving`] holder. Also what tests serve in-process (`actix_web::test::init_service`),
+/// without a socket.
+pub fn app(
+    state: web::Data<Serving>,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
     caching::init();
-    Ok(HttpServer::new(move || {
-        App::new()
-            .app_data(state.clone())
-            .wrap(ErrorHandlers::new().default_handler(into_problem))
-            .wrap(from_fn(caching::conditional))
-            .wrap(from_fn(read_only))
-            .wrap(from_fn(rate_limit))
-            .wrap(from_fn(compression::whole_bodies))
-            .wrap(Compress::default())
-            .wrap(cors())
-            .wrap(
-                Logger::new("%{client}xi \"%{request}xi\" %s %b %Dms")
-                    .custom_request_replace("client", |req| {
-                        client_ip(req.request()).map_or_else(|| "-".to_owned(), |ip| ip.to_string())
-                    })
-                    .custom_request_replace("request", logged_request_line),
-            )
-            .configure(configure)
-            .default_service(web::to(not_found))
-    })
-    .on_connect(connection::on_connect)
-    .listen(listener)?
-    .run())
+    App::new()
+        .app_data(state)
+        .wrap(ErrorHandlers::new().default_handler(into_problem))
+        .wrap(from_fn(caching::conditional))
+        .wrap(from_fn(read_only))
+        .wrap(from_fn(rate_limit))
+        .wrap(from_fn(compression::whole_bodies))
+        .wrap(Compress::default())
+        .wrap(cors())
+        .wrap(
+            Logger::new("%{client}xi \"%{request}xi\" %s %b %Dms")
+                .custom_request_replace("client", |req| {
+                    client_ip(req.request()).map_or_else(|| "-".to_owned(), |ip| ip.to_string())
+                })
+                .custom_request_replace("request", logged_request_line),
+        )
+        .configure(configure)
+        .default_service(web::to(not_found))
 }
 
 /// Keeps the size of every published download known from a background thread (see

@@ -1,6 +1,12 @@
-//! Wall-clock timestamps in RFC 3339 (UTC), without a date-time dependency.
+//! Wall-clock timestamps in RFC 3339 (UTC). The calendar (days in months, leap years, days
+//! between dates) is jiff's; this module keeps only the grammar the API accepts. Dates run over
+//! jiff's whole civil range (to 9999-12-31T23:59:59Z), wider than its `Timestamp`'s.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+/// 1970-01-01, day 0 of Unix time.
+const EPOCH: Date = jiff::civil::date(1970, 1, 1);
 
 /// Now, as `2026-11-21T10:00:00Z`.
 pub fn now_rfc3339() -> String {
@@ -9,23 +15,31 @@ pub fn now_rfc3339() -> String {
 
 /// Now, in seconds since the Unix epoch.
 pub fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    Timestamp::now().as_second()
 }
 
-/// Seconds since the Unix epoch as RFC 3339 UTC.
+/// Seconds since the Unix epoch as RFC 3339 UTC, whole seconds (an instant past the year 9999,
+/// which RFC 3339 cannot write, is written as its last second).
 pub fn rfc3339(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let (y, m, d) = civil_from_days(days);
+    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX);
+    let date = jiff::Span::new()
+        .try_days(days)
+        .and_then(|span| EPOCH.checked_add(span));
+    let (date, rem) = match date {
+        Ok(date) => (date, secs % 86_400),
+        Err(_) => (Date::MAX, 86_399),
+    };
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        "{date}T{:02}:{:02}:{:02}Z",
         rem / 3600,
         (rem % 3600) / 60,
         rem % 60
     )
+}
+
+/// Days from 1970-01-01 to `date`.
+fn days_since_epoch(date: Date) -> Option<i64> {
+    Some(i64::from(EPOCH.until(date).ok()?.get_days()))
 }
 
 /// Parses an instant: a date (`2024-06-01`, midnight UTC) or an RFC 3339 date-time with `Z` or
@@ -47,7 +61,12 @@ pub fn parse_instant(s: &str) -> Option<i64> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
-    let days = days_from_civil(y, m as u32, d as u32);
+    // The first of the month, then the days after it: 31 February is 3 March (2 in a leap year).
+    let date = Date::new(i16::try_from(y).ok()?, m as i8, 1)
+        .ok()?
+        .checked_add(jiff::Span::new().days(d - 1))
+        .ok()?;
+    let days = days_since_epoch(date)?;
     if b.len() == 10 {
         return Some(days * 86_400);
     }
@@ -88,31 +107,6 @@ pub fn parse_instant(s: &str) -> Option<i64> {
     Some(days * 86_400 + hh * 3600 + mm * 60 + ss - offset)
 }
 
-/// (year, month, day) → days since 1970-01-01, proleptic Gregorian (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = i64::from((m + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
@@ -120,6 +114,13 @@ mod tests {
         assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(super::rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(super::rfc3339(1_795_000_000), "2026-11-18T11:06:40Z");
+        assert_eq!(super::rfc3339(253_402_300_799), "9999-12-31T23:59:59Z");
+        assert_eq!(super::rfc3339(u64::MAX), "9999-12-31T23:59:59Z");
+        let before = super::now_secs();
+        let now = super::now_rfc3339();
+        let parsed = super::parse_instant(&now).unwrap();
+        assert!((before..=super::now_secs()).contains(&parsed), "{now}");
+        assert!(now.ends_with('Z') && now.len() == 20, "{now}");
     }
 
     #[test]
@@ -131,6 +132,10 @@ mod tests {
         assert_eq!(p("2026-11-18T13:06:40.25+02:00"), Some(1_795_000_000));
         assert_eq!(p("2026-11-18T10:06:40-01:00"), Some(1_795_000_000));
         assert_eq!(p("2023-02-31"), p("2023-03-03"));
+        assert_eq!(p("2024-02-31"), p("2024-03-02"));
+        assert_eq!(p("2024-12-31T23:30:00-01:00"), p("2025-01-01T00:30:00Z"));
+        assert_eq!(p("0000-01-01"), Some(-62_167_219_200));
+        assert_eq!(p("9999-12-31T23:59:59Z"), Some(253_402_300_799));
         for bad in [
             "",
             "2026",

@@ -105,25 +105,65 @@ fn assert_whole_version(data_dir: &std::path::Path, sizes: &[(u64, usize)]) -> u
     current.number
 }
 
+/// What `datahamn ingest` keeps in the data directory while a publish is under way: written as
+/// the new version starts to go into the store, removed once the publish has finished.
+const MARKER: &str = "publishing";
+
+/// Waits until the ingest marks its publish as under way, and returns when it saw it. Fails
+/// when the process ends first.
+fn publish_begins(child: &mut std::process::Child, marker: &std::path::Path) -> std::time::Instant {
+    let deadline = std::time::Instant::now() + Duration::from_secs(300);
+    loop {
+        if marker.exists() {
+            return std::time::Instant::now();
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the ingest ended ({status}) before its publish began");
+        }
+        assert!(std::time::Instant::now() < deadline, "the publish never began");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
 #[test]
 fn kill_9_mid_publish_leaves_old_or_new() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("var");
+    let marker = data_dir.join(MARKER);
     let small = dir.path().join("small.csv");
     let big = dir.path().join("big.csv");
     std::fs::write(&small, bath_sites(50, "a")).unwrap();
     std::fs::write(&big, bath_sites(60_000, "b")).unwrap();
 
     assert!(ingest(&data_dir, &small).wait().unwrap().success());
-    let mut versions_seen = vec![1];
-    let mut sizes = vec![(1, 50)];
-    for (attempt, delay_ms) in [150u64, 400, 800, 1_300, 2_000, 3_000].into_iter().enumerate() {
+    assert!(!marker.exists(), "a finished publish leaves no marker");
+    // One whole publish of the large file, timed from its marker to the marker's removal: the
+    // kills below land at fractions of that time after the marker appears.
+    let mut child = ingest(&data_dir, &big);
+    let began = publish_begins(&mut child, &marker);
+    while marker.exists() {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let publishing = began.elapsed();
+    assert!(child.wait().unwrap().success());
+    let mut versions_seen = vec![1, 2];
+    let mut sizes = vec![(1, 50), (2, 60_000)];
+    assert_eq!(assert_whole_version(&data_dir, &sizes), 2);
+    for (attempt, fraction) in [0.0, 0.1, 0.2, 0.3, 0.4, 0.5].into_iter().enumerate() {
         let mut child = ingest(&data_dir, &big);
-        std::thread::sleep(Duration::from_millis(delay_ms));
-        let finished = child.try_wait().unwrap().is_some();
+        publish_begins(&mut child, &marker);
+        std::thread::sleep(publishing.mul_f64(fraction));
         child.kill().ok();
         child.wait().unwrap();
-        // A publish that completed before the kill is the next version.
+        // The marker goes only when the publish has finished: still there, the kill landed
+        // while the publish was under way.
+        assert!(
+            marker.exists(),
+            "attempt {attempt}: the kill at {fraction} of a publish ({publishing:?}) landed after it had finished"
+        );
+        std::fs::remove_file(&marker).unwrap();
+        // A kill after the commit (the version's record is written last) shows the next
+        // version whole; before it, the previous one.
         let next = *versions_seen.last().unwrap() + 1;
         sizes.push((next, 60_000));
         let version = assert_whole_version(&data_dir, &sizes);
@@ -135,11 +175,11 @@ fn kill_9_mid_publish_leaves_old_or_new() {
             versions_seen.push(next);
         } else {
             sizes.pop();
-            assert!(!finished, "a publish that exited normally must be visible");
         }
     }
     let mut child = ingest(&data_dir, &big);
     assert!(child.wait().unwrap().success());
+    assert!(!marker.exists(), "a finished publish leaves no marker");
     let next = *versions_seen.last().unwrap() + 1;
     sizes.push((next, 60_000));
     assert_eq!(assert_whole_version(&data_dir, &sizes), next);

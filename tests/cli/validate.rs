@@ -33,6 +33,7 @@ fn validate_exit_codes() {
     assert_eq!(code, 0, "{out}");
     assert!(out.starts_with("VALID"));
     assert!(out.contains("windows-1252"));
+    insta::assert_snapshot!("windows_1252_report", out);
 
     let (code, out, _) = datahamn(&[
         "validate",
@@ -46,6 +47,9 @@ fn validate_exit_codes() {
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["valid"], false);
     assert_eq!(report["errors"][0]["row"], 2);
+
+    // The whole report, as a snapshot (snapshots/ beside this file).
+    insta::assert_snapshot!("bad_values_report", out);
 
     let (code, _, err) = datahamn(&["validate", "/nonexistent.csv", "--profile", "bathing-sites"]);
     assert_eq!(code, 2);

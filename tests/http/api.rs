@@ -1,7 +1,7 @@
 //! The REST API for app developers and OGC API Features: filters agree with a full scan,
 //! formats, paging, conditional requests, CORS and compression.
 
-use crate::common::{enc, shared};
+use crate::common::{enc, shared, shared_socket};
 use serde_json::Value;
 use std::collections::HashSet;
 
@@ -458,7 +458,8 @@ fn cors_and_compression() {
 #[test]
 fn compressed_answers_are_whole_and_decode_to_the_plain_answer() {
     use std::io::Read;
-    let server = shared();
+    // Lengths and chunks are what the socket carries.
+    let server = shared_socket();
     let path = "/api/v1/bathing-sites?municipality=1401";
     let plain = server.get(path);
     assert_eq!(plain.status, 200);
@@ -517,7 +518,8 @@ fn compressed_answers_are_whole_and_decode_to_the_plain_answer() {
 #[test]
 fn accepted_sockets_get_nodelay() {
     use datahamn::http::connection;
-    let server = shared();
+    // Lengths and chunks are what the socket carries.
+    let server = shared_socket();
     let before = connection::counts();
     // A new connection (the test client opens one per request), compressed and streamed answers.
     for (path, encoding) in [

@@ -19,30 +19,16 @@ struct Download {
     body: Vec<u8>,
 }
 
+/// A GET of a URL the catalogs give (on the shared server).
 fn fetch(url: &str, headers: &[(&str, &str)]) -> Download {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut req = agent.get(url);
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let mut response = req.call().unwrap();
-    let headers = response
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
-        .collect();
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(u64::MAX)
-        .read_to_vec()
-        .unwrap();
+    let (head, body) = shared().get_raw(url, headers);
     Download {
-        status: response.status().as_u16(),
-        headers,
+        status: head.status,
+        headers: head
+            .headers
+            .into_iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v))
+            .collect(),
         body,
     }
 }

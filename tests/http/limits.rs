@@ -2,7 +2,7 @@
 //! log, the asynchronous upload pool, download streams and the client address rate limits
 //! count by.
 
-use crate::common::{TestServer, shared, start_with};
+use crate::common::{TestServer, shared, start_socket_with, start_with};
 use datahamn::auth::{Principal, Scope};
 use datahamn::http::params::{MAX_LIST_VALUES, MAX_Q_CHARS, MAX_VALUE_CHARS};
 use datahamn::service::jobs::JobLimits;
@@ -233,7 +233,8 @@ fn async_uploads_wait_in_a_bounded_queue_and_a_panic_fails_its_job() {
 
 #[test]
 fn a_download_client_that_stops_reading_frees_its_stream() {
-    let server = start_with(|p| {
+    // A client that stops reading is a socket's.
+    let server = start_socket_with(|p| {
         p.set_stream_limits(StreamLimits {
             max_streams: 1,
             stall_timeout: Duration::from_secs(1),

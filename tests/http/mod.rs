@@ -1,4 +1,5 @@
 mod api;
+mod documents;
 mod downloads;
 mod errors;
 mod hostile;

@@ -189,9 +189,7 @@ fn a_replica_serves_the_writers_checkpoints_and_swaps_to_each_newer_one_whole() 
     let stop = Arc::new(AtomicBool::new(false));
     let reader = {
         let stop = stop.clone();
-        let client = Client {
-            base: replica.base.clone(),
-        };
+        let client = Client::socket(replica.base.clone());
         let (uri_path, uri) = (uri_path.clone(), uri.clone());
         std::thread::spawn(move || {
             let (mut absent, mut present) = (0, 0);

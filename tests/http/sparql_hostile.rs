@@ -380,9 +380,7 @@ fn sigterm_ends_the_server_with_queries_running() {
     );
     let queries: Vec<_> = (0..2)
         .map(|_| {
-            let client = crate::common::Client {
-                base: server.base.clone(),
-            };
+            let client = crate::common::Client::socket(server.base.clone());
             let query = endless.clone();
             std::thread::spawn(move || {
                 client.send_once(

@@ -4,8 +4,9 @@
 //! The engines come from outside the crate: oxigraph's server from PyPI (`oxigraph`) and Virtuoso
 //! Open Source from Debian (`virtuoso-opensource`), installed by `tests/remote/setup.sh`.
 //! `DATAHAMN_TEST_BACKENDS` (comma-separated: `oxigraph`, `virtuoso`) names those that must run;
-//! `make test` sets `oxigraph`, `make test-remote` both. An engine not named there and not
-//! installed is skipped with a note; an engine named there and missing fails the test.
+//! `make test` sets `oxigraph`, `make test-remote` both. Under `CI=true` every engine must run.
+//! An engine missing elsewhere is skipped with a note; an engine that must run and is missing
+//! fails the test, so CI never passes a contract it did not run.
 
 use crate::common::{free_port, repo_path};
 use datahamn::store::{Credentials, RemoteConfig, Store};
@@ -59,16 +60,24 @@ impl Drop for Engine {
     }
 }
 
+/// Whether the engine must run: named in `DATAHAMN_TEST_BACKENDS`, or any engine under CI.
 fn required(kind: Kind) -> bool {
-    std::env::var("DATAHAMN_TEST_BACKENDS")
-        .unwrap_or_default()
-        .split(',')
-        .any(|b| b.trim() == kind.name())
+    on_ci()
+        || std::env::var("DATAHAMN_TEST_BACKENDS")
+            .unwrap_or_default()
+            .split(',')
+            .any(|b| b.trim() == kind.name())
+}
+
+/// Whether the tests run under CI (`CI=true`, as CI services set it).
+fn on_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
 fn oxigraph_binary() -> Option<PathBuf> {
     if let Ok(path) = std::env::var("DATAHAMN_TEST_OXIGRAPH") {
-        return Some(PathBuf::from(path));
+        let path = PathBuf::from(path);
+        return path.exists().then_some(path);
     }
     let venv = repo_path(".venv-remote/bin/oxigraph");
     venv.exists().then_some(venv)
@@ -110,7 +119,7 @@ impl Engine {
                 let Some(binary) = oxigraph_binary() else {
                     assert!(
                         !required(kind),
-                        "the oxigraph server is required (DATAHAMN_TEST_BACKENDS) but not installed: run `bash tests/remote/setup.sh`"
+                        "the oxigraph server is required (DATAHAMN_TEST_BACKENDS or CI=true) but not installed: run `bash tests/remote/setup.sh`"
                     );
                     eprintln!(
                         "note: oxigraph server not installed; its leg of the store contract is skipped"
@@ -148,7 +157,7 @@ impl Engine {
                 if !virtuoso_installed() {
                     assert!(
                         !required(kind),
-                        "Virtuoso is required (DATAHAMN_TEST_BACKENDS) but not installed: run `bash tests/remote/setup.sh virtuoso`"
+                        "Virtuoso is required (DATAHAMN_TEST_BACKENDS or CI=true) but not installed: run `bash tests/remote/setup.sh virtuoso`"
                     );
                     eprintln!("note: Virtuoso not installed; its leg of the store contract is skipped");
                     return None;
