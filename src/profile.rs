@@ -773,6 +773,31 @@ pub fn all() -> &'static [Profile] {
     })
 }
 
+/// What the platform publishes, in words: the profiles' titles in their order, lower-cased and
+/// joined as one phrase ("a, b och c" / "a, b and c"), for the descriptions of the catalog, the
+/// API and the pages.
+pub fn kinds() -> Localized {
+    fn phrase(titles: Vec<&str>, and: &str) -> String {
+        let lower: Vec<String> = titles
+            .iter()
+            .map(|t| {
+                let mut c = t.chars();
+                c.next()
+                    .map_or_else(String::new, |f| f.to_lowercase().chain(c).collect())
+            })
+            .collect();
+        match lower.split_last() {
+            None => String::new(),
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} {and} {last}", rest.join(", ")),
+        }
+    }
+    Localized::new(
+        phrase(all().iter().map(|p| p.title.sv.as_str()).collect(), "och"),
+        phrase(all().iter().map(|p| p.title.en.as_str()).collect(), "and"),
+    )
+}
+
 /// The profile with this id.
 pub fn get(id: &str) -> Option<&'static Profile> {
     all().iter().find(|p| p.id == id)
@@ -795,6 +820,21 @@ pub fn digest() -> u64 {
 mod tests {
     use super::*;
     use crate::vocab::Iris;
+
+    #[test]
+    fn kinds_names_every_profile_in_order() {
+        let kinds = kinds();
+        let mut from = 0;
+        for p in all() {
+            let title = p.title.sv.to_lowercase();
+            let at = kinds.sv[from..].find(&title).map(|i| i + from);
+            assert!(at.is_some(), "{title} missing or out of order in {}", kinds.sv);
+            from = at.unwrap() + title.len();
+            assert!(kinds.en.contains(&p.title.en.to_lowercase()), "{}", kinds.en);
+        }
+        assert_eq!(kinds.sv.matches(" och ").count() >= 1, all().len() > 1);
+        assert!(!kinds.en.ends_with(' ') && !kinds.en.starts_with(' '));
+    }
 
     #[test]
     fn shipped_profiles_parse_and_check() {

@@ -363,7 +363,10 @@ pub fn catalog(
         &cat,
         dct("description"),
         lang(
-            "Datamängder som publiceras på den gemensamma plattformen datahamn, i ett gemensamt format: badplatser, badhus och simhallar, kommunala tjänster.",
+            &format!(
+                "Datamängder som publiceras på den gemensamma plattformen datahamn, i ett gemensamt format: {}.",
+                crate::profile::kinds().sv
+            ),
             "sv",
         ),
     );
@@ -371,7 +374,10 @@ pub fn catalog(
         &cat,
         dct("description"),
         lang(
-            "Datasets published on the shared datahamn platform, in one shared vocabulary: bath sites, bath houses and pools, municipal services.",
+            &format!(
+                "Datasets published on the shared datahamn platform, in one shared vocabulary: {}.",
+                crate::profile::kinds().en
+            ),
             "en",
         ),
     );

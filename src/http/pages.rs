@@ -255,10 +255,18 @@ pub fn home(
 <label for="q">{search}<input id="q" name="q" type="search" value="{q}"></label>
 <label for="municipality">{org}<select id="municipality" name="municipality"><option value="">{all_orgs}</option>"#,
         h1 = lang.t("Öppna data från kommunerna", "Open data from the municipalities"),
-        intro = lang.t(
-            "Badplatser, bad och badhus och kommunala tjänster, publicerade av kommunerna enligt gemensamma standarder. Allt finns också som REST-API, SPARQL och DCAT-AP-SE.",
-            "Bath sites, pools and bath houses, and municipal services, published by the municipalities to shared standards. Everything is also a REST API, SPARQL and DCAT-AP-SE."
-        ),
+        intro = {
+            let kinds = crate::profile::kinds();
+            let sv = format!(
+                "Öppna data från kommunerna: {}, publicerade enligt gemensamma standarder. Allt finns också som REST-API, SPARQL och DCAT-AP-SE.",
+                kinds.sv
+            );
+            let en = format!(
+                "Open data from the municipalities: {}, published to shared standards. Everything is also a REST API, SPARQL and DCAT-AP-SE.",
+                kinds.en
+            );
+            e(lang.t(&sv, &en))
+        },
         search = lang.t("Sök", "Search"),
         q = e(filters.q),
         org = lang.t("Utgivare", "Publisher"),

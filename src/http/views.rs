@@ -227,7 +227,7 @@ pub struct Health {
 pub struct Landing {
     pub title: String,
     pub description: String,
-    /// Named links: `datasets`, `bathing_sites`, `swimming_pools`, `public_services`,
+    /// Named links: `datasets`, one per profile (named by its id in snake case),
     /// `ogc_api_features`, `sparql`, `catalog`, `vocabulary`, `openapi`, `docs`, `health`.
     #[schema(value_type = Object)]
     pub links: serde_json::Map<String, serde_json::Value>,

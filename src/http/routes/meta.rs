@@ -60,7 +60,13 @@ fn landing(req: &HttpRequest) -> Result<HttpResponse, ApiError> {
         req,
         &Landing {
             title: "datahamn".into(),
-            description: "Öppna data från svenska kommuner: badplatser, bad och kommunala tjänster. / Open data from Swedish municipalities: bath sites, pools and municipal services.".into(),
+            description: {
+                let kinds = crate::profile::kinds();
+                format!(
+                    "Öppna data från svenska kommuner: {}. / Open data from Swedish municipalities: {}.",
+                    kinds.sv, kinds.en
+                )
+            },
             links,
         },
     )

@@ -231,13 +231,39 @@ pub async fn landing(req: HttpRequest, state: State) -> Result<HttpResponse, Api
         &req,
         &OgcLanding {
             title: "datahamn: OGC API – Features".into(),
-            description: "Badplatser, bad och kommunala tjänster från svenska kommuner. / Bath sites, pools and municipal services from Swedish municipalities.".into(),
+            description: {
+                let kinds = crate::profile::kinds();
+                format!(
+                    "Från svenska kommuner: {}. / From Swedish municipalities: {}.",
+                    kinds.sv, kinds.en
+                )
+            },
             links: vec![
                 Link::new(format!("{base}/ogc"), "self", JSON, "This document"),
-                Link::new(format!("{base}/ogc/api"), "service-desc", "application/vnd.oai.openapi+json;version=3.0", "The API definition (OpenAPI 3.0)"),
-                Link::new(format!("{base}/openapi.json"), "service-desc", "application/vnd.oai.openapi+json;version=3.1", "The API definition (OpenAPI 3.1)"),
-                Link::new(format!("{base}/docs/"), "service-doc", "text/html", "The API documentation"),
-                Link::new(format!("{base}/ogc/conformance"), "conformance", JSON, "Conformance classes"),
+                Link::new(
+                    format!("{base}/ogc/api"),
+                    "service-desc",
+                    "application/vnd.oai.openapi+json;version=3.0",
+                    "The API definition (OpenAPI 3.0)",
+                ),
+                Link::new(
+                    format!("{base}/openapi.json"),
+                    "service-desc",
+                    "application/vnd.oai.openapi+json;version=3.1",
+                    "The API definition (OpenAPI 3.1)",
+                ),
+                Link::new(
+                    format!("{base}/docs/"),
+                    "service-doc",
+                    "text/html",
+                    "The API documentation",
+                ),
+                Link::new(
+                    format!("{base}/ogc/conformance"),
+                    "conformance",
+                    JSON,
+                    "Conformance classes",
+                ),
                 Link::new(format!("{base}/ogc/collections"), "data", JSON, "The collections"),
             ],
         },
