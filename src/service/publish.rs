@@ -207,14 +207,7 @@ impl Platform {
         progress: &dyn Fn(Stage),
     ) -> Result<Published, ServiceError> {
         meta.check()?;
-        let profile = profile::get(&meta.profile).ok_or_else(|| {
-            ServiceError::Metadata(catalog::MetaError::new(
-                "profile",
-                "known_profile",
-                "okänd profil",
-                "unknown profile",
-            ))
-        })?;
+        let profile = profile_of(meta)?;
         let _guard = self.lock_publishing()?;
         let started = std::time::Instant::now();
         progress(Stage::Checking { bytes: file.len()? });
@@ -407,14 +400,7 @@ impl Platform {
         file: crate::ingest::Source<'_>,
         options: &PublishOptions,
     ) -> Result<Report, ServiceError> {
-        let profile = profile::get(&meta.profile).ok_or_else(|| {
-            ServiceError::Metadata(catalog::MetaError::new(
-                "profile",
-                "known_profile",
-                "okänd profil",
-                "unknown profile",
-            ))
-        })?;
+        let profile = profile_of(meta)?;
         let check_options = crate::ingest::CheckOptions {
             default_municipality: meta.default_municipality(),
             crs: options.crs,
@@ -424,4 +410,16 @@ impl Platform {
         let checked = crate::ingest::check_with(file, profile, &check_options, &mut crate::ingest::KeepIds);
         Ok(checked.report)
     }
+}
+
+/// The profile a dataset's metadata names; an unknown one is a metadata error on `profile`.
+fn profile_of(meta: &DatasetMeta) -> Result<&'static profile::Profile, ServiceError> {
+    profile::get(&meta.profile).ok_or_else(|| {
+        ServiceError::Metadata(catalog::MetaError::new(
+            "profile",
+            "known_profile",
+            "okänd profil",
+            "unknown profile",
+        ))
+    })
 }
