@@ -16,6 +16,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The process's allocator (feature `jemalloc`, on by default): jemalloc for Rust and, through
+/// its unprefixed `malloc`, for RocksDB too. Under a public server's mix of requests glibc's
+/// arenas keep what was freed and the resident size keeps growing; jemalloc's stays flat (see
+/// `bench/soak/README.md`, "Memory").
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Exit code for a file with errors.
 const INVALID: u8 = 1;
 /// Exit code for usage and environment errors.

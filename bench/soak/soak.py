@@ -147,14 +147,19 @@ class Server:
             if restart:
                 self.start()
 
-    def rss_mb(self):
+    def memory_mb(self):
+        """Resident memory in MB: all of it (`VmRSS`), and of it the anonymous part (`RssAnon`,
+        the heap and the allocator's arenas) and the file-backed part (`RssFile`)."""
+        fields = {"VmRSS:": "rss_mb", "RssAnon:": "anon_mb", "RssFile:": "file_mb"}
+        out = {}
         try:
             for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
+                key = line.split(maxsplit=1)[0] if line else ""
+                if key in fields:
+                    out[fields[key]] = round(int(line.split()[1]) / 1024, 1)
         except OSError:
-            pass
-        return None
+            return None
+        return out if "rss_mb" in out else None
 
     def token(self, org):
         out = subprocess.run(
@@ -493,9 +498,9 @@ def run(server, stamp):
     def sample_until(deadline, label):
         while time.monotonic() < deadline:
             server.watch()
-            mb = server.rss_mb()
+            mb = server.memory_mb()
             if mb is not None:
-                rss.append({"t": round(time.monotonic() - started, 1), "phase": label, "rss_mb": round(mb, 1)})
+                rss.append({"t": round(time.monotonic() - started, 1), "phase": label, **mb})
             time.sleep(min(SAMPLE_EVERY, max(0.0, deadline - time.monotonic())))
 
     for p in readers:
@@ -620,13 +625,13 @@ def markdown(r):
         "",
         "Resident memory (MB) over time:",
         "",
-        "| t (s) | phase | RSS MB |",
-        "|---:|---|---:|",
+        "| t (s) | phase | RSS MB | anonymous | file-backed |",
+        "|---:|---|---:|---:|---:|",
     ]
     samples = mem["samples"]
     step = max(1, len(samples) // 24)
     for x in samples[::step] + ([samples[-1]] if samples and (len(samples) - 1) % step else []):
-        lines.append(f"| {x['t']} | {x['phase']} | {x['rss_mb']} |")
+        lines.append(f"| {x['t']} | {x['phase']} | {x['rss_mb']} | {x.get('anon_mb', '')} | {x.get('file_mb', '')} |")
     if r["crashes"]:
         lines += ["", "Crashes:"] + [f"- exit {c['exit']}: " + " / ".join(c["log"]) for c in r["crashes"]]
     if rd["samples_5xx"]:
