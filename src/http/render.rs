@@ -209,33 +209,6 @@ pub fn feature(view: &ItemView, distance_m: Option<f64>, axes: &Axes) -> Json {
     })
 }
 
-/// Text for HTML: `&`, `<`, `>`, `"` and `'` escaped.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// A link for HTML: `<a href="{href}">{text}</a>`, both escaped, when `href` is an `http`,
-/// `https` or `mailto` IRI ([`crate::links::is_link`]); else the text alone, so a stored
-/// `javascript:` or `data:` value is never a link.
-pub fn anchor(href: &str, text: &str) -> String {
-    if crate::links::is_link(href) {
-        format!(r#"<a href="{}">{}</a>"#, escape(href), escape(text))
-    } else {
-        escape(text)
-    }
-}
-
 /// A link of a GeoJSON document or an OGC resource.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Link {
@@ -418,27 +391,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_web_and_mail_links_are_rendered_as_links() {
-        assert_eq!(
-            anchor("https://a.se/?a=1&b='2'", "x<y"),
-            r#"<a href="https://a.se/?a=1&amp;b=&#39;2&#39;">x&lt;y</a>"#
-        );
-        assert_eq!(
-            anchor("mailto:a@b.se", "a@b.se"),
-            r#"<a href="mailto:a@b.se">a@b.se</a>"#
-        );
-        for href in [
-            "javascript:alert(1)",
-            " javascript:alert(1)",
-            "data:text/html,x",
-            "//evil.example",
-            "/x",
-        ] {
-            assert_eq!(anchor(href, "<b>"), "&lt;b&gt;", "{href}");
-        }
-    }
-
-    #[test]
     fn text_cells_that_a_spreadsheet_would_run_are_quoted() {
         for (cell, want) in [
             ("=1+1", "'=1+1"),
@@ -567,14 +519,6 @@ mod tests {
         assert_eq!(
             next_url("http://e", "/api/v1/bathing-sites", &pairs, "new"),
             "http://e/api/v1/bathing-sites?q=sj%C3%B6+bad&cursor=new"
-        );
-    }
-
-    #[test]
-    fn escapes_markup() {
-        assert_eq!(
-            escape(r#"<script>alert("x")</script> & 'y'"#),
-            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
         );
     }
 }

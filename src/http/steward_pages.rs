@@ -4,16 +4,18 @@
 //! to create one), a dataset's steward page (upload a file, its versions with rollback) and the
 //! report page of a checked file: the rows the report names as a table with the offending
 //! cells marked and explained, every finding in a list, and the publish button when the file
-//! is valid. Every form carries the session's CSRF secret. Every value that comes from data or
-//! the request is escaped with [`escape`].
+//! is valid. Every form carries the session's CSRF secret.
+//!
+//! Pages are maud templates ([`maud::html!`]), the `main` of the public pages' layout
+//! ([`crate::http::pages::layout`]): every value spliced into them, from data or the request
+//! (a file's cells and headers above all), is escaped.
 
 use crate::catalog::{DatasetRecord, VersionRecord};
 use crate::http::pages::{Lang, options};
-use crate::http::render::escape;
 use crate::ingest::{Excerpt, Issue, Report, Severity};
 use crate::profile::Localized;
+use maud::{Markup, html};
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 /// The licences the create form offers.
 pub const LICENSES: &[(&str, &str)] = &[
@@ -37,72 +39,52 @@ pub struct Notice {
     pub text: String,
 }
 
-fn notice(out: &mut String, notice: Option<&Notice>) {
-    if let Some(n) = notice {
-        let _ = write!(
-            out,
-            r#"<p class="notice {class}" role="{role}">{text}</p>"#,
-            class = if n.ok { "ok" } else { "problem" },
-            role = if n.ok { "status" } else { "alert" },
-            text = escape(&n.text),
-        );
+fn notice(notice: Option<&Notice>) -> Markup {
+    html! {
+        @if let Some(n) = notice {
+            p class={ "notice " (if n.ok { "ok" } else { "problem" }) }
+                role=(if n.ok { "status" } else { "alert" }) { (n.text) }
+        }
     }
 }
 
-fn csrf_field(csrf: &str) -> String {
-    format!(r#"<input type="hidden" name="csrf" value="{}">"#, escape(csrf))
+fn csrf_field(csrf: &str) -> Markup {
+    html! { input type="hidden" name="csrf" value=(csrf); }
 }
 
 /// A refusal: what went wrong, and the way back.
-pub fn problem(lang: Lang, detail: &str, back: &str) -> String {
-    let mut out = format!("<h1>{}</h1>", lang.t("Det gick inte", "That did not work"));
-    notice(
-        &mut out,
-        Some(&Notice {
-            ok: false,
-            text: detail.to_owned(),
-        }),
-    );
-    let _ = write!(
-        out,
-        r#"<p><a href="{}">{}</a></p>"#,
-        escape(back),
-        lang.t("Tillbaka", "Back")
-    );
-    out
+pub fn problem(lang: Lang, detail: &str, back: &str) -> Markup {
+    html! {
+        h1 { (lang.t("Det gick inte", "That did not work")) }
+        (notice(Some(&Notice { ok: false, text: detail.to_owned() })))
+        p { a href=(back) { (lang.t("Tillbaka", "Back")) } }
+    }
 }
 
 /// The sign-in page; its form carries `csrf`, the secret of the browser's pre-session.
-pub fn sign_in(lang: Lang, csrf: &str, message: Option<&Notice>) -> String {
-    let mut out = format!(
-        "<h1>{}</h1>",
-        lang.t("Logga in som publicerare", "Sign in as a publisher")
-    );
-    notice(&mut out, message);
-    let _ = write!(
-        out,
-        r#"<p>{intro}</p>
-<form method="post" action="/steward/sign-in{q}" class="stack">
-{csrf}
-<label for="token">{label}</label>
-<input id="token" name="token" type="password" autocomplete="off" required spellcheck="false" size="60" aria-describedby="token-help">
-<p id="token-help" class="meta">{help}</p>
-<button type="submit">{submit}</button>
-</form>"#,
-        q = lang.query(),
-        csrf = csrf_field(csrf),
-        intro = lang.t(
-            "Här publicerar kommunens dataansvariga sina CSV-filer: skapa en datamängd, ladda upp en fil, se vad som behöver rättas, publicera och gå tillbaka till en tidigare version.",
-            "Here a municipality's data stewards publish their CSV files: create a dataset, upload a file, see what needs fixing, publish, and go back to an earlier version."
-        ),
-        label = lang.t("Nyckel (token)", "Token"),
-        help = lang.t(
-            "Nyckeln börjar med dh_ och kommer från plattformens administratör. Den sparas inte i webbläsaren; inloggningen gäller i högst 12 timmar.",
-            "The token starts with dh_ and comes from the platform's administrator. It is not kept in the browser; a sign-in lasts at most 12 hours."
-        ),
-        submit = lang.t("Logga in", "Sign in"),
-    );
-    out
+pub fn sign_in(lang: Lang, csrf: &str, message: Option<&Notice>) -> Markup {
+    html! {
+        h1 { (lang.t("Logga in som publicerare", "Sign in as a publisher")) }
+        (notice(message))
+        p {
+            (lang.t(
+                "Här publicerar kommunens dataansvariga sina CSV-filer: skapa en datamängd, ladda upp en fil, se vad som behöver rättas, publicera och gå tillbaka till en tidigare version.",
+                "Here a municipality's data stewards publish their CSV files: create a dataset, upload a file, see what needs fixing, publish, and go back to an earlier version."
+            ))
+        }
+        form method="post" action=(format!("/steward/sign-in{}", lang.query())) class="stack" {
+            (csrf_field(csrf))
+            label for="token" { (lang.t("Nyckel (token)", "Token")) }
+            input id="token" name="token" type="password" autocomplete="off" required spellcheck="false" size="60" aria-describedby="token-help";
+            p id="token-help" class="meta" {
+                (lang.t(
+                    "Nyckeln börjar med dh_ och kommer från plattformens administratör. Den sparas inte i webbläsaren; inloggningen gäller i högst 12 timmar.",
+                    "The token starts with dh_ and comes from the platform's administrator. It is not kept in the browser; a sign-in lasts at most 12 hours."
+                ))
+            }
+            button type="submit" { (lang.t("Logga in", "Sign in")) }
+        }
+    }
 }
 
 /// A dataset on the steward's start page.
@@ -142,101 +124,70 @@ pub struct Dashboard<'a> {
     pub notice: Option<Notice>,
 }
 
-fn who_bar(lang: Lang, who: &str, acts_for: &str, csrf: &str) -> String {
-    format!(
-        r#"<div class="who"><p>{signed_in} <strong>{who}</strong> ({acts_for}).</p>
-<form method="post" action="/steward/sign-out{q}">{csrf}<button type="submit" class="secondary">{sign_out}</button></form></div>"#,
-        signed_in = lang.t("Inloggad som", "Signed in as"),
-        who = escape(who),
-        acts_for = escape(acts_for),
-        q = lang.query(),
-        csrf = csrf_field(csrf),
-        sign_out = lang.t("Logga ut", "Sign out"),
-    )
+fn who_bar(lang: Lang, who: &str, acts_for: &str, csrf: &str) -> Markup {
+    html! {
+        div class="who" {
+            p { (lang.t("Inloggad som", "Signed in as")) " " strong { (who) } " (" (acts_for) ")." }
+            form method="post" action=(format!("/steward/sign-out{}", lang.query())) {
+                (csrf_field(csrf))
+                button type="submit" class="secondary" { (lang.t("Logga ut", "Sign out")) }
+            }
+        }
+    }
 }
 
 /// The steward's start page: their datasets, and the form to create one.
-pub fn dashboard(lang: Lang, p: &Dashboard<'_>) -> String {
-    let e = escape;
+pub fn dashboard(lang: Lang, p: &Dashboard<'_>) -> Markup {
     let q = lang.query();
-    let mut out = who_bar(lang, p.who, &p.acts_for, p.csrf);
-    let _ = write!(out, "<h1>{}</h1>", lang.t("Dina datamängder", "Your datasets"));
-    notice(&mut out, p.notice.as_ref());
-    if p.datasets.is_empty() {
-        let _ = write!(
-            out,
-            "<p>{}</p>",
-            lang.t(
-                "Din organisation har inga datamängder ännu. Skapa den första nedan.",
-                "Your organisation has no datasets yet. Create the first one below."
-            )
-        );
-    } else {
-        let _ = write!(
-            out,
-            r#"<div class="scroll"><table><thead><tr><th scope="col">{h_title}</th><th scope="col">{h_id}</th><th scope="col">{h_version}</th><th scope="col">{h_items}</th></tr></thead><tbody>"#,
-            h_title = lang.t("Datamängd", "Dataset"),
-            h_id = lang.t("Id", "Id"),
-            h_version = lang.t("Aktuell version", "Current version"),
-            h_items = lang.t("Poster", "Items"),
-        );
-        for d in &p.datasets {
-            let meta = &d.record.meta;
-            let version = d.record.current().map_or_else(
-                || lang.t("ingen ännu", "none yet").to_owned(),
-                |v| format!("{} ({})", v.number, v.issued.get(..10).unwrap_or(&v.issued)),
-            );
-            let _ = write!(
-                out,
-                r#"<tr><td><a href="/steward/datasets/{id}{q}">{title}</a></td><td><code>{id}</code></td><td>{version}</td><td>{items}</td></tr>"#,
-                id = e(&meta.id),
-                title = e(lang.pick(&meta.title)),
-                version = e(&version),
-                items = d.item_count,
-            );
+    html! {
+        (who_bar(lang, p.who, &p.acts_for, p.csrf))
+        h1 { (lang.t("Dina datamängder", "Your datasets")) }
+        (notice(p.notice.as_ref()))
+        @if p.datasets.is_empty() {
+            p {
+                (lang.t(
+                    "Din organisation har inga datamängder ännu. Skapa den första nedan.",
+                    "Your organisation has no datasets yet. Create the first one below."
+                ))
+            }
+        } @else {
+            div class="scroll" {
+                table {
+                    thead {
+                        tr {
+                            th scope="col" { (lang.t("Datamängd", "Dataset")) }
+                            th scope="col" { (lang.t("Id", "Id")) }
+                            th scope="col" { (lang.t("Aktuell version", "Current version")) }
+                            th scope="col" { (lang.t("Poster", "Items")) }
+                        }
+                    }
+                    tbody {
+                        @for d in &p.datasets {
+                            @let meta = &d.record.meta;
+                            @let version = d.record.current().map_or_else(
+                                || lang.t("ingen ännu", "none yet").to_owned(),
+                                |v| format!("{} ({})", v.number, v.issued.get(..10).unwrap_or(&v.issued)),
+                            );
+                            tr {
+                                td { a href=(format!("/steward/datasets/{}{q}", meta.id)) { (lang.pick(&meta.title)) } }
+                                td { code { (meta.id) } }
+                                td { (version) }
+                                td { (d.item_count) }
+                            }
+                        }
+                    }
+                }
+            }
         }
-        out.push_str("</tbody></table></div>");
+        (create_form(lang, p))
     }
-    create_form(&mut out, lang, p);
-    out
 }
 
-fn create_form(out: &mut String, lang: Lang, p: &Dashboard<'_>) {
-    let e = escape;
+fn create_form(lang: Lang, p: &Dashboard<'_>) -> Markup {
     let f = p.form;
-    let _ = write!(
-        out,
-        r#"<h2 id="create">{h}</h2>
-<form method="post" action="/steward/datasets{q}" class="stack">{csrf}
-<label for="id">{l_id}</label>
-<input id="id" name="id" required pattern="[a-z0-9][a-z0-9-]{{1,63}}" value="{id}" aria-describedby="id-help" spellcheck="false">
-<p id="id-help" class="meta">{id_help}</p>
-<label for="profile">{l_profile}</label>
-<select id="profile" name="profile" required>"#,
-        h = lang.t("Skapa en datamängd", "Create a dataset"),
-        q = lang.query(),
-        csrf = csrf_field(p.csrf),
-        l_id = lang.t("Id", "Id"),
-        id = e(&f.id),
-        id_help = lang.t(
-            "2–64 små bokstäver (a–z), siffror och bindestreck, t.ex. harryda-badplatser. Id:t blir en del av varje posts URI och kan inte ändras.",
-            "2-64 lower-case letters (a-z), digits and hyphens, e.g. harryda-badplatser. The id becomes part of every item's URI and cannot change."
-        ),
-        l_profile = lang.t("Typ av data (specifikation)", "Kind of data (specification)"),
-    );
-    let profiles: Vec<(&str, &str)> = p.profiles.iter().map(|(id, t)| (*id, lang.pick(t))).collect();
-    options(out, profiles.into_iter(), &f.profile);
-    out.push_str("</select>");
-    if let Some(publishers) = &p.publishers {
-        let _ = write!(
-            out,
-            r#"<label for="publisher">{}</label><select id="publisher" name="publisher" required><option value="">–</option>"#,
-            lang.t("Publicerande organisation", "Publishing organisation")
-        );
-        options(out, publishers.iter().copied(), &f.publisher);
-        out.push_str("</select>");
-    }
-    for (field, label, value, textarea) in [
+    let profiles = p.profiles.iter().map(|(id, t)| (*id, lang.pick(t)));
+    let frequencies = FREQUENCIES.iter().map(|(code, sv, en)| (*code, lang.t(sv, en)));
+    let texts = [
         (
             "title_sv",
             lang.t("Titel på svenska", "Title in Swedish"),
@@ -261,54 +212,51 @@ fn create_form(out: &mut String, lang: Lang, p: &Dashboard<'_>) {
             &f.description_en,
             true,
         ),
-    ] {
-        if textarea {
-            let _ = write!(
-                out,
-                r#"<label for="{field}">{label}</label><textarea id="{field}" name="{field}" rows="3" required>{value}</textarea>"#,
-                label = e(label),
-                value = e(value),
-            );
-        } else {
-            let _ = write!(
-                out,
-                r#"<label for="{field}">{label}</label><input id="{field}" name="{field}" required value="{value}">"#,
-                label = e(label),
-                value = e(value),
-            );
+    ];
+    html! {
+        h2 id="create" { (lang.t("Skapa en datamängd", "Create a dataset")) }
+        form method="post" action=(format!("/steward/datasets{}", lang.query())) class="stack" {
+            (csrf_field(p.csrf))
+            label for="id" { (lang.t("Id", "Id")) }
+            input id="id" name="id" required pattern="[a-z0-9][a-z0-9-]{1,63}" value=(f.id) aria-describedby="id-help" spellcheck="false";
+            p id="id-help" class="meta" {
+                (lang.t(
+                    "2–64 små bokstäver (a–z), siffror och bindestreck, t.ex. harryda-badplatser. Id:t blir en del av varje posts URI och kan inte ändras.",
+                    "2-64 lower-case letters (a-z), digits and hyphens, e.g. harryda-badplatser. The id becomes part of every item's URI and cannot change."
+                ))
+            }
+            label for="profile" { (lang.t("Typ av data (specifikation)", "Kind of data (specification)")) }
+            select id="profile" name="profile" required { (options(profiles, &f.profile)) }
+            @if let Some(publishers) = &p.publishers {
+                label for="publisher" { (lang.t("Publicerande organisation", "Publishing organisation")) }
+                select id="publisher" name="publisher" required {
+                    option value="" { "–" }
+                    (options(publishers.iter().copied(), &f.publisher))
+                }
+            }
+            @for (field, label, value, textarea) in texts {
+                label for=(field) { (label) }
+                @if textarea {
+                    textarea id=(field) name=(field) rows="3" required { (value) }
+                } @else {
+                    input id=(field) name=(field) required value=(value);
+                }
+            }
+            label for="license" { (lang.t("Licens", "Licence")) }
+            select id="license" name="license" { (options(LICENSES.iter().copied(), &f.license)) }
+            label for="contact_email" { (lang.t("Kontaktadress (e-post)", "Contact address (e-mail)")) }
+            input id="contact_email" name="contact_email" type="email" required value=(f.contact_email) aria-describedby="email-help";
+            p id="email-help" class="meta" {
+                (lang.t(
+                    "Dit kan användare av datan vända sig; den visas i katalogen för dataportal.se.",
+                    "Where users of the data can ask; it is shown in the catalog for dataportal.se."
+                ))
+            }
+            label for="update_frequency" { (lang.t("Uppdateras", "Updated")) }
+            select id="update_frequency" name="update_frequency" { (options(frequencies, &f.update_frequency)) }
+            button type="submit" { (lang.t("Skapa datamängden", "Create the dataset")) }
         }
     }
-    let _ = write!(
-        out,
-        r#"<label for="license">{l_license}</label><select id="license" name="license">"#,
-        l_license = lang.t("Licens", "Licence"),
-    );
-    options(out, LICENSES.iter().copied(), &f.license);
-    let _ = write!(
-        out,
-        r#"</select>
-<label for="contact_email">{l_email}</label>
-<input id="contact_email" name="contact_email" type="email" required value="{email}" aria-describedby="email-help">
-<p id="email-help" class="meta">{email_help}</p>
-<label for="update_frequency">{l_freq}</label><select id="update_frequency" name="update_frequency">"#,
-        l_email = lang.t("Kontaktadress (e-post)", "Contact address (e-mail)"),
-        email = e(&f.contact_email),
-        email_help = lang.t(
-            "Dit kan användare av datan vända sig; den visas i katalogen för dataportal.se.",
-            "Where users of the data can ask; it is shown in the catalog for dataportal.se."
-        ),
-        l_freq = lang.t("Uppdateras", "Updated"),
-    );
-    let frequencies: Vec<(&str, &str)> = FREQUENCIES
-        .iter()
-        .map(|(code, sv, en)| (*code, lang.t(sv, en)))
-        .collect();
-    options(out, frequencies.into_iter(), &f.update_frequency);
-    let _ = write!(
-        out,
-        r#"</select><button type="submit">{}</button></form>"#,
-        lang.t("Skapa datamängden", "Create the dataset")
-    );
 }
 
 /// A dataset's steward page.
@@ -322,85 +270,56 @@ pub struct StewardDataset<'a> {
     pub notice: Option<Notice>,
 }
 
-fn upload_form(out: &mut String, lang: Lang, id: &str, csrf: &str, heading: &str) {
-    let _ = write!(
-        out,
-        r#"<h2 id="upload">{heading}</h2>
-<form method="post" action="/steward/datasets/{id}/check{q}" enctype="multipart/form-data" class="stack">{csrf}
-<label for="file">{l_file}</label>
-<input id="file" name="file" type="file" accept=".csv,.txt,text/csv" required aria-describedby="file-help">
-<p id="file-help" class="meta">{help}</p>
-<button type="submit">{submit}</button>
-</form>"#,
-        heading = escape(heading),
-        id = escape(id),
-        q = lang.query(),
-        csrf = csrf_field(csrf),
-        l_file = lang.t("CSV-fil", "CSV file"),
-        help = lang.t(
-            "Spara från Excel som \"CSV UTF-8\" eller exportera från GIS-verktyget; semikolon, komma och tabb, UTF-8 och Windows-1252 går bra. Filen kontrolleras först; inget publiceras förrän du väljer Publicera.",
-            "Save from Excel as \"CSV UTF-8\" or export from the GIS tool; semicolons, commas and tabs, UTF-8 and Windows-1252 all work. The file is checked first; nothing is published until you choose Publish."
-        ),
-        submit = lang.t("Kontrollera filen", "Check the file"),
-    );
+fn upload_form(lang: Lang, id: &str, csrf: &str, heading: &str) -> Markup {
+    html! {
+        h2 id="upload" { (heading) }
+        form method="post" action=(format!("/steward/datasets/{id}/check{}", lang.query())) enctype="multipart/form-data" class="stack" {
+            (csrf_field(csrf))
+            label for="file" { (lang.t("CSV-fil", "CSV file")) }
+            input id="file" name="file" type="file" accept=".csv,.txt,text/csv" required aria-describedby="file-help";
+            p id="file-help" class="meta" {
+                (lang.t(
+                    "Spara från Excel som \"CSV UTF-8\" eller exportera från GIS-verktyget; semikolon, komma och tabb, UTF-8 och Windows-1252 går bra. Filen kontrolleras först; inget publiceras förrän du väljer Publicera.",
+                    "Save from Excel as \"CSV UTF-8\" or export from the GIS tool; semicolons, commas and tabs, UTF-8 and Windows-1252 all work. The file is checked first; nothing is published until you choose Publish."
+                ))
+            }
+            button type="submit" { (lang.t("Kontrollera filen", "Check the file")) }
+        }
+    }
 }
 
 /// A dataset's steward page: upload a file; every version, with rollback.
-pub fn dataset(lang: Lang, p: &StewardDataset<'_>) -> String {
-    let e = escape;
+pub fn dataset(lang: Lang, p: &StewardDataset<'_>) -> Markup {
     let q = lang.query();
     let meta = &p.record.meta;
-    let mut out = who_bar(lang, p.who, &p.acts_for, p.csrf);
-    let _ = write!(
-        out,
-        r#"<p><a href="/steward{q}">← {back}</a></p><h1>{title}</h1>"#,
-        back = lang.t("Dina datamängder", "Your datasets"),
-        title = e(lang.pick(&meta.title)),
-    );
-    notice(&mut out, p.notice.as_ref());
-    let _ = write!(
-        out,
-        r#"<p class="meta"><code>{id}</code> · {kind} · {count} {items} · <a href="/datasets/{id}{q}">{public}</a></p>"#,
-        id = e(&meta.id),
-        kind = e(lang.pick(p.kind)),
-        count = p.item_count,
-        items = lang.t("publicerade poster", "published items"),
-        public = lang.t("Den publika sidan", "The public page"),
-    );
-    upload_form(
-        &mut out,
-        lang,
-        &meta.id,
-        p.csrf,
-        lang.t("Ladda upp en ny version", "Upload a new version"),
-    );
-    let _ = write!(
-        out,
-        r#"<h2 id="versions">{}</h2>"#,
-        lang.t("Versioner", "Versions")
-    );
-    if p.record.versions.is_empty() {
-        let _ = write!(
-            out,
-            "<p>{}</p>",
-            lang.t("Inget publicerat ännu.", "Nothing published yet.")
-        );
-        return out;
+    html! {
+        (who_bar(lang, p.who, &p.acts_for, p.csrf))
+        p { a href=(format!("/steward{q}")) { "← " (lang.t("Dina datamängder", "Your datasets")) } }
+        h1 { (lang.pick(&meta.title)) }
+        (notice(p.notice.as_ref()))
+        p class="meta" {
+            code { (meta.id) } " · " (lang.pick(p.kind)) " · " (p.item_count) " "
+            (lang.t("publicerade poster", "published items")) " · "
+            a href=(format!("/datasets/{}{q}", meta.id)) { (lang.t("Den publika sidan", "The public page")) }
+        }
+        (upload_form(lang, &meta.id, p.csrf, lang.t("Ladda upp en ny version", "Upload a new version")))
+        h2 id="versions" { (lang.t("Versioner", "Versions")) }
+        @if p.record.versions.is_empty() {
+            p { (lang.t("Inget publicerat ännu.", "Nothing published yet.")) }
+        } @else {
+            (versions(lang, p))
+        }
     }
-    let _ = write!(
-        out,
-        r#"<div class="scroll"><table class="versions"><thead><tr><th scope="col">{h_n}</th><th scope="col">{h_when}</th><th scope="col">{h_by}</th><th scope="col">{h_items}</th><th scope="col">{h_what}</th><th scope="col"><span class="sr">{h_action}</span></th></tr></thead><tbody>"#,
-        h_n = lang.t("Version", "Version"),
-        h_when = lang.t("Publicerad", "Published"),
-        h_by = lang.t("Av", "By"),
-        h_items = lang.t("Poster", "Items"),
-        h_what = lang.t("Anmärkning", "Note"),
-        h_action = lang.t("Åtgärd", "Action"),
-    );
+}
+
+/// A dataset's versions, newest first, each but the current one with its rollback button.
+fn versions(lang: Lang, p: &StewardDataset<'_>) -> Markup {
+    let q = lang.query();
+    let id = &p.record.meta.id;
     let current = p.record.current().map(|v| v.number);
     let mut versions: Vec<&VersionRecord> = p.record.versions.iter().collect();
     versions.sort_by_key(|v| std::cmp::Reverse(v.number));
-    for v in versions {
+    let note = |v: &VersionRecord| {
         let mut note = Vec::new();
         if Some(v.number) == current {
             note.push(lang.t("aktuell", "current").to_owned());
@@ -418,34 +337,46 @@ pub fn dataset(lang: Lang, p: &StewardDataset<'_>) -> String {
                 lang.t("rader hoppades över", "rows skipped")
             ));
         }
-        let action = if Some(v.number) == current {
-            String::new()
-        } else {
-            format!(
-                r#"<form method="post" action="/steward/datasets/{id}/rollback{q}">{csrf}<input type="hidden" name="version" value="{n}"><button type="submit" class="secondary">{label}</button></form>"#,
-                id = e(&meta.id),
-                csrf = csrf_field(p.csrf),
-                n = v.number,
-                label = e(&format!(
-                    "{} {}",
-                    lang.t("Återställ till version", "Roll back to version"),
-                    v.number
-                )),
-            )
-        };
-        let _ = write!(
-            out,
-            r#"<tr id="version-{n}"><th scope="row"><a href="/api/v1/datasets/{id}/versions/{n}">{n}</a></th><td>{when}</td><td>{by}</td><td>{items}</td><td>{note}</td><td>{action}</td></tr>"#,
-            n = v.number,
-            id = e(&meta.id),
-            when = e(&v.issued),
-            by = e(&v.published_by),
-            items = v.item_count,
-            note = e(&note.join("; ")),
-        );
+        note.join("; ")
+    };
+    html! {
+        div class="scroll" {
+            table class="versions" {
+                thead {
+                    tr {
+                        th scope="col" { (lang.t("Version", "Version")) }
+                        th scope="col" { (lang.t("Publicerad", "Published")) }
+                        th scope="col" { (lang.t("Av", "By")) }
+                        th scope="col" { (lang.t("Poster", "Items")) }
+                        th scope="col" { (lang.t("Anmärkning", "Note")) }
+                        th scope="col" { span class="sr" { (lang.t("Åtgärd", "Action")) } }
+                    }
+                }
+                tbody {
+                    @for v in versions {
+                        tr id=(format!("version-{}", v.number)) {
+                            th scope="row" { a href=(format!("/api/v1/datasets/{id}/versions/{}", v.number)) { (v.number) } }
+                            td { (v.issued) }
+                            td { (v.published_by) }
+                            td { (v.item_count) }
+                            td { (note(v)) }
+                            td {
+                                @if Some(v.number) != current {
+                                    form method="post" action=(format!("/steward/datasets/{id}/rollback{q}")) {
+                                        (csrf_field(p.csrf))
+                                        input type="hidden" name="version" value=(v.number);
+                                        button type="submit" class="secondary" {
+                                            (lang.t("Återställ till version", "Roll back to version")) " " (v.number)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
-    out.push_str("</tbody></table></div>");
-    out
 }
 
 /// The report page of a checked file.
@@ -469,31 +400,36 @@ fn place(lang: Lang, issue: &Issue) -> String {
     }
 }
 
-fn issue_list(out: &mut String, lang: Lang, issues: &[Issue], class: &str) {
-    let _ = write!(out, r#"<ol class="issues {class}">"#);
-    for i in issues {
-        let value = i.value.as_deref().map_or_else(String::new, |v| {
-            format!(
-                r#" <span class="value">{}: “{}”</span>"#,
-                lang.t("värde", "value"),
-                escape(v)
-            )
-        });
-        let _ = write!(
-            out,
-            r#"<li><strong>{place}</strong>:{value} {message}</li>"#,
-            place = escape(&place(lang, i)),
-            message = escape(lang.pick(&i.message)),
-        );
+fn issue_list(lang: Lang, issues: &[Issue], class: &str) -> Markup {
+    html! {
+        ol class={ "issues " (class) } {
+            @for i in issues {
+                li {
+                    strong { (place(lang, i)) } ":"
+                    @if let Some(v) = &i.value {
+                        " " span class="value" { (lang.t("värde", "value")) ": “" (v) "”" }
+                    }
+                    " " (lang.pick(&i.message))
+                }
+            }
+        }
     }
-    out.push_str("</ol>");
+}
+
+/// Why a cell or row is wrong: each issue's message.
+fn why(lang: Lang, issues: &[&Issue]) -> Markup {
+    html! {
+        @for i in issues {
+            span class="why" { (lang.pick(&i.message)) }
+        }
+    }
 }
 
 /// The cells of the rows the errors name, as the file has them, with each offending cell
 /// marked (class `cell-error`, and in words for screen readers) and explained in it.
-fn error_table(out: &mut String, lang: Lang, report: &Report, excerpt: &Excerpt) {
+fn error_table(lang: Lang, report: &Report, excerpt: &Excerpt) -> Markup {
     if excerpt.rows.is_empty() {
-        return;
+        return html! {};
     }
     // (row, column position) → the errors in that cell; row → errors of the whole row.
     let mut cells: HashMap<(u64, usize), Vec<&Issue>> = HashMap::new();
@@ -509,86 +445,75 @@ fn error_table(out: &mut String, lang: Lang, report: &Report, excerpt: &Excerpt)
             None => rows.entry(row).or_default().push(issue),
         }
     }
-    let _ = write!(
-        out,
-        r#"<h3 id="error-rows">{h}</h3><p class="meta">{help}</p><div class="scroll"><table class="report"><caption class="sr">{caption}</caption><thead><tr><th scope="col">{h_row}</th>"#,
-        h = lang.t("Raderna med fel", "The rows with errors"),
-        help = lang.t(
-            "Som i kalkylarket: rubrikraden är rad 1 och kolumnerna heter A, B, C … Celler med fel är markerade och förklarade.",
-            "As in the spreadsheet: the header is row 1 and the columns are A, B, C … Cells with errors are marked and explained."
-        ),
-        caption = lang.t("Rader med fel ur filen", "Rows with errors from the file"),
-        h_row = lang.t("Rad", "Row"),
-    );
-    for (at, header) in excerpt.headers.iter().enumerate() {
-        let _ = write!(
-            out,
-            r#"<th scope="col"><span class="col">{letter}</span> {header}</th>"#,
-            letter = crate::ingest::column_letter(at),
-            header = escape(header),
-        );
-    }
-    out.push_str("</tr></thead><tbody>");
-    for (row, values) in &excerpt.rows {
-        let row_issues = rows.get(row);
-        let _ = write!(
-            out,
-            r#"<tr id="row-{row}"><th scope="row"{class}>{row}{why}</th>"#,
-            class = if row_issues.is_some() {
-                r#" class="cell-error""#
-            } else {
-                ""
-            },
-            why = row_issues.map_or_else(String::new, |issues| {
-                issues
-                    .iter()
-                    .map(|i| format!(r#"<span class="why">{}</span>"#, escape(lang.pick(&i.message))))
-                    .collect()
-            }),
-        );
-        let width = excerpt.headers.len().max(values.len());
-        for at in 0..width {
-            let value = values.get(at).map_or("", String::as_str);
-            match cells.get(&(*row, at)) {
-                Some(issues) => {
-                    let _ = write!(
-                        out,
-                        r#"<td class="cell-error" data-row="{row}" data-column="{letter}"><span class="sr">{flag}: </span><span class="value">{value}</span>{why}</td>"#,
-                        letter = crate::ingest::column_letter(at),
-                        flag = lang.t("Fel", "Error"),
-                        value = escape(value),
-                        why = issues
-                            .iter()
-                            .map(|i| format!(r#"<span class="why">{}</span>"#, escape(lang.pick(&i.message))))
-                            .collect::<String>(),
-                    );
+    html! {
+        h3 id="error-rows" { (lang.t("Raderna med fel", "The rows with errors")) }
+        p class="meta" {
+            (lang.t(
+                "Som i kalkylarket: rubrikraden är rad 1 och kolumnerna heter A, B, C … Celler med fel är markerade och förklarade.",
+                "As in the spreadsheet: the header is row 1 and the columns are A, B, C … Cells with errors are marked and explained."
+            ))
+        }
+        div class="scroll" {
+            table class="report" {
+                caption class="sr" { (lang.t("Rader med fel ur filen", "Rows with errors from the file")) }
+                thead {
+                    tr {
+                        th scope="col" { (lang.t("Rad", "Row")) }
+                        @for (at, header) in excerpt.headers.iter().enumerate() {
+                            th scope="col" { span class="col" { (crate::ingest::column_letter(at)) } " " (header) }
+                        }
+                    }
                 }
-                None => {
-                    let _ = write!(out, "<td>{}</td>", escape(value));
+                tbody {
+                    @for (row, values) in &excerpt.rows {
+                        @let row_issues = rows.get(row);
+                        tr id=(format!("row-{row}")) {
+                            th scope="row" class=[row_issues.map(|_| "cell-error")] {
+                                (row)
+                                @if let Some(issues) = row_issues { (why(lang, issues)) }
+                            }
+                            @for at in 0..excerpt.headers.len().max(values.len()) {
+                                @let value = values.get(at).map_or("", String::as_str);
+                                @if let Some(issues) = cells.get(&(*row, at)) {
+                                    td class="cell-error" data-row=(row) data-column=(crate::ingest::column_letter(at)) {
+                                        span class="sr" { (lang.t("Fel", "Error")) ": " }
+                                        span class="value" { (value) }
+                                        (why(lang, issues))
+                                    }
+                                } @else {
+                                    td { (value) }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
-        out.push_str("</tr>");
     }
-    out.push_str("</tbody></table></div>");
+}
+
+/// The form that publishes the checked file: all of it, or only its valid rows.
+fn publish_form(lang: Lang, p: &ReportPage<'_>, valid_rows_only: bool, label: &str) -> Markup {
+    html! {
+        form method="post" action=(format!("/steward/datasets/{}/publish{}", p.record.meta.id, lang.query())) class="stack" {
+            (csrf_field(p.csrf))
+            input type="hidden" name="draft" value=(p.draft_id);
+            @if valid_rows_only {
+                input type="hidden" name="valid_rows_only" value="1";
+                button type="submit" class="secondary" { (label) }
+            } @else {
+                button type="submit" class="publish" { (label) }
+            }
+        }
+    }
 }
 
 /// The report of a checked file: what was found, the rows with errors and what to do next
 /// (publish a valid file, or fix it and check again).
-pub fn report(lang: Lang, p: &ReportPage<'_>) -> String {
-    let e = escape;
+pub fn report(lang: Lang, p: &ReportPage<'_>) -> Markup {
     let q = lang.query();
     let meta = &p.record.meta;
     let r = p.report;
-    let mut out = who_bar(lang, p.who, &p.acts_for, p.csrf);
-    let _ = write!(
-        out,
-        r#"<p><a href="/steward/datasets/{id}{q}">← {title}</a></p><h1>{h} <span class="file">{file}</span></h1>"#,
-        id = e(&meta.id),
-        title = e(lang.pick(&meta.title)),
-        h = lang.t("Kontroll av", "Check of"),
-        file = e(p.file_name),
-    );
     let summary = if r.valid {
         Notice {
             ok: true,
@@ -632,107 +557,76 @@ pub fn report(lang: Lang, p: &ReportPage<'_>) -> String {
             ),
         }
     };
-    notice(&mut out, Some(&summary));
-    let _ = write!(
-        out,
-        r#"<p class="meta">{enc} {encoding}{bom} · {delim} “{delimiter}” · {rows} {total} · {warn} {warnings}</p>"#,
-        enc = lang.t("Teckenkodning", "Encoding"),
-        encoding = e(&r.dialect.encoding),
-        bom = if r.dialect.bom { " (BOM)" } else { "" },
-        delim = lang.t("avgränsare", "delimiter"),
-        delimiter = e(if r.dialect.delimiter == "\t" {
-            "tab"
-        } else {
-            &r.dialect.delimiter
-        }),
-        rows = lang.t("rader", "rows"),
-        total = r.rows.total,
-        warn = lang.t("varningar", "warnings"),
-        warnings = r.warning_count,
-    );
-    if r.valid {
-        let _ = write!(
-            out,
-            r#"<form method="post" action="/steward/datasets/{id}/publish{q}" class="stack">{csrf}<input type="hidden" name="draft" value="{draft}"><button type="submit" class="publish">{label}</button></form>"#,
-            id = e(&meta.id),
-            csrf = csrf_field(p.csrf),
-            draft = e(p.draft_id),
-            label = lang.t("Publicera", "Publish"),
-        );
+    let delimiter = if r.dialect.delimiter == "\t" {
+        "tab"
     } else {
-        let _ = write!(out, r#"<h2 id="errors">{}</h2>"#, lang.t("Fel", "Errors"));
-        let file_level: Vec<Issue> = r.errors.iter().filter(|i| i.row.is_none()).cloned().collect();
-        if !file_level.is_empty() {
-            issue_list(&mut out, lang, &file_level, "errors");
+        &r.dialect.delimiter
+    };
+    let file_level: Vec<Issue> = r.errors.iter().filter(|i| i.row.is_none()).cloned().collect();
+    html! {
+        (who_bar(lang, p.who, &p.acts_for, p.csrf))
+        p { a href=(format!("/steward/datasets/{}{q}", meta.id)) { "← " (lang.pick(&meta.title)) } }
+        h1 { (lang.t("Kontroll av", "Check of")) " " span class="file" { (p.file_name) } }
+        (notice(Some(&summary)))
+        p class="meta" {
+            (lang.t("Teckenkodning", "Encoding")) " " (r.dialect.encoding)
+            @if r.dialect.bom { " (BOM)" }
+            " · " (lang.t("avgränsare", "delimiter")) " “" (delimiter) "” · "
+            (lang.t("rader", "rows")) " " (r.rows.total) " · "
+            (lang.t("varningar", "warnings")) " " (r.warning_count)
         }
-        error_table(&mut out, lang, r, p.excerpt);
-        let _ = write!(out, r#"<h3>{}</h3>"#, lang.t("Alla fel", "Every error"));
-        issue_list(&mut out, lang, &r.errors, "errors");
-        if r.truncated {
-            let _ = write!(
-                out,
-                "<p class=\"meta\">{} {}.</p>",
-                lang.t(
-                    "Listan är förkortad; fel totalt:",
-                    "The list is shortened; errors in all:"
-                ),
-                r.error_count
-            );
-        }
-        let _ = write!(
-            out,
-            "<p>{}</p>",
-            lang.t(
-                "Rätta cellerna i kalkylarket eller GIS-verktyget, spara som CSV igen och ladda upp den rättade filen här.",
-                "Fix the cells in the spreadsheet or GIS tool, save as CSV again and upload the fixed file here."
-            )
-        );
-        upload_form(
-            &mut out,
-            lang,
-            &meta.id,
-            p.csrf,
-            lang.t("Ladda upp den rättade filen", "Upload the fixed file"),
-        );
-        if r.rows.valid > 0 && !r.has_file_errors() {
-            let _ = write!(
-                out,
-                r#"<h2 id="valid-rows">{h}</h2><p>{text}</p>
-<form method="post" action="/steward/datasets/{id}/publish{q}" class="stack">{csrf}<input type="hidden" name="draft" value="{draft}"><input type="hidden" name="valid_rows_only" value="1"><button type="submit" class="secondary">{label}</button></form>"#,
-                h = lang.t("Eller publicera de giltiga raderna", "Or publish the valid rows"),
-                text = e(&match lang {
-                    Lang::Sv => format!(
-                        "De {} raderna utan fel kan publiceras nu. Raderna med fel ({}) hoppas över och listas i versionens rapport; rätta dem sedan i en ny version.",
-                        r.rows.valid, r.rows.invalid
-                    ),
-                    Lang::En => format!(
-                        "The {} rows without errors can be published now. The rows with errors ({}) are skipped and listed in the version's report; fix them in a later version.",
-                        r.rows.valid, r.rows.invalid
-                    ),
-                }),
-                id = e(&meta.id),
-                csrf = csrf_field(p.csrf),
-                draft = e(p.draft_id),
-                label = e(&format!(
+        @if r.valid {
+            (publish_form(lang, p, false, lang.t("Publicera", "Publish")))
+        } @else {
+            h2 id="errors" { (lang.t("Fel", "Errors")) }
+            @if !file_level.is_empty() {
+                (issue_list(lang, &file_level, "errors"))
+            }
+            (error_table(lang, r, p.excerpt))
+            h3 { (lang.t("Alla fel", "Every error")) }
+            (issue_list(lang, &r.errors, "errors"))
+            @if r.truncated {
+                p class="meta" {
+                    (lang.t("Listan är förkortad; fel totalt:", "The list is shortened; errors in all:"))
+                    " " (r.error_count) "."
+                }
+            }
+            p {
+                (lang.t(
+                    "Rätta cellerna i kalkylarket eller GIS-verktyget, spara som CSV igen och ladda upp den rättade filen här.",
+                    "Fix the cells in the spreadsheet or GIS tool, save as CSV again and upload the fixed file here."
+                ))
+            }
+            (upload_form(lang, &meta.id, p.csrf, lang.t("Ladda upp den rättade filen", "Upload the fixed file")))
+            @if r.rows.valid > 0 && !r.has_file_errors() {
+                h2 id="valid-rows" { (lang.t("Eller publicera de giltiga raderna", "Or publish the valid rows")) }
+                p {
+                    @match lang {
+                        Lang::Sv => (format!(
+                            "De {} raderna utan fel kan publiceras nu. Raderna med fel ({}) hoppas över och listas i versionens rapport; rätta dem sedan i en ny version.",
+                            r.rows.valid, r.rows.invalid
+                        )),
+                        Lang::En => (format!(
+                            "The {} rows without errors can be published now. The rows with errors ({}) are skipped and listed in the version's report; fix them in a later version.",
+                            r.rows.valid, r.rows.invalid
+                        )),
+                    }
+                }
+                (publish_form(lang, p, true, &format!(
                     "{} {} {}",
                     lang.t("Publicera de", "Publish the"),
                     r.rows.valid,
                     lang.t("giltiga raderna", "valid rows")
-                )),
-            );
+                )))
+            }
+        }
+        @if !r.warnings.is_empty() {
+            details {
+                summary { (lang.t("Varningar", "Warnings")) " (" (r.warning_count) ")" }
+                (issue_list(lang, &r.warnings, "warnings"))
+            }
         }
     }
-    if !r.warnings.is_empty() {
-        let _ = write!(
-            out,
-            r#"<details><summary>{} ({})</summary>"#,
-            lang.t("Varningar", "Warnings"),
-            r.warning_count
-        );
-        issue_list(&mut out, lang, &r.warnings, "warnings");
-        out.push_str("</details>");
-    }
-    out
 }
 
 #[cfg(test)]
@@ -826,6 +720,97 @@ mod tests {
                 excerpt,
             },
         )
+        .into_string()
+    }
+
+    #[test]
+    fn every_value_of_a_report_and_a_form_is_escaped() {
+        const HOSTILE: &str = r#"<script>alert("x")</script> & 'y'"#;
+        // As text or in a double-quoted attribute (`'` needs no escape there).
+        const ESCAPED: &str = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 'y'";
+        let report = Report {
+            valid: false,
+            error_count: 1,
+            rows: RowCounts {
+                total: 2,
+                valid: 1,
+                invalid: 1,
+                blank: 0,
+            },
+            errors: vec![
+                Issue::error(IssueCode::TypeError, Localized::new(HOSTILE, HOSTILE))
+                    .at_row(2)
+                    .in_column(HOSTILE)
+                    .with_value(HOSTILE),
+            ],
+            ..Report::default()
+        };
+        let excerpt = Excerpt {
+            headers: vec![HOSTILE.into()],
+            rows: vec![(2, vec![HOSTILE.into(), HOSTILE.into()])],
+        };
+        let mut record = record();
+        record.meta.title = Localized::new(HOSTILE, HOSTILE);
+        let html = super::report(
+            Lang::En,
+            &ReportPage {
+                who: HOSTILE,
+                acts_for: HOSTILE.into(),
+                csrf: HOSTILE,
+                record: &record,
+                file_name: HOSTILE,
+                draft_id: HOSTILE,
+                report: &report,
+                excerpt: &excerpt,
+            },
+        )
+        .into_string();
+        assert!(!html.contains("<script>") && !html.contains(HOSTILE), "{html}");
+        assert!(
+            html.contains(&format!(r#"<span class="value">{ESCAPED}</span>"#)),
+            "the offending cell: {html}"
+        );
+        assert!(
+            html.contains(&format!("<td>{ESCAPED}</td>")),
+            "a cell beyond the headers"
+        );
+        assert!(html.contains(&format!(r#"name="csrf" value="{ESCAPED}""#)));
+        assert!(html.contains(&format!(r#"name="draft" value="{ESCAPED}""#)));
+
+        let form = CreateForm {
+            id: HOSTILE.into(),
+            title_sv: HOSTILE.into(),
+            description_en: HOSTILE.into(),
+            contact_email: HOSTILE.into(),
+            ..CreateForm::default()
+        };
+        let kind = Localized::new(HOSTILE, HOSTILE);
+        let html = dashboard(
+            Lang::Sv,
+            &Dashboard {
+                who: HOSTILE,
+                acts_for: HOSTILE.into(),
+                csrf: HOSTILE,
+                datasets: vec![OwnDataset {
+                    record: &record,
+                    item_count: 1,
+                }],
+                profiles: vec![(HOSTILE, &kind)],
+                publishers: Some(vec![(HOSTILE, HOSTILE)]),
+                form: &form,
+                notice: Some(Notice {
+                    ok: false,
+                    text: HOSTILE.into(),
+                }),
+            },
+        )
+        .into_string();
+        assert!(!html.contains("<script>") && !html.contains(HOSTILE), "{html}");
+        assert!(html.contains(&format!(r#"name="title_sv" required value="{ESCAPED}""#)));
+        assert!(html.contains(&format!(r#"rows="3" required>{ESCAPED}</textarea>"#)));
+        assert!(html.contains(&format!(r#"<option value="{ESCAPED}">{ESCAPED}</option>"#)));
+        let problem = problem(Lang::Sv, HOSTILE, HOSTILE).into_string();
+        assert!(!problem.contains(HOSTILE) && problem.contains(&format!(r#"href="{ESCAPED}""#)));
     }
 
     #[test]

@@ -1,19 +1,15 @@
 //! Linked Data: every URI datahamn mints dereferences to its description, as RDF (Turtle,
 //! JSON-LD, N-Triples, RDF/XML) or as an HTML page for people, by `Accept`: items
 //! (`/id/{dataset}/{local id}`), datasets and their versions, municipalities, counties,
-//! organisations, and the terms of datahamn's own vocabulary (`/def/…`).
+//! organisations, and the terms of datahamn's own vocabulary (`/def/…`). The HTML pages are
+//! rendered in [`crate::http::pages`] ([`pages::item`], [`pages::resource`]).
 
-use super::pages::{LEAFLET_VERSION, MAP_JS_VERSION};
 use crate::error::{ApiError, Code};
 use crate::http::pages::{self, Lang};
-use crate::http::render::{anchor, escape};
 use crate::http::{State, negotiate};
-use crate::mapping::ItemView;
-use crate::service::{ServiceError, Statement};
+use crate::service::ServiceError;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::Value as Json;
-use std::fmt::Write as _;
 
 /// What an item URI answers in; `*/*` gets the first.
 const OFFERS: [&str; 5] = [
@@ -66,7 +62,7 @@ pub async fn get_item_uri(
                 .get(header::ACCEPT_LANGUAGE)
                 .and_then(|v| v.to_str().ok()),
         );
-        let html = page(
+        let html = pages::item(
             &entry.view,
             model.dataset(&dataset).map(|d| &d.record.meta.title),
             lang,
@@ -75,7 +71,7 @@ pub async fn get_item_uri(
         return Ok(HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
             .insert_header((header::VARY, "Accept, Accept-Language, Accept-Encoding"))
-            .body(html));
+            .body(html.into_string()));
     } else {
         let platform = state.clone().into_inner();
         web::block(move || platform.describe_items(&[&entry.view], media_type))
@@ -110,7 +106,9 @@ async fn describe(req: HttpRequest, state: State) -> Result<HttpResponse, ApiErr
             )
         })?;
     let body = if media_type == "text/html" {
-        resource_page(&iri, &description.statements()).into_bytes()
+        pages::resource(&iri, &description.statements())
+            .into_string()
+            .into_bytes()
     } else {
         state.serialize_description(&description, media_type)?
     };
@@ -254,172 +252,4 @@ pub async fn get_profile_uri(
     ))]
 pub async fn get_catalog_graph(req: HttpRequest, state: State) -> Result<HttpResponse, ApiError> {
     describe(req, state).await
-}
-
-/// A page of statements: each subject with its predicates and objects; IRIs are links.
-fn resource_page(iri: &str, statements: &[Statement]) -> String {
-    let e = escape;
-    let label = statements
-        .iter()
-        .find(|s| {
-            s.subject == iri
-                && (s.predicate.ends_with("/title")
-                    || s.predicate.ends_with("#label")
-                    || s.predicate.ends_with("/name"))
-        })
-        .map_or(iri, |s| s.object.as_str());
-    let mut body = String::new();
-    let mut current: Option<&str> = None;
-    for s in statements {
-        if current != Some(s.subject.as_str()) {
-            if current.is_some() {
-                body.push_str("</table>");
-            }
-            let _ = write!(body, "<h2><code>{}</code></h2><table>", e(&s.subject));
-            current = Some(&s.subject);
-        }
-        let object = if s.object_is_iri {
-            anchor(&s.object, &s.object)
-        } else {
-            match &s.language {
-                Some(l) => format!(
-                    r#"<span lang="{}">{}</span> <code>@{}</code>"#,
-                    e(l),
-                    e(&s.object),
-                    e(l)
-                ),
-                None => e(&s.object),
-            }
-        };
-        let _ = write!(
-            body,
-            r#"<tr><th>{0}</th><td>{1}</td></tr>"#,
-            anchor(&s.predicate, &s.predicate),
-            object
-        );
-    }
-    if current.is_some() {
-        body.push_str("</table>");
-    }
-    format!(
-        r#"<!doctype html>
-<html lang="sv"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}th{{text-align:left;padding-right:1rem;vertical-align:top;font-weight:normal}}td{{word-break:break-word}}</style>
-</head><body>
-<h1>{title}</h1>
-<p><code>{uri}</code>: also as Turtle, JSON-LD, N-Triples and RDF/XML by <code>Accept</code>.</p>
-{body}
-</body></html>
-"#,
-        title = e(label),
-        uri = e(iri),
-    )
-}
-
-/// The HTML page of an item, in the public pages' layout: what it is, where (a map with its
-/// point), its attributes, its dataset and municipality pages, and links to every other
-/// representation. Every value is escaped.
-fn page(v: &ItemView, dataset_title: Option<&crate::profile::Localized>, lang: Lang) -> String {
-    let e = escape;
-    let q = lang.query();
-    let mut rows = String::new();
-    let mut row = |k: &str, val: &str| {
-        let _ = write!(
-            rows,
-            "<tr><th scope=\"row\">{}</th><td>{}</td></tr>",
-            e(k),
-            e(val)
-        );
-    };
-    row(lang.t("typ", "type"), &v.kind);
-    if let (Some(lat), Some(lon)) = (v.latitude, v.longitude) {
-        row(
-            lang.t("position (WGS84)", "position (WGS84)"),
-            &format!("{lat}, {lon}"),
-        );
-    }
-    if let Some(u) = &v.updated {
-        row(lang.t("uppdaterad", "updated"), u);
-    }
-    for (k, val) in &v.properties {
-        let text = match val {
-            Json::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        row(k, &text);
-    }
-    let links = [
-        (v.uri.as_str(), "Turtle", "text/turtle"),
-        (v.uri.as_str(), "JSON-LD", "application/ld+json"),
-        (v.uri.as_str(), "N-Triples", "application/n-triples"),
-        (v.uri.as_str(), "RDF/XML", "application/rdf+xml"),
-        (v.links.self_.as_str(), "JSON (REST API)", "application/json"),
-        (
-            v.links.feature.as_str(),
-            "GeoJSON (OGC API Features)",
-            "application/geo+json",
-        ),
-        (
-            v.links.dataset.as_str(),
-            lang.t("Datamängden (JSON)", "The dataset (JSON)"),
-            "application/json",
-        ),
-    ];
-    let mut head = String::new();
-    let mut list = String::new();
-    for (href, title, media) in links {
-        let (href, title, media) = (e(href), e(title), e(media));
-        let _ = write!(head, r#"<link rel="alternate" type="{media}" href="{href}">"#);
-        let _ = write!(
-            list,
-            r#"<li><a href="{href}" type="{media}">{title}</a> <code>{media}</code></li>"#
-        );
-    }
-    let description = v
-        .description
-        .as_deref()
-        .map(|d| format!("<p>{}</p>", e(d)))
-        .unwrap_or_default();
-    let map = if v.latitude.is_some() && v.longitude.is_some() {
-        let _ = write!(
-            head,
-            r#"<link rel="stylesheet" href="/assets/leaflet/{LEAFLET_VERSION}/leaflet.css"><script defer src="/assets/leaflet/{LEAFLET_VERSION}/leaflet.js"></script><script defer src="/assets/web/{MAP_JS_VERSION}/map.js"></script>"#
-        );
-        format!(
-            r#"<div id="map" class="small" role="region" aria-label="{label}" data-items="{feature}" data-lang="{code}"></div>"#,
-            label = lang.t("Karta med postens läge", "Map of the item's position"),
-            feature = e(&v.links.feature),
-            code = lang.code(),
-        )
-    } else {
-        String::new()
-    };
-    let main = format!(
-        r#"<h1>{name}</h1>
-<p class="meta"><a href="/datasets/{dataset}{q}">{dataset_label}</a> · <a href="/municipalities/{code}{q}">{municipality} ({code})</a></p>
-<p><code>{uri}</code></p>
-{description}
-{map}
-<table>{rows}</table>
-<h2>{other}</h2>
-<p>{same}</p>
-<ul>{list}</ul>"#,
-        name = e(&v.name),
-        dataset = e(&v.dataset),
-        dataset_label = e(&format!(
-            "{}: {}",
-            lang.t("Datamängd", "Dataset"),
-            dataset_title.map_or(v.dataset.as_str(), |t| lang.pick(t))
-        )),
-        code = e(&v.municipality.code),
-        municipality = e(&v.municipality.name),
-        uri = e(&v.uri),
-        other = lang.t("Andra format", "Other formats"),
-        same = lang.t(
-            "Samma URI svarar i varje format efter Accept-huvudet.",
-            "The same URI answers in each format by the Accept header."
-        ),
-    );
-    pages::layout(lang, &v.name, "", &head, &main)
 }

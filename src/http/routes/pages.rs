@@ -5,11 +5,12 @@
 
 use crate::error::ApiError;
 use crate::http::pages::{self, DatasetPage, DatasetSummary, HomeFilters, Lang, MunicipalityPage};
-use crate::http::render::{csv_columns, escape, flat_properties};
+use crate::http::render::{csv_columns, flat_properties};
 use crate::http::{State, immutable_asset, negotiate};
 use crate::service::DatasetState;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
+use maud::{Markup, html};
 use serde_json::Value as Json;
 
 /// The vendored Leaflet's version, in its assets' URLs (which never change content).
@@ -69,11 +70,17 @@ impl<'r> PageRequest<'r> {
     }
 
     /// The page: `main` in the layout.
-    pub(super) fn respond(&self, status: StatusCode, title: &str, head: &str, main: &str) -> HttpResponse {
+    pub(super) fn respond(
+        &self,
+        status: StatusCode,
+        title: &str,
+        head: Markup,
+        main: Markup,
+    ) -> HttpResponse {
         HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
             .insert_header((header::VARY, "Accept, Accept-Encoding"))
-            .body(pages::layout(self.lang, title, &self.switch_href(), head, main))
+            .body(pages::layout(self.lang, title, &self.switch_href(), head, main).into_string())
     }
 
     /// A 400 page saying what in the request cannot be answered.
@@ -97,15 +104,7 @@ impl<'r> PageRequest<'r> {
 
     /// An error page: a heading, what went wrong, and the way home.
     fn error_page(&self, status: StatusCode, heading: &str, what: &str) -> HttpResponse {
-        let lang = self.lang;
-        let main = format!(
-            r#"<h1>{h}</h1><p>{what}</p><p><a href="/{q}">{home}</a></p>"#,
-            h = escape(heading),
-            what = escape(what),
-            q = lang.query(),
-            home = lang.t("Till alla datamängder", "To every dataset"),
-        );
-        self.respond(status, heading, "", &main)
+        self.respond(status, heading, html! {}, pages::error(self.lang, heading, what))
     }
 }
 
@@ -222,8 +221,8 @@ pub async fn home(req: &HttpRequest, state: &State) -> Result<HttpResponse, ApiE
     Ok(page.respond(
         StatusCode::OK,
         lang.t("Öppna data från kommunerna", "Open data from the municipalities"),
-        "",
-        &main,
+        html! {},
+        main,
     ))
 }
 
@@ -320,14 +319,12 @@ pub async fn dataset_page(
         update_frequency: d.record.meta.update_frequency.as_deref(),
     };
     let head = if has_positions {
-        format!(
-            r#"<link rel="stylesheet" href="/assets/leaflet/{LEAFLET_VERSION}/leaflet.css"><script defer src="/assets/leaflet/{LEAFLET_VERSION}/leaflet.js"></script><script defer src="/assets/web/{MAP_JS_VERSION}/map.js"></script>"#
-        )
+        pages::map_head()
     } else {
-        String::new()
+        html! {}
     };
     let title = lang.pick(&d.record.meta.title).to_owned();
-    Ok(request.respond(StatusCode::OK, &title, &head, &pages::dataset(lang, &page_data)))
+    Ok(request.respond(StatusCode::OK, &title, head, pages::dataset(lang, &page_data)))
 }
 
 /// A municipality's (or another organisation's) page.
@@ -375,8 +372,8 @@ pub async fn municipality_page(
     Ok(request.respond(
         StatusCode::OK,
         &org.name,
-        "",
-        &pages::municipality(lang, &page_data),
+        html! {},
+        pages::municipality(lang, &page_data),
     ))
 }
 

@@ -5,9 +5,9 @@
 
 use crate::error::ApiError;
 use crate::http::State;
-use crate::http::render::escape;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 /// The vendored YASGUI version: part of the asset URLs, so they can be cached for good.
 pub const YASGUI_VERSION: &str = "4.6.2";
@@ -70,9 +70,41 @@ pub(crate) fn examples() -> Vec<(&'static str, &'static str, &'static str)> {
     out
 }
 
+/// The page's own script: opens the editor and the example buttons (a fixed literal).
+const SCRIPT: &str = r#"
+const examples = JSON.parse(document.getElementById('example-queries').textContent);
+// `#example-N` opens and runs example N; read before YASGUI, which uses the URL itself.
+const wanted = /^#example-(\d+)$/.exec(location.hash);
+const yasgui = new Yasgui(document.getElementById('yasgui'), {
+  requestConfig: { endpoint: location.origin + '/sparql', method: 'POST' },
+  copyEndpointOnNewTab: false,
+  persistenceId: null,
+});
+function show(i) {
+  const tab = yasgui.getTab();
+  tab.setQuery(examples[i].query);
+  tab.query();
+}
+for (const b of document.querySelectorAll('#examples button')) b.addEventListener('click', () => show(Number(b.dataset.example)));
+if (wanted && examples[Number(wanted[1])]) show(Number(wanted[1]));
+else yasgui.getTab().setQuery(examples[0].query);
+"#;
+
+/// The page's style (a fixed literal).
+const STYLE: &str =
+    "body{font-family:system-ui,sans-serif;margin:1rem 2rem}#examples button{margin:0 .3rem .3rem 0}";
+
+/// The examples as JSON for a `<script type="application/json">` element: `</` is written
+/// `<\/`, so no value can end the element (JSON reads both the same).
+fn script_json(examples: &[serde_json::Value]) -> String {
+    serde_json::to_string(examples)
+        .unwrap_or_else(|_| "[]".into())
+        .replace("</", "<\\/")
+}
+
 /// The page. `geosparql`: whether the store evaluates GeoSPARQL's functions (the embedded
 /// store does; a remote engine may not), which decides whether their example and mention appear.
-pub fn page(base: &str, geosparql: bool) -> String {
+pub fn page(base: &str, geosparql: bool) -> Markup {
     let shown: Vec<(&str, &str, &str)> = examples()
         .into_iter()
         .filter(|(_, _, query)| geosparql || !query.contains("geof:"))
@@ -83,63 +115,45 @@ pub fn page(base: &str, geosparql: bool) -> String {
             serde_json::json!({"title": title, "question": question, "query": query.replace("{BASE}", base)})
         })
         .collect();
-    // JSON inside a script element: `</` must not end it.
-    let data = serde_json::to_string(&examples)
-        .unwrap_or_else(|_| "[]".into())
-        .replace("</", "<\\/");
-    let mut buttons = String::new();
-    for (i, (title, question, _)) in shown.iter().enumerate() {
-        buttons.push_str(&format!(
-            r#"<button type="button" data-example="{i}" title="{}">{}</button> "#,
-            escape(question),
-            escape(title)
-        ));
+    let v = YASGUI_VERSION;
+    html! {
+        (DOCTYPE)
+        html lang="sv" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { "datahamn: SPARQL" }
+                link rel="stylesheet" href=(format!("/sparql/ui/{v}/yasgui.min.css"));
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                h1 { "SPARQL" }
+                p {
+                    "Fråga alla publicerade data med SPARQL. / Query everything published with SPARQL: "
+                    code { (base) "/sparql" }
+                    " (GET or POST, SPARQL 1.1 Protocol). The default graph is the union of every dataset and the catalog. Queries stop after the endpoint's time limit, and long answers are cut (the "
+                    code { "Datahamn-Results-Truncated" }
+                    " header says so)."
+                    @if geosparql {
+                        " GeoSPARQL's functions (" code { "geof:distance" } ", " code { "geof:sfWithin" }
+                        ", …) work on every item's WKT point."
+                    }
+                    " " code { "DESCRIBE" } " of an item includes its position, address and facilities."
+                }
+                p id="examples" {
+                    "Exempel / Examples: "
+                    @for (i, (title, question, _)) in shown.iter().enumerate() {
+                        button type="button" data-example=(i) title=(question) { (title) } " "
+                    }
+                }
+                div id="yasgui" {}
+                // JSON, not HTML: escaped for a script element by `script_json`.
+                script type="application/json" id="example-queries" { (PreEscaped(script_json(&examples))) }
+                script src=(format!("/sparql/ui/{v}/yasgui.min.js")) {}
+                script { (PreEscaped(SCRIPT)) }
+            }
+        }
     }
-    let geosparql = if geosparql {
-        " GeoSPARQL's functions (<code>geof:distance</code>, <code>geof:sfWithin</code>, …) work on every item's WKT point."
-    } else {
-        ""
-    };
-    format!(
-        r#"<!doctype html>
-<html lang="sv"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>datahamn: SPARQL</title>
-<link rel="stylesheet" href="/sparql/ui/{v}/yasgui.min.css">
-<style>body{{font-family:system-ui,sans-serif;margin:1rem 2rem}}#examples button{{margin:0 .3rem .3rem 0}}</style>
-</head><body>
-<h1>SPARQL</h1>
-<p>Fråga alla publicerade data med SPARQL. / Query everything published with SPARQL:
-<code>{endpoint}</code> (GET or POST, SPARQL 1.1 Protocol). The default graph is the union of every
-dataset and the catalog. Queries stop after the endpoint's time limit, and long answers are cut
-(the <code>Datahamn-Results-Truncated</code> header says so).{geosparql} <code>DESCRIBE</code> of an
-item includes its position, address and facilities.</p>
-<p id="examples">Exempel / Examples: {buttons}</p>
-<div id="yasgui"></div>
-<script type="application/json" id="example-queries">{data}</script>
-<script src="/sparql/ui/{v}/yasgui.min.js"></script>
-<script>
-const examples = JSON.parse(document.getElementById('example-queries').textContent);
-// `#example-N` opens and runs example N; read before YASGUI, which uses the URL itself.
-const wanted = /^#example-(\d+)$/.exec(location.hash);
-const yasgui = new Yasgui(document.getElementById('yasgui'), {{
-  requestConfig: {{ endpoint: location.origin + '/sparql', method: 'POST' }},
-  copyEndpointOnNewTab: false,
-  persistenceId: null,
-}});
-function show(i) {{
-  const tab = yasgui.getTab();
-  tab.setQuery(examples[i].query);
-  tab.query();
-}}
-for (const b of document.querySelectorAll('#examples button')) b.addEventListener('click', () => show(Number(b.dataset.example)));
-if (wanted && examples[Number(wanted[1])]) show(Number(wanted[1]));
-else yasgui.getTab().setQuery(examples[0].query);
-</script>
-</body></html>
-"#,
-        v = YASGUI_VERSION,
-        endpoint = escape(&format!("{base}/sparql")),
-    )
 }
 
 /// The query page (for a browser's `GET /sparql` without a query).
@@ -147,10 +161,13 @@ pub fn respond(state: &State) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((header::VARY, "Accept, Accept-Encoding"))
-        .body(page(
-            state.iris().base(),
-            !state.store().extension_functions().is_empty(),
-        ))
+        .body(
+            page(
+                state.iris().base(),
+                !state.store().extension_functions().is_empty(),
+            )
+            .into_string(),
+        )
 }
 
 fn asset(req: &HttpRequest, body: &'static [u8], content_type: &str) -> Result<HttpResponse, ApiError> {
@@ -181,11 +198,11 @@ mod tests {
                 .parse_query(&q)
                 .unwrap_or_else(|e| panic!("{e}: {q}"));
         }
-        let page = page("http://example.org/</script><script>alert(1)</script>", true);
+        let page = page("http://example.org/</script><script>alert(1)</script>", true).into_string();
         assert!(!page.contains("</script><script>alert(1)"));
         assert!(page.contains("geof:distance("));
         // Without GeoSPARQL, its example is left out (and the buttons still match the list).
-        let page = super::page("http://example.org", false);
+        let page = super::page("http://example.org", false).into_string();
         assert!(!page.contains("geof:"));
         assert!(page.contains(&format!(r#"data-example="{}""#, all.len() - 2)));
         assert!(!page.contains(&format!(r#"data-example="{}""#, all.len() - 1)));

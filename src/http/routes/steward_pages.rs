@@ -23,6 +23,7 @@ use crate::service::steward::NewDataset;
 use crate::text::same_secret;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
+use maud::{Markup, html};
 use std::collections::HashMap;
 
 /// The session cookie's name.
@@ -110,8 +111,8 @@ fn private(mut res: HttpResponse) -> HttpResponse {
     res
 }
 
-fn page(page: &PageRequest<'_>, status: StatusCode, title: &str, main: &str) -> HttpResponse {
-    private(page.respond(status, title, "", main))
+fn page(page: &PageRequest<'_>, status: StatusCode, title: &str, main: Markup) -> HttpResponse {
+    private(page.respond(status, title, html! {}, main))
 }
 
 /// A redirect after a form (303: the browser follows with `GET`).
@@ -156,7 +157,7 @@ fn problem_page(page: &PageRequest<'_>, e: &ApiError, back: &str) -> HttpRespons
         page,
         e.code.status(),
         lang.t("Det gick inte", "That did not work"),
-        &render::problem(lang, &refusal_text(lang, e), back),
+        render::problem(lang, &refusal_text(lang, e), back),
     )
 }
 
@@ -218,7 +219,7 @@ fn sign_in_page(
         p,
         status,
         lang.t("Logga in", "Sign in"),
-        &render::sign_in(lang, &secret, notice),
+        render::sign_in(lang, &secret, notice),
     );
     if fresh {
         let max_age = crate::service::sessions::LIFETIME.as_secs();
@@ -354,7 +355,7 @@ fn dashboard(
             notice,
         },
     );
-    page(p, status, lang.t("Dina datamängder", "Your datasets"), &main)
+    page(p, status, lang.t("Dina datamängder", "Your datasets"), main)
 }
 
 /// `POST /steward/sign-in`: the token, once; a session cookie from then on. Only from the
@@ -559,7 +560,7 @@ pub async fn dataset(
             notice: notice.map(|text| Notice { ok: true, text }),
         },
     );
-    Ok(page(&p, StatusCode::OK, lang.pick(&d.record.meta.title), &main))
+    Ok(page(&p, StatusCode::OK, lang.pick(&d.record.meta.title), main))
 }
 
 /// `POST /steward/datasets/{id}/check`: the file is checked, kept as a draft and its report
@@ -627,7 +628,7 @@ pub async fn check(
         &p,
         StatusCode::OK,
         lang.t("Kontroll av filen", "Check of the file"),
-        &main,
+        main,
     ))
 }
 
