@@ -572,8 +572,8 @@ def run(server, stamp):
         "publishes": {"attempted": len(publishes), "completed": sum(1 for p in publishes if 200 <= p["status"] < 300),
                       "each": publishes},
         "rss_mb": {"samples": rss, "max": max((s["rss_mb"] for s in rss), default=None),
-                   "attack_first_third_median": statistics.median(first) if first else None,
-                   "attack_last_third_median": statistics.median(last) if last else None,
+                   "attack_first_third_median": round(statistics.median(first), 1) if first else None,
+                   "attack_last_third_median": round(statistics.median(last), 1) if last else None,
                    "growth": round(growth, 3) if growth else None},
     }
     report["verdict"] = {
