@@ -58,7 +58,7 @@ fn ingest(data_dir: &std::path::Path, file: &std::path::Path) -> std::process::C
 
 /// Rows of the large file: enough that a publish takes long enough for kills at fractions of it
 /// to land while it is under way (each attempt checks that they did).
-const BIG: usize = 20_000;
+const BIG: usize = 5_000;
 
 /// Opens the store as a server would and checks that what it serves is one whole version, and
 /// that the archive holds whole the earlier versions numbered `from` or later (the ones a publish
