@@ -180,9 +180,6 @@ pub fn bearer(headers: &header::HeaderMap) -> Option<String> {
         .then(|| token.trim().to_owned())
 }
 
-/// The paths the rate limit never counts: health checks (load balancers, orchestrators).
-pub const NOT_RATE_LIMITED: &[&str] = &["/healthz"];
-
 /// The client's address: the connection's peer, or, when the peer is a trusted reverse proxy
 /// (`--trusted-proxy`), the client its forwarding header names (see
 /// [`crate::service::rate_limit::Proxies::client`]).
@@ -220,7 +217,7 @@ async fn rate_limit(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let counted = !NOT_RATE_LIMITED.contains(&req.path());
+    let counted = routes::metered(req.path());
     let decision = State::of(req.request())
         .filter(|_| counted)
         .and_then(|state| state.rate_check(bearer(req.headers()).as_deref(), client_ip(req.request())));

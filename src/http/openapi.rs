@@ -329,7 +329,7 @@ fn add_rate_limited(doc: &mut Json) {
         return;
     };
     for (path, item) in paths.iter_mut() {
-        if crate::http::NOT_RATE_LIMITED.contains(&path.as_str()) {
+        if !crate::http::routes::metered(path) {
             continue;
         }
         let Some(item) = item.as_object_mut() else {

@@ -284,6 +284,11 @@ fn forwarding_headers_count_only_from_trusted_proxies() {
     assert_eq!(remaining(&direct, "198.51.100.1"), (200, Some("1".into())));
     assert_eq!(remaining(&direct, "198.51.100.2"), (200, Some("0".into())));
     assert_eq!(remaining(&direct, "198.51.100.3").0, 429);
+    // The health check is never counted (the route table declares it unmetered): answered with
+    // the quota spent, and without the rate-limit headers.
+    let health = direct.get("/healthz");
+    assert_eq!(health.status, 200);
+    assert_eq!(health.header("ratelimit-remaining"), None);
 
     // Behind a trusted proxy (the test connects from 127.0.0.1): each client its own bucket.
     let proxied = start_with(|p| {

@@ -40,14 +40,18 @@ pub enum Cache {
 }
 
 /// One route of the table: the path as the router matches it (`{name:regex}` for a segment
-/// with a pattern), the methods it answers, whether the OpenAPI document describes it, and
-/// how its answers are cached. The one declaration of a route.
+/// with a pattern), the methods it answers, whether the OpenAPI document describes it, how its
+/// answers are cached, and whether the rate limit counts its requests. The one declaration of a
+/// route.
 #[derive(Clone, Debug)]
 pub struct Route {
     pub path: String,
     pub methods: &'static str,
     pub documented: Doc,
     pub cache: Cache,
+    /// Counted by the rate limit: every route but the health check (load balancers and
+    /// orchestrators ask it often, and must never be refused).
+    pub metered: bool,
 }
 
 impl Route {
@@ -95,7 +99,15 @@ impl Table<'_> {
             methods,
             documented,
             cache,
+            metered: true,
         });
+    }
+
+    /// The route declared last is not counted by the rate limit.
+    fn unmetered(&mut self) {
+        if let Some(route) = self.routes.last_mut() {
+            route.metered = false;
+        }
     }
 
     /// A `GET` (and `HEAD`) resource.
@@ -125,6 +137,7 @@ impl Table<'_> {
             methods: "GET, HEAD",
             documented: Doc::No,
             cache: Cache::Body,
+            metered: true,
         });
     }
 }
@@ -145,6 +158,23 @@ pub fn table() -> Vec<Route> {
     };
     declare(&mut t);
     t.routes
+}
+
+/// The routes the rate limit does not count, as the router matches them.
+fn unmetered_routes() -> &'static [actix_web::dev::ResourceDef] {
+    static ROUTES: std::sync::OnceLock<Vec<actix_web::dev::ResourceDef>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| {
+        table()
+            .into_iter()
+            .filter(|route| !route.metered)
+            .map(|route| actix_web::dev::ResourceDef::new(route.path))
+            .collect()
+    })
+}
+
+/// Whether the rate limit counts a request for `path`.
+pub fn metered(path: &str) -> bool {
+    !unmetered_routes().iter().any(|route| route.is_match(path))
 }
 
 /// Routes are tried in order, and a route with a `{parameter}` is a regular expression: the
@@ -174,6 +204,7 @@ fn declare(t: &mut Table<'_>) {
     }
     t.get("/", meta::get_landing, Doc::Yes, Cache::Body);
     t.get("/healthz", meta::get_health, Doc::Yes, Cache::Body);
+    t.unmetered();
     t.get("/openapi.json", meta::get_openapi, Doc::Yes, Cache::Body);
     t.get("/problems/{code}", meta::get_problem_type, Doc::Yes, Cache::Body);
     t.get("/api/v1", meta::get_api_root, Doc::Yes, Cache::Body);
