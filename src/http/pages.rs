@@ -715,38 +715,45 @@ pub fn resource(iri: &str, statements: &[Statement]) -> Markup {
             _ => subjects.push((&s.subject, vec![s])),
         }
     }
+    let body = html! {
+        h1 { (label) }
+        p { code { (iri) } ": also as Turtle, JSON-LD, N-Triples and RDF/XML by " code { "Accept" } "." }
+        @for (subject, run) in &subjects {
+            h2 { code { (subject) } }
+            table {
+                @for s in run {
+                    tr {
+                        th { (anchor(&s.predicate, &s.predicate)) }
+                        td {
+                            @if s.object_is_iri {
+                                (anchor(&s.object, &s.object))
+                            } @else if let Some(l) = &s.language {
+                                span lang=(l) { (s.object) } " " code { "@" (l) }
+                            } @else {
+                                (s.object)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    bare(label, html! { style { (PreEscaped(RESOURCE_STYLE)) } }, body)
+}
+
+/// A page outside the layout (a described resource, the SPARQL editor): the document, its head
+/// (`head` goes at the end of it) and `body`.
+pub fn bare(title: &str, head: Markup, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="sv" {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (label) }
-                style { (PreEscaped(RESOURCE_STYLE)) }
+                title { (title) }
+                (head)
             }
-            body {
-                h1 { (label) }
-                p { code { (iri) } ": also as Turtle, JSON-LD, N-Triples and RDF/XML by " code { "Accept" } "." }
-                @for (subject, run) in &subjects {
-                    h2 { code { (subject) } }
-                    table {
-                        @for s in run {
-                            tr {
-                                th { (anchor(&s.predicate, &s.predicate)) }
-                                td {
-                                    @if s.object_is_iri {
-                                        (anchor(&s.object, &s.object))
-                                    } @else if let Some(l) = &s.language {
-                                        span lang=(l) { (s.object) } " " code { "@" (l) }
-                                    } @else {
-                                        (s.object)
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            body { (body) }
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use crate::http::State;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
-use maud::{DOCTYPE, Markup, PreEscaped, html};
+use maud::{Markup, PreEscaped, html};
 
 /// The vendored YASGUI version: part of the asset URLs, so they can be cached for good.
 pub const YASGUI_VERSION: &str = "4.6.2";
@@ -116,44 +116,37 @@ pub fn page(base: &str, geosparql: bool) -> Markup {
         })
         .collect();
     let v = YASGUI_VERSION;
-    html! {
-        (DOCTYPE)
-        html lang="sv" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "datahamn: SPARQL" }
-                link rel="stylesheet" href=(format!("/sparql/ui/{v}/yasgui.min.css"));
-                style { (PreEscaped(STYLE)) }
+    let head = html! {
+        link rel="stylesheet" href=(format!("/sparql/ui/{v}/yasgui.min.css"));
+        style { (PreEscaped(STYLE)) }
+    };
+    let body = html! {
+        h1 { "SPARQL" }
+        p {
+            "Fråga alla publicerade data med SPARQL. / Query everything published with SPARQL: "
+            code { (base) "/sparql" }
+            " (GET or POST, SPARQL 1.1 Protocol). The default graph is the union of every dataset and the catalog. Queries stop after the endpoint's time limit, and long answers are cut (the "
+            code { "Datahamn-Results-Truncated" }
+            " header says so)."
+            @if geosparql {
+                " GeoSPARQL's functions (" code { "geof:distance" } ", " code { "geof:sfWithin" }
+                ", …) work on every item's WKT point."
             }
-            body {
-                h1 { "SPARQL" }
-                p {
-                    "Fråga alla publicerade data med SPARQL. / Query everything published with SPARQL: "
-                    code { (base) "/sparql" }
-                    " (GET or POST, SPARQL 1.1 Protocol). The default graph is the union of every dataset and the catalog. Queries stop after the endpoint's time limit, and long answers are cut (the "
-                    code { "Datahamn-Results-Truncated" }
-                    " header says so)."
-                    @if geosparql {
-                        " GeoSPARQL's functions (" code { "geof:distance" } ", " code { "geof:sfWithin" }
-                        ", …) work on every item's WKT point."
-                    }
-                    " " code { "DESCRIBE" } " of an item includes its position, address and facilities."
-                }
-                p id="examples" {
-                    "Exempel / Examples: "
-                    @for (i, (title, question, _)) in shown.iter().enumerate() {
-                        button type="button" data-example=(i) title=(question) { (title) } " "
-                    }
-                }
-                div id="yasgui" {}
-                // JSON, not HTML: escaped for a script element by `script_json`.
-                script type="application/json" id="example-queries" { (PreEscaped(script_json(&examples))) }
-                script src=(format!("/sparql/ui/{v}/yasgui.min.js")) {}
-                script { (PreEscaped(SCRIPT)) }
+            " " code { "DESCRIBE" } " of an item includes its position, address and facilities."
+        }
+        p id="examples" {
+            "Exempel / Examples: "
+            @for (i, (title, question, _)) in shown.iter().enumerate() {
+                button type="button" data-example=(i) title=(question) { (title) } " "
             }
         }
-    }
+        div id="yasgui" {}
+        // JSON, not HTML: escaped for a script element by `script_json`.
+        script type="application/json" id="example-queries" { (PreEscaped(script_json(&examples))) }
+        script src=(format!("/sparql/ui/{v}/yasgui.min.js")) {}
+        script { (PreEscaped(SCRIPT)) }
+    };
+    crate::http::pages::bare("datahamn: SPARQL", head, body)
 }
 
 /// The query page (for a browser's `GET /sparql` without a query).
