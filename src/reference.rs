@@ -1,14 +1,16 @@
 //! Reference data compiled into the binary: Sweden's 290 municipalities (SCB codes, official
-//! names, counties) and the organisations that publish on the platform.
+//! names, counties, the area each covers) and the organisations that publish on the platform.
 //!
-//! Sources: `vocab/municipalities.csv` (Statistics Sweden's list) and `vocab/organisations.csv`
-//! (organisation numbers, from the organisations' own registrations).
+//! Sources: `vocab/municipalities.csv` (Statistics Sweden's list), `vocab/municipality-extents.csv`
+//! (bounding boxes and centroids from Statistics Sweden's generalised boundaries, written by
+//! `vocab/sources/municipality_extents.py`) and `vocab/organisations.csv` (organisation numbers,
+//! from the organisations' own registrations).
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// A Swedish municipality.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Municipality {
     /// Four-digit SCB code, e.g. `1401`.
     pub code: String,
@@ -18,6 +20,20 @@ pub struct Municipality {
     pub county_code: String,
     /// County name, e.g. `Västra Götalands län`.
     pub county_name: String,
+    /// The area the municipality covers.
+    pub area: Area,
+}
+
+/// The area a municipality covers, from generalised boundaries (accurate to about a kilometre):
+/// its bounding box and the centroid of its surface, in WGS84 degrees.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Area {
+    pub west: f64,
+    pub south: f64,
+    pub east: f64,
+    pub north: f64,
+    /// `(longitude, latitude)`.
+    pub centroid: (f64, f64),
 }
 
 /// What kind of organisation publishes.
@@ -49,14 +65,19 @@ struct Reference {
 }
 
 fn parse() -> Reference {
+    let areas = areas();
     let mut municipalities = Vec::new();
     let mut reader = csv::Reader::from_reader(include_str!("../vocab/municipalities.csv").as_bytes());
     for record in reader.records().flatten() {
+        let area = *areas
+            .get(&record[0])
+            .unwrap_or_else(|| panic!("vocab/municipality-extents.csv lacks {}", &record[0]));
         municipalities.push(Municipality {
             code: record[0].to_owned(),
             name: record[1].to_owned(),
             county_code: record[2].to_owned(),
             county_name: record[3].to_owned(),
+            area,
         });
     }
     let by_code = municipalities
@@ -107,6 +128,33 @@ fn parse() -> Reference {
     }
 }
 
+/// Each municipality's area by code, from `vocab/municipality-extents.csv` (compiled in and
+/// checked by the tests: every municipality has one).
+fn areas() -> HashMap<String, Area> {
+    let mut reader = csv::Reader::from_reader(include_str!("../vocab/municipality-extents.csv").as_bytes());
+    let mut areas = HashMap::new();
+    for record in reader.records().flatten() {
+        let figures: Vec<f64> = (1..7)
+            .map(|i| {
+                record[i]
+                    .parse()
+                    .expect("vocab/municipality-extents.csv: a number")
+            })
+            .collect();
+        areas.insert(
+            record[0].to_owned(),
+            Area {
+                west: figures[0],
+                south: figures[1],
+                east: figures[2],
+                north: figures[3],
+                centroid: (figures[4], figures[5]),
+            },
+        );
+    }
+    areas
+}
+
 fn reference() -> &'static Reference {
     static REFERENCE: OnceLock<Reference> = OnceLock::new();
     REFERENCE.get_or_init(parse)
@@ -152,6 +200,24 @@ mod tests {
         assert_eq!(municipality("114").unwrap().name, "Upplands Väsby");
         assert_eq!(municipality("1480").unwrap().county_code, "14");
         assert!(municipality("9999").is_none());
+    }
+
+    #[test]
+    fn every_municipality_covers_an_area_in_sweden_around_its_centroid() {
+        for m in municipalities() {
+            let a = m.area;
+            assert!(a.west < a.east && a.south < a.north, "{}: {a:?}", m.code);
+            assert!(
+                (10.9..24.2).contains(&a.west) && (55.3..69.1).contains(&a.north),
+                "{}",
+                m.code
+            );
+            let (lon, lat) = a.centroid;
+            assert!((a.west..=a.east).contains(&lon) && (a.south..=a.north).contains(&lat));
+        }
+        // Härryda's bath sites lie within Härryda's box.
+        let h = municipality("1401").unwrap().area;
+        assert!(h.west < 12.2 && 12.2 < h.east && h.south < 57.62 && 57.62 < h.north);
     }
 
     #[test]

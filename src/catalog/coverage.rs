@@ -62,22 +62,15 @@ impl Extent {
         (self.sum_lon / n, self.sum_lat / n)
     }
 
-    /// The bounding box as a WKT polygon (longitude before latitude, WGS84: the default
-    /// reference system of a GeoSPARQL WKT literal), corners counter-clockwise from south-west.
+    /// The bounding box as a WKT polygon: see [`bbox_wkt`].
     pub fn bbox_wkt(&self) -> String {
-        let (w, s, e, n) = (
-            coordinate(self.min_lon),
-            coordinate(self.min_lat),
-            coordinate(self.max_lon),
-            coordinate(self.max_lat),
-        );
-        format!("POLYGON(({w} {s}, {e} {s}, {e} {n}, {w} {n}, {w} {s}))")
+        bbox_wkt(self.min_lon, self.min_lat, self.max_lon, self.max_lat)
     }
 
     /// The centroid as a WKT point.
     pub fn centroid_wkt(&self) -> String {
         let (lon, lat) = self.centroid();
-        format!("POINT({} {})", coordinate(lon), coordinate(lat))
+        point_wkt(lon, lat)
     }
 
     /// [`Self::bbox_wkt`] as a `geo:wktLiteral`, DCAT-AP 3's recommended form for `dcat:bbox`.
@@ -91,6 +84,23 @@ impl Extent {
     }
 }
 
+/// A bounding box as a WKT polygon (longitude before latitude, WGS84: the default reference
+/// system of a GeoSPARQL WKT literal), corners counter-clockwise from south-west.
+pub fn bbox_wkt(west: f64, south: f64, east: f64, north: f64) -> String {
+    let (w, s, e, n) = (
+        coordinate(west),
+        coordinate(south),
+        coordinate(east),
+        coordinate(north),
+    );
+    format!("POLYGON(({w} {s}, {e} {s}, {e} {n}, {w} {n}, {w} {s}))")
+}
+
+/// A point as WKT, longitude first.
+pub fn point_wkt(lon: f64, lat: f64) -> String {
+    format!("POINT({} {})", coordinate(lon), coordinate(lat))
+}
+
 /// Degrees to six decimals (about 0.1 m), without trailing zeros.
 fn coordinate(value: f64) -> String {
     let text = format!("{value:.6}");
@@ -102,7 +112,8 @@ fn coordinate(value: f64) -> String {
     }
 }
 
-fn wkt(text: String) -> Term {
+/// WKT text as a `geo:wktLiteral`.
+pub fn wkt(text: String) -> Term {
     Literal::new_typed_literal(text, iri(ns::GEO, "wktLiteral")).into()
 }
 

@@ -18,9 +18,9 @@
 //! Example data never reaches a municipality's catalog (the portal would publish it as real);
 //! the platform catalog lists it with its "(exempeldata)" title.
 
-use crate::catalog::coverage::{Coverage, Extent};
+use crate::catalog::coverage::{Coverage, Extent, bbox_wkt, point_wkt, wkt};
 use crate::catalog::{DOWNLOADS, DatasetMeta, DatasetRecord, Download, lang};
-use crate::reference::{self, OrganisationKind};
+use crate::reference::{self, Municipality, OrganisationKind};
 use crate::vocab::{Iris, iri, ns};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{Literal, NamedNode, Term, Triple};
@@ -209,14 +209,15 @@ impl Graph {
         self.triples.push(Triple::new(s.clone(), p, o.into()));
     }
 
-    /// Types an IRI once, however often it is used.
-    fn typed(&mut self, node: &NamedNode, class: NamedNode) {
-        if self
+    /// Types an IRI once, however often it is used; whether this was the first time.
+    fn typed(&mut self, node: &NamedNode, class: NamedNode) -> bool {
+        let first = self
             .typed
-            .insert((node.as_str().to_owned(), class.as_str().to_owned()))
-        {
+            .insert((node.as_str().to_owned(), class.as_str().to_owned()));
+        if first {
             self.add(node, rdf::TYPE.into_owned(), class);
         }
+        first
     }
 
     /// An object IRI and its type; a concept also gets its labels, when known.
@@ -259,27 +260,55 @@ impl Graph {
         }
     }
 
-    /// A spatial coverage: `node`, a location with the extent's bounding box and centroid, part
-    /// of the municipality `within` when given.
-    fn location(
+    /// `s`'s spatial coverage. With positions: `node`, a location with their bounding box and
+    /// centroid, part of `municipality` when given. Without: the municipality itself, whose area
+    /// is known ([`Self::municipality`]). With neither, none.
+    fn spatial(
         &mut self,
+        iris: &Iris,
         s: &NamedNode,
         node: &NamedNode,
         extent: Option<&Extent>,
-        within: Option<NamedNode>,
+        municipality: Option<&Municipality>,
         label: (&str, &str),
     ) {
+        let within = municipality.map(|m| self.municipality(iris, m));
+        let Some(extent) = extent else {
+            if let Some(within) = within {
+                self.add(s, dct("spatial"), within);
+            }
+            return;
+        };
         self.add(s, dct("spatial"), node.clone());
         self.typed(node, dct("Location"));
         self.add(node, iri(ns::SKOS, "prefLabel"), lang(label.0, "sv"));
         self.add(node, iri(ns::SKOS, "prefLabel"), lang(label.1, "en"));
-        if let Some(extent) = extent {
-            self.add(node, dcat("bbox"), extent.bbox_literal());
-            self.add(node, dcat("centroid"), extent.centroid_literal());
+        self.add(node, dcat("bbox"), extent.bbox_literal());
+        self.add(node, dcat("centroid"), extent.centroid_literal());
+        if let Some(within) = within {
+            self.add(node, dct("isPartOf"), within);
         }
-        if let Some(municipality) = within {
-            self.add(node, dct("isPartOf"), municipality);
+    }
+
+    /// A municipality as a location (described once): its name and the bounding box and
+    /// centroid of its area.
+    fn municipality(&mut self, iris: &Iris, m: &Municipality) -> NamedNode {
+        let node = iris.municipality(&m.code);
+        if self.typed(&node, dct("Location")) {
+            let a = m.area;
+            self.add(&node, iri(ns::SKOS, "prefLabel"), lang(&m.name, "sv"));
+            self.add(
+                &node,
+                dcat("bbox"),
+                wkt(bbox_wkt(a.west, a.south, a.east, a.north)),
+            );
+            self.add(
+                &node,
+                dcat("centroid"),
+                wkt(point_wkt(a.centroid.0, a.centroid.1)),
+            );
         }
+        node
     }
 }
 
@@ -401,20 +430,19 @@ pub fn catalog(
     g.add(&themes, dct("title"), lang("Data theme", "en"));
     // What the catalog covers: where its datasets' items are, within the municipality.
     let extent = coverages.iter().filter_map(|c| c.extent).reduce(Extent::union);
-    if extent.is_some() || publisher.is_some() {
-        let node = NamedNode::new_unchecked(format!("{}#spatial", cat.as_str()));
-        let label = (
-            format!("Området som datamängderna i katalogen täcker: {title_sv}"),
-            format!("The area the catalog's datasets cover: {title_en}"),
-        );
-        g.location(
-            &cat,
-            &node,
-            extent.as_ref(),
-            publisher.map(|code| iris.municipality(code)),
-            (&label.0, &label.1),
-        );
-    }
+    let node = NamedNode::new_unchecked(format!("{}#spatial", cat.as_str()));
+    let label = (
+        format!("Området som datamängderna i katalogen täcker: {title_sv}"),
+        format!("The area the catalog's datasets cover: {title_en}"),
+    );
+    g.spatial(
+        iris,
+        &cat,
+        &node,
+        extent.as_ref(),
+        publisher.and_then(reference::municipality),
+        (&label.0, &label.1),
+    );
     // First published when its first dataset was.
     if let Some(issued) = listed
         .iter()
@@ -536,24 +564,24 @@ fn dataset(
     }
     g.link(&ds, dct("accessRights"), PUBLIC, dct("RightsStatement"));
     g.link(&ds, dct("language"), SWEDISH, dct("LinguisticSystem"));
-    // Where its current items are, within the publisher's municipality when it is one.
+    // Where its current items are, within the publisher's municipality when it is one; the
+    // municipality when they have no positions.
     let municipality = reference::organisation(&meta.publisher)
         .and_then(|o| o.municipality_code.as_deref())
-        .map(|code| iris.municipality(code));
-    if coverage.extent.is_some() || municipality.is_some() {
-        let node = NamedNode::new_unchecked(format!("{}#spatial", ds.as_str()));
-        let label = (
-            format!("Området som datamängdens platser täcker: {}", meta.title.sv),
-            format!("The area the dataset's places cover: {}", meta.title.en),
-        );
-        g.location(
-            &ds,
-            &node,
-            coverage.extent.as_ref(),
-            municipality,
-            (&label.0, &label.1),
-        );
-    }
+        .and_then(reference::municipality);
+    let node = NamedNode::new_unchecked(format!("{}#spatial", ds.as_str()));
+    let label = (
+        format!("Området som datamängdens platser täcker: {}", meta.title.sv),
+        format!("The area the dataset's places cover: {}", meta.title.en),
+    );
+    g.spatial(
+        iris,
+        &ds,
+        &node,
+        coverage.extent.as_ref(),
+        municipality,
+        (&label.0, &label.1),
+    );
     // The time it covers: from its first version (or its items' earliest date) to its latest.
     if let Some(period) = &coverage.period {
         let node = NamedNode::new_unchecked(format!("{}#temporal", ds.as_str()));
@@ -1134,6 +1162,10 @@ mod tests {
             objects(&triples, &spatial[0], dct("isPartOf")),
             ["http://example.org/municipality/1401"]
         );
+        assert_eq!(
+            objects(&triples, "http://example.org/municipality/1401", dcat("bbox")).len(),
+            1
+        );
         let temporal = objects(&triples, ds, dct("temporal"));
         assert_eq!(objects(&triples, &temporal[0], dcat("startDate")), ["2024-06-01"]);
         assert_eq!(
@@ -1209,6 +1241,36 @@ mod tests {
         assert_eq!(
             objects(&platform, &spatial[0], dcat("centroid")),
             ["POINT(12.3 57.65)"]
+        );
+    }
+
+    #[test]
+    fn a_dataset_without_positions_covers_its_municipality_whose_area_is_described_once() {
+        let iris = Iris::new("http://example.org");
+        let h = harryda();
+        let triples = catalog(&iris, &[&h], Scope::Municipality("1401"), &no_sizes, &no_coverage).unwrap();
+        let municipality = "http://example.org/municipality/1401";
+        let ds = "http://example.org/dataset/harryda-badplatser";
+        assert_eq!(objects(&triples, ds, dct("spatial")), [municipality]);
+        assert_eq!(
+            objects(&triples, "http://example.org/catalog/1401", dct("spatial")),
+            [municipality]
+        );
+        assert_eq!(
+            objects(&triples, municipality, rdf::TYPE.into_owned()),
+            [dct("Location").as_str()]
+        );
+        assert_eq!(
+            objects(&triples, municipality, dcat("bbox")),
+            ["POLYGON((12.07 57.604, 12.567 57.604, 12.567 57.733, 12.07 57.733, 12.07 57.604))"]
+        );
+        assert_eq!(
+            objects(&triples, municipality, dcat("centroid")),
+            ["POINT(12.325 57.669)"]
+        );
+        assert_eq!(
+            objects(&triples, municipality, iri(ns::SKOS, "prefLabel")),
+            ["Härryda"]
         );
     }
 

@@ -535,6 +535,19 @@ pub fn reference_quads(iris: &Iris) -> Vec<Quad> {
         w.add(&node, iri(ns::RDFS, "label"), lang(&m.name, "sv"));
         w.add(&node, iris.dh("municipalityCode"), plain(&m.code));
         w.add(&node, iris.dh("county"), iris.county(&m.county_code));
+        // Its area, as the catalogs describe a dataset's spatial coverage.
+        let a = m.area;
+        w.add(&node, rdf::TYPE.into_owned(), T::dct("Location"));
+        w.add(
+            &node,
+            T::dcat("bbox"),
+            coverage::wkt(coverage::bbox_wkt(a.west, a.south, a.east, a.north)),
+        );
+        w.add(
+            &node,
+            T::dcat("centroid"),
+            coverage::wkt(coverage::point_wkt(a.centroid.0, a.centroid.1)),
+        );
         counties.insert(m.county_code.clone(), m.county_name.clone());
     }
     for (code, name) in counties {
