@@ -219,12 +219,14 @@ pub fn check_with(
     };
     // The first rows are read before the header is mapped: they tell the file's structure.
     let mut sample = Vec::new();
+    let mut sampled_bytes = 0;
     let mut row = read::Row::default();
-    while sample.len() < SAMPLE_ROWS {
+    while sample.len() < SAMPLE_ROWS && sampled_bytes < SAMPLE_BYTES {
         let Some(next) = reader.next_row(&mut row) else {
             break;
         };
         let stop = matches!(next, Err(RowError::Stop(_)));
+        sampled_bytes += row.cells.iter().map(String::len).sum::<usize>();
         sample.push(next.map(|()| row.clone()));
         if stop {
             break;
@@ -299,6 +301,9 @@ pub fn check_with(
 
 /// How many rows are read before the header is mapped, to tell the file's structure.
 const SAMPLE_ROWS: usize = 20;
+/// The most bytes of cells held for that: a few wide rows of long cells end the sample early,
+/// so it never holds much more than one row at the limits.
+const SAMPLE_BYTES: usize = 1 << 20;
 
 /// What the header and the first rows tell of a file's structure.
 struct Structure {
