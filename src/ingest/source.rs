@@ -368,8 +368,9 @@ const SNIFF_RECORDS: usize = 50;
 /// Picks the delimiter of a file from its first records (quotes honoured, so a record may span
 /// lines): the one that splits the most data rows into as many cells as the header, so a `;`
 /// file whose headers hold commas (`Latitud (WGS84, grader)`) or whose numbers have decimal
-/// commas is read by `;`. Failing that (rows saved as one quoted cell, or names joined by spaces
-/// in the header), the one whose count is the same on the most rows, then the one that splits
+/// commas is read by `;`. Failing that (rows saved as one quoted cell, a row wider than the
+/// header on every row), one the header holds before one it does not, then the one whose count
+/// is the same on the most rows (a header with no delimiter at all), then the one that splits
 /// the header into the most cells. On ties the delimiter values hold least often wins (tab, then `;`, then `,`: decimal
 /// commas and prose hold commas); `,` when no delimiter is found at all.
 pub(super) fn detect_delimiter(text: &str) -> u8 {
@@ -409,7 +410,7 @@ pub(super) fn detect_delimiter(text: &str) -> u8 {
     let Some((header, rows)) = counts.split_first() else {
         return b',';
     };
-    let mut best = (b',', (0usize, 0usize, 0usize));
+    let mut best = (b',', (0usize, false, 0usize, 0usize));
     let mut found = false;
     for (d, &delimiter) in CANDIDATES.iter().enumerate() {
         // The most common count over the data rows (the larger on ties), and on how many rows.
@@ -426,8 +427,13 @@ pub(super) fn detect_delimiter(text: &str) -> u8 {
         } else {
             0
         };
-        let key = (agreeing, if mode > 0 { rows_at_mode } else { 0 }, header[d]);
-        if key.2 > 0 || key.1 > 0 {
+        let key = (
+            agreeing,
+            header[d] > 0,
+            if mode > 0 { rows_at_mode } else { 0 },
+            header[d],
+        );
+        if key.3 > 0 || key.2 > 0 {
             if !found || key > best.1 {
                 best = (delimiter, key);
             }
@@ -806,6 +812,13 @@ mod tests {
         assert_eq!(
             detect_delimiter("a;b;c;d\n1;x; y;57,6;12,1\n2;z;57,7;12,2\n"),
             b';'
+        );
+        // Rows all one cell wider than the header, with decimal commas: still the header's.
+        assert_eq!(detect_delimiter("a;b\n1;2,5;\n3;4,5;x\n5;6\n"), b';');
+        // No delimiter in the header at all: the rows decide.
+        assert_eq!(
+            detect_delimiter("place_id name lat\na1\tBadet\t57.6\nb2\tÖn\t57.7\n"),
+            b'\t'
         );
         // A quoted line break does not end a record; a header alone decides by its cells.
         assert_eq!(detect_delimiter("a;b\n\"x,\ny\";2\n3;4\n"), b';');
