@@ -5,7 +5,7 @@
 //! they name axes (X/Y) rather than latitude and longitude.
 
 use super::coords::{self, Crs};
-use super::report::{self, ColumnMapping, Issue, IssueCode, Report, column_letter};
+use super::report::{self, ColumnMapping, Issue, IssueCode, Report};
 use crate::profile::{Localized, Profile};
 use crate::text::header_key;
 use std::collections::HashMap;
@@ -17,6 +17,9 @@ pub(super) struct HeaderMap {
     pub targets: Vec<Option<usize>>,
     /// The header row's cells, trimmed.
     pub headers: Vec<String>,
+    /// Header cells that mean a column an earlier cell means: `(earlier, later)` positions. The
+    /// later one is not read; the rows tell whether that loses anything ([`super::diagnose`]).
+    pub duplicates: Vec<(usize, usize)>,
 }
 
 impl HeaderMap {
@@ -49,31 +52,43 @@ impl HeaderMap {
     }
 }
 
-/// Maps each header cell to a profile column. Two cells naming the same column and missing
-/// required columns are errors; cells naming no column are warnings (their values are kept with
-/// the row). Each cell's mapping is listed in the report.
-pub(super) fn map_header(
-    profile: &Profile,
-    headers: Vec<String>,
-    report: &mut Report,
-    limit: usize,
-) -> HeaderMap {
+/// Every header key of a profile's columns (names and aliases, folded), with the column's index.
+pub(super) fn profile_keys(profile: &Profile) -> HashMap<String, usize> {
     let mut keys: HashMap<String, usize> = HashMap::new();
     for (i, column) in profile.columns.iter().enumerate() {
         for key in column.keys() {
             keys.insert(key, i);
         }
     }
+    keys
+}
+
+/// The profile column a header cell names, by [`profile_keys`].
+pub(super) fn column_of(keys: &HashMap<String, usize>, header: &str) -> Option<usize> {
+    candidate_keys(header).iter().find_map(|k| keys.get(k).copied())
+}
+
+/// Maps each header cell to a profile column. Missing required columns are an error; cells
+/// naming no column are warnings (their values are kept with the row); a cell naming a column
+/// an earlier cell names is not read and is listed in [`HeaderMap::duplicates`]. Each cell's
+/// mapping is listed in the report.
+pub(super) fn map_header(
+    profile: &Profile,
+    headers: Vec<String>,
+    report: &mut Report,
+    limit: usize,
+) -> HeaderMap {
+    let keys = profile_keys(profile);
+    let mut duplicates = Vec::new();
     let mut targets = Vec::with_capacity(headers.len());
     // Profile column → the first file column that names it.
     let mut seen: HashMap<usize, usize> = HashMap::new();
     for (pos, header) in headers.iter().enumerate() {
-        let target = candidate_keys(header).iter().find_map(|k| keys.get(k).copied());
+        let target = column_of(&keys, header);
         let mut mapped = target;
         if let Some(t) = target {
             if let Some(first) = seen.get(&t) {
-                let issue = duplicate_label(*first, pos, &profile.columns[t].name).in_column(header);
-                report.push(issue, limit);
+                duplicates.push((*first, pos));
                 mapped = None;
             } else {
                 seen.insert(t, pos);
@@ -101,18 +116,11 @@ pub(super) fn map_header(
     if !missing.is_empty() {
         report.push(missing_required(&missing.join(", ")), limit);
     }
-    HeaderMap { targets, headers }
-}
-
-fn duplicate_label(first: usize, pos: usize, name: &str) -> Issue {
-    let (first, second) = (column_letter(first), column_letter(pos));
-    Issue::error(
-        IssueCode::DuplicateLabel,
-        Localized::new(
-            format!("Kolumnerna {first} och {second} betyder båda \"{name}\". Ta bort eller döp om den ena."),
-            format!("Columns {first} and {second} both mean \"{name}\". Remove or rename one of them."),
-        ),
-    )
+    HeaderMap {
+        targets,
+        headers,
+        duplicates,
+    }
 }
 
 fn unknown_column(header: &str, profile: &str) -> Issue {
@@ -235,6 +243,7 @@ pub(super) fn header_crs(header: &str) -> Option<Crs> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::report::column_letter;
 
     fn bathing_sites() -> &'static Profile {
         crate::profile::get("bathing-sites").unwrap()
@@ -274,17 +283,11 @@ mod tests {
         let (map, report) = mapped(&["name", "", "namn"]);
         assert_eq!(name_of(&map, 0), Some("name"));
         assert_eq!(map.targets[1..], [None, None]);
+        // The rows tell whether the second is harmless.
+        assert_eq!(map.duplicates, [(0, 2)]);
         let codes: Vec<IssueCode> = report.errors.iter().map(|i| i.code).collect();
-        assert_eq!(
-            codes,
-            [IssueCode::DuplicateLabel, IssueCode::MissingRequiredColumn]
-        );
-        assert_eq!(
-            report.errors[0].message.en,
-            "Columns A and C both mean \"name\". Remove or rename one of them."
-        );
-        assert_eq!(report.errors[0].column.as_deref(), Some("namn"));
-        assert_eq!(report.errors[1].value.as_deref(), Some("latitude, longitude"));
+        assert_eq!(codes, [IssueCode::MissingRequiredColumn]);
+        assert_eq!(report.errors[0].value.as_deref(), Some("latitude, longitude"));
         // An empty header cell is neither a column nor a warning.
         assert_eq!(report.warning_count, 0);
     }

@@ -5,6 +5,7 @@
 //! returns checked rows and a report; it never touches the store or the network.
 
 pub mod coords;
+mod diagnose;
 mod header;
 mod ids;
 mod position;
@@ -216,6 +217,26 @@ pub fn check_with(
         Ok(headers) => headers,
         Err(stop) => return refused(report, stop.issue(&options.limits, &[]), limit),
     };
+    // The first rows are read before the header is mapped: they tell the file's structure.
+    let mut sample = Vec::new();
+    let mut sampled_bytes = 0;
+    let mut row = read::Row::default();
+    while sample.len() < SAMPLE_ROWS && sampled_bytes < SAMPLE_BYTES {
+        let Some(next) = reader.next_row(&mut row) else {
+            break;
+        };
+        let stop = matches!(next, Err(RowError::Stop(_)));
+        sampled_bytes += row.cells.iter().map(String::len).sum::<usize>();
+        sample.push(next.map(|()| row.clone()));
+        if stop {
+            break;
+        }
+    }
+    let Structure {
+        headers,
+        wrapped,
+        delimiter,
+    } = structure(profile, headers, &sample, &mut report, limit);
     let map = header::map_header(profile, headers, &mut report, limit);
     if report.error_count > 0 {
         report.valid = false;
@@ -226,9 +247,15 @@ pub fn check_with(
         };
     }
     let checker = match rows::RowChecker::new(profile, &map, options) {
-        Ok(checker) => checker,
+        Ok(checker) => checker.with_delimiter(delimiter),
         Err(issue) => return refused(report, issue, limit),
     };
+    let mut duplicates = diagnose::Duplicates::default();
+    for &(first, second) in &map.duplicates {
+        if let Some(t) = map.targets[first] {
+            duplicates.add(first, second, &profile.columns[t].name);
+        }
+    }
     let mut pass = Pass {
         report,
         ids: ids::IdColumns::of(profile),
@@ -236,11 +263,28 @@ pub fn check_with(
         invalid_rows: Vec::new(),
         derived_ids: 0,
         limit,
+        duplicates,
     };
-    let mut row = read::Row::default();
-    while let Some(next) = reader.next_row(&mut row) {
+    let mut sampled = sample.into_iter();
+    loop {
+        let next = match sampled.next() {
+            Some(Ok(kept)) => {
+                row = kept;
+                Ok(())
+            }
+            Some(Err(e)) => Err(e),
+            None => match reader.next_row(&mut row) {
+                Some(next) => next,
+                None => break,
+            },
+        };
         let step = match next {
-            Ok(()) => pass.row(&checker, &row, sink),
+            Ok(()) => {
+                if let Some(cells) = wrapped.as_ref().and_then(|w| w.unwrap_row(&row.cells)) {
+                    row.cells = cells;
+                }
+                pass.row(&checker, &row, sink)
+            }
             Err(RowError::Malformed { row, message }) => checker
                 .malformed(row, message, &mut pass.report)
                 .map(|()| pass.reject(row, None)),
@@ -253,6 +297,73 @@ pub fn check_with(
     }
     pass.report.dialect = reader.dialect();
     pass.finish(&map)
+}
+
+/// How many rows are read before the header is mapped, to tell the file's structure.
+const SAMPLE_ROWS: usize = 20;
+/// The most bytes of cells held for that: a few wide rows of long cells end the sample early,
+/// so it never holds much more than one row at the limits.
+const SAMPLE_BYTES: usize = 1 << 20;
+
+/// What the header and the first rows tell of a file's structure.
+struct Structure {
+    /// The header to map: as read, or split where it was saved wrong.
+    headers: Vec<String>,
+    /// Rows saved as one quoted cell each, and the delimiter inside them.
+    wrapped: Option<diagnose::Wrapped>,
+    /// The delimiter between a row's values.
+    delimiter: char,
+}
+
+/// Tells from the header and the sampled rows whether rows were saved as one column each (read
+/// from inside their cells) and whether header names were joined by spaces (split when the
+/// rows agree, proposed when they do not), with the issue that says so.
+fn structure(
+    profile: &Profile,
+    mut headers: Vec<String>,
+    sample: &[Result<read::Row, RowError>],
+    report: &mut Report,
+    limit: usize,
+) -> Structure {
+    let file_delimiter = report.dialect.delimiter.bytes().next().unwrap_or(b',');
+    let rows: Vec<&[String]> = sample
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .filter(|r| !r.is_blank())
+        .map(|r| r.cells.as_slice())
+        .collect();
+    let wrapped = diagnose::wrapped_rows(&headers, &rows, file_delimiter);
+    let mut delimiter = char::from(file_delimiter);
+    let mut widths: Vec<usize> = rows.iter().map(|r| r.len()).collect();
+    if let Some(w) = &wrapped {
+        if let Some(split) = &w.header {
+            headers.clone_from(split);
+        }
+        let unwrapped: Vec<Option<Vec<String>>> = rows.iter().map(|r| w.unwrap_row(r)).collect();
+        let count = unwrapped.iter().filter(|u| u.is_some()).count() as u64;
+        widths = unwrapped
+            .iter()
+            .zip(&rows)
+            .map(|(u, r)| u.as_ref().map_or(r.len(), Vec::len))
+            .collect();
+        report.push(w.issue(count), limit);
+        delimiter = char::from(w.delimiter);
+    }
+    if let Some(&width) = widths.iter().min() {
+        let keys = header::profile_keys(profile);
+        let column_of = |h: &str| header::column_of(&keys, h);
+        if let Some(joined) = diagnose::joined_header(&headers, width, &column_of) {
+            // Mapped split either way: when the counts disagree the error refuses the file
+            // alone, without the missing and unknown columns the joined cell would give.
+            report.push(joined.issue(&headers, delimiter, width), limit);
+            headers = joined.split(&headers);
+        }
+    }
+    Structure {
+        headers,
+        wrapped,
+        delimiter,
+    }
 }
 
 /// A file refused whole: the report so far and the issue that refuses it; no rows.
@@ -275,6 +386,8 @@ struct Pass {
     /// How many rows have derived ids.
     derived_ids: u64,
     limit: usize,
+    /// Header cells that mean the same column, compared row by row.
+    duplicates: diagnose::Duplicates,
 }
 
 impl Pass {
@@ -286,6 +399,9 @@ impl Pass {
         row: &read::Row,
         sink: &mut dyn RowSink,
     ) -> Result<(), Issue> {
+        if !self.duplicates.is_empty() && !row.is_blank() {
+            self.duplicates.row(row.number, &row.cells);
+        }
         let Some(cells) = checker.check(row, &mut self.report)? else {
             return Ok(());
         };
@@ -328,6 +444,9 @@ impl Pass {
     /// Makes ids unique and adds what is said of the whole file.
     fn finish(mut self, map: &header::HeaderMap) -> Checked {
         let limit = self.limit;
+        for issue in self.duplicates.issues(&map.headers) {
+            self.report.push(issue, limit);
+        }
         ids::resolve_ids(&mut self.rows, &mut self.report, &mut self.invalid_rows, limit);
         if self.report.rows.total == 0 {
             self.report.push(

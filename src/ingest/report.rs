@@ -25,7 +25,8 @@ pub enum IssueCode {
     FormatError,
     /// A header cell is empty while its column holds values.
     BlankLabel,
-    /// Two header cells name the same profile column.
+    /// Two header cells name the same profile column: a warning when they hold the same
+    /// values on every row (the second is not read), else an error.
     DuplicateLabel,
     /// Required columns are missing from the header.
     MissingRequiredColumn,
@@ -35,6 +36,14 @@ pub enum IssueCode {
     MissingCell,
     /// A row has more cells than the header.
     ExtraCell,
+    /// A delimiter inside an unquoted text cell split it and moved the rest of the row right.
+    StrayDelimiter,
+    /// Decimal commas in a comma-separated file split numbers in two cells.
+    SplitDecimal,
+    /// A header cell holds several column names joined by spaces instead of the delimiter.
+    JoinedHeader,
+    /// Rows were saved as one quoted cell each, holding the real delimiter (read anyway).
+    WrappedRows,
     /// A row with no values at all; skipped.
     BlankRow,
     /// A required value is empty.

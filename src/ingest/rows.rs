@@ -4,6 +4,7 @@
 //! shows them; the row counts in the report stay exact.
 
 use super::coords::{Converter, Crs};
+use super::diagnose::{self, Slot};
 use super::header::HeaderMap;
 use super::position::{resolve_position, take_coordinate};
 use super::read::Row;
@@ -46,6 +47,12 @@ pub(super) struct RowChecker<'a> {
     default_municipality: Option<&'a str>,
     limits: Limits,
     limit: usize,
+    /// What each file column is, for telling a shifted row.
+    slots: Vec<Slot<'a>>,
+    /// The file columns up to the last one with a header.
+    labelled: usize,
+    /// The file's delimiter.
+    delimiter: char,
 }
 
 impl<'a> RowChecker<'a> {
@@ -71,7 +78,29 @@ impl<'a> RowChecker<'a> {
             default_municipality: options.default_municipality.as_deref(),
             limits: options.limits,
             limit: options.issue_limit,
+            slots: map
+                .targets
+                .iter()
+                .zip(&map.headers)
+                .map(|(t, h)| match t {
+                    Some(t) => Slot::Profile(&profile.columns[*t]),
+                    None if h.is_empty() => Slot::Blank,
+                    None => Slot::Unknown,
+                })
+                .collect(),
+            labelled: map
+                .headers
+                .iter()
+                .rposition(|h| !h.is_empty())
+                .map_or(0, |p| p + 1),
+            delimiter: ',',
         })
+    }
+
+    /// The checker for a file with this delimiter (a comma by default).
+    pub fn with_delimiter(mut self, delimiter: char) -> Self {
+        self.delimiter = delimiter;
+        self
     }
 
     /// Checks a row: `None` for a blank row (counted, with a warning); an error for a row past
@@ -91,7 +120,17 @@ impl<'a> RowChecker<'a> {
         }
         self.count(row.number, report)?;
         let errors_before = report.error_count;
-        self.cell_count(row, report);
+        let shifted = self.shifted(row);
+        let row = match &shifted {
+            Some((issue, merged)) => {
+                report.push(issue.clone(), self.limit);
+                merged
+            }
+            None => {
+                self.cell_count(row, report);
+                row
+            }
+        };
         let (mut values, extra) = self.cells(row, report);
         self.position(row.number, &mut values, report);
         let municipality = self
@@ -131,6 +170,34 @@ impl<'a> RowChecker<'a> {
         }
         report.rows.total += 1;
         Ok(())
+    }
+
+    /// A row whose cells were shifted right by stray delimiters (or split decimal commas), with
+    /// values past the header or under columns without a header: the one issue that names the
+    /// cause, and the row as it was meant. `None` for other rows, checked as they are.
+    fn shifted(&self, row: &Row) -> Option<(Issue, Row)> {
+        let width = self.map.headers.len();
+        let end = row.cells.iter().rposition(|c| !c.trim().is_empty())? + 1;
+        let (slots, strict) = if end > width {
+            (&self.slots[..], false)
+        } else if end > self.labelled {
+            // Values under columns without a header: a shift only with clear evidence.
+            (&self.slots[..self.labelled], true)
+        } else {
+            return None;
+        };
+        let cells = &row.cells[..end];
+        let shift = diagnose::shifted_row(slots, cells, self.delimiter, strict)?;
+        let issue = diagnose::shift_issue(&shift, row.number, &self.map.headers, cells, self.delimiter);
+        let mut merged = shift.merge(cells, self.delimiter);
+        merged.resize(width.max(merged.len()), String::new());
+        Some((
+            issue,
+            Row {
+                number: row.number,
+                cells: merged,
+            },
+        ))
     }
 
     /// A row with fewer cells than the header, or with values past its last column.

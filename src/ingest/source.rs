@@ -362,22 +362,82 @@ fn reads_as_swedish(source: Source<'_>, encoding: &'static encoding_rs::Encoding
     Ok(non_ascii >= 3 && swedish * 10 >= non_ascii * 8)
 }
 
-/// Picks the delimiter that splits the header line into the most cells, preferring `,` on ties.
+/// How many records of a file's start the delimiter is told from.
+const SNIFF_RECORDS: usize = 50;
+
+/// Picks the delimiter of a file from its first records (quotes honoured, so a record may span
+/// lines): the one that splits the most data rows into as many cells as the header, so a `;`
+/// file whose headers hold commas (`Latitud (WGS84, grader)`) or whose numbers have decimal
+/// commas is read by `;`. Failing that (rows saved as one quoted cell, a row wider than the
+/// header on every row), one the header holds before one it does not, then the one whose count
+/// is the same on the most rows (a header with no delimiter at all), then the one that splits
+/// the header into the most cells. On ties the delimiter values hold least often wins (tab, then `;`, then `,`: decimal
+/// commas and prose hold commas); `,` when no delimiter is found at all.
 pub(super) fn detect_delimiter(text: &str) -> u8 {
-    let first = text.lines().next().unwrap_or("");
-    let mut best = (b',', 0usize);
-    for d in [b',', b';', b'\t'] {
-        let mut in_quotes = false;
-        let mut count = 0;
-        for b in first.bytes() {
-            if b == b'"' {
+    const CANDIDATES: [u8; 3] = [b'\t', b';', b','];
+    // counts[r][d]: delimiters d outside quotes in record r.
+    let mut counts: Vec<[usize; 3]> = Vec::new();
+    let mut current = [0usize; 3];
+    let mut in_quotes = false;
+    let mut content = false;
+    for b in text.bytes() {
+        match b {
+            b'"' => {
                 in_quotes = !in_quotes;
-            } else if b == d && !in_quotes {
-                count += 1;
+                content = true;
+            }
+            b'\n' | b'\r' if !in_quotes => {
+                if content {
+                    counts.push(current);
+                    if counts.len() == SNIFF_RECORDS {
+                        break;
+                    }
+                }
+                current = [0; 3];
+                content = false;
+            }
+            _ => {
+                if !in_quotes && let Some(d) = CANDIDATES.iter().position(|c| *c == b) {
+                    current[d] += 1;
+                }
+                content |= !b.is_ascii_whitespace();
             }
         }
-        if count > best.1 {
-            best = (d, count);
+    }
+    if content && counts.len() < SNIFF_RECORDS {
+        counts.push(current);
+    }
+    let Some((header, rows)) = counts.split_first() else {
+        return b',';
+    };
+    let mut best = (b',', (0usize, false, 0usize, 0usize));
+    let mut found = false;
+    for (d, &delimiter) in CANDIDATES.iter().enumerate() {
+        // The most common count over the data rows (the larger on ties), and on how many rows.
+        let mut tally: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
+        for row in rows {
+            *tally.entry(row[d]).or_default() += 1;
+        }
+        let (mode, rows_at_mode) = tally
+            .iter()
+            .max_by_key(|(count, n)| (**n, **count))
+            .map_or((header[d], 0), |(c, n)| (*c, *n));
+        let agreeing = if header[d] > 0 {
+            rows.iter().filter(|r| r[d] == header[d]).count()
+        } else {
+            0
+        };
+        let key = (
+            agreeing,
+            header[d] > 0,
+            if mode > 0 { rows_at_mode } else { 0 },
+            header[d],
+        );
+        if key.3 > 0 || key.2 > 0 {
+            if !found || key > best.1 {
+                best = (delimiter, key);
+            }
+            found = true;
         }
     }
     best.0
@@ -731,6 +791,39 @@ mod tests {
             .read_to_string(&mut decoded)
             .unwrap();
         assert_eq!(decoded, text);
+    }
+
+    #[test]
+    fn the_delimiter_is_the_one_the_rows_agree_on_with_the_header() {
+        assert_eq!(detect_delimiter("a,b,c\n1,2,3\n"), b',');
+        assert_eq!(detect_delimiter("a\tb\n1\t2\n"), b'\t');
+        // Commas inside the headers' names, decimal commas in the rows: `;`.
+        let swedish =
+            "Namn;Latitud (WGS84, grader);Longitud (WGS84, grader)\nBadet;57,6;12,1\nÖn;57,7;12,2\n";
+        assert_eq!(detect_delimiter(swedish), b';');
+        // Names joined by spaces in the header: the rows still tell the tab.
+        assert_eq!(
+            detect_delimiter("place_id  name\tlat\na1\tBadet\t57.6\nb2\tÖn\t57.7\n"),
+            b'\t'
+        );
+        // Rows saved as one quoted cell: the header's delimiter.
+        assert_eq!(detect_delimiter("a;b;c\n\"1;2,5;3\"\n\"4;5,5;6\"\n"), b';');
+        // A short `;` file with a stray `;` on one row and decimal commas on every row.
+        assert_eq!(
+            detect_delimiter("a;b;c;d\n1;x; y;57,6;12,1\n2;z;57,7;12,2\n"),
+            b';'
+        );
+        // Rows all one cell wider than the header, with decimal commas: still the header's.
+        assert_eq!(detect_delimiter("a;b\n1;2,5;\n3;4,5;x\n5;6\n"), b';');
+        // No delimiter in the header at all: the rows decide.
+        assert_eq!(
+            detect_delimiter("place_id name lat\na1\tBadet\t57.6\nb2\tÖn\t57.7\n"),
+            b'\t'
+        );
+        // A quoted line break does not end a record; a header alone decides by its cells.
+        assert_eq!(detect_delimiter("a;b\n\"x,\ny\";2\n3;4\n"), b';');
+        assert_eq!(detect_delimiter("a;b;c"), b';');
+        assert_eq!(detect_delimiter(""), b',');
     }
 
     #[test]

@@ -166,6 +166,8 @@ fn every_issue_names_row_column_value_and_a_fix_in_both_languages() {
                     | "encoding-error"
                     | "missing-required-column"
                     | "duplicate-label"
+                    | "joined-header"
+                    | "wrapped-rows"
                     | "format-error"
                     | "too-many-columns"
                     | "cell-too-large"
@@ -280,8 +282,14 @@ fn excerpts_show_the_cells_each_issue_names() {
                 };
                 let cell = cells.get(at).map_or("", |c| c.trim());
                 let value = value.trim_end_matches('…').trim();
+                // A cell split by a stray delimiter is quoted whole: the cell shows its start.
+                let split = matches!(issue.code, IssueCode::StrayDelimiter | IssueCode::SplitDecimal);
                 assert!(
-                    cell.starts_with(value),
+                    if split {
+                        value.starts_with(cell)
+                    } else {
+                        cell.starts_with(value)
+                    },
                     "{}: row {row}, column {column}: cell {cell:?}, issue value {value:?}",
                     dir.display()
                 );

@@ -2,6 +2,7 @@ mod api;
 mod documents;
 mod downloads;
 mod errors;
+mod faults;
 mod hostile;
 mod hostile_files;
 mod hostile_values;

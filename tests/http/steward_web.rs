@@ -599,3 +599,41 @@ fn drafts_are_bounded_per_organisation() {
     let r = third.post_file(&format!("{path}/check"), &csrf3, "d.csv", &csv("57.6"));
     assert_eq!(r.status, 200, "{}", r.body);
 }
+
+/// A row shifted by a stray delimiter: the page shows the one issue and marks the cell that
+/// holds the delimiter.
+#[test]
+fn the_report_page_names_the_cell_with_a_stray_delimiter() {
+    let server = start();
+    let token = server.token(Some("1401"), "Anna");
+    let mut browser = Browser::new(&server);
+    browser.sign_in(&token);
+    let csrf = browser.csrf(HARRYDA);
+    let file = "place_id,name,latitude,longitude,description\n\
+                fu,Frökens udde,57.665,12.142,Sandstrand\n\
+                gs,Gingsjön,57.70,12.452,Brygga, grill och bastu\n";
+    let r = browser.post_file(
+        &format!("{HARRYDA}/check?lang=en"),
+        &csrf,
+        "a.csv",
+        file.as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body.contains("The file has 1 error in 1 of 2 rows"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains("Cell E3 (description) holds the delimiter comma (,) without quotes"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body
+            .contains(r#"<td class="cell-error" data-row="3" data-column="E">"#),
+        "{}",
+        r.body
+    );
+}
