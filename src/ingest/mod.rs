@@ -1,13 +1,15 @@
 //! Ingest: reading a steward's CSV file and checking it against a profile.
 //!
-//! Owns the dialect (encoding, delimiter, line ends), the header → column mapping, typed value
-//! parsing, item identity and the validation [`Report`]. Pure: it takes bytes and a profile and
+//! Owns the dialect (encoding, delimiter, line ends), the header → column mapping (with
+//! proposals for headers the profile does not name, and the mapping a steward confirmed),
+//! typed value parsing, item identity and the validation [`Report`]. Pure: it takes bytes and a profile and
 //! returns checked rows and a report; it never touches the store or the network.
 
 pub mod coords;
 mod header;
 mod ids;
 mod position;
+pub mod propose;
 pub mod read;
 pub mod report;
 mod rows;
@@ -17,6 +19,7 @@ pub mod value;
 use crate::profile::{Localized, Profile};
 use coords::Crs;
 pub use ids::short_hash;
+pub use propose::ConfirmedMapping;
 use read::RowError;
 pub use read::{Excerpt, excerpt};
 use report::DEFAULT_ISSUE_LIMIT;
@@ -70,6 +73,8 @@ pub struct CheckOptions {
     pub crs: Option<Crs>,
     /// The bounds the file is held to.
     pub limits: Limits,
+    /// The mapping the steward confirmed for the dataset: it wins over names and proposals.
+    pub mapping: ConfirmedMapping,
 }
 
 impl Default for CheckOptions {
@@ -79,6 +84,7 @@ impl Default for CheckOptions {
             issue_limit: DEFAULT_ISSUE_LIMIT,
             crs: None,
             limits: Limits::default(),
+            mapping: ConfirmedMapping::default(),
         }
     }
 }
@@ -190,7 +196,8 @@ pub fn for_each_final_row(
 /// keeps the rows (ids are made unique across the kept rows).
 ///
 /// The parts: a reader for the file's format ([`read`]) gives the header and the rows as text;
-/// the header is matched to the profile's columns ([`header`]); each row's cells are checked
+/// the header is matched to the profile's columns ([`header`]), by name, by the steward's
+/// confirmed mapping or by a proposal from the first rows' values ([`propose`]); each row's cells are checked
 /// ([`rows`]); each valid row gets its id, and ids are made unique across the file ([`ids`]).
 pub fn check_with(
     source: Source<'_>,
@@ -216,7 +223,15 @@ pub fn check_with(
         Ok(headers) => headers,
         Err(stop) => return refused(report, stop.issue(&options.limits, &[]), limit),
     };
-    let map = header::map_header(profile, headers, &mut report, limit);
+    // The values of the first rows, read apart (a bounded sample), tell what unknown headers
+    // mean.
+    let sample = propose::Sample::read(source, &options.limits);
+    let evidence = header::Evidence {
+        sample: &sample,
+        confirmed: &options.mapping,
+    };
+    let map = header::map_header_with(profile, headers, &evidence, &mut report, limit);
+    drop(sample);
     if report.error_count > 0 {
         report.valid = false;
         return Checked {
