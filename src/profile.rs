@@ -135,6 +135,10 @@ pub struct Column {
     /// Other headers real files use for this column.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// Headers this column shares with other columns (`water`: drinking water in one version
+    /// of a spec, the water type in another): the values under the header decide which.
+    #[serde(default)]
+    pub shared_aliases: Vec<String>,
     #[serde(rename = "type")]
     pub kind: ColumnType,
     #[serde(default)]
@@ -156,7 +160,8 @@ pub struct Column {
     /// Allowed values of an enum column.
     #[serde(default)]
     pub values: Vec<String>,
-    /// Other spellings of enum values (folded key → canonical value).
+    /// Other spellings of enum values (folded key → canonical value); for a text column,
+    /// whole values that stand for another (`K` → `kommun`).
     #[serde(default)]
     pub value_aliases: BTreeMap<String, String>,
     pub label: Localized,
@@ -545,9 +550,21 @@ impl Profile {
                     ),
                 ));
             }
+            if !matches!(column.kind, ColumnType::Enum | ColumnType::Text) && !column.value_aliases.is_empty()
+            {
+                return Err(Invalid::column(
+                    i,
+                    "value_aliases",
+                    format!(
+                        "only an enum or text column has value aliases, and `{}` is neither",
+                        column.name
+                    ),
+                ));
+            }
             if let Some((alias, value)) = column
                 .value_aliases
                 .iter()
+                .filter(|_| column.kind == ColumnType::Enum)
                 .find(|(_, value)| !column.values.contains(value))
             {
                 return Err(Invalid::column(
@@ -561,6 +578,19 @@ impl Profile {
                     i,
                     "label",
                     "a column has a label in Swedish and English",
+                ));
+            }
+        }
+        for (i, column) in self.columns.iter().enumerate() {
+            if let Some(alias) = column
+                .shared_aliases
+                .iter()
+                .find(|a| keys.contains_key(&header_key(a)))
+            {
+                return Err(Invalid::column(
+                    i,
+                    "shared_aliases",
+                    format!("`{alias}` is a column's name or alias; a shared alias names no column alone"),
                 ));
             }
         }

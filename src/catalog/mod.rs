@@ -66,6 +66,9 @@ pub struct DatasetMeta {
     /// (`http://publications.europa.eu/resource/authority/frequency/ANNUAL`).
     #[serde(default)]
     pub update_frequency: Option<String>,
+    /// The header → column mapping the steward confirmed; every upload is checked with it.
+    #[serde(default, skip_serializing_if = "crate::ingest::ConfirmedMapping::is_empty")]
+    pub column_mapping: crate::ingest::ConfirmedMapping,
 }
 
 /// An error in dataset metadata: the field, the rule it breaks (a stable name, for clients)
@@ -353,6 +356,15 @@ pub fn dataset_quads(iris: &Iris, meta: &DatasetMeta) -> Vec<Quad> {
         iris.dh("publishValidRows"),
         typed(meta.publish_valid_rows.to_string(), xsd::BOOLEAN),
     );
+    if !meta.column_mapping.is_empty()
+        && let Ok(json) = serde_json::to_string(&meta.column_mapping)
+    {
+        w.add(
+            &ds,
+            iris.dh("columnMapping"),
+            typed(json, iri(ns::RDF, "JSON").as_ref()),
+        );
+    }
     if let Some(p) = &meta.provenance {
         let node = Iris::item_part(&ds, "provenance");
         w.add(&ds, T::dct("provenance"), node.clone());
@@ -694,6 +706,9 @@ pub fn read(iris: &Iris, quads: &[Quad]) -> Vec<DatasetRecord> {
             publish_valid_rows: flag("publishValidRows"),
             provenance: first(&provenance, &iri(ns::RDFS, "label")),
             update_frequency: first(subject, &T::dct("accrualPeriodicity")),
+            column_mapping: first(subject, &iris.dh("columnMapping"))
+                .and_then(|m| serde_json::from_str(&m).ok())
+                .unwrap_or_default(),
         };
         let mut versions = Vec::new();
         for v in values(subject, &T::dcat("hasVersion")) {
@@ -851,6 +866,11 @@ mod tests {
         };
         let mut m = m;
         m.update_frequency = Some("http://publications.europa.eu/resource/authority/frequency/ANNUAL".into());
+        // The confirmed mapping, headers as written, "-" for a column left out.
+        m.column_mapping
+            .0
+            .insert("BESKR_KORT".into(), "description".into());
+        m.column_mapping.0.insert("OBJECTID \"1\"".into(), "-".into());
         let mut quads = dataset_quads(&iris, &m);
         quads.extend(version_quads(&iris, &m.id, &v));
         quads.extend(reference_quads(&iris));

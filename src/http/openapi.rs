@@ -70,6 +70,8 @@ use utoipa::OpenApi;
         steward::get_version,
         steward::get_version_data,
         steward::rollback,
+        steward::set_mapping,
+        steward::get_mapping,
         steward::list_changes,
         steward::list_dataset_changes,
         steward::get_event_stream,

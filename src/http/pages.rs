@@ -849,6 +849,7 @@ mod tests {
                 publish_valid_rows: false,
                 provenance: None,
                 update_frequency: Some(HOSTILE.into()),
+                column_mapping: Default::default(),
             },
             versions: Vec::new(),
             deleted: None,

@@ -3,8 +3,9 @@
 //! Owns the sign-in page, the steward's start page (their organisation's datasets and the form
 //! to create one), a dataset's steward page (upload a file, its versions with rollback) and the
 //! report page of a checked file: the rows the report names as a table with the offending
-//! cells marked and explained, every finding in a list, and the publish button when the file
-//! is valid. Every form carries the session's CSRF secret.
+//! cells marked and explained, how each header was mapped (a form to correct and confirm the
+//! proposals), every finding in a list, and the publish button when the file is valid. Every
+//! form carries the session's CSRF secret.
 //!
 //! Pages are maud templates ([`maud::html!`]), the `main` of the public pages' layout
 //! ([`crate::http::pages::layout`]): every value spliced into them, from data or the request
@@ -12,6 +13,7 @@
 
 use crate::catalog::{DatasetRecord, VersionRecord};
 use crate::http::pages::{Lang, options};
+use crate::ingest::report::{ColumnMapping, MappingReason};
 use crate::ingest::{Excerpt, Issue, Report, Severity};
 use crate::profile::Localized;
 use maud::{Markup, html};
@@ -508,6 +510,116 @@ fn publish_form(lang: Lang, p: &ReportPage<'_>, valid_rows_only: bool, label: &s
     }
 }
 
+/// Whether a column mapping is one the steward should look at: proposed, guessed, or not
+/// mapped at all.
+fn needs_a_look(m: &ColumnMapping) -> bool {
+    !m.ignored
+        && (m.proposed.is_some()
+            || m.column.is_none()
+            || matches!(
+                m.reason,
+                Some(MappingReason::SimilarName | MappingReason::Values | MappingReason::NameAndValues)
+            ))
+}
+
+/// How the file's headers were mapped, as a form: per header the profile column (a select to
+/// correct it), some values, the confidence and why. Confirming keeps the mapping with the
+/// dataset and checks the file again; nothing is published until the publish button.
+fn mapping_form(lang: Lang, p: &ReportPage<'_>) -> Markup {
+    let r = p.report;
+    let meta = &p.record.meta;
+    let Some(profile) = crate::profile::get(&meta.profile) else {
+        return html! {};
+    };
+    let look = r.columns.iter().any(needs_a_look);
+    let reason = |m: &ColumnMapping| -> &str {
+        match m.reason {
+            Some(MappingReason::Name) => lang.t("namnet", "the name"),
+            Some(MappingReason::SimilarName) => lang.t("liknande namn", "a similar name"),
+            Some(MappingReason::Values) => lang.t("värdena", "the values"),
+            Some(MappingReason::NameAndValues) => lang.t("namn och värden", "name and values"),
+            Some(MappingReason::Confirmed) => lang.t("bekräftad", "confirmed"),
+            None => "",
+        }
+    };
+    html! {
+        details class="mapping" open[look] {
+            summary { (lang.t("Kolumnernas koppling", "How the columns are mapped")) }
+            @if look {
+                p {
+                    (lang.t(
+                        "Några rubriker kändes inte igen säkert. Kontrollera förslagen, rätta dem vid behov och bekräfta: kopplingen sparas med datamängden, så nästa fil med samma rubriker behöver inget. Inget publiceras förrän du väljer Publicera.",
+                        "Some headers were not recognised for certain. Check the proposals, correct them if needed and confirm: the mapping is kept with the dataset, so the next file with the same headers needs nothing. Nothing is published until you choose Publish."
+                    ))
+                }
+            }
+            form method="post" action=(format!("/steward/datasets/{}/mapping{}", meta.id, lang.query())) class="stack" {
+                (csrf_field(p.csrf))
+                input type="hidden" name="draft" value=(p.draft_id);
+                table class="mapping" {
+                    thead {
+                        tr {
+                            th scope="col" { (lang.t("Rubrik i filen", "Header in the file")) }
+                            th scope="col" { (lang.t("Kolumn i profilen", "Column of the profile")) }
+                            th scope="col" { (lang.t("Exempelvärden", "Sample values")) }
+                            th scope="col" { (lang.t("Säkerhet", "Confidence")) }
+                            th scope="col" { (lang.t("Varför", "Why")) }
+                        }
+                    }
+                    tbody {
+                        @for (i, m) in r.columns.iter().enumerate() {
+                            @let chosen = if m.ignored { Some("-") } else { m.column.as_deref().or(m.proposed.as_deref()) };
+                            tr class=[needs_a_look(m).then_some("look")] {
+                                th scope="row" {
+                                    label for=(format!("c{i}")) { (m.header) }
+                                    input type="hidden" name=(format!("h{i}")) value=(m.header);
+                                }
+                                td {
+                                    select id=(format!("c{i}")) name=(format!("c{i}")) {
+                                        option value="" selected[chosen.is_none()] {
+                                            (lang.t("— okänd (sparas med raden) —", "— unknown (kept with the row) —"))
+                                        }
+                                        option value="-" selected[chosen == Some("-")] {
+                                            (lang.t("— utelämna —", "— leave out —"))
+                                        }
+                                        @for c in &profile.columns {
+                                            option value=(c.name) selected[chosen == Some(c.name.as_str())] {
+                                                (c.name) " — " (lang.pick(&c.label))
+                                            }
+                                        }
+                                    }
+                                    @if m.proposed.is_some() {
+                                        " " span class="proposed" { (lang.t("förslag, inte tillämpat", "proposed, not applied")) }
+                                    }
+                                    @if let Some(also) = &m.also {
+                                        " " span class="also" { (lang.t("även", "also")) " " (also) }
+                                    }
+                                }
+                                td class="samples" {
+                                    @for (n, v) in m.samples.iter().enumerate() {
+                                        @if n > 0 { ", " }
+                                        "“" (v) "”"
+                                    }
+                                }
+                                td {
+                                    @if let Some(c) = m.confidence { (c) " %" }
+                                }
+                                td {
+                                    (reason(m))
+                                    @if let Some(why) = &m.why { ": " (lang.pick(why)) }
+                                }
+                            }
+                        }
+                    }
+                }
+                button type="submit" class="secondary" {
+                    (lang.t("Bekräfta kopplingen och kontrollera igen", "Confirm the mapping and check again"))
+                }
+            }
+        }
+    }
+}
+
 /// The report of a checked file: what was found, the rows with errors and what to do next
 /// (publish a valid file, or fix it and check again).
 pub fn report(lang: Lang, p: &ReportPage<'_>) -> Markup {
@@ -568,6 +680,7 @@ pub fn report(lang: Lang, p: &ReportPage<'_>) -> Markup {
         p { a href=(format!("/steward/datasets/{}{q}", meta.id)) { "← " (lang.pick(&meta.title)) } }
         h1 { (lang.t("Kontroll av", "Check of")) " " span class="file" { (p.file_name) } }
         (notice(Some(&summary)))
+        (mapping_form(lang, p))
         p class="meta" {
             (lang.t("Teckenkodning", "Encoding")) " " (r.dialect.encoding)
             @if r.dialect.bom { " (BOM)" }
@@ -653,6 +766,7 @@ mod tests {
                 publish_valid_rows: false,
                 provenance: None,
                 update_frequency: None,
+                column_mapping: Default::default(),
             },
             versions: Vec::new(),
             deleted: None,

@@ -158,6 +158,21 @@ pub fn in_sweden(lat: f64, lon: f64) -> bool {
     (SWEDEN_LAT.0..=SWEDEN_LAT.1).contains(&lat) && (SWEDEN_LON.0..=SWEDEN_LON.1).contains(&lon)
 }
 
+/// Whether a number alone is a northing over Sweden in a system datahamn reads: a latitude in
+/// degrees, or metres north in SWEREF 99 or RT90. (A column's values are told from an easting's
+/// by this, when its header names no axis.)
+pub fn is_northing_over_sweden(n: f64) -> bool {
+    (SWEDEN_LAT.0..=SWEDEN_LAT.1).contains(&n) || (6_100_000.0..=7_700_000.0).contains(&n)
+}
+
+/// Whether a number alone is an easting over Sweden: a longitude in degrees, or metres east in
+/// SWEREF 99 TM, a SWEREF 99 local zone or RT90.
+pub fn is_easting_over_sweden(n: f64) -> bool {
+    (SWEDEN_LON.0..=SWEDEN_LON.1).contains(&n)
+        || (40_000.0..=930_000.0).contains(&n)
+        || (1_200_000.0..=1_900_000.0).contains(&n)
+}
+
 /// What a pair of numbers looks like, by magnitude.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Guess {

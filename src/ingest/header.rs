@@ -1,12 +1,14 @@
 //! Header matching: which profile column each cell of a file's header row names, by the
-//! column's name or one of its aliases, folded ([`header_key`]) and tried with and without the
+//! steward's confirmed mapping, the column's name or one of its aliases, or a proposal
+//! ([`super::propose`]) confident enough to apply, folded ([`header_key`]) and tried with and without the
 //! units and coordinate systems headers carry (`Latitud (WGS84)`, `E_SWEREF99TM`). Also what the
 //! coordinate columns' headers say about the coordinates: the system they name, and whether
 //! they name axes (X/Y) rather than latitude and longitude.
 
 use super::coords::{self, Crs};
-use super::report::{self, ColumnMapping, Issue, IssueCode, Report};
-use crate::profile::{Localized, Profile};
+use super::propose::{self, Confirmed, ConfirmedMapping, Proposal, Sample};
+use super::report::{self, ColumnMapping, Issue, IssueCode, MappingReason, Report};
+use crate::profile::{Localized, Profile, Role};
 use crate::text::header_key;
 use std::collections::HashMap;
 
@@ -17,6 +19,11 @@ pub(super) struct HeaderMap {
     pub targets: Vec<Option<usize>>,
     /// The header row's cells, trimmed.
     pub headers: Vec<String>,
+    /// For each file column: another profile column its values also fill, when they parse as
+    /// its type (a HaV id in `place_id` is also the bathing-water id).
+    pub also: Vec<Option<usize>>,
+    /// For each file column: whether the steward's confirmed mapping leaves it out.
+    pub ignored: Vec<bool>,
     /// Header cells that mean a column an earlier cell means: `(earlier, later)` positions. The
     /// later one is not read; the rows tell whether that loses anything ([`super::diagnose`]).
     pub duplicates: Vec<(usize, usize)>,
@@ -52,77 +59,285 @@ impl HeaderMap {
     }
 }
 
-/// Every header key of a profile's columns (names and aliases, folded), with the column's index.
-pub(super) fn profile_keys(profile: &Profile) -> HashMap<String, usize> {
-    let mut keys: HashMap<String, usize> = HashMap::new();
-    for (i, column) in profile.columns.iter().enumerate() {
-        for key in column.keys() {
-            keys.insert(key, i);
-        }
-    }
-    keys
-}
-
-/// The profile column a header cell names, by [`profile_keys`].
-pub(super) fn column_of(keys: &HashMap<String, usize>, header: &str) -> Option<usize> {
-    candidate_keys(header).iter().find_map(|k| keys.get(k).copied())
-}
-
-/// Maps each header cell to a profile column. Missing required columns are an error; cells
-/// naming no column are warnings (their values are kept with the row); a cell naming a column
-/// an earlier cell names is not read and is listed in [`HeaderMap::duplicates`]. Each cell's
-/// mapping is listed in the report.
+/// Maps each header cell to a profile column, with no sample of values and nothing confirmed.
+#[cfg(test)]
 pub(super) fn map_header(
     profile: &Profile,
     headers: Vec<String>,
     report: &mut Report,
     limit: usize,
 ) -> HeaderMap {
+    let evidence = Evidence {
+        sample: &Sample::default(),
+        confirmed: &ConfirmedMapping::default(),
+    };
+    map_header_with(profile, headers, &evidence, report, limit)
+}
+
+/// What a header is mapped with besides the profile: the values of the file's first rows and
+/// the mapping the steward confirmed for the dataset.
+pub(super) struct Evidence<'a> {
+    pub sample: &'a Sample,
+    pub confirmed: &'a ConfirmedMapping,
+}
+
+/// How one header cell came to map where it does.
+struct Decided {
+    reason: MappingReason,
+    confidence: u8,
+    why: Option<Localized>,
+}
+
+/// Maps each header cell to a profile column: by the steward's confirmed mapping, else by the
+/// column's name or an alias (an alias two columns share is decided by the values), else by a
+/// proposal ([`propose`]) when it is confident enough. Two cells naming the same column and
+/// missing required columns are errors; cells naming no column are warnings (their values are
+/// kept with the row), and so are proposals, applied or not. Each cell's mapping is listed in
+/// the report, with why and some of its values.
+pub(super) fn map_header_with(
+    profile: &Profile,
+    headers: Vec<String>,
+    evidence: &Evidence<'_>,
+    report: &mut Report,
+    limit: usize,
+) -> HeaderMap {
+    let Evidence { sample, confirmed } = evidence;
     let keys = profile_keys(profile);
     let mut duplicates = Vec::new();
-    let mut targets = Vec::with_capacity(headers.len());
+    let width = headers.len();
+    let mut targets = vec![None; width];
+    let mut ignored = vec![false; width];
+    let mut decided: Vec<Option<Decided>> = (0..width).map(|_| None).collect();
+    let mut pending = Vec::new();
     // Profile column → the first file column that names it.
     let mut seen: HashMap<usize, usize> = HashMap::new();
     for (pos, header) in headers.iter().enumerate() {
-        let target = column_of(&keys, header);
-        let mut mapped = target;
-        if let Some(t) = target {
-            if let Some(first) = seen.get(&t) {
-                duplicates.push((*first, pos));
-                mapped = None;
-            } else {
-                seen.insert(t, pos);
+        let (target, how) = match confirmed.get(profile, header) {
+            Some(Confirmed::Ignore) => {
+                ignored[pos] = true;
+                decided[pos] = Some(Decided {
+                    reason: MappingReason::Confirmed,
+                    confidence: 100,
+                    why: None,
+                });
+                continue;
             }
-        } else if !header_key(header).is_empty() {
-            report.push(unknown_column(header, &profile.id), limit);
-        }
-        report.push_column(
-            ColumnMapping {
-                position: pos + 1,
-                header: report::clip(header),
-                column: mapped.map(|t| profile.columns[t].name.clone()),
+            Some(Confirmed::Column(t)) => (
+                t,
+                Decided {
+                    reason: MappingReason::Confirmed,
+                    confidence: 100,
+                    why: None,
+                },
+            ),
+            None => match candidate_keys(header).iter().find_map(|k| keys.get(k)) {
+                Some(named) if named.len() == 1 => (
+                    named[0],
+                    Decided {
+                        reason: MappingReason::Name,
+                        confidence: 100,
+                        why: None,
+                    },
+                ),
+                Some(named) => shared_alias(profile, named, sample.values(pos)),
+                None => {
+                    if !header_key(header).is_empty() {
+                        pending.push(pos);
+                    }
+                    continue;
+                }
             },
-            limit,
-        );
-        targets.push(mapped);
+        };
+        if let Some(first) = seen.get(&target) {
+            duplicates.push((*first, pos));
+        } else {
+            seen.insert(target, pos);
+            targets[pos] = Some(target);
+            decided[pos] = Some(how);
+        }
     }
-    let missing: Vec<&str> = profile
-        .columns
-        .iter()
-        .enumerate()
-        .filter(|(i, c)| c.required && !seen.contains_key(i))
-        .map(|(_, c)| c.name.as_str())
+    let taken: Vec<bool> = (0..profile.columns.len())
+        .map(|i| seen.contains_key(&i))
+        .collect();
+    let mut proposals: Vec<Option<Proposal>> = (0..width).map(|_| None).collect();
+    let proposed = propose::propose(profile, &headers, &pending, &taken, sample);
+    let waiting: Vec<Proposal> = proposed.iter().filter(|p| !p.applied()).cloned().collect();
+    for p in proposed {
+        let pos = p.pos;
+        if p.applied() {
+            seen.insert(p.target, pos);
+            targets[pos] = Some(p.target);
+        }
+        proposals[pos] = Some(p);
+    }
+    let also = also_fills(profile, &targets, sample);
+    // Warnings in the order of the columns.
+    for &pos in &pending {
+        let issue = match &proposals[pos] {
+            Some(p) => proposal_issue(profile, &headers[pos], p),
+            None => unknown_column(&headers[pos], &profile.id),
+        };
+        report.push(issue, limit);
+    }
+    for (pos, header) in headers.iter().enumerate() {
+        let mut mapping = ColumnMapping::new(pos + 1, header, None);
+        let name = |t: usize| profile.columns[t].name.clone();
+        mapping.column = targets[pos].map(name);
+        mapping.ignored = ignored[pos];
+        mapping.also = also[pos].map(name);
+        if let Some(d) = decided[pos].take() {
+            mapping.reason = Some(d.reason);
+            mapping.confidence = Some(d.confidence);
+            mapping.why = d.why;
+        }
+        if let Some(p) = proposals[pos].take() {
+            if !p.applied() {
+                mapping.proposed = Some(name(p.target));
+            }
+            mapping.reason = Some(p.reason);
+            mapping.confidence = Some(p.confidence);
+            mapping.why = Some(p.why);
+        }
+        if let Some(a) = also[pos] {
+            let why = also_why(&profile.columns[a]);
+            mapping.why = Some(why);
+        }
+        mapping.samples = sample.shown(pos).iter().map(|v| report::clip(v)).collect();
+        report.push_column(mapping, limit);
+    }
+    let missing: Vec<usize> = (0..profile.columns.len())
+        .filter(|i| profile.columns[*i].required && !seen.contains_key(i))
         .collect();
     if !missing.is_empty() {
-        report.push(missing_required(&missing.join(", ")), limit);
+        report.push(missing_required(profile, &missing, &headers, &waiting), limit);
     }
     HeaderMap {
         targets,
         headers,
+        also,
+        ignored,
         duplicates,
     }
 }
 
+/// Every header key of a profile's columns (names, aliases and the aliases columns share,
+/// folded), with the columns it names.
+pub(super) fn profile_keys(profile: &Profile) -> HashMap<String, Vec<usize>> {
+    let mut keys: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, column) in profile.columns.iter().enumerate() {
+        for key in column
+            .keys()
+            .chain(column.shared_aliases.iter().map(|a| header_key(a)))
+        {
+            keys.entry(key).or_default().push(i);
+        }
+    }
+    keys
+}
+
+/// The (first) profile column a header cell names, by [`profile_keys`].
+pub(super) fn column_of(keys: &HashMap<String, Vec<usize>>, header: &str) -> Option<usize> {
+    candidate_keys(header)
+        .iter()
+        .find_map(|k| keys.get(k).and_then(|named| named.first().copied()))
+}
+
+/// A header that is an alias several columns share: the values decide.
+fn shared_alias(profile: &Profile, named: &[usize], values: &[String]) -> (usize, Decided) {
+    let (target, told) = propose::choose_by_values(profile, named, values);
+    let column = &profile.columns[target];
+    let why = told.then(|| {
+        Localized::new(
+            format!(
+                "Rubriken används för flera kolumner; värdena passar {} ({}).",
+                column.name, column.label.sv
+            ),
+            format!(
+                "The header is used for several columns; the values fit {} ({}).",
+                column.name, column.label.en
+            ),
+        )
+    });
+    let decided = Decided {
+        reason: if told {
+            MappingReason::NameAndValues
+        } else {
+            MappingReason::Name
+        },
+        confidence: if told { 95 } else { 60 },
+        why,
+    };
+    (target, decided)
+}
+
+/// For each file column, a second profile column its values also fill: the link key (a HaV
+/// bathing-water id) when the file has none and the id column holds such ids. The item's id
+/// stays the id column's.
+fn also_fills(profile: &Profile, targets: &[Option<usize>], sample: &Sample) -> Vec<Option<usize>> {
+    let mut also = vec![None; targets.len()];
+    let role = |r| profile.columns.iter().position(|c| c.role == Some(r));
+    let (Some(id), Some(link_key)) = (role(Role::Id), role(Role::LinkKey)) else {
+        return also;
+    };
+    if targets.contains(&Some(link_key)) {
+        return also;
+    }
+    if let Some(pos) = targets.iter().position(|t| *t == Some(id))
+        && propose::holds_hav_ids(profile, link_key, sample.values(pos))
+    {
+        also[pos] = Some(link_key);
+    }
+    also
+}
+
+fn also_why(link_key: &crate::profile::Column) -> Localized {
+    Localized::new(
+        format!(
+            "Värdena är badvatten-id från HaV och publiceras också som {} ({}); id:t är detsamma.",
+            link_key.name, link_key.label.sv
+        ),
+        format!(
+            "The values are HaV bathing-water ids and are also published as {} ({}); the id stays the same.",
+            link_key.name, link_key.label.en
+        ),
+    )
+}
+
+/// The warning for a proposal: applied (`column-guessed`) or waiting for confirmation
+/// (`column-proposed`).
+fn proposal_issue(profile: &Profile, header: &str, p: &Proposal) -> Issue {
+    let header = report::clip(header);
+    let column = &profile.columns[p.target];
+    let (name, c) = (&column.name, p.confidence);
+    let (label_sv, label_en) = (&column.label.sv, &column.label.en);
+    let (why_sv, why_en) = (&p.why.sv, &p.why.en);
+    let issue = if p.applied() {
+        Issue::warning(
+            IssueCode::ColumnGuessed,
+            Localized::new(
+                format!(
+                    "Kolumnen \"{header}\" tolkades som {name} ({label_sv}), {c} % säkert. {why_sv}. Stämmer det inte, rätta kopplingen innan publicering."
+                ),
+                format!(
+                    "Column \"{header}\" was taken as {name} ({label_en}), {c}% sure. {why_en}. If that is wrong, correct the mapping before publishing."
+                ),
+            ),
+        )
+    } else {
+        Issue::warning(
+            IssueCode::ColumnProposed,
+            Localized::new(
+                format!(
+                    "Kolumnen \"{header}\" kan vara {name} ({label_sv}), {c} % säkert. {why_sv}. Bekräfta kopplingen för att publicera värdena där; till dess sparas de med raden men publiceras inte som egna fält."
+                ),
+                format!(
+                    "Column \"{header}\" may be {name} ({label_en}), {c}% sure. {why_en}. Confirm the mapping to publish its values there; until then they are kept with the row but not published as fields."
+                ),
+            ),
+        )
+    };
+    issue.in_column(&header).with_value(name)
+}
 fn unknown_column(header: &str, profile: &str) -> Issue {
     let header = report::clip(header);
     Issue::warning(
@@ -139,15 +354,32 @@ fn unknown_column(header: &str, profile: &str) -> Issue {
     .in_column(&header)
 }
 
-fn missing_required(list: &str) -> Issue {
-    Issue::error(
-        IssueCode::MissingRequiredColumn,
-        Localized::new(
-            format!("Filen saknar obligatoriska kolumner: {list}. Lägg till dem i rubrikraden (rad 1)."),
-            format!("The file lacks required columns: {list}. Add them to the header row (row 1)."),
-        ),
-    )
-    .with_value(list)
+fn missing_required(
+    profile: &Profile,
+    missing: &[usize],
+    headers: &[String],
+    proposals: &[Proposal],
+) -> Issue {
+    let list = missing
+        .iter()
+        .map(|&i| profile.columns[i].name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut sv = format!("Filen saknar obligatoriska kolumner: {list}. Lägg till dem i rubrikraden (rad 1).");
+    let mut en = format!("The file lacks required columns: {list}. Add them to the header row (row 1).");
+    for p in proposals.iter().filter(|p| missing.contains(&p.target)) {
+        let header = report::clip(&headers[p.pos]);
+        let name = &profile.columns[p.target].name;
+        sv.push_str(&format!(
+            " Kolumnen \"{header}\" föreslås som {name} ({} %): bekräfta kopplingen, så behövs inget mer.",
+            p.confidence
+        ));
+        en.push_str(&format!(
+            " Column \"{header}\" is proposed as {name} ({}%): confirm the mapping and nothing more is needed.",
+            p.confidence
+        ));
+    }
+    Issue::error(IssueCode::MissingRequiredColumn, Localized::new(sv, en)).with_value(&list)
 }
 
 /// Words in headers that name a unit or a coordinate system rather than the column.

@@ -1,7 +1,8 @@
 //! Ingest: reading a steward's CSV file and checking it against a profile.
 //!
-//! Owns the dialect (encoding, delimiter, line ends), the header → column mapping, typed value
-//! parsing, item identity and the validation [`Report`]. Pure: it takes bytes and a profile and
+//! Owns the dialect (encoding, delimiter, line ends), the header → column mapping (with
+//! proposals for headers the profile does not name, and the mapping a steward confirmed),
+//! typed value parsing, item identity and the validation [`Report`]. Pure: it takes bytes and a profile and
 //! returns checked rows and a report; it never touches the store or the network.
 
 pub mod coords;
@@ -9,6 +10,7 @@ mod diagnose;
 mod header;
 mod ids;
 mod position;
+pub mod propose;
 pub mod read;
 pub mod report;
 mod rows;
@@ -18,6 +20,7 @@ pub mod value;
 use crate::profile::{Localized, Profile};
 use coords::Crs;
 pub use ids::short_hash;
+pub use propose::ConfirmedMapping;
 use read::RowError;
 pub use read::{Excerpt, excerpt};
 use report::DEFAULT_ISSUE_LIMIT;
@@ -71,6 +74,8 @@ pub struct CheckOptions {
     pub crs: Option<Crs>,
     /// The bounds the file is held to.
     pub limits: Limits,
+    /// The mapping the steward confirmed for the dataset: it wins over names and proposals.
+    pub mapping: ConfirmedMapping,
 }
 
 impl Default for CheckOptions {
@@ -80,6 +85,7 @@ impl Default for CheckOptions {
             issue_limit: DEFAULT_ISSUE_LIMIT,
             crs: None,
             limits: Limits::default(),
+            mapping: ConfirmedMapping::default(),
         }
     }
 }
@@ -191,7 +197,8 @@ pub fn for_each_final_row(
 /// keeps the rows (ids are made unique across the kept rows).
 ///
 /// The parts: a reader for the file's format ([`read`]) gives the header and the rows as text;
-/// the header is matched to the profile's columns ([`header`]); each row's cells are checked
+/// the header is matched to the profile's columns ([`header`]), by name, by the steward's
+/// confirmed mapping or by a proposal from the first rows' values ([`propose`]); each row's cells are checked
 /// ([`rows`]); each valid row gets its id, and ids are made unique across the file ([`ids`]).
 pub fn check_with(
     source: Source<'_>,
@@ -217,7 +224,8 @@ pub fn check_with(
         Ok(headers) => headers,
         Err(stop) => return refused(report, stop.issue(&options.limits, &[]), limit),
     };
-    // The first rows are read before the header is mapped: they tell the file's structure.
+    // The first rows are read before the header is mapped: they tell the file's structure,
+    // and their values what unknown headers mean.
     let mut sample = Vec::new();
     let mut sampled_bytes = 0;
     let mut row = read::Row::default();
@@ -237,7 +245,19 @@ pub fn check_with(
         wrapped,
         delimiter,
     } = structure(profile, headers, &sample, &mut report, limit);
-    let map = header::map_header(profile, headers, &mut report, limit);
+    let mut values = propose::Sample::new(headers.len());
+    for kept in sample.iter().flatten().filter(|r| !r.is_blank()) {
+        match wrapped.as_ref().and_then(|w| w.unwrap_row(&kept.cells)) {
+            Some(cells) => values.add(&cells),
+            None => values.add(&kept.cells),
+        }
+    }
+    let evidence = header::Evidence {
+        sample: &values,
+        confirmed: &options.mapping,
+    };
+    let map = header::map_header_with(profile, headers, &evidence, &mut report, limit);
+    drop(values);
     if report.error_count > 0 {
         report.valid = false;
         return Checked {
@@ -299,8 +319,9 @@ pub fn check_with(
     pass.finish(&map)
 }
 
-/// How many rows are read before the header is mapped, to tell the file's structure.
-const SAMPLE_ROWS: usize = 20;
+/// How many rows are read before the header is mapped, to tell the file's structure and what
+/// unknown headers mean.
+const SAMPLE_ROWS: usize = propose::SAMPLE_ROWS;
 /// The most bytes of cells held for that: a few wide rows of long cells end the sample early,
 /// so it never holds much more than one row at the limits.
 const SAMPLE_BYTES: usize = 1 << 20;

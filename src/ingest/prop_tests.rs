@@ -79,6 +79,7 @@ fn options() -> impl Strategy<Value = CheckOptions> {
                     max_cell_bytes,
                     max_rows,
                 },
+                mapping: ConfirmedMapping::default(),
             },
         )
 }

@@ -32,6 +32,12 @@ pub enum IssueCode {
     MissingRequiredColumn,
     /// A column the profile does not know; its values are kept with the row.
     UnknownColumn,
+    /// A column mapped by a proposal confident enough to apply (a similar name, telling
+    /// values); the mapping says why, and a confirmed mapping can correct it.
+    ColumnGuessed,
+    /// A column a proposal maps, too unsure to apply: its values are not published until the
+    /// steward confirms the mapping.
+    ColumnProposed,
     /// A row has fewer cells than the header.
     MissingCell,
     /// A row has more cells than the header.
@@ -187,6 +193,23 @@ pub struct Dialect {
     pub line_terminator: String,
 }
 
+/// Why a header cell maps where it does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum MappingReason {
+    /// The header is the column's name or one of its aliases.
+    Name,
+    /// The header resembles the column's name, an alias or label (an abbreviation, a typo,
+    /// the same words).
+    SimilarName,
+    /// The values have the column's type (and no other free column's).
+    Values,
+    /// Both the name and the values.
+    NameAndValues,
+    /// The steward confirmed it for the dataset.
+    Confirmed,
+}
+
 /// How one header cell was mapped.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ColumnMapping {
@@ -197,6 +220,48 @@ pub struct ColumnMapping {
     /// The profile column it maps to; absent for unknown columns.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<String>,
+    /// The profile column proposed for it, not applied: the values are published there once
+    /// the steward confirms the mapping.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposed: Option<String>,
+    /// Another profile column its values also fill: a HaV bathing-water id in `place_id` is
+    /// also the item's bathing-water id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub also: Option<String>,
+    /// Why it maps there (or is proposed there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<MappingReason>,
+    /// How sure the mapping is, in percent: 100 for a name, alias or confirmation; a proposal
+    /// at 70 or more is applied, one below waits for confirmation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<u8>,
+    /// What of the name and the values the proposal rests on, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<Localized>,
+    /// True when the steward's confirmed mapping leaves the column out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ignored: bool,
+    /// Some of its values from the first rows (at most 3, each at most 100 characters).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub samples: Vec<String>,
+}
+
+impl ColumnMapping {
+    /// A header cell's mapping with nothing said of why.
+    pub fn new(position: usize, header: &str, column: Option<String>) -> Self {
+        Self {
+            position,
+            header: clip(header),
+            column,
+            proposed: None,
+            also: None,
+            reason: None,
+            confidence: None,
+            why: None,
+            ignored: false,
+            samples: Vec::new(),
+        }
+    }
 }
 
 /// Row counts. Exact, even when the issue lists are capped.

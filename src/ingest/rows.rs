@@ -244,11 +244,21 @@ impl<'a> RowChecker<'a> {
             }
             let header = &self.map.headers[pos];
             let Some(target) = self.map.targets[pos] else {
-                extra.push(self.extra_cell(row.number, pos, cell, report));
+                if !self.map.ignored[pos] {
+                    extra.push(self.extra_cell(row.number, pos, cell, report));
+                }
                 continue;
             };
             match value::parse(&self.profile.columns[target], cell) {
-                Ok(v) => values.push((target, v)),
+                Ok(v) => {
+                    values.push((target, v));
+                    // A second column the values also fill, when they have its type.
+                    if let Some(also) = self.map.also[pos]
+                        && let Ok(v) = value::parse(&self.profile.columns[also], cell)
+                    {
+                        values.push((also, v));
+                    }
+                }
                 Err(e) => {
                     bad_columns.push(target);
                     let code = if e.constraint {

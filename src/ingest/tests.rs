@@ -1,5 +1,5 @@
 //! Golden fixtures: `tests/fixtures/ingest/<case>/` holds `case.toml` (profile, and optionally
-//! org, crs, the file limits and the issue limit), `input.csv` (or `input.csv.gz` for a large
+//! org, crs, the file limits, the issue limit and a confirmed mapping), `input.csv` (or `input.csv.gz` for a large
 //! hostile file, unpacked before it is checked) and `expected.json` (the report, and the id,
 //! municipality and position of the first [`LISTED`] checked and invalid rows, with their
 //! totals when there are more). Set `DATAHAMN_BLESS=1` to write missing expectations.
@@ -20,6 +20,8 @@ struct Case {
     max_cell_bytes: Option<usize>,
     max_rows: Option<u64>,
     issue_limit: Option<usize>,
+    /// A mapping the steward confirmed: header → column, or `-` to leave it out.
+    mapping: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// The options a case asks for.
@@ -37,6 +39,7 @@ fn options(case: &Case) -> CheckOptions {
             max_cell_bytes: case.max_cell_bytes.unwrap_or(defaults.max_cell_bytes),
             max_rows: case.max_rows.unwrap_or(defaults.max_rows),
         },
+        mapping: ConfirmedMapping(case.mapping.clone().unwrap_or_default()),
     }
 }
 
@@ -365,4 +368,43 @@ fn shipped_datasets_keep_their_item_uris() {
     }
     // Every valid row of the samples, derived ids among them.
     assert!(rows > 2_600, "{rows} URIs");
+}
+
+/// The older draft of Badplatser: `water` is the water type, `owner` `K` the municipality, and
+/// a HaV id in `place_id` is also the bathing-water id while the item's id stays `place_id`.
+#[test]
+fn the_older_drafts_variants_are_read_as_they_mean() {
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ingest/older-draft-water-owner-hav-id");
+    let profile = profile::get("bathing-sites").unwrap();
+    let col = |name: &str| profile.columns.iter().position(|c| c.name == name).unwrap();
+    let checked = check(
+        Source::File(&dir.join("input.csv")),
+        profile,
+        &CheckOptions {
+            default_municipality: Some("1401".into()),
+            ..CheckOptions::default()
+        },
+    );
+    assert!(checked.report.valid);
+    let first = &checked.rows[0];
+    assert_eq!(first.local_id, "SE0A21401000000055");
+    assert_eq!(first.value(col("watertype")), Some(&Value::Enum("lake".into())));
+    assert_eq!(first.value(col("drinking_water")), None);
+    assert_eq!(first.value(col("owner")), Some(&Value::Text("kommun".into())));
+    assert_eq!(
+        first.value(col("hov_ref")),
+        Some(&Value::HavId("SE0A21401000000055".into()))
+    );
+    // An id that is no HaV id gives no bathing-water id; other owners stay as written.
+    let third = &checked.rows[2];
+    assert_eq!(third.local_id, "1401-Gota");
+    assert_eq!(third.value(col("hov_ref")), None);
+    assert_eq!(
+        checked.rows[1].value(col("owner")),
+        Some(&Value::Text("Privat".into()))
+    );
+    let place_id = &checked.report.columns[0];
+    assert_eq!(place_id.column.as_deref(), Some("place_id"));
+    assert_eq!(place_id.also.as_deref(), Some("hov_ref"));
 }

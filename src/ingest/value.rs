@@ -318,7 +318,14 @@ fn is_hav_id(id: &str) -> bool {
 pub fn parse(column: &Column, raw: &str) -> Result<Value, ValueError> {
     let v = raw.trim();
     match column.kind {
-        ColumnType::Text | ColumnType::OpeningHours => Ok(Value::Text(v.replace("\r\n", "\n"))),
+        ColumnType::Text | ColumnType::OpeningHours => Ok(Value::Text(
+            // Value aliases are short codes (`K`): a long text is never one, and is not folded.
+            Some(&column.value_aliases)
+                .filter(|a| !a.is_empty() && v.len() <= 32)
+                .and_then(|a| a.get(&header_key(v)))
+                .cloned()
+                .unwrap_or_else(|| v.replace("\r\n", "\n")),
+        )),
         ColumnType::Phone => parse_phone(v),
         ColumnType::Postcode => parse_postcode(v),
         ColumnType::Country => Ok(Value::Text(match fold(v).as_str() {

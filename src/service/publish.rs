@@ -108,6 +108,7 @@ pub fn command_line_meta(
         publish_valid_rows: false,
         provenance: None,
         update_frequency: None,
+        column_mapping: Default::default(),
     }
 }
 
@@ -217,6 +218,7 @@ impl Platform {
             default_municipality: meta.default_municipality(),
             crs: options.crs,
             limits: self.file_limits,
+            mapping: meta.column_mapping.clone(),
             ..CheckOptions::default()
         };
         let valid_rows_only = options.valid_rows_only || meta.publish_valid_rows;
@@ -405,6 +407,7 @@ impl Platform {
             default_municipality: meta.default_municipality(),
             crs: options.crs,
             limits: self.file_limits(),
+            mapping: meta.column_mapping.clone(),
             ..crate::ingest::CheckOptions::default()
         };
         let checked = crate::ingest::check_with(file, profile, &check_options, &mut crate::ingest::KeepIds);

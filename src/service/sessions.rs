@@ -416,6 +416,25 @@ impl super::Platform {
         Ok(CheckedDraft { draft, excerpt })
     }
 
+    /// Checks a session's draft again (after its dataset's mapping changed) and keeps it as
+    /// the session's new draft for the dataset.
+    pub(super) fn recheck_draft(
+        &self,
+        session_id: &str,
+        p: &Principal,
+        dataset: &str,
+        draft_id: &str,
+    ) -> Result<CheckedDraft, ServiceError> {
+        self.may_upload(p, dataset)?;
+        let draft = self
+            .sessions
+            .take_draft(session_id, dataset, draft_id)
+            .and_then(|d| Arc::try_unwrap(d).ok())
+            .ok_or_else(|| ServiceError::DraftNotFound(draft_id.to_owned()))?;
+        let file_name = draft.file_name;
+        self.keep_checked_draft(session_id, p, dataset, &file_name, draft.file)
+    }
+
     /// Publishes the file a session checked, exactly as it was checked, as the dataset's next
     /// version; with `valid_rows_only`, the rows without errors of a file that has some.
     pub fn publish_draft(

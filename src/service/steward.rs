@@ -16,7 +16,7 @@ use crate::auth::{Principal, Scope};
 use crate::catalog::changes::{self, Change, ChangeKind};
 use crate::catalog::{self, DatasetMeta, Keywords, VersionRecord};
 use crate::error::ErrorCode;
-use crate::ingest::Report;
+use crate::ingest::{ConfirmedMapping, Report};
 use crate::links;
 use crate::mapping;
 use crate::profile::{self, Localized};
@@ -394,6 +394,115 @@ impl Action for PublishDraft<'_> {
     }
 }
 
+/// Setting the header → column mapping every upload of a dataset is checked with (the whole
+/// mapping: an empty one clears it). Answers the mapping as kept.
+pub struct SetMapping {
+    pub dataset: String,
+    pub mapping: ConfirmedMapping,
+}
+
+impl Action for SetMapping {
+    type Output = ConfirmedMapping;
+    fn name(&self) -> &'static str {
+        "set_mapping"
+    }
+    fn dataset(&self) -> Option<&str> {
+        Some(&self.dataset)
+    }
+    fn run(self, platform: &Platform, principal: &Principal) -> Result<ConfirmedMapping, ServiceError> {
+        platform.set_mapping(principal, &self.dataset, self.mapping)
+    }
+    fn describe(mapping: &ConfirmedMapping) -> Option<String> {
+        Some(format!("{} headers", mapping.0.len()))
+    }
+}
+
+/// Confirming a mapping from the report page of a checked file: the mapping is kept with the
+/// dataset (as [`SetMapping`]) and the session's draft is checked again with it.
+pub struct ConfirmDraftMapping<'a> {
+    pub session_id: &'a str,
+    pub dataset: &'a str,
+    pub draft_id: &'a str,
+    pub mapping: ConfirmedMapping,
+}
+
+impl Action for ConfirmDraftMapping<'_> {
+    type Output = super::sessions::CheckedDraft;
+    fn name(&self) -> &'static str {
+        "set_mapping"
+    }
+    fn dataset(&self) -> Option<&str> {
+        Some(self.dataset)
+    }
+    fn run(self, platform: &Platform, principal: &Principal) -> Result<Self::Output, ServiceError> {
+        let headers = self.mapping.0.len();
+        platform.set_mapping(principal, self.dataset, self.mapping)?;
+        let checked = platform.recheck_draft(self.session_id, principal, self.dataset, self.draft_id)?;
+        tracing::debug!(headers, "mapping confirmed from a draft");
+        Ok(checked)
+    }
+    fn describe(checked: &Self::Output) -> Option<String> {
+        Some(format!(
+            "{} headers; {} errors",
+            checked.draft.report.column_count.unwrap_or_default(),
+            checked.draft.report.error_count
+        ))
+    }
+}
+
+/// The most headers a confirmed mapping holds: as many as a file may have columns.
+pub const MAX_MAPPING_ENTRIES: usize = crate::ingest::DEFAULT_MAX_COLUMNS;
+
+/// Checks a mapping a steward sends against the dataset's profile: every header non-empty and
+/// at most 200 characters, every target a column of the profile or `-`.
+fn check_mapping(meta: &DatasetMeta, mapping: &ConfirmedMapping) -> Result<(), ServiceError> {
+    let profile = profile::get(&meta.profile)
+        .ok_or_else(|| ServiceError::Internal(format!("unknown profile {}", meta.profile)))?;
+    let refuse = |rule: &'static str, sv: String, en: String| {
+        Err(ServiceError::Metadata(catalog::MetaError::new(
+            "column_mapping",
+            rule,
+            sv,
+            en,
+        )))
+    };
+    if mapping.0.len() > MAX_MAPPING_ENTRIES {
+        return refuse(
+            "too_many",
+            format!("högst {MAX_MAPPING_ENTRIES} rubriker"),
+            format!("at most {MAX_MAPPING_ENTRIES} headers"),
+        );
+    }
+    if let Some(header) = mapping
+        .0
+        .keys()
+        .find(|h| h.chars().count() > crate::ingest::report::CLIP_CHARS)
+    {
+        let header = crate::ingest::report::clip(header);
+        return refuse(
+            "header_length",
+            format!("rubriken \"{header}\" är längre än 200 tecken"),
+            format!("the header \"{header}\" is longer than 200 characters"),
+        );
+    }
+    if let Some((header, target)) = mapping.invalid_entry(profile) {
+        let header = crate::ingest::report::clip(header);
+        let target = crate::ingest::report::clip(target);
+        return refuse(
+            "known_column",
+            format!(
+                "\"{header}\" → \"{target}\": ange en kolumn i profilen {} eller \"-\" för att utelämna kolumnen (rubriken får inte vara tom)",
+                profile.id
+            ),
+            format!(
+                "\"{header}\" → \"{target}\": name a column of the profile {} or \"-\" to leave the column out (the header may not be empty)",
+                profile.id
+            ),
+        );
+    }
+    Ok(())
+}
+
 impl Platform {
     /// Who holds the bearer token sent (`None`: no token was sent).
     pub fn authenticate(&self, bearer: Option<&str>) -> Result<Principal, ServiceError> {
@@ -522,6 +631,7 @@ impl Platform {
             publish_valid_rows: new.publish_valid_rows,
             provenance: new.provenance,
             update_frequency: new.update_frequency.as_deref().map(frequency),
+            column_mapping: Default::default(),
         };
         check_steward_meta(&meta)?;
         let _guard = self.lock_publishing()?;
@@ -618,6 +728,38 @@ impl Platform {
         )?;
         self.refresh_dataset(id, self.current_items(id))?;
         Ok(meta)
+    }
+
+    /// Keeps a confirmed header → column mapping with a dataset; every later upload is
+    /// checked with it.
+    pub(super) fn set_mapping(
+        &self,
+        principal: &Principal,
+        id: &str,
+        mapping: ConfirmedMapping,
+    ) -> Result<ConfirmedMapping, ServiceError> {
+        let _guard = self.lock_publishing()?;
+        let model = self.model();
+        let state = model.published(id)?;
+        let old = &state.record.meta;
+        self.authorise(principal, &old.publisher)?;
+        check_mapping(old, &mapping)?;
+        let mut meta = old.clone();
+        meta.column_mapping = mapping;
+        self.store.update(
+            &catalog::dataset_quads(&self.iris, old),
+            &catalog::dataset_quads(&self.iris, &meta),
+        )?;
+        self.refresh_dataset(id, self.current_items(id))?;
+        Ok(meta.column_mapping)
+    }
+
+    /// The mapping a dataset's uploads are checked with, for a token that may upload to it.
+    pub fn column_mapping(&self, principal: &Principal, id: &str) -> Result<ConfirmedMapping, ServiceError> {
+        let model = self.model();
+        let meta = &model.published(id)?.record.meta;
+        self.authorise(principal, &meta.publisher)?;
+        Ok(meta.column_mapping.clone())
     }
 
     /// The items the read model holds for a dataset (to keep them across a metadata change).

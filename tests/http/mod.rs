@@ -7,6 +7,7 @@ mod hostile;
 mod hostile_files;
 mod hostile_values;
 mod limits;
+mod mapping;
 mod openapi;
 mod process;
 mod profiles;

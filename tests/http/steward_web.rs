@@ -82,7 +82,7 @@ impl<'a> Browser<'a> {
         self.server.send_once("POST", path, &h, body.as_bytes())
     }
 
-    fn post_file(&self, path: &str, csrf: &str, file_name: &str, file: &[u8]) -> Response {
+    pub fn post_file(&self, path: &str, csrf: &str, file_name: &str, file: &[u8]) -> Response {
         let boundary = "----datahamn-test-boundary";
         let mut body = Vec::new();
         body.extend_from_slice(
@@ -121,7 +121,7 @@ impl<'a> Browser<'a> {
     }
 }
 
-fn field_value(html: &str, name: &str) -> Option<String> {
+pub fn field_value(html: &str, name: &str) -> Option<String> {
     let marker = format!(r#"name="{name}" value=""#);
     let start = html.find(&marker)? + marker.len();
     let end = html[start..].find('"')?;

@@ -245,6 +245,18 @@ fn declare(t: &mut Table<'_>) {
         },
     );
     t.resource(
+        "/api/v1/datasets/{id}/mapping",
+        "GET, HEAD, PUT",
+        Doc::Yes,
+        Cache::Body,
+        |r| {
+            r.route(web::get().to(steward::get_mapping))
+                .route(web::head().to(steward::get_mapping))
+                .route(web::put().to(steward::set_mapping))
+                .default_service(not_allowed("GET, HEAD, PUT"))
+        },
+    );
+    t.resource(
         "/api/v1/datasets/{id}/rollback",
         "POST",
         Doc::Yes,
@@ -312,6 +324,16 @@ fn declare(t: &mut Table<'_>) {
         steward_pages::dataset,
         Doc::No,
         Cache::Body,
+    );
+    t.resource(
+        "/steward/datasets/{id}/mapping",
+        "POST",
+        Doc::No,
+        Cache::Body,
+        |r| {
+            r.route(web::post().to(steward_pages::mapping))
+                .default_service(not_allowed("POST"))
+        },
     );
     t.resource(
         "/steward/datasets/{id}/check",

@@ -117,6 +117,74 @@ pub async fn update_dataset(
     json_status(&req, StatusCode::OK, &dataset_view(&state, &id)?)
 }
 
+/// Set how a dataset's headers map to its profile's columns.
+///
+/// The mapping every upload of the dataset is checked with: header as written → a column of
+/// the profile, or `-` to leave the column out (no warning, not kept). Headers match as the
+/// profile's aliases do (case, spaces, punctuation and diacritics do not count). The mapping
+/// wins over the profile's names and over proposals; the report of each upload says which
+/// headers it mapped (`reason: confirmed`). The whole mapping is replaced; `{}` clears it.
+/// The report's `columns` list the proposals to confirm: `proposed`, `confidence`, `why`
+/// and `samples`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/datasets/{id}/mapping",
+    tag = "stewards",
+    params(("id" = String, Path, description = "Dataset id")),
+    request_body = crate::ingest::ConfirmedMapping,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The mapping, as kept", body = crate::ingest::ConfirmedMapping),
+        (status = 400, description = "A header maps to no column of the profile (the field is `column_mapping`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another organisation's dataset", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such dataset", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn set_mapping(
+    req: HttpRequest,
+    state: State,
+    id: web::Path<String>,
+    body: web::Json<crate::ingest::ConfirmedMapping>,
+) -> Result<HttpResponse, ApiError> {
+    let token = bearer(&req);
+    let dataset = id.into_inner();
+    let mapping = body.into_inner();
+    let s = state.clone();
+    let kept = web::block(move || s.steward(token.as_deref(), steward::SetMapping { dataset, mapping }))
+        .await
+        .map_err(|e| ApiError::internal(&e))??;
+    json_status(&req, StatusCode::OK, &kept)
+}
+
+/// How a dataset's headers map to its profile's columns.
+///
+/// The mapping every upload of the dataset is checked with (see `PUT`); for a token that may
+/// upload to the dataset.
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{id}/mapping",
+    tag = "stewards",
+    params(("id" = String, Path, description = "Dataset id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The mapping (`{}` when none is kept)", body = crate::ingest::ConfirmedMapping),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Another organisation's dataset", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such dataset", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_mapping(
+    req: HttpRequest,
+    state: State,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = state.authenticate(bearer(&req).as_deref())?;
+    let mapping = state.column_mapping(&principal, &id)?;
+    json_status(&req, StatusCode::OK, &mapping)
+}
+
 /// What a deletion did.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Deleted {

@@ -1,6 +1,7 @@
 //! The stewards' web pages' routes, under `/steward`: sign in with a token (a session cookie
 //! follows), the start page with the form to create a dataset, a dataset's page (upload,
-//! versions, rollback), checking a file (the report page) and publishing the checked file.
+//! versions, rollback), checking a file (the report page), confirming how its headers map
+//! (kept with the dataset, and the file checked again) and publishing the checked file.
 //!
 //! The session cookie is `HttpOnly`, `SameSite=Strict`, limited to `/steward` and `Secure`
 //! under an https base URL; every form carries the session's CSRF secret, and a form sent from
@@ -572,7 +573,6 @@ pub async fn check(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let p = PageRequest::new(&req);
-    let lang = p.lang;
     let Some(signed) = signed_in(&req, &state)? else {
         return Ok(to_sign_in(&p));
     };
@@ -607,29 +607,112 @@ pub async fn check(
         Err(e) if e.code == Code::Internal => return Err(e),
         Err(e) => return Ok(problem_page(&p, &e, &back)),
     };
+    Ok(report_page(&p, &state, &signed, &id, &checked))
+}
+
+/// The report page of a file checked and kept as the session's draft.
+fn report_page(
+    p: &PageRequest<'_>,
+    state: &State,
+    signed: &Signed,
+    id: &str,
+    checked: &crate::service::sessions::CheckedDraft,
+) -> HttpResponse {
+    let lang = p.lang;
     let model = state.model();
-    let Some(d) = model.dataset(&id) else {
-        return Ok(private(p.not_found(id.as_str())));
+    let Some(d) = model.dataset(id) else {
+        return private(p.not_found(id));
     };
     let main = render::report(
         lang,
         &ReportPage {
             who: &signed.principal.token_name,
-            acts_for: acts_for(&p, &signed.principal),
+            acts_for: acts_for(p, &signed.principal),
             csrf: &signed.session.csrf,
             record: &d.record,
-            file_name: &file_name,
+            file_name: &checked.draft.file_name,
             draft_id: &checked.draft.id,
             report: &checked.draft.report,
             excerpt: &checked.excerpt,
         },
     );
-    Ok(page(
-        &p,
+    page(
+        p,
         StatusCode::OK,
         lang.t("Kontroll av filen", "Check of the file"),
         main,
-    ))
+    )
+}
+
+/// `POST /steward/datasets/{id}/mapping`: the header → column mapping of the report's form is
+/// kept with the dataset (merged with what was kept for other headers) and the session's
+/// checked file is checked again with it; nothing is published.
+pub async fn mapping(
+    req: HttpRequest,
+    state: State,
+    id: web::Path<String>,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, ApiError> {
+    let p = PageRequest::new(&req);
+    let signed = match form_steward(&req, &p, &state, form.get("csrf").map(String::as_str))? {
+        Ok(s) => s,
+        Err(answer) => return Ok(answer),
+    };
+    let back = url(&p, &format!("/steward/datasets/{id}"), &[]);
+    let draft = form.get("draft").cloned().unwrap_or_default();
+    let kept = state
+        .model()
+        .dataset(&id)
+        .map(|d| d.record.meta.column_mapping.clone())
+        .unwrap_or_default();
+    let mapping = merged_mapping(kept, &form);
+    let (s, sid, principal, dataset) = (
+        state.clone(),
+        signed.id.clone(),
+        signed.principal.clone(),
+        id.to_string(),
+    );
+    let outcome = blocking(move || {
+        s.steward_as(
+            Ok(principal),
+            crate::service::steward::ConfirmDraftMapping {
+                session_id: &sid,
+                dataset: &dataset,
+                draft_id: &draft,
+                mapping,
+            },
+        )
+    })
+    .await;
+    match outcome {
+        Ok(checked) => Ok(report_page(&p, &state, &signed, &id, &checked)),
+        Err(e) if e.code == Code::Internal => Err(e),
+        Err(e) => Ok(problem_page(&p, &e, &back)),
+    }
+}
+
+/// The mapping kept so far with the headers of a mapping form (`h0`, `c0`, `h1`, `c1`, …) set
+/// as the form says: a column, `-` to leave one out, or nothing (the header's entry is
+/// removed).
+fn merged_mapping(
+    mut kept: crate::ingest::ConfirmedMapping,
+    form: &HashMap<String, String>,
+) -> crate::ingest::ConfirmedMapping {
+    use crate::text::header_key;
+    for i in 0..crate::service::steward::MAX_MAPPING_ENTRIES {
+        let Some(header) = form.get(&format!("h{i}")) else {
+            break;
+        };
+        let key = header_key(header);
+        if key.is_empty() {
+            continue;
+        }
+        kept.0.retain(|h, _| header_key(h) != key);
+        if let Some(column) = form.get(&format!("c{i}")).filter(|c| !c.is_empty()) {
+            kept.0.insert(header.clone(), column.clone());
+        }
+    }
+    kept
 }
 
 /// `POST /steward/datasets/{id}/publish`: publishes the checked file.
