@@ -8,7 +8,7 @@
 use super::coords::{self, Crs};
 use super::propose::{self, Confirmed, ConfirmedMapping, Proposal, Sample};
 use super::report::{self, ColumnMapping, Issue, IssueCode, MappingReason, Report};
-use crate::profile::{Localized, Profile, Role};
+use crate::profile::{Localized, Profile};
 use crate::text::header_key;
 use std::collections::HashMap;
 
@@ -81,13 +81,6 @@ pub(super) struct Evidence<'a> {
     pub confirmed: &'a ConfirmedMapping,
 }
 
-/// How one header cell came to map where it does.
-struct Decided {
-    reason: MappingReason,
-    confidence: u8,
-    why: Option<Localized>,
-}
-
 /// Maps each header cell to a profile column: by the steward's confirmed mapping, else by the
 /// column's name or an alias (an alias two columns share is decided by the values), else by a
 /// proposal ([`propose`]) when it is confident enough. Two cells naming the same column and
@@ -107,7 +100,7 @@ pub(super) fn map_header_with(
     let width = headers.len();
     let mut targets = vec![None; width];
     let mut ignored = vec![false; width];
-    let mut decided: Vec<Option<Decided>> = (0..width).map(|_| None).collect();
+    let mut decided: Vec<Option<propose::Decided>> = (0..width).map(|_| None).collect();
     let mut pending = Vec::new();
     // Profile column → the first file column that names it.
     let mut seen: HashMap<usize, usize> = HashMap::new();
@@ -115,7 +108,7 @@ pub(super) fn map_header_with(
         let (target, how) = match confirmed.get(profile, header) {
             Some(Confirmed::Ignore) => {
                 ignored[pos] = true;
-                decided[pos] = Some(Decided {
+                decided[pos] = Some(propose::Decided {
                     reason: MappingReason::Confirmed,
                     confidence: 100,
                     why: None,
@@ -124,7 +117,7 @@ pub(super) fn map_header_with(
             }
             Some(Confirmed::Column(t)) => (
                 t,
-                Decided {
+                propose::Decided {
                     reason: MappingReason::Confirmed,
                     confidence: 100,
                     why: None,
@@ -133,13 +126,13 @@ pub(super) fn map_header_with(
             None => match candidate_keys(header).iter().find_map(|k| keys.get(k)) {
                 Some(named) if named.len() == 1 => (
                     named[0],
-                    Decided {
+                    propose::Decided {
                         reason: MappingReason::Name,
                         confidence: 100,
                         why: None,
                     },
                 ),
-                Some(named) => shared_alias(profile, named, sample.values(pos)),
+                Some(named) => propose::shared_alias(profile, named, sample.values(pos)),
                 None => {
                     if !header_key(header).is_empty() {
                         pending.push(pos);
@@ -170,11 +163,11 @@ pub(super) fn map_header_with(
         }
         proposals[pos] = Some(p);
     }
-    let also = also_fills(profile, &targets, sample);
+    let also = propose::also_fills(profile, &targets, sample);
     // Warnings in the order of the columns.
     for &pos in &pending {
         let issue = match &proposals[pos] {
-            Some(p) => proposal_issue(profile, &headers[pos], p),
+            Some(p) => propose::proposal_issue(profile, &headers[pos], p),
             None => unknown_column(&headers[pos], &profile.id),
         };
         report.push(issue, limit);
@@ -199,7 +192,7 @@ pub(super) fn map_header_with(
             mapping.why = Some(p.why);
         }
         if let Some(a) = also[pos] {
-            let why = also_why(&profile.columns[a]);
+            let why = propose::also_why(&profile.columns[a]);
             mapping.why = Some(why);
         }
         mapping.samples = sample.shown(pos).iter().map(|v| report::clip(v)).collect();
@@ -242,102 +235,6 @@ pub(super) fn column_of(keys: &HashMap<String, Vec<usize>>, header: &str) -> Opt
         .find_map(|k| keys.get(k).and_then(|named| named.first().copied()))
 }
 
-/// A header that is an alias several columns share: the values decide.
-fn shared_alias(profile: &Profile, named: &[usize], values: &[String]) -> (usize, Decided) {
-    let (target, told) = propose::choose_by_values(profile, named, values);
-    let column = &profile.columns[target];
-    let why = told.then(|| {
-        Localized::new(
-            format!(
-                "Rubriken används för flera kolumner; värdena passar {} ({}).",
-                column.name, column.label.sv
-            ),
-            format!(
-                "The header is used for several columns; the values fit {} ({}).",
-                column.name, column.label.en
-            ),
-        )
-    });
-    let decided = Decided {
-        reason: if told {
-            MappingReason::NameAndValues
-        } else {
-            MappingReason::Name
-        },
-        confidence: if told { 95 } else { 60 },
-        why,
-    };
-    (target, decided)
-}
-
-/// For each file column, a second profile column its values also fill: the link key (a HaV
-/// bathing-water id) when the file has none and the id column holds such ids. The item's id
-/// stays the id column's.
-fn also_fills(profile: &Profile, targets: &[Option<usize>], sample: &Sample) -> Vec<Option<usize>> {
-    let mut also = vec![None; targets.len()];
-    let role = |r| profile.columns.iter().position(|c| c.role == Some(r));
-    let (Some(id), Some(link_key)) = (role(Role::Id), role(Role::LinkKey)) else {
-        return also;
-    };
-    if targets.contains(&Some(link_key)) {
-        return also;
-    }
-    if let Some(pos) = targets.iter().position(|t| *t == Some(id))
-        && propose::holds_hav_ids(profile, link_key, sample.values(pos))
-    {
-        also[pos] = Some(link_key);
-    }
-    also
-}
-
-fn also_why(link_key: &crate::profile::Column) -> Localized {
-    Localized::new(
-        format!(
-            "Värdena är badvatten-id från HaV och publiceras också som {} ({}); id:t är detsamma.",
-            link_key.name, link_key.label.sv
-        ),
-        format!(
-            "The values are HaV bathing-water ids and are also published as {} ({}); the id stays the same.",
-            link_key.name, link_key.label.en
-        ),
-    )
-}
-
-/// The warning for a proposal: applied (`column-guessed`) or waiting for confirmation
-/// (`column-proposed`).
-fn proposal_issue(profile: &Profile, header: &str, p: &Proposal) -> Issue {
-    let header = report::clip(header);
-    let column = &profile.columns[p.target];
-    let (name, c) = (&column.name, p.confidence);
-    let (label_sv, label_en) = (&column.label.sv, &column.label.en);
-    let (why_sv, why_en) = (&p.why.sv, &p.why.en);
-    let issue = if p.applied() {
-        Issue::warning(
-            IssueCode::ColumnGuessed,
-            Localized::new(
-                format!(
-                    "Kolumnen \"{header}\" tolkades som {name} ({label_sv}), {c} % säkert. {why_sv}. Stämmer det inte, rätta kopplingen innan publicering."
-                ),
-                format!(
-                    "Column \"{header}\" was taken as {name} ({label_en}), {c}% sure. {why_en}. If that is wrong, correct the mapping before publishing."
-                ),
-            ),
-        )
-    } else {
-        Issue::warning(
-            IssueCode::ColumnProposed,
-            Localized::new(
-                format!(
-                    "Kolumnen \"{header}\" kan vara {name} ({label_sv}), {c} % säkert. {why_sv}. Bekräfta kopplingen för att publicera värdena där; till dess sparas de med raden men publiceras inte som egna fält."
-                ),
-                format!(
-                    "Column \"{header}\" may be {name} ({label_en}), {c}% sure. {why_en}. Confirm the mapping to publish its values there; until then they are kept with the row but not published as fields."
-                ),
-            ),
-        )
-    };
-    issue.in_column(&header).with_value(name)
-}
 fn unknown_column(header: &str, profile: &str) -> Issue {
     let header = report::clip(header);
     Issue::warning(
@@ -365,21 +262,17 @@ fn missing_required(
         .map(|&i| profile.columns[i].name.as_str())
         .collect::<Vec<_>>()
         .join(", ");
-    let mut sv = format!("Filen saknar obligatoriska kolumner: {list}. Lägg till dem i rubrikraden (rad 1).");
-    let mut en = format!("The file lacks required columns: {list}. Add them to the header row (row 1).");
-    for p in proposals.iter().filter(|p| missing.contains(&p.target)) {
-        let header = report::clip(&headers[p.pos]);
-        let name = &profile.columns[p.target].name;
-        sv.push_str(&format!(
-            " Kolumnen \"{header}\" föreslås som {name} ({} %): bekräfta kopplingen, så behövs inget mer.",
-            p.confidence
-        ));
-        en.push_str(&format!(
-            " Column \"{header}\" is proposed as {name} ({}%): confirm the mapping and nothing more is needed.",
-            p.confidence
-        ));
-    }
-    Issue::error(IssueCode::MissingRequiredColumn, Localized::new(sv, en)).with_value(&list)
+    let (hint_sv, hint_en) = propose::missing_hint(profile, missing, headers, proposals);
+    Issue::error(
+        IssueCode::MissingRequiredColumn,
+        Localized::new(
+            format!(
+                "Filen saknar obligatoriska kolumner: {list}. Lägg till dem i rubrikraden (rad 1).{hint_sv}"
+            ),
+            format!("The file lacks required columns: {list}. Add them to the header row (row 1).{hint_en}"),
+        ),
+    )
+    .with_value(&list)
 }
 
 /// Words in headers that name a unit or a coordinate system rather than the column.

@@ -11,9 +11,9 @@
 //! steward's confirmation. Pure: the checker fills the sample from the rows it reads first.
 
 use super::coords;
-use super::report::MappingReason;
+use super::report::{self, Issue, IssueCode, MappingReason};
 use super::value;
-use crate::profile::{Column, ColumnType, Localized, Profile};
+use crate::profile::{Column, ColumnType, Localized, Profile, Role};
 use crate::text::header_key;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -505,6 +505,132 @@ pub fn holds_hav_ids(profile: &Profile, link_key: usize, values: &[String]) -> b
     let column = &profile.columns[link_key];
     let ids = values.iter().filter(|v| fits(column, v)).count();
     column.kind == ColumnType::HavId && ids > 0 && ids * 2 >= values.len()
+}
+
+/// How one header cell came to map where it does.
+pub struct Decided {
+    pub reason: MappingReason,
+    pub confidence: u8,
+    pub why: Option<Localized>,
+}
+
+/// A header that is an alias several columns share: the values decide.
+pub fn shared_alias(profile: &Profile, named: &[usize], values: &[String]) -> (usize, Decided) {
+    let (target, told) = choose_by_values(profile, named, values);
+    let column = &profile.columns[target];
+    let why = told.then(|| {
+        Localized::new(
+            format!(
+                "Rubriken används för flera kolumner; värdena passar {} ({}).",
+                column.name, column.label.sv
+            ),
+            format!(
+                "The header is used for several columns; the values fit {} ({}).",
+                column.name, column.label.en
+            ),
+        )
+    });
+    let decided = Decided {
+        reason: if told {
+            MappingReason::NameAndValues
+        } else {
+            MappingReason::Name
+        },
+        confidence: if told { 95 } else { 60 },
+        why,
+    };
+    (target, decided)
+}
+
+/// For each file column, a second profile column its values also fill: the link key (a HaV
+/// bathing-water id) when the file has none and the id column holds such ids. The item's id
+/// stays the id column's.
+pub fn also_fills(profile: &Profile, targets: &[Option<usize>], sample: &Sample) -> Vec<Option<usize>> {
+    let mut also = vec![None; targets.len()];
+    let role = |r| profile.columns.iter().position(|c| c.role == Some(r));
+    let (Some(id), Some(link_key)) = (role(Role::Id), role(Role::LinkKey)) else {
+        return also;
+    };
+    if targets.contains(&Some(link_key)) {
+        return also;
+    }
+    if let Some(pos) = targets.iter().position(|t| *t == Some(id))
+        && holds_hav_ids(profile, link_key, sample.values(pos))
+    {
+        also[pos] = Some(link_key);
+    }
+    also
+}
+
+pub fn also_why(link_key: &Column) -> Localized {
+    Localized::new(
+        format!(
+            "Värdena är badvatten-id från HaV och publiceras också som {} ({}); id:t är detsamma.",
+            link_key.name, link_key.label.sv
+        ),
+        format!(
+            "The values are HaV bathing-water ids and are also published as {} ({}); the id stays the same.",
+            link_key.name, link_key.label.en
+        ),
+    )
+}
+
+/// The warning for a proposal: applied (`column-guessed`) or waiting for confirmation
+/// (`column-proposed`).
+pub fn proposal_issue(profile: &Profile, header: &str, p: &Proposal) -> Issue {
+    let header = report::clip(header);
+    let column = &profile.columns[p.target];
+    let (name, c) = (&column.name, p.confidence);
+    let (label_sv, label_en) = (&column.label.sv, &column.label.en);
+    let (why_sv, why_en) = (&p.why.sv, &p.why.en);
+    let issue = if p.applied() {
+        Issue::warning(
+            IssueCode::ColumnGuessed,
+            Localized::new(
+                format!(
+                    "Kolumnen \"{header}\" tolkades som {name} ({label_sv}), {c} % säkert. {why_sv}. Stämmer det inte, rätta kopplingen innan publicering."
+                ),
+                format!(
+                    "Column \"{header}\" was taken as {name} ({label_en}), {c}% sure. {why_en}. If that is wrong, correct the mapping before publishing."
+                ),
+            ),
+        )
+    } else {
+        Issue::warning(
+            IssueCode::ColumnProposed,
+            Localized::new(
+                format!(
+                    "Kolumnen \"{header}\" kan vara {name} ({label_sv}), {c} % säkert. {why_sv}. Bekräfta kopplingen för att publicera värdena där; till dess sparas de med raden men publiceras inte som egna fält."
+                ),
+                format!(
+                    "Column \"{header}\" may be {name} ({label_en}), {c}% sure. {why_en}. Confirm the mapping to publish its values there; until then they are kept with the row but not published as fields."
+                ),
+            ),
+        )
+    };
+    issue.in_column(&header).with_value(name)
+}
+/// What the missing-columns error adds for each missing column a proposal waits for: the one
+/// thing to do, in Swedish and English (each sentence led by a space).
+pub fn missing_hint(
+    profile: &Profile,
+    missing: &[usize],
+    headers: &[String],
+    proposals: &[Proposal],
+) -> (String, String) {
+    let (mut sv, mut en) = (String::new(), String::new());
+    for p in proposals.iter().filter(|p| missing.contains(&p.target)) {
+        let header = report::clip(&headers[p.pos]);
+        let name = &profile.columns[p.target].name;
+        let c = p.confidence;
+        sv.push_str(&format!(
+            " Kolumnen \"{header}\" föreslås som {name} ({c} %): bekräfta kopplingen, så behövs inget mer."
+        ));
+        en.push_str(&format!(
+            " Column \"{header}\" is proposed as {name} ({c}%): confirm the mapping and nothing more is needed."
+        ));
+    }
+    (sv, en)
 }
 
 #[cfg(test)]
