@@ -72,8 +72,9 @@ impl Slot<'_> {
 /// How a row's cells were shifted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum Shift {
-    /// The `extra + 1` cells from `start` are one text cell split by stray delimiters.
-    Text { start: usize, extra: usize },
+    /// Text cells split by stray delimiters: `(column, extra)`, the column (as the header counts
+    /// them) whose value was split into `extra + 1` cells, left to right.
+    Text { joins: Vec<(usize, usize)> },
     /// Numbers split at their decimal comma: the columns (as the header counts them) whose
     /// value was split in two. `written` when another choice of columns fits too (`58,12,5`:
     /// 58.12 and 5, or 58 and 12.5): the first and last cells of the row to name as written.
@@ -88,10 +89,18 @@ impl Shift {
     pub fn merge(&self, cells: &[String], delimiter: char) -> Vec<String> {
         let sep = delimiter.to_string();
         match self {
-            Shift::Text { start, extra } => {
-                let mut out = cells[..*start].to_vec();
-                out.push(cells[*start..=start + extra].join(&sep));
-                out.extend_from_slice(&cells[start + extra + 1..]);
+            Shift::Text { joins } => {
+                let mut out = Vec::with_capacity(cells.len());
+                let mut i = 0;
+                while i < cells.len() {
+                    let take = joins
+                        .iter()
+                        .find(|(c, _)| *c == out.len())
+                        .map_or(0, |(_, t)| *t)
+                        .min(cells.len() - 1 - i);
+                    out.push(cells[i..=i + take].join(&sep));
+                    i += take + 1;
+                }
                 out
             }
             Shift::Decimals { columns, .. } => {
@@ -131,10 +140,11 @@ fn fraction_part(cell: &str) -> bool {
 /// delimiter. `strict` asks for evidence beyond a fit (a space after the stray delimiter), for
 /// rows whose extra cells fell under columns without a header rather than past the header.
 ///
-/// A text cell is tried at each position (O(cells) with running sums); numbers split at a
-/// decimal comma only in a comma-separated file. The shift is taken when the row fits once
-/// joined, or has at least two errors fewer; among text positions, the fewest errors, then the
-/// most spaces after the stray delimiters, then prose columns (description, name) before ids.
+/// Text columns may each hold stray delimiters (a dynamic programme over the columns and the
+/// extra cells used: O(cells × extra²)); numbers split at a decimal comma are tried first, only
+/// in a comma-separated file. The shift is taken when the row fits once joined, or has at
+/// least two errors fewer; among the ways to join, the fewest errors, then the most spaces
+/// after the stray delimiters, then prose columns (description, name) before ids.
 pub(super) fn shifted_row(
     slots: &[Slot<'_>],
     cells: &[String],
@@ -154,40 +164,60 @@ pub(super) fn shifted_row(
     {
         return Some(Shift::Decimals { columns, written });
     }
-    // before[p]: errors of the cells left of p, unshifted; after[p]: of the cells from column
-    // p on, shifted `extra` to the right.
-    let mut before = vec![0u32; width + 1];
-    for p in 0..width {
-        before[p + 1] = before[p] + slots[p].cost(&cells[p]);
-    }
-    let mut after = vec![0u32; width + 1];
-    for p in (0..width).rev() {
-        after[p] = after[p + 1] + slots[p].cost(&cells[p + extra]);
-    }
-    // The best position so far, by (errors, fewest spaces after the delimiters, least prose).
-    type Rank = (u32, std::cmp::Reverse<usize>, std::cmp::Reverse<u8>);
-    let mut best: Option<(Rank, usize)> = None;
-    for (p, slot) in slots.iter().enumerate() {
-        let Some(prose) = slot.prose() else { continue };
-        let pieces = &cells[p..=p + extra];
-        if pieces.iter().any(|c| c.trim().is_empty()) {
-            continue;
+    // best[j][u]: columns 0..j placed using u extra cells, by the rank (errors, joins without a
+    // space after their delimiter, how little the joined columns are prose), all lower better;
+    // with the extra cells column j-1 took. Ranks add up along a row, so the best row is made
+    // of best prefixes.
+    type Rank = (u32, u32, u32);
+    let add = |a: Rank, b: Rank| (a.0 + b.0, a.1 + b.1, a.2 + b.2);
+    let mut best: Vec<Option<(Rank, usize)>> = vec![None; (width + 1) * (extra + 1)];
+    let at = |j: usize, u: usize| j * (extra + 1) + u;
+    best[at(0, 0)] = Some(((0, 0, 0), 0));
+    for j in 0..width {
+        for u in 0..=extra {
+            let Some((rank, _)) = best[at(j, u)] else {
+                continue;
+            };
+            let i = j + u;
+            let mut offer = |t: usize, r: Rank| {
+                let to = &mut best[at(j + 1, u + t)];
+                if to.is_none_or(|(k, _)| r < k) {
+                    *to = Some((r, t));
+                }
+            };
+            offer(0, add(rank, (slots[j].cost(&cells[i]), 0, 0)));
+            let Some(prose) = slots[j].prose() else {
+                continue;
+            };
+            for t in 1..=extra - u {
+                let pieces = &cells[i..=i + t];
+                if pieces.iter().any(|c| c.trim().is_empty()) {
+                    break;
+                }
+                let unspaced = pieces[1..]
+                    .iter()
+                    .filter(|c| !c.starts_with(char::is_whitespace))
+                    .count() as u32;
+                offer(t, add(rank, (0, unspaced, u32::from(4 - prose))));
+            }
         }
-        let spaced = pieces[1..]
-            .iter()
-            .filter(|c| c.starts_with(char::is_whitespace))
-            .count();
-        if strict && spaced < extra {
-            continue;
-        }
-        let cost = before[p] + after[p + 1];
-        let key = (cost, std::cmp::Reverse(spaced), std::cmp::Reverse(prose));
-        if best.as_ref().is_none_or(|(k, _)| key < *k) {
-            best = Some((key, p));
-        }
     }
-    let ((cost, ..), start) = best?;
-    accept(cost).then_some(Shift::Text { start, extra })
+    let ((cost, unspaced, _), _) = best[at(width, extra)]?;
+    if strict && unspaced > 0 {
+        return None;
+    }
+    // The joins, read back from the last column.
+    let mut joins = Vec::new();
+    let mut u = extra;
+    for j in (1..=width).rev() {
+        let (_, t) = best[at(j, u)]?;
+        if t > 0 {
+            joins.push((j - 1, t));
+        }
+        u -= t;
+    }
+    joins.reverse();
+    accept(cost).then_some(Shift::Text { joins })
 }
 
 /// The first and last cells of a row (0-based).
@@ -197,26 +227,27 @@ type Span = (usize, usize);
 /// pairs makes every cell of the row fit its column; when another choice fits too, the cells
 /// from the first numeric column's to the last one's.
 fn decimals(slots: &[Slot<'_>], cells: &[String], extra: usize) -> Option<(Vec<usize>, Option<Span>)> {
-    // reach[j][u]: columns 0..j placed with u joins, fitting; the joins made, by column.
+    // reach[j][u]: columns 0..j placed with u joins, fitting; whether column j-1 was joined.
     // ways[j][u]: in how many ways (counted to 2).
     let width = slots.len();
-    let mut reach: Vec<Vec<Option<Vec<usize>>>> = vec![vec![None; extra + 1]; width + 1];
+    if !slots.iter().any(|s| s.numeric()) {
+        return None;
+    }
+    let mut reach: Vec<Vec<Option<bool>>> = vec![vec![None; extra + 1]; width + 1];
     let mut ways = vec![vec![0u8; extra + 1]; width + 1];
-    reach[0][0] = Some(Vec::new());
+    reach[0][0] = Some(false);
     ways[0][0] = 1;
     for j in 0..width {
         for u in 0..=extra {
-            let Some(joins) = reach[j][u].clone() else {
+            if reach[j][u].is_none() {
                 continue;
-            };
+            }
             let i = j + u;
             let Some(cell) = cells.get(i) else { continue };
             let here = ways[j][u];
             if slots[j].cost(cell) == 0 {
                 ways[j + 1][u] = ways[j + 1][u].saturating_add(here).min(2);
-                if reach[j + 1][u].is_none() {
-                    reach[j + 1][u] = Some(joins.clone());
-                }
+                reach[j + 1][u].get_or_insert(false);
             }
             if u < extra
                 && slots[j].numeric()
@@ -225,14 +256,21 @@ fn decimals(slots: &[Slot<'_>], cells: &[String], extra: usize) -> Option<(Vec<u
                 && slots[j].cost(&format!("{cell},{}", cells[i + 1])) == 0
             {
                 ways[j + 1][u + 1] = ways[j + 1][u + 1].saturating_add(here).min(2);
-                let mut joined = joins;
-                joined.push(j);
-                if reach[j + 1][u + 1].is_none() {
-                    reach[j + 1][u + 1] = Some(joined);
-                }
+                reach[j + 1][u + 1].get_or_insert(true);
             }
         }
     }
+    reach[width][extra]?;
+    // The joins, read back from the last column.
+    let mut columns = Vec::new();
+    let mut u = extra;
+    for j in (1..=width).rev() {
+        if reach[j][u]? {
+            columns.push(j - 1);
+            u -= 1;
+        }
+    }
+    columns.reverse();
     let numeric = || {
         slots
             .iter()
@@ -243,7 +281,7 @@ fn decimals(slots: &[Slot<'_>], cells: &[String], extra: usize) -> Option<(Vec<u
     let written = (ways[width][extra] > 1)
         .then(|| Some((numeric().next()?, numeric().next_back()? + extra)))
         .flatten();
-    reach[width][extra].take().map(|c| (c, written))
+    Some((columns, written))
 }
 
 /// The delimiter's name for a message: `(sv, en)`.
@@ -271,26 +309,64 @@ pub(super) fn shift_issue(
         None => column_letter(c),
     };
     match shift {
-        Shift::Text { start, extra } => {
-            let value = cells[*start..=start + extra].join(&delimiter.to_string());
-            let first = format!("{}{row}", column_letter(*start));
-            let last = format!("{}{row}", column_letter(start + extra));
-            let name = header(*start);
-            let shown = clip(&value);
-            Issue::error(
-                IssueCode::StrayDelimiter,
+        Shift::Text { joins } => {
+            let sep = delimiter.to_string();
+            // Each split cell as a spreadsheet shows the row: its first and last cell, and the
+            // value as meant.
+            let mut shifted = 0;
+            let split: Vec<(String, String, String, String)> = joins
+                .iter()
+                .map(|&(column, extra)| {
+                    let at = column + shifted;
+                    shifted += extra;
+                    (
+                        format!("{}{row}", column_letter(at)),
+                        format!("{}{row}", column_letter(at + extra)),
+                        header(column),
+                        cells[at..=at + extra].join(&sep),
+                    )
+                })
+                .collect();
+            let (first, last, name, value) = &split[0];
+            let shown = clip(value);
+            let message = if let [_] = split.as_slice() {
                 Localized::new(
                     format!(
-                        "Cell {first} ({name}) innehåller avgränsaren {dsv} utan citattecken, så värdet \"{shown}\" delades i cellerna {first}–{last} och resten av raden flyttades {extra} kolumn(er) åt höger. Sätt citattecken runt värdet (\"{shown}\") eller ta bort {dsv} ur det, och ladda upp filen igen."
+                        "Cell {first} ({name}) innehåller avgränsaren {dsv} utan citattecken, så värdet \"{shown}\" delades i cellerna {first}–{last} och resten av raden flyttades {shifted} kolumn(er) åt höger. Sätt citattecken runt värdet (\"{shown}\") eller ta bort {dsv} ur det, och ladda upp filen igen."
                     ),
                     format!(
-                        "Cell {first} ({name}) holds the delimiter {den} without quotes, so the value \"{shown}\" was split into cells {first}–{last} and the rest of the row moved {extra} column(s) to the right. Put quotes around the value (\"{shown}\") or remove the {den} from it, and upload the file again."
+                        "Cell {first} ({name}) holds the delimiter {den} without quotes, so the value \"{shown}\" was split into cells {first}–{last} and the rest of the row moved {shifted} column(s) to the right. Put quotes around the value (\"{shown}\") or remove the {den} from it, and upload the file again."
                     ),
-                ),
-            )
-            .at_row(row)
-            .in_column(&headers.get(*start).cloned().unwrap_or_else(|| column_letter(*start)))
-            .with_value(&value)
+                )
+            } else {
+                let list = |word: &str| {
+                    split
+                        .iter()
+                        .map(|(f, l, n, v)| format!("{f} ({n}) \"{}\" {word} {f}–{l}", clip(v)))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                };
+                Localized::new(
+                    format!(
+                        "Flera celler innehåller avgränsaren {dsv} utan citattecken och delades: {}. Resten av raden flyttades {shifted} kolumner åt höger. Sätt citattecken runt de värdena eller ta bort {dsv} ur dem, och ladda upp filen igen.",
+                        list("delades i")
+                    ),
+                    format!(
+                        "Several cells hold the delimiter {den} without quotes and were split: {}. The rest of the row moved {shifted} columns to the right. Put quotes around those values or remove the {den} from them, and upload the file again.",
+                        list("split into")
+                    ),
+                )
+            };
+            let column = joins[0].0;
+            Issue::error(IssueCode::StrayDelimiter, message)
+                .at_row(row)
+                .in_column(
+                    &headers
+                        .get(column)
+                        .cloned()
+                        .unwrap_or_else(|| column_letter(column)),
+                )
+                .with_value(value)
         }
         Shift::Decimals { columns, written } => {
             let first = written.map_or(columns[0], |(first, _)| first);
@@ -673,7 +749,7 @@ mod tests {
     fn a_comma_in_a_description_is_found_and_joined() {
         let row = cells(&["a1", "Sjöbadet", "57.6", "12.1", "Sand", " brygga och grill"]);
         let shift = shifted_row(&slots(&SITE), &row, ',', false).unwrap();
-        assert_eq!(shift, Shift::Text { start: 4, extra: 1 });
+        assert_eq!(shift, Shift::Text { joins: vec![(4, 1)] });
         assert_eq!(shift.merge(&row, ',')[4], "Sand, brygga och grill");
     }
 
@@ -682,7 +758,7 @@ mod tests {
         let row = cells(&["a1", "Sjöbadet", " Mölnlycke", "57.6", "12.1", "Sand"]);
         let shift = shifted_row(&slots(&SITE), &row, ',', false).unwrap();
         // The id could hold it too; the space after the comma and the name column decide.
-        assert_eq!(shift, Shift::Text { start: 1, extra: 1 });
+        assert_eq!(shift, Shift::Text { joins: vec![(1, 1)] });
         let issue = shift_issue(&shift, 7, &cells(&SITE), &row, ',');
         assert_eq!(issue.code, IssueCode::StrayDelimiter);
         assert_eq!((issue.row, issue.column.as_deref()), (Some(7), Some("name")));
@@ -703,8 +779,34 @@ mod tests {
         let row = cells(&["a1", "Badet; Ön; Norr", "57,6", "12,1", "x"]);
         let row = [&row[..1], &cells(&["Badet", " Ön", " Norr"]), &row[2..]].concat();
         let shift = shifted_row(&slots(&SITE), &row, ';', false).unwrap();
-        assert_eq!(shift, Shift::Text { start: 1, extra: 2 });
+        assert_eq!(shift, Shift::Text { joins: vec![(1, 2)] });
         assert_eq!(shift.merge(&row, ';')[1], "Badet; Ön; Norr");
+    }
+
+    #[test]
+    fn stray_delimiters_in_two_cells_are_named_in_one_issue() {
+        let row = cells(&["a1", "Bad 1", " Norr", "57.6", "12.1", "Sand", " brygga"]);
+        let shift = shifted_row(&slots(&SITE), &row, ',', false).unwrap();
+        assert_eq!(
+            shift,
+            Shift::Text {
+                joins: vec![(1, 1), (4, 1)]
+            }
+        );
+        assert_eq!(
+            shift.merge(&row, ','),
+            cells(&["a1", "Bad 1, Norr", "57.6", "12.1", "Sand, brygga"])
+        );
+        let issue = shift_issue(&shift, 5, &cells(&SITE), &row, ',');
+        assert_eq!(
+            (issue.column.as_deref(), issue.value.as_deref()),
+            (Some("name"), Some("Bad 1, Norr"))
+        );
+        assert!(
+            issue.message.en.contains("B5 (name) \"Bad 1, Norr\" split into B5–C5; F5 (description) \"Sand, brygga\" split into F5–G5"),
+            "{}",
+            issue.message.en
+        );
     }
 
     #[test]
