@@ -1,6 +1,7 @@
-//! Ingest: reading a steward's CSV file and checking it against a profile.
+//! Ingest: reading a steward's file (CSV or TSV, an `.xlsx` or `.ods` workbook, GeoJSON) and
+//! checking it against a profile.
 //!
-//! Owns the dialect (encoding, delimiter, line ends), the header → column mapping, typed value
+//! Owns the format and dialect (encoding, delimiter, line ends; sheet and header row), the header → column mapping, typed value
 //! parsing, item identity and the validation [`Report`]. Pure: it takes bytes and a profile and
 //! returns checked rows and a report; it never touches the store or the network.
 
@@ -36,6 +37,9 @@ pub struct Limits {
     pub max_cell_bytes: usize,
     /// The most data rows (blank rows not counted).
     pub max_rows: u64,
+    /// The most bytes a workbook (a zip archive) may unpack to, by the sizes its directory
+    /// declares; checked before anything is unpacked.
+    pub max_expanded_bytes: u64,
 }
 
 /// Default of [`Limits::max_columns`]: far more than any profile has columns.
@@ -44,6 +48,9 @@ pub const DEFAULT_MAX_COLUMNS: usize = 1_000;
 pub const DEFAULT_MAX_CELL_BYTES: usize = 64 * 1024;
 /// Default of [`Limits::max_rows`]: far more than a municipality's registers hold.
 pub const DEFAULT_MAX_ROWS: u64 = 500_000;
+/// Default of [`Limits::max_expanded_bytes`]: 512 MiB, far more than a workbook of
+/// [`DEFAULT_MAX_ROWS`] short rows unpacks to, far less than a zip bomb.
+pub const DEFAULT_MAX_EXPANDED_BYTES: u64 = 512 * 1024 * 1024;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -51,6 +58,7 @@ impl Default for Limits {
             max_columns: DEFAULT_MAX_COLUMNS,
             max_cell_bytes: DEFAULT_MAX_CELL_BYTES,
             max_rows: DEFAULT_MAX_ROWS,
+            max_expanded_bytes: DEFAULT_MAX_EXPANDED_BYTES,
         }
     }
 }
@@ -70,6 +78,8 @@ pub struct CheckOptions {
     pub crs: Option<Crs>,
     /// The bounds the file is held to.
     pub limits: Limits,
+    /// The sheet of a workbook to read; without it, the first with data.
+    pub sheet: Option<String>,
 }
 
 impl Default for CheckOptions {
@@ -79,6 +89,7 @@ impl Default for CheckOptions {
             issue_limit: DEFAULT_ISSUE_LIMIT,
             crs: None,
             limits: Limits::default(),
+            sheet: None,
         }
     }
 }
@@ -198,15 +209,28 @@ pub fn check_with(
     options: &CheckOptions,
     sink: &mut dyn RowSink,
 ) -> Checked {
+    let mut checked = check_rows(source, profile, options, sink);
+    read::place(&mut checked.report);
+    checked
+}
+
+/// [`check_with`], before each issue's place is named as the file's format names it.
+fn check_rows(
+    source: Source<'_>,
+    profile: &Profile,
+    options: &CheckOptions,
+    sink: &mut dyn RowSink,
+) -> Checked {
     let limit = options.issue_limit;
     let mut report = Report {
         profile: profile.id.clone(),
         ..Report::default()
     };
-    let read::Opened { mut reader, warnings } = match read::open(source, &options.limits) {
-        Ok(opened) => opened,
-        Err(issue) => return refused(report, issue, limit),
-    };
+    let read::Opened { mut reader, warnings } =
+        match read::open(source, &options.limits, options.sheet.as_deref()) {
+            Ok(opened) => opened,
+            Err(issue) => return refused(report, issue, limit),
+        };
     for warning in warnings {
         report.push(warning, limit);
     }

@@ -78,7 +78,9 @@ fn options() -> impl Strategy<Value = CheckOptions> {
                     max_columns,
                     max_cell_bytes,
                     max_rows,
+                    ..Limits::default()
                 },
+                sheet: None,
             },
         )
 }
