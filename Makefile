@@ -3,7 +3,7 @@ CARGO ?= cargo
 PROFILE := --release
 BIN := target/release/datahamn
 
-.PHONY: run build test test-remote engines check fmt clippy conformance clients browser openapi bench bench-api bench-sparql bench-remote bench-replica bench-compression bench-soak fuzz clean
+.PHONY: run build test test-remote engines check fmt clippy conformance clients browser openapi bench bench-api bench-sparql bench-remote bench-replica bench-compression bench-soak bench-formats fuzz clean
 
 ## Build, then serve on the embedded store (./var), publishing datasets/ on first start.
 run: build
@@ -98,6 +98,11 @@ bench-compression: build
 ## publishing every 30 s (not part of `test`; DURATION=10m of attack after BASELINE=2m without).
 bench-soak: build
 	python3 bench/soak/soak.py
+
+## The same 220,000 rows as CSV, .xlsx and GeoJSON, checked and published side by side (not part
+## of `test`; ~10 min).
+bench-formats: build
+	bash bench/formats/run.sh
 
 clean:
 	rm -rf var

@@ -84,7 +84,7 @@ pub enum TokenCommand {
 /// The file and where it goes: shared by `ingest` and `convert`.
 #[derive(Debug, Clone, Args)]
 pub struct SourceArgs {
-    /// The CSV file.
+    /// The file: CSV or TSV, an .xlsx or .ods workbook, or GeoJSON (told by its content).
     pub file: PathBuf,
     /// The dataset id, e.g. harryda-badplatser.
     #[arg(long)]
@@ -101,6 +101,9 @@ pub struct SourceArgs {
     /// Use the valid rows of a file with errors; the skipped rows are listed in the report.
     #[arg(long)]
     pub valid_rows_only: bool,
+    /// The sheet of a workbook to read; without it, the first sheet with data.
+    #[arg(long)]
+    pub sheet: Option<String>,
     /// Public base URL items are minted under; must match the server's.
     #[arg(long, env = "DATAHAMN_BASE_URL", default_value = "http://127.0.0.1:8080")]
     pub base_url: String,
@@ -139,6 +142,10 @@ pub struct FileLimitArgs {
     /// The most data rows in a file.
     #[arg(long, env = "DATAHAMN_MAX_ROWS", default_value_t = crate::ingest::DEFAULT_MAX_ROWS, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_rows: u64,
+    /// The most bytes an `.xlsx` or `.ods` workbook may unpack to (by the sizes its zip
+    /// directory declares), checked before anything in it is unpacked.
+    #[arg(long, env = "DATAHAMN_MAX_EXPANDED_BYTES", default_value_t = crate::ingest::DEFAULT_MAX_EXPANDED_BYTES, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_expanded_bytes: u64,
 }
 
 impl FileLimitArgs {
@@ -147,13 +154,14 @@ impl FileLimitArgs {
             max_columns: usize::try_from(self.max_columns).unwrap_or(usize::MAX),
             max_cell_bytes: usize::try_from(self.max_cell_bytes).unwrap_or(usize::MAX),
             max_rows: self.max_rows,
+            max_expanded_bytes: self.max_expanded_bytes,
         }
     }
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct ValidateArgs {
-    /// The CSV file.
+    /// The file: CSV or TSV, an .xlsx or .ods workbook, or GeoJSON (told by its content).
     pub file: PathBuf,
     /// The profile to check against (a shipped profile, or one of `--profiles-dir`).
     #[arg(long)]
@@ -164,6 +172,9 @@ pub struct ValidateArgs {
     /// Municipality code the rows belong to when the file has no municipality column.
     #[arg(long)]
     pub org: Option<String>,
+    /// The sheet of a workbook to read; without it, the first sheet with data.
+    #[arg(long)]
+    pub sheet: Option<String>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,
     #[command(flatten)]

@@ -76,6 +76,9 @@ make_error_codes! {
     UnsupportedMediaType, "unsupported_media_type", 415, "Unsupported media type";
     /// The request body is too large.
     PayloadTooLarge, "payload_too_large", 413, "Payload too large";
+    /// The uploaded file is in a format datahamn does not read (told from its content: a PDF,
+    /// an image, a Shapefile archive); `details` is the report, naming the formats that work.
+    UnsupportedFileFormat, "unsupported_file_format", 415, "Unsupported file format";
     /// The SPARQL request has no query.
     SparqlMissingQuery, "sparql_missing_query", 400, "Missing SPARQL query";
     /// The SPARQL request has more than one query.

@@ -130,6 +130,7 @@ fn validate(args: &ValidateArgs) -> CliResult {
             default_municipality,
             crs: args.crs,
             limits: args.limits.limits(),
+            sheet: args.sheet.clone(),
             ..CheckOptions::default()
         },
     );
@@ -291,6 +292,7 @@ fn ingest(args: &IngestArgs) -> CliResult {
         valid_rows_only: source.valid_rows_only,
         crs: source.crs,
         published_by: "command line".to_owned(),
+        sheet: source.sheet.clone(),
     };
     let outcome = platform.publish_with(&meta, bytes, &options, &progress);
     let _ = std::fs::remove_file(&marker);
@@ -335,6 +337,7 @@ fn convert(args: &ConvertArgs) -> CliResult {
         default_municipality: organisation.municipality_code.clone(),
         crs: source.crs,
         limits: source.limits.limits(),
+        sheet: source.sheet.clone(),
         ..CheckOptions::default()
     };
     // The publish pipeline's two passes, with N-Quads as their sink instead of the store.

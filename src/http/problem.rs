@@ -210,10 +210,13 @@ impl From<&ServiceError> for ApiError {
             ServiceError::AlreadyPublished(id) => ApiError::new(code, format!("Dataset `{id}` is already published.")),
             ServiceError::Invalid(report) => ApiError::new(
                 code,
-                format!(
-                    "The file has {} errors and was not published; the report says where and how to fix them.",
-                    report.error_count
-                ),
+                match report.errors.iter().find(|i| i.code == crate::ingest::IssueCode::UnsupportedFormat) {
+                    Some(issue) => issue.message.en.clone(),
+                    None => format!(
+                        "The file has {} errors and was not published; the report says where and how to fix them.",
+                        report.error_count
+                    ),
+                },
             )
             .with_details(serde_json::to_value(&**report).unwrap_or_default()),
             ServiceError::NoToken => ApiError::new(

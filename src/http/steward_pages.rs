@@ -70,8 +70,8 @@ pub fn sign_in(lang: Lang, csrf: &str, message: Option<&Notice>) -> Markup {
         (notice(message))
         p {
             (lang.t(
-                "Här publicerar kommunens dataansvariga sina CSV-filer: skapa en datamängd, ladda upp en fil, se vad som behöver rättas, publicera och gå tillbaka till en tidigare version.",
-                "Here a municipality's data stewards publish their CSV files: create a dataset, upload a file, see what needs fixing, publish, and go back to an earlier version."
+                "Här publicerar kommunens dataansvariga sina filer (CSV, Excel, LibreOffice eller GeoJSON): skapa en datamängd, ladda upp en fil, se vad som behöver rättas, publicera och gå tillbaka till en tidigare version.",
+                "Here a municipality's data stewards publish their files (CSV, Excel, LibreOffice or GeoJSON): create a dataset, upload a file, see what needs fixing, publish, and go back to an earlier version."
             ))
         }
         form method="post" action=(format!("/steward/sign-in{}", lang.query())) class="stack" {
@@ -272,17 +272,21 @@ pub struct StewardDataset<'a> {
     pub notice: Option<Notice>,
 }
 
+/// The files the upload form offers to pick: the formats datahamn reads (it tells them by
+/// content, so this only helps the browser's file picker).
+const UPLOAD_ACCEPT: &str = ".csv,.tsv,.txt,.xlsx,.ods,.geojson,.json,text/csv,text/tab-separated-values,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/vnd.oasis.opendocument.spreadsheet,application/geo+json";
+
 fn upload_form(lang: Lang, id: &str, csrf: &str, heading: &str) -> Markup {
     html! {
         h2 id="upload" { (heading) }
         form method="post" action=(format!("/steward/datasets/{id}/check{}", lang.query())) enctype="multipart/form-data" class="stack" {
             (csrf_field(csrf))
-            label for="file" { (lang.t("CSV-fil", "CSV file")) }
-            input id="file" name="file" type="file" accept=".csv,.txt,text/csv" required aria-describedby="file-help";
+            label for="file" { (lang.t("Fil", "File")) }
+            input id="file" name="file" type="file" accept=(UPLOAD_ACCEPT) required aria-describedby="file-help";
             p id="file-help" class="meta" {
                 (lang.t(
-                    "Spara från Excel som \"CSV UTF-8\" eller exportera från GIS-verktyget; semikolon, komma och tabb, UTF-8 och Windows-1252 går bra. Filen kontrolleras först; inget publiceras förrän du väljer Publicera.",
-                    "Save from Excel as \"CSV UTF-8\" or export from the GIS tool; semicolons, commas and tabs, UTF-8 and Windows-1252 all work. The file is checked first; nothing is published until you choose Publish."
+                    "CSV eller TSV (semikolon, komma och tabb, UTF-8 och Windows-1252 går bra), en Excel-arbetsbok (.xlsx), ett LibreOffice-kalkylblad (.ods) eller GeoJSON med punkter från QGIS eller ArcGIS. I en arbetsbok läses första bladet med data. Filen kontrolleras först; inget publiceras förrän du väljer Publicera.",
+                    "CSV or TSV (semicolons, commas and tabs, UTF-8 and Windows-1252 all work), an Excel workbook (.xlsx), a LibreOffice spreadsheet (.ods) or GeoJSON of points from QGIS or ArcGIS. In a workbook the first sheet with data is read. The file is checked first; nothing is published until you choose Publish."
                 ))
             }
             button type="submit" { (lang.t("Kontrollera filen", "Check the file")) }
@@ -402,12 +406,16 @@ fn place(lang: Lang, issue: &Issue) -> String {
     }
 }
 
-fn issue_list(lang: Lang, issues: &[Issue], class: &str) -> Markup {
+/// The issues of a report, each after its place; for a workbook or GeoJSON file (`named`),
+/// the message itself starts with the place as the steward's tool names it.
+fn issue_list(lang: Lang, issues: &[Issue], class: &str, named: bool) -> Markup {
     html! {
         ol class={ "issues " (class) } {
             @for i in issues {
                 li {
-                    strong { (place(lang, i)) } ":"
+                    @if !named || i.row.is_none() {
+                        strong { (place(lang, i)) } ":"
+                    }
                     @if let Some(v) = &i.value {
                         " " span class="value" { (lang.t("värde", "value")) ": “" (v) "”" }
                     }
@@ -450,10 +458,17 @@ fn error_table(lang: Lang, report: &Report, excerpt: &Excerpt) -> Markup {
     html! {
         h3 id="error-rows" { (lang.t("Raderna med fel", "The rows with errors")) }
         p class="meta" {
-            (lang.t(
-                "Som i kalkylarket: rubrikraden är rad 1 och kolumnerna heter A, B, C … Celler med fel är markerade och förklarade.",
-                "As in the spreadsheet: the header is row 1 and the columns are A, B, C … Cells with errors are marked and explained."
-            ))
+            @if report.dialect.format.as_deref() == Some("geojson") {
+                (lang.t(
+                    "Som i GIS-verktyget: raderna är objektens nummer i filen (det första är 1) och kolumnerna deras egenskaper. Celler med fel är markerade och förklarade.",
+                    "As in the GIS tool: the rows are the features' numbers in the file (the first is 1) and the columns their properties. Cells with errors are marked and explained."
+                ))
+            } @else {
+                (lang.t(
+                    "Som i kalkylarket: raderna har kalkylarkets nummer (i en CSV-fil är rubrikraden rad 1) och kolumnerna heter A, B, C … Celler med fel är markerade och förklarade.",
+                    "As in the spreadsheet: the rows have the spreadsheet's numbers (in a CSV file the header is row 1) and the columns are A, B, C … Cells with errors are marked and explained."
+                ))
+            }
         }
         div class="scroll" {
             table class="report" {
@@ -675,6 +690,7 @@ pub fn report(lang: Lang, p: &ReportPage<'_>) -> Markup {
         &r.dialect.delimiter
     };
     let file_level: Vec<Issue> = r.errors.iter().filter(|i| i.row.is_none()).cloned().collect();
+    let named = r.dialect.format.is_some();
     html! {
         (who_bar(lang, p.who, &p.acts_for, p.csrf))
         p { a href=(format!("/steward/datasets/{}{q}", meta.id)) { "← " (lang.pick(&meta.title)) } }
@@ -682,9 +698,21 @@ pub fn report(lang: Lang, p: &ReportPage<'_>) -> Markup {
         (notice(Some(&summary)))
         (mapping_form(lang, p))
         p class="meta" {
-            (lang.t("Teckenkodning", "Encoding")) " " (r.dialect.encoding)
-            @if r.dialect.bom { " (BOM)" }
-            " · " (lang.t("avgränsare", "delimiter")) " “" (delimiter) "” · "
+            @match (&r.dialect.format, &r.dialect.sheet) {
+                (Some(format), Some(sheet)) => {
+                    (lang.t("Format", "Format")) " " (format) " · "
+                    (lang.t("blad", "sheet")) " “" (sheet) "” · "
+                    (lang.t("rubrikrad", "header row")) " " (r.dialect.header_row.unwrap_or(1)) " · "
+                }
+                (Some(format), None) => {
+                    (lang.t("Format", "Format")) " " (format) " · "
+                }
+                _ => {
+                    (lang.t("Teckenkodning", "Encoding")) " " (r.dialect.encoding)
+                    @if r.dialect.bom { " (BOM)" }
+                    " · " (lang.t("avgränsare", "delimiter")) " “" (delimiter) "” · "
+                }
+            }
             (lang.t("rader", "rows")) " " (r.rows.total) " · "
             (lang.t("varningar", "warnings")) " " (r.warning_count)
         }
@@ -693,11 +721,11 @@ pub fn report(lang: Lang, p: &ReportPage<'_>) -> Markup {
         } @else {
             h2 id="errors" { (lang.t("Fel", "Errors")) }
             @if !file_level.is_empty() {
-                (issue_list(lang, &file_level, "errors"))
+                (issue_list(lang, &file_level, "errors", named))
             }
             (error_table(lang, r, p.excerpt))
             h3 { (lang.t("Alla fel", "Every error")) }
-            (issue_list(lang, &r.errors, "errors"))
+            (issue_list(lang, &r.errors, "errors", named))
             @if r.truncated {
                 p class="meta" {
                     (lang.t("Listan är förkortad; fel totalt:", "The list is shortened; errors in all:"))
@@ -706,8 +734,8 @@ pub fn report(lang: Lang, p: &ReportPage<'_>) -> Markup {
             }
             p {
                 (lang.t(
-                    "Rätta cellerna i kalkylarket eller GIS-verktyget, spara som CSV igen och ladda upp den rättade filen här.",
-                    "Fix the cells in the spreadsheet or GIS tool, save as CSV again and upload the fixed file here."
+                    "Rätta cellerna i kalkylarket eller GIS-verktyget, spara eller exportera filen igen och ladda upp den rättade filen här.",
+                    "Fix the cells in the spreadsheet or GIS tool, save or export the file again and upload the fixed file here."
                 ))
             }
             (upload_form(lang, &meta.id, p.csrf, lang.t("Ladda upp den rättade filen", "Upload the fixed file")))
@@ -736,7 +764,7 @@ pub fn report(lang: Lang, p: &ReportPage<'_>) -> Markup {
         @if !r.warnings.is_empty() {
             details {
                 summary { (lang.t("Varningar", "Warnings")) " (" (r.warning_count) ")" }
-                (issue_list(lang, &r.warnings, "warnings"))
+                (issue_list(lang, &r.warnings, "warnings", named))
             }
         }
     }

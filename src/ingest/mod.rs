@@ -1,8 +1,10 @@
-//! Ingest: reading a steward's CSV file and checking it against a profile.
+//! Ingest: reading a steward's file (CSV or TSV, an `.xlsx` or `.ods` workbook, GeoJSON) and
+//! checking it against a profile.
 //!
-//! Owns the dialect (encoding, delimiter, line ends), the header → column mapping (with
-//! proposals for headers the profile does not name, and the mapping a steward confirmed),
-//! typed value parsing, item identity and the validation [`Report`]. Pure: it takes bytes and a profile and
+//! Owns the format and dialect (encoding, delimiter, line ends; sheet and header row), the
+//! header → column mapping (with proposals for headers the profile does not name, and the
+//! mapping a steward confirmed), typed value parsing, item identity and the validation
+//! [`Report`]. Pure: it takes bytes and a profile and
 //! returns checked rows and a report; it never touches the store or the network.
 
 pub mod coords;
@@ -40,6 +42,9 @@ pub struct Limits {
     pub max_cell_bytes: usize,
     /// The most data rows (blank rows not counted).
     pub max_rows: u64,
+    /// The most bytes a workbook (a zip archive) may unpack to, by the sizes its directory
+    /// declares; checked before anything is unpacked.
+    pub max_expanded_bytes: u64,
 }
 
 /// Default of [`Limits::max_columns`]: far more than any profile has columns.
@@ -48,6 +53,9 @@ pub const DEFAULT_MAX_COLUMNS: usize = 1_000;
 pub const DEFAULT_MAX_CELL_BYTES: usize = 64 * 1024;
 /// Default of [`Limits::max_rows`]: far more than a municipality's registers hold.
 pub const DEFAULT_MAX_ROWS: u64 = 500_000;
+/// Default of [`Limits::max_expanded_bytes`]: 512 MiB, far more than a workbook of
+/// [`DEFAULT_MAX_ROWS`] short rows unpacks to, far less than a zip bomb.
+pub const DEFAULT_MAX_EXPANDED_BYTES: u64 = 512 * 1024 * 1024;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -55,6 +63,7 @@ impl Default for Limits {
             max_columns: DEFAULT_MAX_COLUMNS,
             max_cell_bytes: DEFAULT_MAX_CELL_BYTES,
             max_rows: DEFAULT_MAX_ROWS,
+            max_expanded_bytes: DEFAULT_MAX_EXPANDED_BYTES,
         }
     }
 }
@@ -76,6 +85,8 @@ pub struct CheckOptions {
     pub limits: Limits,
     /// The mapping the steward confirmed for the dataset: it wins over names and proposals.
     pub mapping: ConfirmedMapping,
+    /// The sheet of a workbook to read; without it, the first with data.
+    pub sheet: Option<String>,
 }
 
 impl Default for CheckOptions {
@@ -86,6 +97,7 @@ impl Default for CheckOptions {
             crs: None,
             limits: Limits::default(),
             mapping: ConfirmedMapping::default(),
+            sheet: None,
         }
     }
 }
@@ -206,15 +218,28 @@ pub fn check_with(
     options: &CheckOptions,
     sink: &mut dyn RowSink,
 ) -> Checked {
+    let mut checked = check_rows(source, profile, options, sink);
+    read::place(&mut checked.report);
+    checked
+}
+
+/// [`check_with`], before each issue's place is named as the file's format names it.
+fn check_rows(
+    source: Source<'_>,
+    profile: &Profile,
+    options: &CheckOptions,
+    sink: &mut dyn RowSink,
+) -> Checked {
     let limit = options.issue_limit;
     let mut report = Report {
         profile: profile.id.clone(),
         ..Report::default()
     };
-    let read::Opened { mut reader, warnings } = match read::open(source, &options.limits) {
-        Ok(opened) => opened,
-        Err(issue) => return refused(report, issue, limit),
-    };
+    let read::Opened { mut reader, warnings } =
+        match read::open(source, &options.limits, options.sheet.as_deref()) {
+            Ok(opened) => opened,
+            Err(issue) => return refused(report, issue, limit),
+        };
     for warning in warnings {
         report.push(warning, limit);
     }
@@ -332,8 +357,9 @@ struct Structure {
     headers: Vec<String>,
     /// Rows saved as one quoted cell each, and the delimiter inside them.
     wrapped: Option<diagnose::Wrapped>,
-    /// The delimiter between a row's values.
-    delimiter: char,
+    /// The delimiter between a row's values; none for a workbook or GeoJSON, whose cells no
+    /// delimiter can split.
+    delimiter: Option<char>,
 }
 
 /// Tells from the header and the sampled rows whether rows were saved as one column each (read
@@ -346,6 +372,15 @@ fn structure(
     report: &mut Report,
     limit: usize,
 ) -> Structure {
+    if report.dialect.format.is_some() {
+        // A workbook's or a GeoJSON file's cells are as the steward's tool wrote them: no
+        // delimiter joined or split them.
+        return Structure {
+            headers,
+            wrapped: None,
+            delimiter: None,
+        };
+    }
     let file_delimiter = report.dialect.delimiter.bytes().next().unwrap_or(b',');
     let rows: Vec<&[String]> = sample
         .iter()
@@ -383,7 +418,7 @@ fn structure(
     Structure {
         headers,
         wrapped,
-        delimiter,
+        delimiter: Some(delimiter),
     }
 }
 

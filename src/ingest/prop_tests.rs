@@ -78,8 +78,10 @@ fn options() -> impl Strategy<Value = CheckOptions> {
                     max_columns,
                     max_cell_bytes,
                     max_rows,
+                    ..Limits::default()
                 },
                 mapping: ConfirmedMapping::default(),
+                sheet: None,
             },
         )
 }

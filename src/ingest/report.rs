@@ -21,7 +21,8 @@ pub enum IssueCode {
     EncodingError,
     /// The file is not UTF-8 and its encoding was guessed from little evidence.
     EncodingGuessed,
-    /// The file could not be read as CSV.
+    /// The file could not be read as its format says (CSV, a workbook, GeoJSON), or a row of it
+    /// could not (a GeoJSON feature whose geometry is not a point).
     FormatError,
     /// A header cell is empty while its column holds values.
     BlankLabel,
@@ -82,6 +83,15 @@ pub enum IssueCode {
     CellTooLarge,
     /// The file has more data rows than the limit (`--max-rows`); the file is refused.
     TooManyRows,
+    /// The file is in a format datahamn does not read (a PDF, an image, a Shapefile archive, an
+    /// old `.xls` workbook); the message names the formats that work.
+    UnsupportedFormat,
+    /// A workbook would expand to more bytes than the limit (`--max-expanded-bytes`) when
+    /// unpacked; the file is refused before it is unpacked.
+    ExpandedTooLarge,
+    /// Rows above a workbook's header row (a title, often merged across the columns) were
+    /// skipped.
+    TitleRows,
 }
 
 impl IssueCode {
@@ -90,7 +100,11 @@ impl IssueCode {
     pub fn refuses_file(self) -> bool {
         matches!(
             self,
-            IssueCode::TooManyColumns | IssueCode::CellTooLarge | IssueCode::TooManyRows
+            IssueCode::TooManyColumns
+                | IssueCode::CellTooLarge
+                | IssueCode::TooManyRows
+                | IssueCode::UnsupportedFormat
+                | IssueCode::ExpandedTooLarge
         )
     }
 }
@@ -132,7 +146,11 @@ pub enum Severity {
 pub struct Issue {
     pub code: IssueCode,
     pub severity: Severity,
-    /// Row number as a spreadsheet shows it (the header is row 1); absent for file-level issues.
+    /// Row number as the steward's tool shows it: a CSV file's line as a spreadsheet numbers it
+    /// (the header is row 1), a workbook sheet's row (`dialect.sheet`), a GeoJSON feature's
+    /// number (the first is 1). Absent for file-level issues. For workbooks and GeoJSON the
+    /// message starts with the place as the tool names it (`Cell Blad1!C7:`, `Feature 5,
+    /// property NAMN:`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub row: Option<u64>,
     /// The column's header as written in the file (at most 200 characters).
@@ -191,6 +209,16 @@ pub struct Dialect {
     pub delimiter: String,
     /// `CRLF`, `LF` or `CR`.
     pub line_terminator: String,
+    /// The format told from the file's content when it is not delimited text: `xlsx` (Excel),
+    /// `ods` (OpenDocument, LibreOffice) or `geojson`. Absent for CSV and TSV.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// The workbook sheet that was read: the one asked for, or the first with data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    /// The workbook row that was taken as the header (rows above it hold a title).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_row: Option<u64>,
 }
 
 /// Why a header cell maps where it does.
@@ -353,14 +381,28 @@ impl Report {
             self.error_count,
             self.warning_count
         );
-        let _ = writeln!(
-            out,
-            "dialect: {}{}, delimiter {:?}, {}",
-            self.dialect.encoding,
-            if self.dialect.bom { " with BOM" } else { "" },
-            self.dialect.delimiter,
-            self.dialect.line_terminator
-        );
+        match (&self.dialect.format, &self.dialect.sheet) {
+            (Some(format), Some(sheet)) => {
+                let _ = writeln!(
+                    out,
+                    "format: {format}, sheet {sheet:?}, header on row {}",
+                    self.dialect.header_row.unwrap_or(1)
+                );
+            }
+            (Some(format), None) => {
+                let _ = writeln!(out, "format: {format}");
+            }
+            _ => {
+                let _ = writeln!(
+                    out,
+                    "dialect: {}{}, delimiter {:?}, {}",
+                    self.dialect.encoding,
+                    if self.dialect.bom { " with BOM" } else { "" },
+                    self.dialect.delimiter,
+                    self.dialect.line_terminator
+                );
+            }
+        }
         for issue in self.errors.iter().chain(&self.warnings) {
             let place = match (&issue.row, &issue.column) {
                 (Some(r), Some(c)) => format!("row {r}, column {c}"),

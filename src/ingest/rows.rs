@@ -51,8 +51,9 @@ pub(super) struct RowChecker<'a> {
     slots: Vec<Slot<'a>>,
     /// The file columns up to the last one with a header.
     labelled: usize,
-    /// The file's delimiter.
-    delimiter: char,
+    /// The file's delimiter; none for a format without one (a stray delimiter cannot shift a
+    /// workbook's cells).
+    delimiter: Option<char>,
 }
 
 impl<'a> RowChecker<'a> {
@@ -93,12 +94,12 @@ impl<'a> RowChecker<'a> {
                 .iter()
                 .rposition(|h| !h.is_empty())
                 .map_or(0, |p| p + 1),
-            delimiter: ',',
+            delimiter: Some(','),
         })
     }
 
-    /// The checker for a file with this delimiter (a comma by default).
-    pub fn with_delimiter(mut self, delimiter: char) -> Self {
+    /// The checker for a file with this delimiter (a comma by default), or none.
+    pub fn with_delimiter(mut self, delimiter: Option<char>) -> Self {
         self.delimiter = delimiter;
         self
     }
@@ -176,6 +177,7 @@ impl<'a> RowChecker<'a> {
     /// values past the header or under columns without a header: the one issue that names the
     /// cause, and the row as it was meant. `None` for other rows, checked as they are.
     fn shifted(&self, row: &Row) -> Option<(Issue, Row)> {
+        let delimiter = self.delimiter?;
         let width = self.map.headers.len();
         let end = row.cells.iter().rposition(|c| !c.trim().is_empty())? + 1;
         let (slots, strict) = if end > width {
@@ -187,9 +189,9 @@ impl<'a> RowChecker<'a> {
             return None;
         };
         let cells = &row.cells[..end];
-        let shift = diagnose::shifted_row(slots, cells, self.delimiter, strict)?;
-        let issue = diagnose::shift_issue(&shift, row.number, &self.map.headers, cells, self.delimiter);
-        let mut merged = shift.merge(cells, self.delimiter);
+        let shift = diagnose::shifted_row(slots, cells, delimiter, strict)?;
+        let issue = diagnose::shift_issue(&shift, row.number, &self.map.headers, cells, delimiter);
+        let mut merged = shift.merge(cells, delimiter);
         merged.resize(width.max(merged.len()), String::new());
         Some((
             issue,

@@ -1,6 +1,7 @@
 //! Golden fixtures: `tests/fixtures/ingest/<case>/` holds `case.toml` (profile, and optionally
-//! org, crs, the file limits, the issue limit and a confirmed mapping), `input.csv` (or `input.csv.gz` for a large
-//! hostile file, unpacked before it is checked) and `expected.json` (the report, and the id,
+//! org, crs, sheet, the file limits, the issue limit and a confirmed mapping), `input.csv`
+//! (or `input.xlsx`, `input.ods`, `input.geojson`, or `input.csv.gz` for a large hostile
+//! file, unpacked before it is checked) and `expected.json` (the report, and the id,
 //! municipality and position of the first [`LISTED`] checked and invalid rows, with their
 //! totals when there are more). Set `DATAHAMN_BLESS=1` to write missing expectations.
 
@@ -19,6 +20,8 @@ struct Case {
     max_columns: Option<usize>,
     max_cell_bytes: Option<usize>,
     max_rows: Option<u64>,
+    max_expanded_bytes: Option<u64>,
+    sheet: Option<String>,
     issue_limit: Option<usize>,
     /// A mapping the steward confirmed: header → column, or `-` to leave it out.
     mapping: Option<std::collections::BTreeMap<String, String>>,
@@ -38,19 +41,33 @@ fn options(case: &Case) -> CheckOptions {
             max_columns: case.max_columns.unwrap_or(defaults.max_columns),
             max_cell_bytes: case.max_cell_bytes.unwrap_or(defaults.max_cell_bytes),
             max_rows: case.max_rows.unwrap_or(defaults.max_rows),
+            max_expanded_bytes: case.max_expanded_bytes.unwrap_or(defaults.max_expanded_bytes),
         },
         mapping: ConfirmedMapping(case.mapping.clone().unwrap_or_default()),
+        sheet: case.sheet.clone(),
     }
 }
 
 /// How many checked and invalid rows an expectation lists.
 const LISTED: usize = 100;
 
-/// A case's input: `input.csv`, or `input.csv.gz` unpacked into a temporary file.
+/// A case's input: `input.csv`, `input.xlsx`, `input.ods` or `input.geojson` (the checker
+/// tells the format from the content, not the name), or `input.csv.gz` unpacked into a
+/// temporary file.
 fn input(dir: &Path) -> (std::path::PathBuf, Option<tempfile::NamedTempFile>) {
     let gz = dir.join("input.csv.gz");
     if !gz.exists() {
-        return (dir.join("input.csv"), None);
+        let found = [
+            "input.csv",
+            "input.xlsx",
+            "input.ods",
+            "input.geojson",
+            "input.json",
+        ]
+        .into_iter()
+        .map(|name| dir.join(name))
+        .find(|path| path.exists());
+        return (found.unwrap_or_else(|| dir.join("input.csv")), None);
     }
     let mut file = tempfile::NamedTempFile::new().unwrap();
     std::io::copy(
@@ -175,9 +192,21 @@ fn every_issue_names_row_column_value_and_a_fix_in_both_languages() {
                     | "too-many-columns"
                     | "cell-too-large"
                     | "too-many-rows"
+                    | "unsupported-format"
+                    | "expanded-too-large"
             );
+            // A GeoJSON file has no header row: its first feature is row 1.
+            let first_row = if result["report"]["dialect"]["format"] == "geojson" {
+                1
+            } else {
+                2
+            };
             if row_level {
-                assert!(issue["row"].as_u64().unwrap() >= 2, "{}: {issue}", dir.display());
+                assert!(
+                    issue["row"].as_u64().unwrap() >= first_row,
+                    "{}: {issue}",
+                    dir.display()
+                );
             }
             if issue["code"] == "type-error" || issue["code"] == "constraint-error" {
                 assert!(
@@ -264,10 +293,14 @@ fn excerpts_show_the_cells_each_issue_names() {
         for issue in issues {
             let row = issue.row.unwrap();
             let Some((_, cells)) = excerpt.rows.iter().find(|(r, _)| *r == row) else {
-                // Blank rows are skipped by the reader; their issue has no cell to show. A
-                // row past a limit is where reading stopped.
+                // Blank rows are skipped by the reader; their issue has no cell to show, nor
+                // has a row that could not be read. A row past a limit is where reading
+                // stopped.
                 assert!(
-                    issue.code == IssueCode::BlankRow || issue.code.refuses_file(),
+                    matches!(
+                        issue.code,
+                        IssueCode::BlankRow | IssueCode::FormatError | IssueCode::TitleRows
+                    ) || issue.code.refuses_file(),
                     "{}: row {row}",
                     dir.display()
                 );

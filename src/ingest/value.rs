@@ -127,11 +127,36 @@ pub fn parse_boolean(raw: &str) -> Option<bool> {
     }
 }
 
+/// An Excel serial date (days since 1899-12-30) of the years 1955 to 2119: five digits, then
+/// perhaps a fraction (the time, dropped). Other numbers are not taken for dates.
+fn excel_serial_date(raw: &str) -> Option<String> {
+    let (days, fraction) = raw.split_once('.').unwrap_or((raw, "0"));
+    if days.len() != 5
+        || !days.bytes().all(|b| b.is_ascii_digit())
+        || !fraction.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let days: i32 = days.parse().ok()?;
+    if !(20_000..=80_000).contains(&days) {
+        return None;
+    }
+    let date = jiff::civil::date(1899, 12, 30)
+        .checked_add(jiff::Span::new().days(i64::from(days)))
+        .ok()?;
+    Some(date.to_string())
+}
+
 /// Parses a date: ISO `2023-06-01`, `2023/06/01`, `20230601`, `1/6/2023` or `1.6.2023` (day
-/// first, as Swedish writes it), optionally followed by a time that is dropped.
+/// first, as Swedish writes it), optionally followed by a time that is dropped, or an Excel
+/// serial number (`45078`, also `45078.0` or with a time fraction) as a cell without a date
+/// format shows a date.
 pub fn parse_date(raw: &str) -> Option<String> {
     let raw = raw.trim();
     if let Some(date) = parse_written_date(raw) {
+        return Some(date);
+    }
+    if let Some(date) = excel_serial_date(raw) {
         return Some(date);
     }
     let date_part = raw.split(['T', ' ']).next().unwrap_or(raw);
@@ -566,6 +591,10 @@ mod tests {
 
     #[test]
     fn dates_in_common_forms() {
+        assert_eq!(parse_date("45078").as_deref(), Some("2023-06-01"));
+        assert_eq!(parse_date("45078.5").as_deref(), Some("2023-06-01"));
+        assert_eq!(parse_date("36526.0").as_deref(), Some("2000-01-01"));
+        assert_eq!(parse_date("4507"), None);
         assert_eq!(parse_date("2023-06-01").as_deref(), Some("2023-06-01"));
         assert_eq!(parse_date("2023/6/1").as_deref(), Some("2023-06-01"));
         assert_eq!(parse_date("1.6.2023").as_deref(), Some("2023-06-01"));

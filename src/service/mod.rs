@@ -106,6 +106,14 @@ impl ErrorCode for ServiceError {
             ServiceError::DatasetNotFound(_) => Code::DatasetNotFound,
             ServiceError::ItemNotFound(_) => Code::ItemNotFound,
             ServiceError::Metadata(_) | ServiceError::AlreadyPublished(_) => Code::InvalidBody,
+            ServiceError::Invalid(report)
+                if report
+                    .errors
+                    .iter()
+                    .any(|i| i.code == crate::ingest::IssueCode::UnsupportedFormat) =>
+            {
+                Code::UnsupportedFileFormat
+            }
             ServiceError::Invalid(_) => Code::ValidationFailed,
             ServiceError::Catalog(_) => Code::NotFound,
             ServiceError::Io(_)

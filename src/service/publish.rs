@@ -28,6 +28,8 @@ pub struct PublishOptions {
     pub crs: Option<crate::ingest::coords::Crs>,
     /// Who publishes: a token's name, or how (`command line`).
     pub published_by: String,
+    /// The sheet of a workbook to read; without it, the first with data.
+    pub sheet: Option<String>,
 }
 
 /// A stage of a publish, for progress display.
@@ -219,6 +221,7 @@ impl Platform {
             crs: options.crs,
             limits: self.file_limits,
             mapping: meta.column_mapping.clone(),
+            sheet: options.sheet.clone(),
             ..CheckOptions::default()
         };
         let valid_rows_only = options.valid_rows_only || meta.publish_valid_rows;
@@ -408,6 +411,7 @@ impl Platform {
             crs: options.crs,
             limits: self.file_limits(),
             mapping: meta.column_mapping.clone(),
+            sheet: options.sheet.clone(),
             ..crate::ingest::CheckOptions::default()
         };
         let checked = crate::ingest::check_with(file, profile, &check_options, &mut crate::ingest::KeepIds);

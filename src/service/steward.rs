@@ -102,6 +102,8 @@ pub struct UploadOptions {
     pub dry_run: bool,
     pub valid_rows_only: bool,
     pub crs: Option<crate::ingest::coords::Crs>,
+    /// The sheet of a workbook to read; without it, the first with data.
+    pub sheet: Option<String>,
 }
 
 /// What became of an upload.
@@ -793,6 +795,7 @@ impl Platform {
             valid_rows_only: options.valid_rows_only,
             crs: options.crs,
             published_by: principal.token_name.clone(),
+            sheet: options.sheet.clone(),
         };
         if options.dry_run {
             return Ok(UploadOutcome::Checked(Box::new(

@@ -169,7 +169,12 @@ fn hostile_files_exit_with_the_documented_code() {
             std::fs::write(&file, bytes).unwrap();
             file
         } else {
-            case.join("input.csv")
+            // The checker tells the format from the content: a workbook or GeoJSON as it is.
+            ["input.csv", "input.xlsx", "input.ods", "input.geojson"]
+                .iter()
+                .map(|f| case.join(f))
+                .find(|f| f.exists())
+                .unwrap()
         };
         let mut args = vec![
             "validate".to_owned(),
@@ -182,7 +187,7 @@ fn hostile_files_exit_with_the_documented_code() {
         if let Some(org) = settings.get("org").and_then(|o| o.as_str()) {
             args.extend(["--org".to_owned(), org.to_owned()]);
         }
-        for limit in ["max_columns", "max_cell_bytes", "max_rows"] {
+        for limit in ["max_columns", "max_cell_bytes", "max_rows", "max_expanded_bytes"] {
             if let Some(v) = settings.get(limit).and_then(toml::Value::as_integer) {
                 args.extend([format!("--{}", limit.replace('_', "-")), v.to_string()]);
             }

@@ -797,3 +797,116 @@ fn a_dataset_not_yet_published_has_no_downloads() {
         server.get(path).assert_problem(404, "dataset_not_found");
     }
 }
+
+/// Workbooks and GeoJSON are uploaded like CSV, under their own media types or any the API
+/// lists: the format is told from the content, the report says what was read and names each
+/// problem as the steward's tool does; a format datahamn does not read is 415 with the report.
+#[test]
+fn workbooks_and_geojson_are_read_by_content_and_other_formats_refused() {
+    let server = start();
+    let token = server.token(Some("1401"), "steward");
+    assert_eq!(server.create(&token, "formats").status, 201);
+    let auth = bearer(&token);
+    let fixture = |case: &str, file: &str| {
+        std::fs::read(crate::common::repo_path(&format!(
+            "tests/fixtures/ingest/{case}/{file}"
+        )))
+        .unwrap()
+    };
+    let put = |query: &str, media: &str, body: &[u8]| {
+        server.send(
+            "PUT",
+            &format!("/api/v1/datasets/formats/data{query}"),
+            &[("Authorization", &auth), ("Content-Type", media)],
+            body,
+        )
+    };
+    const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+    let xlsx = put("?dry_run=true", XLSX, &fixture("xlsx-excel-habits", "input.xlsx"));
+    assert_eq!(xlsx.status, 200, "{}", xlsx.body);
+    let report = &xlsx.json()["report"];
+    assert_eq!(report["dialect"]["format"], "xlsx", "{report}");
+    assert_eq!(report["dialect"]["sheet"], "Blad1");
+    assert_eq!(report["dialect"]["header_row"], 3);
+    assert_eq!(xlsx.json()["publishable"], true);
+
+    // The media type does not decide: an .ods sent as bytes is read as what it is.
+    let ods = put(
+        "?dry_run=true",
+        "application/octet-stream",
+        &fixture("ods-libreoffice-habits", "input.ods"),
+    );
+    assert_eq!(ods.json()["report"]["dialect"]["format"], "ods", "{}", ods.body);
+
+    let sheet = put(
+        "?dry_run=true&sheet=Badplatser",
+        XLSX,
+        &fixture("xlsx-sheet-by-name", "input.xlsx"),
+    );
+    assert_eq!(
+        sheet.json()["report"]["dialect"]["sheet"],
+        "Badplatser",
+        "{}",
+        sheet.body
+    );
+
+    let bad = put("", XLSX, &fixture("xlsx-bad-values", "input.xlsx"));
+    let problem = bad.assert_problem(422, "validation_failed");
+    let first = &problem["details"]["errors"][0];
+    assert_eq!(
+        (first["row"].as_u64(), first["column"].as_str()),
+        (Some(3), Some("Kommunkod"))
+    );
+    assert!(
+        first["message"]["sv"]
+            .as_str()
+            .unwrap()
+            .starts_with("Cell Blad1!B3: "),
+        "{problem}"
+    );
+
+    let geojson = put(
+        "",
+        "application/geo+json",
+        &fixture("geojson-qgis-sweref99tm", "input.geojson"),
+    );
+    let problem = geojson.assert_problem(422, "validation_failed");
+    assert!(
+        problem["details"]["errors"][0]["message"]["en"]
+            .as_str()
+            .unwrap()
+            .starts_with("Feature 3, property latitude (SWEREF 99 TM): "),
+        "{problem}"
+    );
+
+    for (media, body) in [
+        ("text/csv", b"%PDF-1.7\n".to_vec()),
+        (
+            "application/octet-stream",
+            fixture("unsupported-shapefile-zip", "input.csv"),
+        ),
+    ] {
+        let refused = put("", media, &body);
+        let problem = refused.assert_problem(415, "unsupported_file_format");
+        assert_eq!(
+            problem["details"]["errors"][0]["code"], "unsupported-format",
+            "{problem}"
+        );
+        assert!(
+            problem["detail"].as_str().unwrap().contains("Formats that work"),
+            "{problem}"
+        );
+    }
+    assert!(server.get("/api/v1/datasets/formats").json()["current_version"].is_null());
+
+    let published = put("", XLSX, &fixture("xlsx-excel-habits", "input.xlsx"));
+    assert_eq!(published.status, 201, "{}", published.body);
+    assert_eq!(server.item_ids("formats").len(), 4);
+    let published = put(
+        "",
+        "application/geo+json",
+        &fixture("geojson-arcgis-uppercase-wgs84", "input.geojson"),
+    );
+    assert_eq!(published.status, 422, "{}", published.body);
+}

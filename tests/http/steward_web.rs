@@ -637,3 +637,47 @@ fn the_report_page_names_the_cell_with_a_stray_delimiter() {
         r.body
     );
 }
+
+/// The upload form takes a workbook and GeoJSON as it takes CSV: the report says the format and
+/// the sheet, and names the offending cell as the spreadsheet does.
+#[test]
+fn a_workbook_is_checked_from_the_form_with_its_cells_named() {
+    let server = start();
+    let token = server.token(Some("1401"), "Anna");
+    let mut browser = Browser::new(&server);
+    browser.sign_in(&token);
+    let csrf = browser.csrf(HARRYDA);
+    let form = browser.get(HARRYDA);
+    assert!(form.body.contains(".xlsx,.ods,.geojson"), "{}", form.body);
+    let fixture = |case: &str, file: &str| {
+        std::fs::read(crate::common::repo_path(&format!(
+            "tests/fixtures/ingest/{case}/{file}"
+        )))
+        .unwrap()
+    };
+    let r = browser.post_file(
+        &format!("{HARRYDA}/check"),
+        &csrf,
+        "badplatser.xlsx",
+        &fixture("xlsx-bad-values", "input.xlsx"),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("Format xlsx · blad “Blad1”"), "{}", r.body);
+    assert!(r.body.contains("Cell Blad1!B3: "), "{}", r.body);
+    assert!(
+        r.body
+            .contains(r#"<td class="cell-error" data-row="3" data-column="B">"#),
+        "{}",
+        r.body
+    );
+    let r = browser.post_file(
+        &format!("{HARRYDA}/check"),
+        &csrf,
+        "badplatser.geojson",
+        &fixture("geojson-other-geometries", "input.geojson"),
+    );
+    assert!(r.body.contains("Objekt 2: "), "{}", r.body);
+    assert!(r.body.contains("LineString"), "{}", r.body);
+    let r = browser.post_file(&format!("{HARRYDA}/check"), &csrf, "karta.pdf", b"%PDF-1.7\n");
+    assert!(r.body.contains("Format som fungerar"), "{}", r.body);
+}

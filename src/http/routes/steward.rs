@@ -244,6 +244,10 @@ pub struct UploadParams {
     /// Publish the valid rows of a file with errors, listing the skipped rows in the report.
     #[serde(default)]
     pub valid_rows_only: Option<bool>,
+    /// The sheet of an `.xlsx` or `.ods` workbook to read; without it, the first sheet with
+    /// data (the report's `dialect.sheet` says which was read).
+    #[serde(default)]
+    pub sheet: Option<String>,
 }
 
 /// What an upload answers.
@@ -263,7 +267,8 @@ pub struct UploadAnswer {
     pub report: crate::ingest::Report,
 }
 
-/// Receives the file of an upload: the body itself (`text/csv`), or the first file part of a
+/// Receives the file of an upload: the body itself (any of the media types of the formats
+/// datahamn reads; the content tells the format), or the first file part of a
 /// `multipart/form-data` form. Taken chunk by chunk into a spool (a temporary file once it is
 /// large, never the whole file in memory) and refused with 413 as soon as it passes the limit.
 async fn upload_body(req: &HttpRequest, state: &State, payload: web::Payload) -> Result<Received, ApiError> {
@@ -323,7 +328,13 @@ pub(super) async fn receive(
         | "text/plain"
         | "application/csv"
         | "text/comma-separated-values"
-        | "application/vnd.ms-excel" => {
+        | "text/tab-separated-values"
+        | "application/vnd.ms-excel"
+        | "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        | "application/vnd.oasis.opendocument.spreadsheet"
+        | "application/geo+json"
+        | "application/json"
+        | "application/octet-stream" => {
             let mut payload = payload;
             let mut spool = state.spool();
             while let Some(chunk) = payload.next().await {
@@ -378,13 +389,13 @@ pub(super) async fn receive(
             }
             Err(ApiError::new(
                 Code::InvalidBody,
-                "The form has no file: send the CSV file in a field named `file`.",
+                "The form has no file: send the file in a field named `file`.",
             ))
         }
         _ => Err(ApiError::new(
             Code::UnsupportedMediaType,
             format!(
-                "Send the CSV file as `text/csv` (the body is the file) or as `multipart/form-data` (a field named `file`), not `{}`.",
+                "Send the file as its body (`text/csv`, `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`, `application/vnd.oasis.opendocument.spreadsheet`, `application/geo+json` or `application/octet-stream`) or as `multipart/form-data` (a field named `file`), not `{}`.",
                 if essence.is_empty() {
                     "no media type"
                 } else {
@@ -462,10 +473,19 @@ fn upload_answer(
     }
 }
 
-/// Upload a CSV file: publish it as the dataset's next version, or check it only.
+/// Upload a file: publish it as the dataset's next version, or check it only.
 ///
-/// The body is the file (`text/csv`, any common encoding and separator), or a
-/// `multipart/form-data` form with the file in a field named `file` (`POST` takes the same).
+/// The body is the file, or a `multipart/form-data` form with the file in a field named `file`
+/// (`POST` takes the same). The file is CSV or TSV (`text/csv`, any common encoding and
+/// separator), an Excel workbook (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`,
+/// `.xlsx`), an OpenDocument spreadsheet (`application/vnd.oasis.opendocument.spreadsheet`,
+/// `.ods`) or a GeoJSON FeatureCollection of points (`application/geo+json`); its format is
+/// told from its content, not from the media type or the file's name. A workbook's sheet is
+/// `sheet`, or the first with data (`dialect` in the report says what was read), and each
+/// problem's message starts with its place as the steward's tool names it (`Cell Blad1!C7:`,
+/// `Feature 5, property NAMN:`). A file in another format (a PDF, an
+/// image, a Shapefile archive, an old `.xls`) is refused with 415 `unsupported_file_format`,
+/// the report in `details` naming the formats that work.
 /// The file is received as a stream (large files go to a temporary file, never whole into
 /// memory) and checked against the dataset's profile; with `dry_run=true` the answer is the
 /// report and nothing changes. A file with errors is refused (422) with the report, and what
@@ -489,7 +509,18 @@ fn upload_answer(
         UploadParams,
         ("Prefer" = Option<String>, Header, description = "`respond-async`: answer 202 with a job to poll instead of waiting for the outcome", example = "respond-async"),
     ),
-    request_body(content = String, content_type = "text/csv", description = "The CSV file"),
+    request_body(description = "The file as its body: CSV or TSV (any common encoding and delimiter), an Excel workbook, an OpenDocument spreadsheet or a GeoJSON FeatureCollection. The format is told from the content; the media type only has to be one of these.",
+        content(
+            (String = "text/csv"),
+            (String = "text/tab-separated-values"),
+            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (String = "application/vnd.oasis.opendocument.spreadsheet"),
+            (String = "application/geo+json"),
+            (String = "application/json"),
+            (String = "application/octet-stream"),
+            (String = "multipart/form-data"),
+        )
+    ),
     security(("bearer" = [])),
     responses(
         (status = 400, description = "Invalid parameters or body", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -501,7 +532,7 @@ fn upload_answer(
         (status = 403, description = "Another organisation's dataset", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such dataset", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "The file is too large", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Neither text/csv nor multipart/form-data", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "A media type not listed, or a file in a format datahamn does not read (a PDF, an image, a Shapefile archive): `unsupported_file_format`, with the report in `details`", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "The file has errors and was not published; `details` is the report", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "`Prefer: respond-async` and the job queue is full: retry after `Retry-After` seconds", body = crate::error::Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
@@ -533,6 +564,7 @@ pub async fn upload_data(
         dry_run: params.dry_run.unwrap_or(false),
         valid_rows_only: params.valid_rows_only.unwrap_or(false),
         crs: None,
+        sheet: params.sheet.clone(),
     };
     let id = id.into_inner();
     if asynchronous {
@@ -671,13 +703,21 @@ pub async fn get_job(
     Ok(res)
 }
 
-/// Upload a CSV file (the same as `PUT`, for HTML forms and clients that only POST).
+/// Upload a file (the same as `PUT`, for HTML forms and clients that only POST).
 #[utoipa::path(
     post,
     path = "/api/v1/datasets/{id}/data",
     tag = "stewards",
     params(("id" = String, Path, description = "Dataset id"), UploadParams),
-    request_body(content = String, content_type = "multipart/form-data", description = "A form with the CSV file in a field named `file` (or the file itself as text/csv)"),
+    request_body(description = "A form with the file in a field named `file` (or the file itself, as for `PUT`): CSV or TSV, an Excel workbook (.xlsx), an OpenDocument spreadsheet (.ods) or a GeoJSON FeatureCollection, told by its content.",
+        content(
+            (String = "multipart/form-data"),
+            (String = "text/csv"),
+            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (String = "application/vnd.oasis.opendocument.spreadsheet"),
+            (String = "application/geo+json"),
+        )
+    ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Checked only (`dry_run=true`): the report", body = UploadAnswer),
@@ -689,7 +729,7 @@ pub async fn get_job(
         (status = 403, description = "Another organisation's dataset", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such dataset", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "The file is too large", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Neither multipart/form-data nor text/csv", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "A media type not listed, or a file in a format datahamn does not read (a PDF, an image, a Shapefile archive): `unsupported_file_format`, with the report in `details`", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "The file has errors and was not published; `details` is the report", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "`Prefer: respond-async` and the job queue is full: retry after `Retry-After` seconds", body = crate::error::Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),

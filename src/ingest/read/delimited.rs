@@ -121,6 +121,7 @@ impl Reader for Delimited<'_> {
                 "LF"
             }
             .to_owned(),
+            ..Dialect::default()
         }
     }
 }

@@ -1,14 +1,23 @@
 //! Readers: one per file format, each turning a steward's file into a header and rows of cells
-//! as text, numbered as the steward's spreadsheet shows them (the header is row 1). The checker
-//! sees only [`Reader`], so a new format is a new reader and a branch in [`open`].
+//! as text, numbered as the steward's tool shows them (a CSV's header is row 1; a workbook's rows
+//! are its sheet's; a GeoJSON file's are its features, the first being 1). The checker sees only
+//! [`Reader`], so a new format is a new reader and a branch in [`open`]. The format is told from
+//! the file's content ([`format::detect`]), never from its name; [`place`] then names each
+//! issue's place as the steward's tool does (`Blad1!C7`, feature 12).
 //!
 //! Every reader holds a file to the [`Limits`] as it reads (the most cells in a row, the most
 //! bytes in a cell) and stops at the first row past one, keeping what it holds in memory
 //! within them whatever the file is.
 
 mod delimited;
+pub mod format;
+mod geojson;
+mod workbook;
 
-use super::report::{Dialect, Issue, IssueCode, column_letter};
+pub use format::Format;
+pub use workbook::ODS_MAX_CELLS;
+
+use super::report::{Dialect, Issue, IssueCode, Report, column_letter};
 use super::source::{self, Breach};
 use super::{Limits, Source};
 use crate::profile::Localized;
@@ -20,11 +29,86 @@ pub struct Opened<'a> {
     pub warnings: Vec<Issue>,
 }
 
-/// Opens a file with the reader for its format: today, delimited text (CSV, semicolons, tabs)
-/// in any encoding a spreadsheet writes. A file no reader takes is refused with the issue that
-/// says why.
-pub fn open<'a>(source: Source<'a>, limits: &Limits) -> Result<Opened<'a>, Issue> {
-    delimited::Delimited::open(source, limits)
+/// Opens a file with the reader for its format: delimited text (CSV, semicolons, tabs) in any
+/// encoding a spreadsheet writes, an `.xlsx` or `.ods` workbook (its sheet `sheet`, or the first
+/// with data), or a GeoJSON FeatureCollection. A file no reader takes is refused with the issue
+/// that says why and names the formats that work.
+pub fn open<'a>(source: Source<'a>, limits: &Limits, sheet: Option<&str>) -> Result<Opened<'a>, Issue> {
+    match format::detect(source, limits)? {
+        Format::Delimited => delimited::Delimited::open(source, limits),
+        Format::Xlsx => workbook::Workbook::open_xlsx(source, limits, sheet),
+        Format::Ods => workbook::Workbook::open_ods(source, limits, sheet),
+        Format::GeoJson => geojson::GeoJson::open(source, limits),
+    }
+}
+
+/// Names each issue's place as the steward's tool does, for the formats that are not text, at
+/// the start of its message: the sheet and cell of a workbook (`Cell Blad1!C7:`, `Blad1, row
+/// 7:`), the feature and property of a GeoJSON file (`Feature 5, property NAMN:`). A CSV
+/// file's issues keep their row and column as they are.
+pub fn place(report: &mut Report) {
+    let format = report.dialect.format.clone();
+    let sheet = report.dialect.sheet.clone();
+    let columns = std::mem::take(&mut report.columns);
+    for issue in report.errors.iter_mut().chain(report.warnings.iter_mut()) {
+        let Some(named) = name_place(issue, format.as_deref(), sheet.as_deref(), &columns) else {
+            continue;
+        };
+        issue.message.sv = format!("{}: {}", named.sv, issue.message.sv);
+        issue.message.en = format!("{}: {}", named.en, issue.message.en);
+    }
+    report.columns = columns;
+}
+
+/// An issue's place as the tool of `format` names it; `None` for CSV, and for an issue about
+/// the whole file.
+pub fn name_place(
+    issue: &Issue,
+    format: Option<&str>,
+    sheet: Option<&str>,
+    columns: &[super::report::ColumnMapping],
+) -> Option<Localized> {
+    let row = issue.row?;
+    match (format?, sheet) {
+        ("geojson", _) => Some(match &issue.column {
+            Some(c) => Localized::new(
+                format!("Objekt {row}, egenskap {c}"),
+                format!("Feature {row}, property {c}"),
+            ),
+            None => Localized::new(format!("Objekt {row}"), format!("Feature {row}")),
+        }),
+        (_, Some(sheet)) => {
+            let column = issue.column.as_deref().and_then(|c| {
+                columns
+                    .iter()
+                    .find(|m| m.header == c)
+                    .map(|m| m.position - 1)
+                    .or_else(|| column_index(c))
+            });
+            let name = workbook::cell_name(sheet, row, column);
+            Some(match column {
+                Some(_) => Localized::new(format!("Cell {name}"), format!("Cell {name}")),
+                None => Localized::new(
+                    format!("Blad {sheet}, rad {row}"),
+                    format!("Sheet {sheet}, row {row}"),
+                ),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The index of a column named by its letters (`A` → 0, `AB` → 27).
+fn column_index(letters: &str) -> Option<usize> {
+    if letters.is_empty() || letters.len() > 3 || !letters.bytes().all(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    Some(
+        letters
+            .bytes()
+            .fold(0usize, |n, b| n * 26 + usize::from(b - b'A' + 1))
+            - 1,
+    )
 }
 
 /// One row of a file: its spreadsheet row number and its cells as written. Reused from row to
@@ -169,10 +253,11 @@ pub struct Excerpt {
 }
 
 /// Reads the header and the rows numbered `wanted` (as the checker numbers them) of a file,
-/// stopping after the last one. A file that cannot be read gives what was read before.
+/// stopping after the last one. A file that cannot be read gives what was read before; a row
+/// that cannot be read is passed over.
 pub fn excerpt(source: Source<'_>, wanted: &std::collections::BTreeSet<u64>, limits: &Limits) -> Excerpt {
     let mut out = Excerpt::default();
-    let Ok(Opened { mut reader, .. }) = open(source, limits) else {
+    let Ok(Opened { mut reader, .. }) = open(source, limits, None) else {
         return out;
     };
     let Ok(headers) = reader.header() else {
@@ -183,7 +268,13 @@ pub fn excerpt(source: Source<'_>, wanted: &std::collections::BTreeSet<u64>, lim
         return out;
     };
     let mut row = Row::default();
-    while let Some(Ok(())) = reader.next_row(&mut row) {
+    while let Some(next) = reader.next_row(&mut row) {
+        match next {
+            Ok(()) => {}
+            // A row that cannot be read has no cells to show; the rows after it do.
+            Err(RowError::Malformed { .. }) => continue,
+            Err(RowError::Stop(_)) => break,
+        }
         if wanted.contains(&row.number) {
             out.rows.push((row.number, row.cells.clone()));
         }
@@ -199,7 +290,7 @@ mod tests {
     use super::*;
 
     fn read_all(text: &str, limits: &Limits) -> (Vec<String>, Vec<Result<Row, RowError>>, Dialect) {
-        let Opened { mut reader, .. } = open(Source::Bytes(text.as_bytes()), limits).unwrap();
+        let Opened { mut reader, .. } = open(Source::Bytes(text.as_bytes()), limits, None).unwrap();
         let headers = reader.header().unwrap();
         let mut rows = Vec::new();
         let mut row = Row::default();
@@ -233,7 +324,7 @@ mod tests {
     #[test]
     fn the_dialect_is_what_was_read_so_far() {
         let Opened { mut reader, warnings } =
-            open(Source::Bytes(b"a,b\r\n1,2\r\n"), &Limits::default()).unwrap();
+            open(Source::Bytes(b"a,b\r\n1,2\r\n"), &Limits::default(), None).unwrap();
         assert!(warnings.is_empty());
         assert_eq!(reader.dialect().line_terminator, "LF");
         assert_eq!(reader.dialect().encoding, "UTF-8");
@@ -281,15 +372,56 @@ mod tests {
 
     #[test]
     fn files_no_reader_takes_are_refused_and_wide_headers_stop() {
-        let refused = |bytes: &[u8]| open(Source::Bytes(bytes), &Limits::default()).err().unwrap().code;
-        assert_eq!(refused(b"PK\x03\x04rest"), IssueCode::EncodingError);
+        let refused = |bytes: &[u8]| {
+            open(Source::Bytes(bytes), &Limits::default(), None)
+                .err()
+                .unwrap()
+                .code
+        };
+        assert_eq!(refused(b"PK\x03\x04rest"), IssueCode::UnsupportedFormat);
         assert_eq!(refused(b"\n \r\n"), IssueCode::EmptyFile);
         let limits = Limits {
             max_columns: 2,
             ..Limits::default()
         };
-        let Opened { mut reader, .. } = open(Source::Bytes(b"a,b,c\n1,2,3\n"), &limits).unwrap();
+        let Opened { mut reader, .. } = open(Source::Bytes(b"a,b,c\n1,2,3\n"), &limits, None).unwrap();
         assert_eq!(reader.header(), Err(Stop::Limit(Breach::TooManyCells { row: 1 })));
+    }
+
+    #[test]
+    fn issues_are_placed_as_the_tool_names_them() {
+        let issue = |column: Option<&str>| Issue {
+            row: Some(7),
+            column: column.map(str::to_owned),
+            ..Issue::error(IssueCode::TypeError, Localized::new("", ""))
+        };
+        let mut report = Report {
+            dialect: Dialect {
+                format: Some("xlsx".into()),
+                sheet: Some("Blad1".into()),
+                ..Dialect::default()
+            },
+            columns: vec![crate::ingest::report::ColumnMapping {
+                position: 3,
+                header: "lat".into(),
+                column: None,
+            }],
+            errors: vec![issue(Some("lat")), issue(Some("AB")), issue(None)],
+            ..Report::default()
+        };
+        place(&mut report);
+        let named: Vec<_> = report.errors.iter().map(|i| i.message.en.as_str()).collect();
+        assert_eq!(
+            named,
+            ["Cell Blad1!C7: ", "Cell Blad1!AB7: ", "Sheet Blad1, row 7: "]
+        );
+        assert_eq!(report.errors[2].message.sv, "Blad Blad1, rad 7: ");
+        report.dialect.format = Some("geojson".into());
+        report.errors[0].message = Localized::new("", "");
+        place(&mut report);
+        assert_eq!(report.errors[0].message.en, "Feature 7, property lat: ");
+        assert_eq!(column_index("A"), Some(0));
+        assert_eq!(column_index("name"), None);
     }
 
     #[test]
