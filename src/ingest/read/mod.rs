@@ -401,11 +401,7 @@ mod tests {
                 sheet: Some("Blad1".into()),
                 ..Dialect::default()
             },
-            columns: vec![crate::ingest::report::ColumnMapping {
-                position: 3,
-                header: "lat".into(),
-                column: None,
-            }],
+            columns: vec![crate::ingest::report::ColumnMapping::new(3, "lat", None)],
             errors: vec![issue(Some("lat")), issue(Some("AB")), issue(None)],
             ..Report::default()
         };
