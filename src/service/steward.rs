@@ -798,9 +798,17 @@ impl Platform {
             sheet: options.sheet.clone(),
         };
         if options.dry_run {
-            return Ok(UploadOutcome::Checked(Box::new(
-                self.check_only(&meta, file, &publish)?,
-            )));
+            let report = self.check_only(&meta, file, &publish)?;
+            // A file in no format datahamn reads is refused as a publish would refuse it, not
+            // answered as a checked file.
+            if report
+                .errors
+                .iter()
+                .any(|i| i.code == crate::ingest::IssueCode::UnsupportedFormat)
+            {
+                return Err(ServiceError::Invalid(Box::new(report)));
+            }
+            return Ok(UploadOutcome::Checked(Box::new(report)));
         }
         Ok(UploadOutcome::Published(Box::new(self.publish_with(
             &meta,

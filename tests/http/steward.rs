@@ -887,6 +887,15 @@ fn workbooks_and_geojson_are_read_by_content_and_other_formats_refused() {
             fixture("unsupported-shapefile-zip", "input.csv"),
         ),
     ] {
+        // A dry run refuses it as a publish does.
+        for query in ["", "?dry_run=true"] {
+            let refused = put(query, media, &body);
+            let problem = refused.assert_problem(415, "unsupported_file_format");
+            assert_eq!(
+                problem["details"]["errors"][0]["code"], "unsupported-format",
+                "{problem}"
+            );
+        }
         let refused = put("", media, &body);
         let problem = refused.assert_problem(415, "unsupported_file_format");
         assert_eq!(
