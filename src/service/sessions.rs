@@ -394,11 +394,15 @@ impl super::Platform {
             dry_run: true,
             ..UploadOptions::default()
         };
-        let report = match self.upload(p, dataset, file.source(), &options)? {
-            UploadOutcome::Checked(report) => *report,
-            UploadOutcome::Published(_) => {
+        let report = match self.upload(p, dataset, file.source(), &options) {
+            Ok(UploadOutcome::Checked(report)) => *report,
+            // A file in no format datahamn reads: the page shows its report, which names the
+            // formats that work, in the page's language.
+            Err(ServiceError::Invalid(report)) => *report,
+            Ok(UploadOutcome::Published(_)) => {
                 return Err(ServiceError::Internal("a dry run published".into()));
             }
+            Err(e) => return Err(e),
         };
         let wanted: BTreeSet<u64> = report
             .errors
