@@ -144,31 +144,33 @@ fn as_term(local: &str) -> NamedNode {
     iri(AS, local)
 }
 
-/// The quads recording changes, in the changes graph.
-pub fn change_quads(iris: &Iris, changes: &[Change]) -> Vec<Quad> {
+/// The quads recording changes, in the changes graph: seven a change, made as they are taken,
+/// so a publish that changes every item of a large dataset streams them into its load instead
+/// of holding them all.
+pub fn change_quads<'a>(iris: &'a Iris, changes: &'a [Change]) -> impl Iterator<Item = Quad> + 'a {
     let graph: GraphName = iris.changes_graph().into();
-    let mut out = Vec::with_capacity(changes.len() * 7);
-    for c in changes {
+    changes.iter().flat_map(move |c| {
         let s = iris.change(c.seq);
-        let mut add = |p: NamedNode, o: Term| out.push(Quad::new(s.clone(), p, o, graph.clone()));
-        add(rdf::TYPE.into_owned(), as_term(c.kind.activity()).into());
-        add(as_term("object"), NamedNode::new_unchecked(&c.item).into());
-        add(
-            as_term("published"),
-            Literal::new_typed_literal(&c.at, xsd::DATE_TIME).into(),
-        );
-        add(
-            iris.dh("sequence"),
-            Literal::new_typed_literal(c.seq.to_string(), xsd::INTEGER).into(),
-        );
-        add(iris.dh("changeOf"), iris.dataset(&c.dataset).into());
-        add(iris.dh("byVersion"), iris.version(&c.dataset, c.version).into());
-        add(
-            iris.dh("contentHash"),
-            Literal::new_simple_literal(format!("{:016x}", c.hash)).into(),
-        );
-    }
-    out
+        let quad = |p: NamedNode, o: Term| Quad::new(s.clone(), p, o, graph.clone());
+        [
+            quad(rdf::TYPE.into_owned(), as_term(c.kind.activity()).into()),
+            quad(as_term("object"), NamedNode::new_unchecked(&c.item).into()),
+            quad(
+                as_term("published"),
+                Literal::new_typed_literal(&c.at, xsd::DATE_TIME).into(),
+            ),
+            quad(
+                iris.dh("sequence"),
+                Literal::new_typed_literal(c.seq.to_string(), xsd::INTEGER).into(),
+            ),
+            quad(iris.dh("changeOf"), iris.dataset(&c.dataset).into()),
+            quad(iris.dh("byVersion"), iris.version(&c.dataset, c.version).into()),
+            quad(
+                iris.dh("contentHash"),
+                Literal::new_simple_literal(format!("{:016x}", c.hash)).into(),
+            ),
+        ]
+    })
 }
 
 /// The changes recorded in the changes graph's quads, in feed order.
@@ -262,7 +264,7 @@ pub fn ldes_page(iris: &Iris, changes: &[Change], page: &str, next: Option<(&str
     for c in changes {
         add(&stream, iri(TREE, "member"), iris.change(c.seq).into());
     }
-    out.extend(change_quads(iris, changes).into_iter().map(Triple::from));
+    out.extend(change_quads(iris, changes).map(Triple::from));
     out
 }
 
@@ -328,7 +330,7 @@ mod tests {
                 hash: 0,
             },
         ];
-        let quads = change_quads(&iris, &changes);
+        let quads: Vec<_> = change_quads(&iris, &changes).collect();
         assert!(quads.iter().all(|q| q.graph_name == iris.changes_graph().into()));
         assert_eq!(read(&iris, &quads), changes);
         let live = live_items(&changes);

@@ -415,7 +415,7 @@ impl Store {
     }
 
     /// Adds quads in one atomic commit.
-    pub fn load_atomic(&self, quads: Vec<Quad>) -> Result<(), StoreError> {
+    pub fn load_atomic(&self, quads: impl IntoIterator<Item = Quad>) -> Result<(), StoreError> {
         let mut load = self.begin_load()?;
         load.add(quads)?;
         load.commit()
