@@ -48,12 +48,16 @@ impl Cells {
     }
 }
 
-/// Gathers a sheet's cells, row by row, in the order a sheet is written.
+/// Gathers a sheet's cells, row by row, in the order a sheet is written. A cell's text is
+/// written straight into a buffer the row reuses: no allocation per cell.
 struct Gather<'l> {
     limits: &'l Limits,
     cells: Cells,
-    /// The row being gathered: its number and its cells with values, by column.
-    current: Option<(u64, Vec<(usize, String)>)>,
+    /// The number of the row being gathered, once it has a value.
+    current: Option<u64>,
+    /// The row's cells with values: column, and where the text is in `scratch`.
+    pending: Vec<(usize, std::ops::Range<usize>)>,
+    scratch: String,
     /// The limit a cell passed: gathering stopped there.
     breach: Option<Breach>,
 }
@@ -64,6 +68,8 @@ impl<'l> Gather<'l> {
             limits,
             cells: Cells::default(),
             current: None,
+            pending: Vec::new(),
+            scratch: String::new(),
             breach: None,
         }
     }
@@ -75,51 +81,63 @@ impl<'l> Gather<'l> {
             || self.cells.rows.len() as u64 > self.limits.max_rows.saturating_add(HEADER_SEARCH as u64)
     }
 
-    /// Adds a cell (0-based row and column, as calamine gives them).
-    fn cell(&mut self, row: u32, column: u32, text: String) {
-        if text.is_empty() || self.breach.is_some() {
+    /// Adds a cell (0-based row and column, as calamine gives them), whose text `write` appends.
+    fn cell(&mut self, row: u32, column: u32, write: impl FnOnce(&mut String)) {
+        if self.breach.is_some() {
             return;
         }
         let number = u64::from(row) + 1;
-        if self.current.as_ref().is_some_and(|(n, _)| *n != number) {
+        if self.current.is_some_and(|n| n != number) {
             self.flush();
+        }
+        let start = self.scratch.len();
+        write(&mut self.scratch);
+        let len = self.scratch.len() - start;
+        if len == 0 {
+            return;
         }
         let column = column as usize;
         if column >= self.limits.max_columns {
             self.breach = Some(Breach::TooManyCells { row: number });
-            return;
-        }
-        if text.len() > self.limits.max_cell_bytes {
+        } else if len > self.limits.max_cell_bytes {
             self.breach = Some(Breach::CellTooLarge { row: number, column });
+        } else {
+            self.current = Some(number);
+            self.pending.push((column, start..self.scratch.len()));
             return;
         }
-        self.current
-            .get_or_insert_with(|| (number, Vec::new()))
-            .1
-            .push((column, text));
+        self.scratch.truncate(start);
     }
 
     /// Ends the row being gathered: its cells from column A to its last value.
     fn flush(&mut self) {
-        let Some((number, mut values)) = self.current.take() else {
+        let Some(number) = self.current.take() else {
             return;
         };
-        if values.iter().all(|(_, v)| v.trim().is_empty()) {
-            return;
-        }
-        values.sort_by_key(|(c, _)| *c);
-        let width = values.last().map_or(0, |(c, _)| c + 1);
-        let first = self.cells.ends.len();
-        let mut next = values.into_iter().peekable();
-        for column in 0..width {
-            if let Some((_, text)) = next.next_if(|(c, _)| *c == column) {
-                self.cells.text.push_str(&text);
+        let mut values = std::mem::take(&mut self.pending);
+        if values
+            .iter()
+            .any(|(_, r)| !self.scratch[r.clone()].trim().is_empty())
+        {
+            if !values.is_sorted_by_key(|(c, _)| *c) {
+                values.sort_by_key(|(c, _)| *c);
             }
-            // Two values in one cell (a malformed sheet): the first is kept.
-            while next.next_if(|(c, _)| *c == column).is_some() {}
-            self.cells.ends.push(self.cells.text.len());
+            let width = values.last().map_or(0, |(c, _)| c + 1);
+            let first = self.cells.ends.len();
+            let mut next = values.iter().peekable();
+            for column in 0..width {
+                if let Some((_, range)) = next.next_if(|(c, _)| *c == column) {
+                    self.cells.text.push_str(&self.scratch[range.clone()]);
+                }
+                // Two values in one cell (a malformed sheet): the first is kept.
+                while next.next_if(|(c, _)| *c == column).is_some() {}
+                self.cells.ends.push(self.cells.text.len());
+            }
+            self.cells.rows.push((number, first, width));
         }
-        self.cells.rows.push((number, first, width));
+        values.clear();
+        self.pending = values;
+        self.scratch.clear();
     }
 
     fn finish(mut self) -> (Cells, Option<Breach>) {
@@ -133,56 +151,72 @@ impl<'l> Gather<'l> {
 /// Text of a number as a steward typed it: whole numbers without decimals (Excel stores every
 /// number as a float: a code typed `1401` is `1401.0`), others in their shortest form.
 pub fn number_text(n: f64) -> String {
-    if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
+    let mut out = String::new();
+    write_number(&mut out, n);
+    out
+}
+
+fn write_number(out: &mut String, n: f64) {
+    use std::fmt::Write as _;
+    // Writing to a String cannot fail.
+    let _ = if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15 {
+        write!(out, "{}", n as i64)
     } else {
-        format!("{n}")
-    }
+        write!(out, "{n}")
+    };
 }
 
 /// An Excel serial date as ISO 8601: the date alone at midnight, else date and time.
-fn date_text(d: &ExcelDateTime) -> String {
+fn write_date(out: &mut String, d: &ExcelDateTime) {
+    use std::fmt::Write as _;
     if d.is_duration() {
-        return number_text(d.as_f64());
+        return write_number(out, d.as_f64());
     }
     let (y, m, day, h, min, s, _) = d.to_ymd_hms_milli();
-    if (h, min, s) == (0, 0, 0) {
-        format!("{y:04}-{m:02}-{day:02}")
+    let _ = if (h, min, s) == (0, 0, 0) {
+        write!(out, "{y:04}-{m:02}-{day:02}")
     } else {
-        format!("{y:04}-{m:02}-{day:02}T{h:02}:{min:02}:{s:02}")
-    }
+        write!(out, "{y:04}-{m:02}-{day:02}T{h:02}:{min:02}:{s:02}")
+    };
 }
 
 /// An ISO date and time as OpenDocument writes it, the time left out at midnight.
-fn iso_text(s: &str) -> String {
-    s.strip_suffix("T00:00:00").unwrap_or(s).to_owned()
+fn iso_text(s: &str) -> &str {
+    s.strip_suffix("T00:00:00").unwrap_or(s)
 }
 
-fn text_of_ref(cell: &DataRef<'_>) -> String {
+/// Appends the text of a cell of an `.xlsx` sheet.
+fn write_ref(out: &mut String, cell: &DataRef<'_>) {
     match cell {
-        DataRef::Int(i) => i.to_string(),
-        DataRef::Float(f) => number_text(*f),
-        DataRef::String(s) => s.clone(),
-        DataRef::SharedString(s) => (*s).to_owned(),
-        DataRef::Bool(b) => b.to_string(),
-        DataRef::DateTime(d) => date_text(d),
-        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => iso_text(s),
-        DataRef::Error(e) => e.to_string(),
-        DataRef::Empty => String::new(),
+        DataRef::Int(i) => write_int(out, *i),
+        DataRef::Float(f) => write_number(out, *f),
+        DataRef::String(s) => out.push_str(s),
+        DataRef::SharedString(s) => out.push_str(s),
+        DataRef::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        DataRef::DateTime(d) => write_date(out, d),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => out.push_str(iso_text(s)),
+        DataRef::Error(e) => out.push_str(&e.to_string()),
+        DataRef::Empty => {}
     }
 }
 
-fn text_of(cell: &Data) -> String {
+/// Appends the text of a cell of an `.ods` sheet.
+fn write_data(out: &mut String, cell: &Data) {
     match cell {
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) => number_text(*f),
-        Data::String(s) => s.clone(),
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(d) => date_text(d),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => iso_text(s),
-        Data::Error(e) => e.to_string(),
-        Data::Empty => String::new(),
+        Data::Int(i) => write_int(out, *i),
+        Data::Float(f) => write_number(out, *f),
+        Data::String(s) => out.push_str(s),
+        Data::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Data::DateTime(d) => write_date(out, d),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => out.push_str(iso_text(s)),
+        Data::Error(e) => out.push_str(&e.to_string()),
+        Data::Empty => {}
     }
+}
+
+fn write_int(out: &mut String, i: i64) {
+    use std::fmt::Write as _;
+    let _ = write!(out, "{i}");
 }
 
 /// A workbook's sheet, read.
@@ -242,7 +276,7 @@ impl Workbook {
                 match cells.next_cell() {
                     Ok(Some(cell)) => {
                         let (row, column) = cell.get_position();
-                        gather.cell(row, column, text_of_ref(cell.get_value()));
+                        gather.cell(row, column, |out| write_ref(out, cell.get_value()));
                     }
                     Ok(None) => break,
                     Err(e) => return Err(unreadable(&e)),
@@ -280,7 +314,7 @@ impl Workbook {
                     if gather.done() {
                         break 'rows;
                     }
-                    gather.cell(top + i as u32, left + j as u32, text_of(cell));
+                    gather.cell(top + i as u32, left + j as u32, |out| write_data(out, cell));
                 }
             }
             drop(range);
@@ -604,6 +638,11 @@ mod tests {
         assert_eq!(number_text(57.66512181118435), "57.66512181118435");
         assert_eq!(number_text(-0.5), "-0.5");
         assert_eq!(number_text(1e20), "100000000000000000000");
+        let date_text = |d: &ExcelDateTime| {
+            let mut out = String::new();
+            write_date(&mut out, d);
+            out
+        };
         let date = ExcelDateTime::new(45078.0, calamine::ExcelDateTimeType::DateTime, false);
         assert_eq!(date_text(&date), "2023-06-01");
         let time = ExcelDateTime::new(45078.5, calamine::ExcelDateTimeType::DateTime, false);
@@ -622,11 +661,11 @@ mod tests {
     fn the_header_is_the_first_row_with_two_values_and_rows_are_padded() {
         let limits = Limits::default();
         let mut gather = Gather::new(&limits);
-        gather.cell(0, 0, "Badplatser i Härryda".into());
-        gather.cell(2, 0, "namn".into());
-        gather.cell(2, 2, "lat".into());
-        gather.cell(3, 0, "Frökens udde".into());
-        gather.cell(5, 1, String::new());
+        gather.cell(0, 0, |out| out.push_str("Badplatser i Härryda"));
+        gather.cell(2, 0, |out| out.push_str("namn"));
+        gather.cell(2, 2, |out| out.push_str("lat"));
+        gather.cell(3, 0, |out| out.push_str("Frökens udde"));
+        gather.cell(5, 1, |_| {});
         let (cells, breach) = gather.finish();
         assert!(breach.is_none());
         let mut book = Workbook::new(cells, None, "xlsx", "Blad1".into());
@@ -651,13 +690,13 @@ mod tests {
             ..Limits::default()
         };
         let mut gather = Gather::new(&limits);
-        gather.cell(0, 0, "a".into());
-        gather.cell(0, 1, "b".into());
-        gather.cell(1, 1, "toolong".into());
+        gather.cell(0, 0, |out| out.push('a'));
+        gather.cell(0, 1, |out| out.push('b'));
+        gather.cell(1, 1, |out| out.push_str("toolong"));
         let (_, breach) = gather.finish();
         assert_eq!(breach, Some(Breach::CellTooLarge { row: 2, column: 1 }));
         let mut gather = Gather::new(&limits);
-        gather.cell(0, 3, "d".into());
+        gather.cell(0, 3, |out| out.push('d'));
         assert_eq!(gather.finish().1, Some(Breach::TooManyCells { row: 1 }));
     }
 
