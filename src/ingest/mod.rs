@@ -247,7 +247,10 @@ fn check_rows(
     report.dialect = reader.dialect();
     let headers = match reader.header() {
         Ok(headers) => headers,
-        Err(stop) => return refused(report, stop.issue(&options.limits, &[]), limit),
+        Err(stop) => {
+            let issue = stop.issue(&options.limits, &[], &report.dialect);
+            return refused(report, issue, limit);
+        }
     };
     // The first rows are read before the header is mapped: they tell the file's structure,
     // and their values what unknown headers mean.
@@ -333,7 +336,7 @@ fn check_rows(
             Err(RowError::Malformed { row, message }) => checker
                 .malformed(row, message, &mut pass.report)
                 .map(|()| pass.reject(row, None)),
-            Err(RowError::Stop(stop)) => Err(stop.issue(&options.limits, &map.headers)),
+            Err(RowError::Stop(stop)) => Err(stop.issue(&options.limits, &map.headers, &pass.report.dialect)),
         };
         if let Err(issue) = step {
             // A limit passed, or the file could not be read on: the file is refused.

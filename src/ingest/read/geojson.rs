@@ -167,11 +167,7 @@ fn survey(source: Source<'_>, limits: &Limits) -> Result<Survey, Issue> {
                     for (key, _) in feature.properties.iter().flat_map(|p| &p.0) {
                         if !survey.properties.iter().any(|k| k == key) {
                             if survey.properties.len() >= limits.max_columns {
-                                return Err(super::limit_issue(
-                                    source::Breach::TooManyCells { row: 1 },
-                                    limits,
-                                    &[],
-                                ));
+                                return Err(super::too_many_properties(limits));
                             }
                             survey.properties.push(key.clone());
                         }

@@ -153,10 +153,11 @@ pub enum Stop {
 }
 
 impl Stop {
-    /// The issue that refuses the file; `headers` name the column of a cell past the limit.
-    pub fn issue(self, limits: &Limits, headers: &[String]) -> Issue {
+    /// The issue that refuses the file; `headers` name the column of a cell past the limit, and
+    /// the file's `dialect` says where its header is and whether it is text.
+    pub fn issue(self, limits: &Limits, headers: &[String], dialect: &Dialect) -> Issue {
         match self {
-            Stop::Limit(breach) => limit_issue(breach, limits, headers),
+            Stop::Limit(breach) => limit_issue(breach, limits, headers, dialect),
             Stop::Unreadable(issue) => issue,
         }
     }
@@ -187,22 +188,38 @@ pub trait Reader {
 
 /// The issue for a limit a file passed: what the limit is, where it was passed (as the
 /// steward's spreadsheet shows it), and what to do, in Swedish and English.
-fn limit_issue(breach: Breach, limits: &Limits, headers: &[String]) -> Issue {
+fn limit_issue(breach: Breach, limits: &Limits, headers: &[String], dialect: &Dialect) -> Issue {
+    let header_row = dialect.header_row.unwrap_or(1);
     match breach {
-        source::Breach::TooManyCells { row: 1 } => Issue::error(
+        source::Breach::TooManyCells { row } if row == header_row => Issue::error(
             IssueCode::TooManyColumns,
             Localized::new(
                 format!(
-                    "Rubrikraden (rad 1) har fler än {} kolumner, gränsen för en fil. Ta bort de kolumner som inte hör till datamängden.",
+                    "Rubrikraden (rad {row}) har fler än {} kolumner, gränsen för en fil. Ta bort de kolumner som inte hör till datamängden.",
                     limits.max_columns
                 ),
                 format!(
-                    "The header row (row 1) has more than {} columns, the limit for a file. Remove the columns that do not belong to the dataset.",
+                    "The header row (row {row}) has more than {} columns, the limit for a file. Remove the columns that do not belong to the dataset.",
                     limits.max_columns
                 ),
             ),
         )
-        .at_row(1),
+        .at_row(row),
+        // A sheet has no delimiters: a value far to the right of the table is what passes.
+        source::Breach::TooManyCells { row } if dialect.format.is_some() => Issue::error(
+            IssueCode::TooManyColumns,
+            Localized::new(
+                format!(
+                    "Rad {row} har värden i fler än {} kolumner, gränsen för en fil. Ta bort värdena till höger om tabellen på raden.",
+                    limits.max_columns
+                ),
+                format!(
+                    "Row {row} has values in more than {} columns, the limit for a file. Remove the values to the right of the table on that row.",
+                    limits.max_columns
+                ),
+            ),
+        )
+        .at_row(row),
         source::Breach::TooManyCells { row } => Issue::error(
             IssueCode::TooManyColumns,
             Localized::new(
@@ -219,6 +236,24 @@ fn limit_issue(breach: Breach, limits: &Limits, headers: &[String]) -> Issue {
         .at_row(row),
         source::Breach::CellTooLarge { row, column } => cell_too_large(row, column, limits, headers),
     }
+}
+
+/// The issue for a GeoJSON file whose features have more properties than a file may have
+/// columns.
+fn too_many_properties(limits: &Limits) -> Issue {
+    Issue::error(
+        IssueCode::TooManyColumns,
+        Localized::new(
+            format!(
+                "Objekten har fler än {} olika egenskaper (properties), gränsen för en fils kolumner. Ta bort de egenskaper som inte hör till datamängden innan du exporterar.",
+                limits.max_columns
+            ),
+            format!(
+                "The features have more than {} different properties, the limit for a file's columns. Remove the properties that do not belong to the dataset before exporting.",
+                limits.max_columns
+            ),
+        ),
+    )
 }
 
 fn cell_too_large(row: u64, column: usize, limits: &Limits, headers: &[String]) -> Issue {
@@ -350,7 +385,7 @@ mod tests {
             panic!("{rows:?}");
         };
         assert_eq!(rows[0], row(2, &["1", "2"]));
-        let issue = stop.issue(&limits, &headers);
+        let issue = stop.issue(&limits, &headers, &Dialect::default());
         assert_eq!(issue.code, IssueCode::CellTooLarge);
         assert_eq!((issue.row, issue.column.as_deref()), (Some(3), Some("b")));
         assert!(
@@ -359,15 +394,38 @@ mod tests {
                 .en
                 .starts_with("Cell B3 (row 3) is larger than 4 bytes")
         );
-        let wide = Stop::Limit(Breach::TooManyCells { row: 1 }).issue(&limits, &[]);
+        let wide = Stop::Limit(Breach::TooManyCells { row: 1 }).issue(&limits, &[], &Dialect::default());
         assert_eq!((wide.code, wide.row), (IssueCode::TooManyColumns, Some(1)));
         assert!(
             wide.message
                 .sv
                 .starts_with("Rubrikraden (rad 1) har fler än 3 kolumner")
         );
-        let unnamed = Stop::Limit(Breach::CellTooLarge { row: 9, column: 27 }).issue(&limits, &[]);
+        let unnamed =
+            Stop::Limit(Breach::CellTooLarge { row: 9, column: 27 }).issue(&limits, &[], &Dialect::default());
         assert_eq!(unnamed.column.as_deref(), Some("AB"));
+        // A sheet whose header is row 3: a wide row past it is told to drop the values to the
+        // right of the table (a sheet has no delimiters), the header itself by its own number.
+        let sheet = Dialect {
+            format: Some("xlsx".into()),
+            header_row: Some(3),
+            ..Dialect::default()
+        };
+        let header = Stop::Limit(Breach::TooManyCells { row: 3 }).issue(&limits, &[], &sheet);
+        assert!(
+            header
+                .message
+                .en
+                .starts_with("The header row (row 3) has more than 3 columns")
+        );
+        let row = Stop::Limit(Breach::TooManyCells { row: 7 }).issue(&limits, &[], &sheet);
+        assert_eq!(row.row, Some(7));
+        assert!(
+            row.message
+                .en
+                .contains("Remove the values to the right of the table")
+        );
+        assert!(!row.message.en.contains("delimiter"));
     }
 
     #[test]
