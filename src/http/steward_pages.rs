@@ -281,12 +281,21 @@ fn upload_form(lang: Lang, id: &str, csrf: &str, heading: &str) -> Markup {
         h2 id="upload" { (heading) }
         form method="post" action=(format!("/steward/datasets/{id}/check{}", lang.query())) enctype="multipart/form-data" class="stack" {
             (csrf_field(csrf))
+            // Before the file: the server reads a form's text fields up to its file.
+            label for="sheet" { (lang.t("Blad (bara för arbetsböcker, valfritt)", "Sheet (workbooks only, optional)")) }
+            input id="sheet" name="sheet" type="text" maxlength="100" aria-describedby="sheet-help";
+            p id="sheet-help" class="meta" {
+                (lang.t(
+                    "Bladets namn som det står på fliken, t.ex. Badplatser. Tomt: första bladet med data läses, och rapporten säger vilket.",
+                    "The sheet's name as its tab shows it, e.g. Badplatser. Empty: the first sheet with data is read, and the report says which."
+                ))
+            }
             label for="file" { (lang.t("Fil", "File")) }
             input id="file" name="file" type="file" accept=(UPLOAD_ACCEPT) required aria-describedby="file-help";
             p id="file-help" class="meta" {
                 (lang.t(
-                    "CSV eller TSV (semikolon, komma och tabb, UTF-8 och Windows-1252 går bra), en Excel-arbetsbok (.xlsx), ett LibreOffice-kalkylblad (.ods) eller GeoJSON med punkter från QGIS eller ArcGIS. I en arbetsbok läses första bladet med data. Filen kontrolleras först; inget publiceras förrän du väljer Publicera.",
-                    "CSV or TSV (semicolons, commas and tabs, UTF-8 and Windows-1252 all work), an Excel workbook (.xlsx), a LibreOffice spreadsheet (.ods) or GeoJSON of points from QGIS or ArcGIS. In a workbook the first sheet with data is read. The file is checked first; nothing is published until you choose Publish."
+                    "CSV eller TSV (semikolon, komma och tabb, UTF-8 och Windows-1252 går bra), en Excel-arbetsbok (.xlsx), ett LibreOffice-kalkylblad (.ods) eller GeoJSON med punkter från QGIS eller ArcGIS. I en arbetsbok läses bladet du anger ovan, annars första bladet med data. Filen kontrolleras först; inget publiceras förrän du väljer Publicera.",
+                    "CSV or TSV (semicolons, commas and tabs, UTF-8 and Windows-1252 all work), an Excel workbook (.xlsx), a LibreOffice spreadsheet (.ods) or GeoJSON of points from QGIS or ArcGIS. In a workbook the sheet named above is read, else the first with data. The file is checked first; nothing is published until you choose Publish."
                 ))
             }
             button type="submit" { (lang.t("Kontrollera filen", "Check the file")) }

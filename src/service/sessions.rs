@@ -87,6 +87,9 @@ pub struct Draft {
     pub dataset: String,
     /// The file's name as the browser sent it (for the page only).
     pub file_name: String,
+    /// The workbook sheet the steward asked for (else the first with data): rechecks and the
+    /// publish read the same one.
+    pub sheet: Option<String>,
     pub report: Report,
     /// The checked bytes.
     pub file: Received,
@@ -94,6 +97,16 @@ pub struct Draft {
     /// The organisation of the token that checked it.
     organisation: String,
     created: Instant,
+}
+
+/// A file checked from the steward pages, as a draft keeps it.
+pub struct CheckedFile {
+    /// The file's name as the browser sent it.
+    pub file_name: String,
+    /// The workbook sheet asked for, if any.
+    pub sheet: Option<String>,
+    pub report: Report,
+    pub file: Received,
 }
 
 /// The session table and the drafts.
@@ -223,9 +236,7 @@ impl Sessions {
         session_id: &str,
         organisation: &str,
         dataset: &str,
-        file_name: &str,
-        report: Report,
-        file: Received,
+        checked: CheckedFile,
     ) -> Result<Arc<Draft>, ServiceError> {
         let now = Instant::now();
         let session = key(session_id);
@@ -235,9 +246,10 @@ impl Sessions {
         let draft = Arc::new(Draft {
             id: random_hex(16)?,
             dataset: dataset.to_owned(),
-            file_name: file_name.to_owned(),
-            report,
-            file,
+            file_name: checked.file_name,
+            sheet: checked.sheet,
+            report: checked.report,
+            file: checked.file,
             session: session.clone(),
             organisation: organisation.to_owned(),
             created: now,
@@ -367,6 +379,7 @@ impl super::Platform {
         principal: &Principal,
         dataset: &str,
         file_name: &str,
+        sheet: Option<&str>,
         file: Received,
     ) -> Result<CheckedDraft, ServiceError> {
         self.steward_as(
@@ -375,6 +388,7 @@ impl super::Platform {
                 session_id,
                 dataset,
                 file_name,
+                sheet,
                 file,
             },
         )
@@ -387,11 +401,13 @@ impl super::Platform {
         p: &Principal,
         dataset: &str,
         file_name: &str,
+        sheet: Option<String>,
         file: Received,
     ) -> Result<CheckedDraft, ServiceError> {
         self.sessions.draft_room(session_id, &p.scope.label(), dataset)?;
         let options = UploadOptions {
             dry_run: true,
+            sheet: sheet.clone(),
             ..UploadOptions::default()
         };
         let report = match self.upload(p, dataset, file.source(), &options) {
@@ -414,9 +430,15 @@ impl super::Platform {
             .take(EXCERPT_ROWS)
             .collect();
         let excerpt = crate::ingest::excerpt(file.source(), &wanted, &self.file_limits());
-        let draft =
-            self.sessions
-                .keep_draft(session_id, &p.scope.label(), dataset, file_name, report, file)?;
+        let checked = CheckedFile {
+            file_name: file_name.to_owned(),
+            sheet,
+            report,
+            file,
+        };
+        let draft = self
+            .sessions
+            .keep_draft(session_id, &p.scope.label(), dataset, checked)?;
         Ok(CheckedDraft { draft, excerpt })
     }
 
@@ -435,8 +457,7 @@ impl super::Platform {
             .take_draft(session_id, dataset, draft_id)
             .and_then(|d| Arc::try_unwrap(d).ok())
             .ok_or_else(|| ServiceError::DraftNotFound(draft_id.to_owned()))?;
-        let file_name = draft.file_name;
-        self.keep_checked_draft(session_id, p, dataset, &file_name, draft.file)
+        self.keep_checked_draft(session_id, p, dataset, &draft.file_name, draft.sheet, draft.file)
     }
 
     /// Publishes the file a session checked, exactly as it was checked, as the dataset's next
@@ -476,6 +497,7 @@ impl super::Platform {
             .ok_or_else(|| ServiceError::DraftNotFound(draft_id.to_owned()))?;
         let options = UploadOptions {
             valid_rows_only,
+            sheet: draft.sheet.clone(),
             ..UploadOptions::default()
         };
         match self.upload(p, dataset, draft.file.source(), &options)? {
@@ -572,9 +594,12 @@ mod tests {
                 &a.id,
                 org,
                 dataset,
-                "f.csv",
-                Report::default(),
-                Received::Memory(Vec::new()),
+                CheckedFile {
+                    file_name: "f.csv".into(),
+                    sheet: None,
+                    report: Report::default(),
+                    file: Received::Memory(Vec::new()),
+                },
             )
         };
         keep("org 1401", "d1").unwrap();
@@ -607,9 +632,12 @@ mod tests {
                 &a.id,
                 "org 1401",
                 "harryda-badplatser",
-                "bad.csv",
-                Report::default(),
-                Received::Memory(b"a\n1\n".to_vec()),
+                CheckedFile {
+                    file_name: "bad.csv".into(),
+                    sheet: None,
+                    report: Report::default(),
+                    file: Received::Memory(b"a\n1\n".to_vec()),
+                },
             )
             .unwrap();
         assert!(
@@ -623,9 +651,12 @@ mod tests {
                 &a.id,
                 "org 1401",
                 "harryda-badplatser",
-                "fixed.csv",
-                Report::default(),
-                Received::Memory(b"a\n2\n".to_vec()),
+                CheckedFile {
+                    file_name: "fixed.csv".into(),
+                    sheet: None,
+                    report: Report::default(),
+                    file: Received::Memory(b"a\n2\n".to_vec()),
+                },
             )
             .unwrap();
         assert!(

@@ -341,6 +341,8 @@ pub struct CheckDraft<'a> {
     pub session_id: &'a str,
     pub dataset: &'a str,
     pub file_name: &'a str,
+    /// The workbook sheet to read; without it, the first with data.
+    pub sheet: Option<&'a str>,
     pub file: super::spool::Received,
 }
 
@@ -358,6 +360,7 @@ impl Action for CheckDraft<'_> {
             principal,
             self.dataset,
             self.file_name,
+            self.sheet.map(str::to_owned),
             self.file,
         )
     }

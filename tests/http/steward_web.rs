@@ -83,12 +83,25 @@ impl<'a> Browser<'a> {
     }
 
     pub fn post_file(&self, path: &str, csrf: &str, file_name: &str, file: &[u8]) -> Response {
+        self.post_file_with(path, &[("csrf", csrf)], file_name, file)
+    }
+
+    /// Posts a multipart form: its text fields in order, then the file, as a browser sends it.
+    pub fn post_file_with(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file_name: &str,
+        file: &[u8],
+    ) -> Response {
         let boundary = "----datahamn-test-boundary";
         let mut body = Vec::new();
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n")
-                .as_bytes(),
-        );
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
         body.extend_from_slice(
             format!(
                 "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n"
@@ -680,4 +693,50 @@ fn a_workbook_is_checked_from_the_form_with_its_cells_named() {
     assert!(r.body.contains("LineString"), "{}", r.body);
     let r = browser.post_file(&format!("{HARRYDA}/check"), &csrf, "karta.pdf", b"%PDF-1.7\n");
     assert!(r.body.contains("Format som fungerar"), "{}", r.body);
+    // The sheet asked for in the form is read, and the report says so; the form's page offers
+    // the field before the file (the server reads text fields up to the file).
+    let input = fixture("xlsx-sheet-by-name", "input.xlsx");
+    let form_page = browser.get(HARRYDA);
+    let (sheet_at, file_at) = (
+        form_page.body.find(r#"name="sheet""#).unwrap(),
+        form_page.body.find(r#"name="file""#).unwrap(),
+    );
+    assert!(sheet_at < file_at, "{}", form_page.body);
+    let first = browser.post_file(&format!("{HARRYDA}/check"), &csrf, "badplatser.xlsx", &input);
+    let asked = browser.post_file_with(
+        &format!("{HARRYDA}/check"),
+        &[("csrf", &csrf), ("sheet", "Badplatser")],
+        "badplatser.xlsx",
+        &input,
+    );
+    assert!(asked.body.contains("blad “Badplatser”"), "{}", asked.body);
+    let asked_draft = field_value(&asked.body, "draft").unwrap();
+    assert!(!first.body.contains("blad “Badplatser”"), "{}", first.body);
+    let wrong = browser.post_file_with(
+        &format!("{HARRYDA}/check"),
+        &[("csrf", &csrf), ("sheet", "Finns inte")],
+        "badplatser.xlsx",
+        &input,
+    );
+    assert!(wrong.body.contains("inget blad som heter"), "{}", wrong.body);
+    // Publishing the draft reads the sheet it was checked with. (The wrong sheet's check
+    // replaced this session's draft, so the sheet is checked again first.)
+    let asked = browser.post_file_with(
+        &format!("{HARRYDA}/check"),
+        &[("csrf", &csrf), ("sheet", "Badplatser")],
+        "badplatser.xlsx",
+        &input,
+    );
+    let draft = field_value(&asked.body, "draft").unwrap();
+    assert_ne!(draft, asked_draft);
+    let before = versions(&server, "harryda-badplatser").len();
+    let published = browser.post_form(
+        &format!("{HARRYDA}/publish"),
+        &[("csrf", &csrf), ("draft", &draft)],
+    );
+    assert_eq!(published.status, 303, "{}", published.body);
+    let v = versions(&server, "harryda-badplatser");
+    assert_eq!(v.len(), before + 1);
+    let newest = v.iter().max_by_key(|v| v["number"].as_u64()).unwrap();
+    assert_eq!(newest["item_count"], 1, "{newest}");
 }

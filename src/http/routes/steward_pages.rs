@@ -564,6 +564,9 @@ pub async fn dataset(
     Ok(page(&p, StatusCode::OK, lang.pick(&d.record.meta.title), main))
 }
 
+/// The most characters of the upload form's sheet name that are read.
+const MAX_SHEET_CHARS: usize = 100;
+
 /// `POST /steward/datasets/{id}/check`: the file is checked, kept as a draft and its report
 /// shown; nothing is published.
 pub async fn check(
@@ -600,8 +603,19 @@ pub async fn check(
         signed.principal.clone(),
         id.to_string(),
     );
+    // The sheet field of the form: empty means the first sheet with data. Excel's names are at
+    // most 31 characters; a longer one names no sheet and is refused by the check.
+    let sheet = upload
+        .fields
+        .iter()
+        .find(|(k, _)| k == "sheet")
+        .map(|(_, v)| v.trim().chars().take(MAX_SHEET_CHARS).collect::<String>())
+        .filter(|v| !v.is_empty());
     let name = file_name.clone();
-    let checked = match blocking(move || s.check_draft(&sid, &principal, &dataset, &name, upload.file)).await
+    let checked = match blocking(move || {
+        s.check_draft(&sid, &principal, &dataset, &name, sheet.as_deref(), upload.file)
+    })
+    .await
     {
         Ok(c) => c,
         Err(e) if e.code == Code::Internal => return Err(e),
