@@ -99,7 +99,7 @@ try {
   await page.getByRole("link", { name: "Badplatser i Härryda kommun" }).click();
   const versionsBefore = await page.locator("table.versions tbody tr").count();
   check(versionsBefore >= 1, "the versions table lists the first version");
-  await page.getByLabel("CSV-fil").setInputFiles(BAD_FILE);
+  await page.getByLabel("Fil", { exact: true }).setInputFiles(BAD_FILE);
   await page.getByRole("button", { name: "Kontrollera filen" }).click();
   await page.getByRole("heading", { name: /Kontroll av/ }).waitFor();
 
@@ -115,7 +115,7 @@ try {
   await shot("error-cell");
 
   // 7. Upload the fixed file from the same page; it is valid and nothing is published yet.
-  await page.getByLabel("CSV-fil").setInputFiles(FIXED_FILE);
+  await page.getByLabel("Fil", { exact: true }).setInputFiles(FIXED_FILE);
   await page.getByRole("button", { name: "Kontrollera filen" }).click();
   await page.getByText("Filen är giltig").waitFor();
   check(await page.locator("td.cell-error").count() === 0, "no error cells for the fixed file");
