@@ -219,6 +219,11 @@ pub struct Dialect {
     /// The workbook row that was taken as the header (rows above it hold a title).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header_row: Option<u64>,
+    /// Whether a GeoJSON file's positions come from its features' geometry: then its last two
+    /// columns (`latitude`, `longitude`, with the coordinate system a `crs` member declares)
+    /// are the geometry's, not properties.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub geometry: bool,
 }
 
 /// Why a header cell maps where it does.
@@ -382,6 +387,8 @@ impl Report {
             self.warning_count
         );
         match (&self.dialect.format, &self.dialect.sheet) {
+            // Nothing was read (a format datahamn does not read).
+            (None, _) if self.dialect.encoding.is_empty() => {}
             (Some(format), Some(sheet)) => {
                 let _ = writeln!(
                     out,

@@ -876,7 +876,7 @@ fn workbooks_and_geojson_are_read_by_content_and_other_formats_refused() {
         problem["details"]["errors"][0]["message"]["en"]
             .as_str()
             .unwrap()
-            .starts_with("Feature 3, property latitude (SWEREF 99 TM): "),
+            .starts_with("Feature 3, geometry: "),
         "{problem}"
     );
 

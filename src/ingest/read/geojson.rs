@@ -340,6 +340,7 @@ impl Reader for GeoJson<'_> {
         Dialect {
             format: Some("geojson".to_owned()),
             encoding: "UTF-8".to_owned(),
+            geometry: self.geometry,
             ..Dialect::default()
         }
     }

@@ -47,30 +47,41 @@ pub fn open<'a>(source: Source<'a>, limits: &Limits, sheet: Option<&str>) -> Res
 /// 7:`), the feature and property of a GeoJSON file (`Feature 5, property NAMN:`). A CSV
 /// file's issues keep their row and column as they are.
 pub fn place(report: &mut Report) {
-    let format = report.dialect.format.clone();
-    let sheet = report.dialect.sheet.clone();
+    let dialect = std::mem::take(&mut report.dialect);
     let columns = std::mem::take(&mut report.columns);
     for issue in report.errors.iter_mut().chain(report.warnings.iter_mut()) {
-        let Some(named) = name_place(issue, format.as_deref(), sheet.as_deref(), &columns) else {
+        let Some(named) = name_place(issue, &dialect, &columns) else {
             continue;
         };
         issue.message.sv = format!("{}: {}", named.sv, issue.message.sv);
         issue.message.en = format!("{}: {}", named.en, issue.message.en);
     }
     report.columns = columns;
+    report.dialect = dialect;
 }
 
-/// An issue's place as the tool of `format` names it; `None` for CSV, and for an issue about
-/// the whole file.
+/// An issue's place as the tool of the file's format names it; `None` for CSV, and for an
+/// issue about the whole file. A GeoJSON position read from the geometry is the feature's
+/// geometry, not a property.
 pub fn name_place(
     issue: &Issue,
-    format: Option<&str>,
-    sheet: Option<&str>,
+    dialect: &Dialect,
     columns: &[super::report::ColumnMapping],
 ) -> Option<Localized> {
     let row = issue.row?;
-    match (format?, sheet) {
+    let from_geometry = |c: &str| {
+        dialect.geometry
+            && columns
+                .iter()
+                .find(|m| m.header == c)
+                .is_some_and(|m| m.position + 2 > columns.len())
+    };
+    match (dialect.format.as_deref()?, dialect.sheet.as_deref()) {
         ("geojson", _) => Some(match &issue.column {
+            Some(c) if from_geometry(c) => Localized::new(
+                format!("Objekt {row}, geometri"),
+                format!("Feature {row}, geometry"),
+            ),
             Some(c) => Localized::new(
                 format!("Objekt {row}, egenskap {c}"),
                 format!("Feature {row}, property {c}"),
@@ -474,6 +485,12 @@ mod tests {
         report.errors[0].message = Localized::new("", "");
         place(&mut report);
         assert_eq!(report.errors[0].message.en, "Feature 7, property lat: ");
+        // A position read from the features' geometry (the last columns) is the geometry's.
+        report.dialect.geometry = true;
+        report.errors[0].message = Localized::new("", "");
+        place(&mut report);
+        assert_eq!(report.errors[0].message.en, "Feature 7, geometry: ");
+        assert_eq!(report.errors[0].message.sv, "Objekt 7, geometri: ");
         assert_eq!(column_index("A"), Some(0));
         assert_eq!(column_index("name"), None);
     }
