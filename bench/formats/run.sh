@@ -44,7 +44,7 @@ measure() { # format step round -- cmd...
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/{n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; printf "%.2f", s}' "$tf")
     cpu=$(awk -F': ' '/User time/{u=$2} /System time/{s=$2} END{printf "%.2f", u+s}' "$tf")
     rss=$(awk -F': ' '/Maximum resident set size/{printf "%.0f", $2/1024}' "$tf")
-    echo "$format,$step,$round,$wall,$cpu,$rss,$(stat -c %s "$DATA.$format"),$status" >>"$CSV"
+    echo "$format,$step,$round,$wall,$cpu,$rss,$(stat -L -c %s "$DATA.$format"),$status" >>"$CSV"
     printf '  %-8s %-9s round=%s wall=%7ss cpu=%7ss rss=%6sMB %s\n' "$format" "$step" "$round" "$wall" "$cpu" "$rss" "$status" >&2
     [[ $status == ok ]] || tail -n 5 "$out" >&2
 }
